@@ -1,0 +1,81 @@
+/**
+ * Deciding what runs: completeness checks from the requested tasks downwards (a complete
+ * task's upstream is not even looked at, as in Luigi), then "upstream will run" propagation
+ * so a run converges: anything downstream of work done now is redone now, not next time.
+ */
+import { checkTask } from './completeness.js';
+import type { ReceiptStore } from './receipts.js';
+import type { TaskNode } from './run-state.js';
+
+export interface PlanContext {
+  receipts: ReceiptStore;
+  isForced(node: TaskNode): boolean;
+  /** Look below complete tasks too (needed to find forced tasks deep in the graph). */
+  descendAll: boolean;
+  onPending(node: TaskNode): void;
+}
+
+/** Checks `starts` and, below each incomplete task, its dependencies. */
+export async function checkFrom(starts: readonly TaskNode[], ctx: PlanContext): Promise<void> {
+  const stack = [...starts];
+  while (stack.length > 0) {
+    const node = stack.pop() as TaskNode;
+    if (node.state !== 'unchecked') continue;
+    const verdict = await checkTask(node.task, node.deps.map((d) => d.task), ctx.receipts, ctx.isForced(node));
+    if (verdict.complete) {
+      node.state = 'complete';
+      if (!ctx.descendAll) continue;
+    } else {
+      markPending(node, verdict.reason, ctx);
+    }
+    for (const dep of node.deps) if (dep.state === 'unchecked') stack.push(dep);
+  }
+}
+
+/**
+ * Turns complete tasks downstream of pending ones (within `scope`) into pending ones,
+ * checking the upstream they now need, until nothing changes.
+ */
+export async function propagate(scope: ReadonlySet<TaskNode> | undefined, pending: readonly TaskNode[], ctx: PlanContext): Promise<void> {
+  let frontier = [...pending];
+  while (frontier.length > 0) {
+    const woken: TaskNode[] = [];
+    const seen = new Set<TaskNode>();
+    const stack = [...frontier];
+    while (stack.length > 0) {
+      const node = stack.pop() as TaskNode;
+      for (const dependent of node.dependents) {
+        if (seen.has(dependent) || (scope !== undefined && !scope.has(dependent))) continue;
+        seen.add(dependent);
+        if (dependent.state === 'complete') {
+          markPending(dependent, `upstream will run: ${node.id}`, ctx);
+          woken.push(dependent);
+          stack.push(dependent);
+        }
+      }
+    }
+    const unchecked = woken.flatMap((n) => n.deps.filter((d) => d.state === 'unchecked'));
+    const before = new Set(unchecked);
+    await checkFrom(unchecked, ctx);
+    frontier = [...before].filter((n) => n.state === 'pending');
+  }
+}
+
+function markPending(node: TaskNode, reason: string, ctx: PlanContext): void {
+  node.state = 'pending';
+  node.reason = reason;
+  ctx.onPending(node);
+}
+
+/** Counts each pending task's unfinished dependencies; returns the ones ready to start. */
+export function readyNodes(pending: readonly TaskNode[]): TaskNode[] {
+  const ready: TaskNode[] = [];
+  for (const node of pending) {
+    if (node.state !== 'pending') continue;
+    let waiting = 0;
+    for (const dep of node.deps) if (dep.state !== 'complete' && dep.state !== 'done') waiting += 1;
+    node.waitingOn = waiting;
+    if (waiting === 0) ready.push(node);
+  }
+  return ready;
+}

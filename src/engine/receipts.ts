@@ -1,0 +1,74 @@
+/**
+ * Receipts: the proof that a task's outputs came from a successful run. A task is complete
+ * only when its outputs exist, match the stamps its receipt recorded, and its inputs are
+ * the ones it was built from.
+ */
+import { createHash } from 'node:crypto';
+
+export interface Receipt {
+  taskId: string;
+  runId: string;
+  /** Epoch ms when the run finished. */
+  finishedAt: number;
+  durationMs: number;
+  /** The task's `version` when it ran. */
+  version: string;
+  /** Hash over the stamps of every input (static requirements and dynamic ones). */
+  inputs: string;
+  /** Per-input stamps, kept for explaining a change when there are not too many. */
+  inputStamps?: Record<string, string>;
+  /** Ids of tasks the run asked for at run time (ctx.need). */
+  dynamic?: string[];
+  /** Output description → stamp. */
+  outputs: Record<string, string>;
+}
+
+export interface ReceiptStore {
+  get(taskId: string): Receipt | undefined;
+  put(receipt: Receipt): void;
+  /** Makes pending receipts durable. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class MemoryReceiptStore implements ReceiptStore {
+  readonly receipts = new Map<string, Receipt>();
+
+  get(taskId: string): Receipt | undefined {
+    return this.receipts.get(taskId);
+  }
+
+  put(receipt: Receipt): void {
+    this.receipts.set(receipt.taskId, receipt);
+  }
+
+  async flush(): Promise<void> {}
+
+  async close(): Promise<void> {}
+}
+
+/** Explaining per-input changes is kept for tasks with at most this many inputs. */
+export const MAX_EXPLAINED_INPUTS = 1000;
+
+/** One stamp that changes whenever any output of a receipted task changed. */
+export function receiptStamp(receipt: Receipt): string {
+  return `${receipt.runId}|${Object.values(receipt.outputs).join('|')}`;
+}
+
+const EMPTY_HASH = createHash('sha1').digest('hex');
+
+export function hashStamps(stamps: ReadonlyMap<string, string>): string {
+  if (stamps.size === 0) return EMPTY_HASH;
+  const hash = createHash('sha1');
+  for (const [id, stamp] of stamps) hash.update(id).update('\0').update(stamp).update('\n');
+  return hash.digest('hex');
+}
+
+/** Which inputs differ between a receipt and now (when the receipt kept per-input stamps). */
+export function changedInputs(receipt: Receipt, now: ReadonlyMap<string, string>): string[] | undefined {
+  if (receipt.inputStamps === undefined) return undefined;
+  const changed: string[] = [];
+  for (const [id, stamp] of now) if (receipt.inputStamps[id] !== stamp) changed.push(id);
+  for (const id of Object.keys(receipt.inputStamps)) if (!now.has(id)) changed.push(id);
+  return changed;
+}

@@ -1,0 +1,123 @@
+/**
+ * The end-of-run summary: what was scheduled, what ran, what was already complete, what
+ * failed (with its error) and what was skipped because of it, grouped by family with
+ * parameters collapsed. Plain data (for --json and the run log) plus a text rendering.
+ */
+import { collapseParams } from './collapse.js';
+import type { Params } from './task.js';
+
+export type Outcome = 'ran' | 'complete' | 'failed' | 'skipped' | 'would-run';
+export type RunStatus = 'success' | 'failed' | 'interrupted' | 'dry-run';
+
+export interface SummaryGroup {
+  outcome: Outcome;
+  family: string;
+  count: number;
+  /** The tasks, collapsed: `Leaf(i=0...4999)`. */
+  tasks: string;
+}
+
+export interface TaskProblem {
+  id: string;
+  family: string;
+  /** The error (for failures) or the reason (for skips). */
+  message: string;
+  code?: string;
+}
+
+export interface RunSummary {
+  runId: string;
+  status: RunStatus;
+  startedAt: number;
+  finishedAt: number;
+  durationMs: number;
+  workers: number;
+  counts: { scheduled: number; ran: number; alreadyComplete: number; failed: number; skipped: number; retried: number; wouldRun: number };
+  groups: SummaryGroup[];
+  /** Failed tasks, each with its error (at most MAX_LISTED_PROBLEMS). */
+  failures: TaskProblem[];
+  /** Skipped tasks, each with the reason (at most MAX_LISTED_PROBLEMS). */
+  skipped: TaskProblem[];
+  /** For a dry run: each task that would run, with why (at most MAX_LISTED_PROBLEMS). */
+  plan: TaskProblem[];
+}
+
+export const MAX_LISTED_PROBLEMS = 200;
+
+export interface FinishedTask {
+  id: string;
+  family: string;
+  params: Params;
+  outcome: Outcome;
+  attempts: number;
+  message?: string;
+  code?: string;
+}
+
+export function groupOutcomes(tasks: readonly FinishedTask[]): SummaryGroup[] {
+  const groups = new Map<string, { outcome: Outcome; family: string; params: Params[] }>();
+  for (const t of tasks) {
+    const key = `${t.outcome}\0${t.family}`;
+    let g = groups.get(key);
+    if (g === undefined) groups.set(key, (g = { outcome: t.outcome, family: t.family, params: [] }));
+    g.params.push(t.params);
+  }
+  return [...groups.values()].map((g) => ({
+    outcome: g.outcome,
+    family: g.family,
+    count: g.params.length,
+    tasks: collapseParams(g.family, g.params),
+  }));
+}
+
+export function listProblems(tasks: readonly FinishedTask[], outcome: Outcome): TaskProblem[] {
+  const out: TaskProblem[] = [];
+  for (const t of tasks) {
+    if (t.outcome !== outcome) continue;
+    if (out.length >= MAX_LISTED_PROBLEMS) break;
+    out.push({ id: t.id, family: t.family, message: t.message ?? '', ...(t.code === undefined ? {} : { code: t.code }) });
+  }
+  return out;
+}
+
+const HEADINGS: Record<Outcome, string> = {
+  complete: 'complete already',
+  ran: 'ran successfully',
+  failed: 'failed',
+  skipped: 'skipped',
+  'would-run': 'would run',
+};
+
+/** The summary as text, like Luigi's execution summary but with the outcome stated plainly. */
+export function formatSummary(s: RunSummary): string {
+  const lines = [`===== mallard run ${s.runId}: ${s.status.toUpperCase()} (${(s.durationMs / 1000).toFixed(1)} s) =====`];
+  lines.push(`Scheduled ${s.counts.scheduled} task${s.counts.scheduled === 1 ? '' : 's'} of which:`);
+  for (const outcome of ['complete', 'ran', 'would-run', 'failed', 'skipped'] as const) {
+    const groups = s.groups.filter((g) => g.outcome === outcome);
+    if (groups.length === 0) continue;
+    const total = groups.reduce((n, g) => n + g.count, 0);
+    lines.push(`* ${total} ${HEADINGS[outcome]}:`);
+    for (const g of groups) lines.push(`    - ${g.count} ${g.tasks}`);
+  }
+  if (s.counts.retried > 0) lines.push(`* ${s.counts.retried} needed more than one attempt`);
+  for (const f of s.failures) lines.push(`  failed: ${f.id}: ${f.code === undefined ? '' : `[${f.code}] `}${f.message}`);
+  if (s.counts.failed > s.failures.length) lines.push(`  ... and ${s.counts.failed - s.failures.length} more failures (see the run log)`);
+  const skipReasons = new Map<string, number>();
+  for (const k of s.skipped) skipReasons.set(k.message, (skipReasons.get(k.message) ?? 0) + 1);
+  for (const [reason, n] of [...skipReasons].slice(0, 10)) lines.push(`  skipped ${n}: ${reason}`);
+  lines.push(closingLine(s));
+  return lines.join('\n');
+}
+
+function closingLine(s: RunSummary): string {
+  switch (s.status) {
+    case 'success':
+      return s.counts.ran === 0 ? 'Nothing to do: everything asked for was complete.' : 'Every requested task is complete.';
+    case 'dry-run':
+      return `Dry run: ${s.counts.wouldRun} task${s.counts.wouldRun === 1 ? '' : 's'} would run; nothing was run.`;
+    case 'interrupted':
+      return `Interrupted: ${s.counts.failed} failed, ${s.counts.skipped} not run.`;
+    default:
+      return `Failed: ${s.counts.failed} task${s.counts.failed === 1 ? '' : 's'} failed, ${s.counts.skipped} skipped.`;
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Targets: what a task produces. A target knows whether it exists and gives a cheap stamp
+ * of its current content, recorded in receipts to notice later changes.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { withAtomicPath, writeFileAtomicSync, type AtomicWriteOptions } from './atomic-file.js';
+
+export interface Target {
+  /** What to show a person: a path, a table name. */
+  readonly description: string;
+  exists(): Promise<boolean>;
+  /** A string that changes when the content changes (size and mtime for files); undefined if missing. */
+  stamp(): Promise<string | undefined>;
+}
+
+/**
+ * A local file, written atomically. Its checks are synchronous stats: three microseconds
+ * each, which keeps a 100,000-task completeness check well under a second.
+ */
+export class FileTarget implements Target {
+  readonly path: string;
+
+  constructor(filePath: string) {
+    this.path = path.resolve(filePath);
+  }
+
+  get description(): string {
+    return this.path;
+  }
+
+  async exists(): Promise<boolean> {
+    return fs.statSync(this.path, { throwIfNoEntry: false }) !== undefined;
+  }
+
+  async stamp(): Promise<string | undefined> {
+    const st = fs.statSync(this.path, { throwIfNoEntry: false });
+    return st === undefined ? undefined : `${st.size}:${Math.trunc(st.mtimeMs)}`;
+  }
+
+  /** Writes the whole content atomically (durable through the receipt journal's group commit). */
+  write(data: string | Uint8Array, options: AtomicWriteOptions = { durable: false }): void {
+    writeFileAtomicSync(this.path, data, options);
+  }
+
+  /** Lets `produce` fill a temp path, then renames it into place (see withAtomicPath). */
+  writeVia<T>(produce: (tmpPath: string) => Promise<T>, options: AtomicWriteOptions = {}): Promise<T> {
+    return withAtomicPath(this.path, produce, options);
+  }
+}

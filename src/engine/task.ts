@@ -1,0 +1,93 @@
+/**
+ * The task contract: an id derived from family and parameters, what it requires, the
+ * targets it produces, and how to run it. Tasks are plain objects; the scheduler owns state.
+ */
+import type { Clock } from './clock.js';
+import type { Target } from './target.js';
+
+export type ParamValue = string | number | boolean;
+export type Params = Readonly<Record<string, ParamValue>>;
+
+export interface RetryPolicy {
+  /** Total attempts including the first (1 = no retry). */
+  maxAttempts: number;
+  /** Delay before the second attempt; doubles each further attempt. */
+  baseDelayMs: number;
+  /** Upper bound of one delay (before jitter). */
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 60_000 };
+export const NO_RETRY: RetryPolicy = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
+
+export interface TaskContext {
+  readonly runId: string;
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+  /** Aborted when the run is interrupted (fail-fast, SIGINT). */
+  readonly signal: AbortSignal;
+  readonly clock: Clock;
+  /** A line of progress or detail, shown by the renderers and kept in the run log. */
+  log(message: string): void;
+  /**
+   * Dynamic dependencies: makes sure these tasks are complete, running the ones that are
+   * not (never re-running finished work), and resolves when they are. Rejects with
+   * ERR_DEPENDENCY_FAILED if one of them fails. The caller's worker slot is lent out
+   * meanwhile, so a single worker cannot deadlock.
+   */
+  need(tasks: readonly Task[]): Promise<void>;
+}
+
+export abstract class Task<P extends Params = Params> {
+  /** The task's kind: groups tasks in summaries and progress (e.g. 'DownloadPage'). */
+  abstract readonly family: string;
+  /** Bump when the task's code changes what it produces: invalidates earlier receipts. */
+  readonly version: string = '1';
+  /** External tasks are not run by the tool: complete as soon as their outputs exist. */
+  readonly external: boolean = false;
+  readonly params: P;
+  private cachedId: string | undefined;
+
+  constructor(params: P) {
+    this.params = params;
+  }
+
+  /** `Family(key=value, ...)`, keys sorted: equal parameters mean the same task. */
+  get id(): string {
+    this.cachedId ??= taskId(this.family, this.params);
+    return this.cachedId;
+  }
+
+  requires(): readonly Task[] {
+    return [];
+  }
+
+  abstract outputs(): readonly Target[];
+
+  abstract run(ctx: TaskContext): Promise<void>;
+
+  retryPolicy(): RetryPolicy {
+    return DEFAULT_RETRY;
+  }
+}
+
+/** Inputs made outside the tool (a file the user provides): only checked for existence. */
+export abstract class ExternalTask<P extends Params = Params> extends Task<P> {
+  override readonly external: boolean = true;
+
+  override async run(): Promise<void> {
+    throw new Error(`${this.id} is an external input and cannot be produced by mallard`);
+  }
+}
+
+export function taskId(family: string, params: Params): string {
+  const keys = Object.keys(params).sort();
+  if (keys.length === 0) return `${family}()`;
+  const parts = keys.map((k) => `${k}=${formatParam(params[k] as ParamValue)}`);
+  return `${family}(${parts.join(', ')})`;
+}
+
+function formatParam(value: ParamValue): string {
+  if (typeof value !== 'string') return String(value);
+  return /^[\w./:@-]*$/.test(value) && value !== '' ? value : JSON.stringify(value);
+}
