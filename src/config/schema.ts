@@ -20,7 +20,7 @@ export function looksLikeTokenValue(value: string): boolean {
 
 function httpUrl() {
   return z
-    .url({ protocol: /^https?$/, error: 'Invalid URL (expected http:// or https://)' })
+    .url({ protocol: /^https?$/, error: (iss) => (iss.code === 'invalid_format' ? 'Invalid URL (expected http:// or https://)' : undefined) })
     .refine((v) => { const u = URL.parse(v); return !u || (u.username === '' && u.password === ''); }, {
       message: 'must not contain credentials: put the token in an environment variable named by tokenEnv',
     })

@@ -66,14 +66,40 @@ function checkJson(text: string, fallback: SyntaxProblem | undefined): SyntaxPro
   } catch (err) {
     const raw = err instanceof Error ? err.message : String(err);
     // Node's message may quote a piece of the file: drop it (it might hold a secret).
-    const message = raw.replace(/, ".*" is not valid JSON$/s, '').replace(/ in JSON at position \d+.*$/s, '');
+    const message = raw.replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '').replace(/ in JSON at position \d+.*$/s, '');
     const lc = /\(line (\d+) column (\d+)\)/.exec(raw);
     if (lc) return { line: Number(lc[1]), column: Number(lc[2]), message };
-    const pos = /at position (\d+)/.exec(raw);
-    if (pos) return { ...positionIn(text, Number(pos[1])), message };
+    const offset = /at position (\d+)/.exec(raw)?.[1] ?? jsonErrorOffset(text);
+    if (offset !== undefined) return { ...positionIn(text, Number(offset)), message };
     if (fallback?.line !== undefined) return { line: fallback.line, column: fallback.column, message };
     return { message: message === '' ? 'invalid JSON' : message };
   }
+}
+
+/**
+ * Where JSON.parse gave up, when its message does not say: the shortest failing prefix.
+ * Every shorter prefix only fails for ending early, so the search is a bisection.
+ */
+function jsonErrorOffset(text: string): number | undefined {
+  const failsInside = (length: number): boolean => {
+    try {
+      JSON.parse(text.slice(0, length));
+      return false;
+    } catch (err) {
+      const m = err instanceof Error ? err.message : '';
+      const at = /at position (\d+)/.exec(m);
+      return !/end of JSON input/.test(m) && !(at && Number(at[1]) >= length);
+    }
+  };
+  if (!failsInside(text.length)) return undefined;
+  let lo = 1;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (failsInside(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo - 1;
 }
 
 function positionIn(text: string, offset: number): { line: number; column: number } {
@@ -84,7 +110,9 @@ function positionIn(text: string, offset: number): { line: number; column: numbe
 /** Offset of the key at the end of `path` (or of the deepest ancestor found). */
 function offsetOf(doc: Document, path: readonly PropertyKey[]): number | undefined {
   let node: unknown = doc.contents;
-  let found: number | undefined = rangeStart(node);
+  if (path.length === 0) return rangeStart(node);
+  // A missing top-level key has no line of its own (the whole file lacks it).
+  let found: number | undefined;
   for (const segment of path) {
     if (isMap(node)) {
       const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
