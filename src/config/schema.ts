@@ -1,0 +1,167 @@
+/**
+ * The shape of a site config file, as zod schemas, and the parsed type with defaults filled.
+ * Every object is strict: an unknown key is an error (typo detection). Tokens never live in
+ * the file: only the NAME of the environment variable that holds one (`tokenEnv`).
+ */
+import { z } from 'zod';
+
+/** Site names: used in artifact paths, so lowercase letters, digits and single dashes. */
+export const SITE_NAME_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const TOKEN_PREFIXES = /^(ghp_|gho_|ghu_|ghs_|ghr_|github_pat_|sgp_|glpat-|xox[abp]-)/;
+const GCS_BUCKET_PATTERN = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
+
+/** Whether a string looks like a secret value rather than the name of a variable. */
+export function looksLikeTokenValue(value: string): boolean {
+  if (TOKEN_PREFIXES.test(value)) return true;
+  // Variable names are words; a long run mixing lowercase and digits is a credential.
+  return value.length >= 32 && /[a-z]/.test(value) && /[0-9]/.test(value) && !value.includes('_');
+}
+
+function httpUrl() {
+  return z
+    .url({ protocol: /^https?$/, error: (iss) => (iss.code === 'invalid_format' ? 'Invalid URL (expected http:// or https://)' : undefined) })
+    .refine((v) => { const u = URL.parse(v); return !u || (u.username === '' && u.password === ''); }, {
+      message: 'must not contain credentials: put the token in an environment variable named by tokenEnv',
+    })
+    .refine((v) => { const u = URL.parse(v); return !u || (u.search === '' && u.hash === ''); }, {
+      message: 'must not have a query string or fragment',
+    })
+    .transform((v) => v.replace(/\/+$/, ''));
+}
+
+function tokenEnv(defaultName: string) {
+  return z
+    .string()
+    .regex(ENV_NAME_PATTERN, 'must be the NAME of an environment variable (letters, digits, underscores)')
+    .refine((v) => !looksLikeTokenValue(v), {
+      message: 'looks like a token value: tokenEnv takes the NAME of the environment variable holding it (e.g. GITHUB_TOKEN), set in the shell or .env',
+    })
+    .default(defaultName);
+}
+
+const positiveInt = (max: number) => z.int().min(1).max(max);
+const rate = () => z.number().positive().max(1000);
+
+export const ckanSchema = z.strictObject({
+  url: httpUrl().refine((v) => { const u = URL.parse(v); return !u || /\/api(?:\/\d+)?\/action\/*$/.test(u.pathname); }, {
+    message: 'must be the base of the CKAN Action API, ending in /api/3/action (e.g. https://data.gov.uk/api/3/action)',
+  }),
+  rows: positiveInt(10_000).default(1000),
+  sort: z.string().min(1).default('id asc'),
+  q: z.string().min(1).default('*:*'),
+  fq: z.string().min(1).optional(),
+  concurrency: positiveInt(32).default(2),
+  requestsPerSecond: rate().default(5),
+});
+
+export const sourcegraphSchema = z.strictObject({
+  url: httpUrl().default('https://sourcegraph.com'),
+  tokenEnv: tokenEnv('SOURCEGRAPH_TOKEN'),
+  concurrency: positiveInt(32).default(2),
+  requestsPerSecond: rate().default(2),
+  includeForks: z.boolean().default(false),
+  includeArchived: z.boolean().default(false),
+  timeoutSeconds: positiveInt(3600).default(60),
+});
+
+export const githubSchema = z.strictObject({
+  url: httpUrl().default('https://api.github.com'),
+  tokenEnv: tokenEnv('GITHUB_TOKEN'),
+  concurrency: positiveInt(32).default(4),
+});
+
+export const httpSchema = z.strictObject({
+  timeoutMs: positiveInt(600_000).default(30_000),
+  retries: z.int().min(0).max(20).default(3),
+  userAgent: z.string().min(1).optional(),
+});
+
+export const modelsSchema = z.strictObject({
+  shrinkTolerance: z.number().min(0).max(1).default(0.1),
+});
+
+export const gcsSchema = z.strictObject({
+  bucket: z.string().regex(GCS_BUCKET_PATTERN, 'must be a GCS bucket name (lowercase letters, digits, dashes, dots, underscores)').optional(),
+  prefix: z.string().transform((v) => v.replace(/^\/+|\/+$/g, '')).optional(),
+});
+
+export const siteConfigSchema = z.strictObject({
+  site: z.string().regex(SITE_NAME_PATTERN, 'must be lowercase letters, digits and dashes (e.g. data-gov-uk)').max(64),
+  ckan: ckanSchema,
+  sourcegraph: sourcegraphSchema.prefault({}),
+  github: githubSchema.prefault({}),
+  http: httpSchema.prefault({}),
+  models: modelsSchema.prefault({}),
+  gcs: gcsSchema.prefault({}),
+});
+
+/** The keys each section accepts, for "did you mean" hints on unknown keys. */
+export const SECTION_KEYS: Readonly<Record<string, readonly string[]>> = {
+  '': Object.keys(siteConfigSchema.shape),
+  ckan: Object.keys(ckanSchema.shape),
+  sourcegraph: Object.keys(sourcegraphSchema.shape),
+  github: Object.keys(githubSchema.shape),
+  http: Object.keys(httpSchema.shape),
+  models: Object.keys(modelsSchema.shape),
+  gcs: Object.keys(gcsSchema.shape),
+};
+
+export interface CkanConfig {
+  /** Base of the CKAN Action API, without trailing slash: https://data.gov.uk/api/3/action */
+  url: string;
+  /** Page size of package_search (the portal may lower it silently). */
+  rows: number;
+  /** A stable sort for paging (the default order drifts while paging). */
+  sort: string;
+  q: string;
+  fq?: string;
+  concurrency: number;
+  requestsPerSecond: number;
+}
+
+export interface SourcegraphConfig {
+  url: string;
+  /** Name of the environment variable holding the access token. */
+  tokenEnv: string;
+  concurrency: number;
+  requestsPerSecond: number;
+  includeForks: boolean;
+  includeArchived: boolean;
+  timeoutSeconds: number;
+}
+
+export interface GithubConfig {
+  url: string;
+  /** Name of the environment variable holding the access token. */
+  tokenEnv: string;
+  concurrency: number;
+}
+
+export interface HttpConfig {
+  timeoutMs: number;
+  retries: number;
+  userAgent?: string;
+}
+
+export interface ModelsConfig {
+  /** Largest accepted drop in a model's row count against the previous build (0.1 = 10%). */
+  shrinkTolerance: number;
+}
+
+export interface GcsConfig {
+  bucket?: string;
+  /** Object name prefix, without leading or trailing slash. */
+  prefix?: string;
+}
+
+/** A validated site config with every default filled in. */
+export interface SiteConfig {
+  site: string;
+  ckan: CkanConfig;
+  sourcegraph: SourcegraphConfig;
+  github: GithubConfig;
+  http: HttpConfig;
+  models: ModelsConfig;
+  gcs: GcsConfig;
+}
