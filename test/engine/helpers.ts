@@ -93,8 +93,8 @@ export function world(): { fs: MemFs; log: RunLog; task: (name: string, spec?: S
 }
 
 /** An error shaped like an HTTP failure with a status code. */
-export function httpError(statusCode: number, retryAfterMs?: number): Error {
-  const err = new Error(`HTTP ${statusCode}`) as Error & { statusCode: number; retryAfterMs?: number };
+export function httpError(statusCode: number): Error {
+  const err = new Error(`HTTP ${statusCode}`) as Error & { statusCode: number };
   err.statusCode = statusCode;
   return err;
 }
