@@ -1,7 +1,20 @@
 /**
  * Every command of the CLI, by id (oclif's explicit discovery: one import, no directory scan,
- * so start-up stays fast). Topic commands use a space in their id: `artifacts list`.
+ * so start-up stays fast). Topic commands use a colon in their id (`artifacts:list`): oclif
+ * resolves argv to colon ids, and with topicSeparator ' ' users type and see `artifacts list`.
+ * (A key with a space, 'artifacts list', is never found.)
  */
 import type { Command } from '@oclif/core';
+import { ArtifactsLatest } from './artifacts/latest.js';
+import { ArtifactsLineage } from './artifacts/lineage.js';
+import { ArtifactsList } from './artifacts/list.js';
+import { ArtifactsPrune } from './artifacts/prune.js';
+import { ArtifactsVerify } from './artifacts/verify.js';
 
-export const COMMANDS: Record<string, Command.Class> = {};
+export const COMMANDS: Record<string, Command.Class> = {
+  'artifacts:latest': ArtifactsLatest,
+  'artifacts:lineage': ArtifactsLineage,
+  'artifacts:list': ArtifactsList,
+  'artifacts:prune': ArtifactsPrune,
+  'artifacts:verify': ArtifactsVerify,
+};
