@@ -3,7 +3,7 @@
  * main.ts to be rendered once (as JSON too when --json is on).
  */
 import path from 'node:path';
-import { Command, Flags } from '@oclif/core';
+import { Command, Errors, Flags } from '@oclif/core';
 import { isMallardError } from '../src/engine/errors.js';
 
 export abstract class BaseCommand extends Command {
@@ -24,7 +24,7 @@ export abstract class BaseCommand extends Command {
 
   protected override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
     if (this.jsonEnabled()) {
-      const code = isMallardError(err) ? err.code : 'ERR_UNEXPECTED';
+      const code = isMallardError(err) ? err.code : err instanceof Errors.CLIError ? 'ERR_USAGE' : 'ERR_UNEXPECTED';
       this.logJson({ error: { code, message: err.message } });
     }
     throw err;

@@ -1,14 +1,24 @@
 /**
  * Every command of the CLI, by id (oclif's explicit discovery: one import, no directory scan,
- * so start-up stays fast). Topic commands are keyed with a colon (`config:check`): oclif
- * matches ids by colon and shows them with the space separator (`config check`). A key with a
- * space is never found (`command config:check not found`).
+ * so start-up stays fast). Topic commands are keyed with a colon (`artifacts:list`): oclif
+ * resolves argv to colon ids, and with topicSeparator ' ' users type and see `artifacts list`.
+ * (A key with a space, 'artifacts list', is never found.)
  */
 import type { Command } from '@oclif/core';
+import { ArtifactsLatest } from './artifacts/latest.js';
+import { ArtifactsLineage } from './artifacts/lineage.js';
+import { ArtifactsList } from './artifacts/list.js';
+import { ArtifactsPrune } from './artifacts/prune.js';
+import { ArtifactsVerify } from './artifacts/verify.js';
 import { ConfigCheck } from './config/check.js';
 import { ConfigList } from './config/list.js';
 
 export const COMMANDS: Record<string, Command.Class> = {
+  'artifacts:latest': ArtifactsLatest,
+  'artifacts:lineage': ArtifactsLineage,
+  'artifacts:list': ArtifactsList,
+  'artifacts:prune': ArtifactsPrune,
+  'artifacts:verify': ArtifactsVerify,
   'config:check': ConfigCheck,
   'config:list': ConfigList,
 };

@@ -1,0 +1,110 @@
+/**
+ * Small file-system helpers for writes that are all-or-nothing: a temp file in the target
+ * directory, fsync, then a move that never replaces an existing file.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+/** A hidden temp name beside `target` (never `<x>.db.tmp`, which DuckDB uses as a spill dir). */
+export function tempPathFor(target: string): string {
+  const suffix = `${process.pid}.${randomBytes(6).toString('hex')}`;
+  return path.join(path.dirname(target), `.${path.basename(target)}.${suffix}.partial`);
+}
+
+/** fsync a directory so a rename or link in it is durable (ignored where unsupported). */
+export async function fsyncDir(dir: string): Promise<void> {
+  let handle: fsp.FileHandle | undefined;
+  try {
+    handle = await fsp.open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // Some platforms cannot open or fsync a directory; the rename itself is still atomic.
+  } finally {
+    await handle?.close();
+  }
+}
+
+async function fsyncFile(file: string): Promise<void> {
+  const handle = await fsp.open(file, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Moves `temp` to `target` only if `target` does not exist (hard link, then unlink the temp).
+ * Returns false, leaving `temp` in place, when `target` already exists.
+ */
+export async function moveNoReplace(temp: string, target: string): Promise<boolean> {
+  try {
+    await fsp.link(temp, target);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+    // No hard links on this file system: check, then rename (a small window, still atomic).
+    if (await exists(target)) return false;
+    await fsp.rename(temp, target);
+    return true;
+  }
+  await fsp.unlink(temp);
+  return true;
+}
+
+export async function exists(file: string): Promise<boolean> {
+  try {
+    await fsp.lstat(file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+/** Writes a new file atomically with `mode`; throws EEXIST if `file` already exists. */
+export async function writeFileAtomic(file: string, data: string, mode: number): Promise<void> {
+  const temp = tempPathFor(file);
+  try {
+    await fsp.writeFile(temp, data, { flag: 'wx' });
+    await fsyncFile(temp);
+    await fsp.chmod(temp, mode);
+    if (!(await moveNoReplace(temp, file))) {
+      throw Object.assign(new Error(`EEXIST: file already exists, ${file}`), { code: 'EEXIST', path: file });
+    }
+    await fsyncDir(path.dirname(file));
+  } finally {
+    await fsp.rm(temp, { force: true });
+  }
+}
+
+/** Streams `source` into a new file `dest`, hashing the bytes on the way; fsyncs `dest`. */
+export async function copyAndHash(source: string, dest: string): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      size += chunk.length;
+      done(null, chunk);
+    },
+  });
+  await pipeline(createReadStream(source), tap, createWriteStream(dest, { flags: 'wx' }));
+  await fsyncFile(dest);
+  return { sha256: hash.digest('hex'), size };
+}
+
+/** sha256 (hex) and size of a file, streaming. */
+export async function sha256File(file: string): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of createReadStream(file)) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest('hex'), size };
+}

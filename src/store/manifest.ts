@@ -1,0 +1,69 @@
+/**
+ * The manifest written beside every published artifact: what it is, its checksum, row
+ * counts, and what it was built from. Written last and atomically, then made read-only.
+ */
+import { z } from 'zod';
+import { promises as fsp } from 'node:fs';
+import { MallardError, errorMessage } from '../engine/errors.js';
+import { ARTIFACT_MODE } from './layout.js';
+import { writeFileAtomic } from './fs-atomic.js';
+
+export const MANIFEST_VERSION = 1;
+
+const rawInputSchema = z.object({
+  path: z.string(),
+  sha256: z.string().optional(),
+  bytes: z.number().int().nonnegative().optional(),
+});
+
+export const manifestSchema = z.object({
+  manifestVersion: z.literal(MANIFEST_VERSION),
+  name: z.string(),
+  site: z.string(),
+  timestamp: z.string(),
+  path: z.string(),
+  size: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  tables: z.record(z.string(), z.number().int().nonnegative()),
+  lineage: z.object({
+    artifacts: z.array(z.string()),
+    rawInputs: z.array(rawInputSchema),
+  }),
+  configHash: z.string().nullable(),
+  toolVersion: z.string(),
+  runId: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+export type RawInput = z.infer<typeof rawInputSchema>;
+export type ArtifactManifest = z.infer<typeof manifestSchema>;
+
+/** Reads and validates a manifest; throws ERR_MANIFEST naming the file when it is unusable. */
+export async function readManifest(file: string): Promise<ArtifactManifest> {
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch (err) {
+    throw new MallardError('ERR_MANIFEST', `Cannot read manifest ${file}: ${errorMessage(err)}`, { cause: err, context: { file } });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new MallardError('ERR_MANIFEST', `Manifest ${file} is not valid JSON: ${errorMessage(err)}`, { cause: err, context: { file } });
+  }
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+    throw new MallardError('ERR_MANIFEST', `Manifest ${file} is malformed${where}: ${issue?.message ?? 'invalid'}`, {
+      context: { file },
+    });
+  }
+  return parsed.data;
+}
+
+/** Writes a manifest atomically (temp file, fsync, rename) and makes it read-only. */
+export async function writeManifest(file: string, manifest: ArtifactManifest): Promise<void> {
+  await writeFileAtomic(file, JSON.stringify(manifest, null, 2) + '\n', ARTIFACT_MODE);
+}
