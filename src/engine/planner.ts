@@ -17,7 +17,7 @@ export interface PlanContext {
 
 /** Checks `starts` and, below each incomplete task, its dependencies. */
 export async function checkFrom(starts: readonly TaskNode[], ctx: PlanContext): Promise<void> {
-  const stack = [...starts];
+  const stack = [...starts].reverse(); // popped in the order given: tasks start in that order
   while (stack.length > 0) {
     const node = stack.pop() as TaskNode;
     if (node.state !== 'unchecked') continue;
@@ -28,7 +28,10 @@ export async function checkFrom(starts: readonly TaskNode[], ctx: PlanContext): 
     } else {
       markPending(node, verdict.reason, ctx);
     }
-    for (const dep of node.deps) if (dep.state === 'unchecked') stack.push(dep);
+    for (let i = node.deps.length - 1; i >= 0; i -= 1) {
+      const dep = node.deps[i] as TaskNode;
+      if (dep.state === 'unchecked') stack.push(dep);
+    }
   }
 }
 
