@@ -1,14 +1,11 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type PublishedArtifact, publishArtifact } from '../../src/store/index.js';
+import { runCli } from '../support/cli.js';
 import { TestClock, createDuckDb, makeTempDir, removeDir } from '../store/helpers.js';
 
-// dist/test/cli/artifacts.test.js → repo root three levels up.
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const DAY = 86_400_000;
 
 interface Run {
@@ -22,15 +19,7 @@ describe('artifacts commands (built CLI)', () => {
   let artifactsDir: string;
   const published: Record<string, PublishedArtifact[]> = { ckan_api: [], usage: [] };
 
-  const cli = (args: string[], env: Record<string, string> = {}): Run => {
-    const { ARTIFACTS_DIR: _ignored, ...parentEnv } = process.env;
-    const result = spawnSync(path.join(repoRoot, 'node_modules/.bin/node'), [path.join(repoRoot, 'dist/commands/main.js'), ...args], {
-      cwd: dir,
-      encoding: 'utf8',
-      env: { ...parentEnv, ...env },
-    });
-    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-  };
+  const cli = (args: string[], env: Record<string, string> = {}): Run => runCli(args, { cwd: dir, env });
   const json = (run: Run): any => JSON.parse(run.stdout);
 
   before(async () => {

@@ -1,30 +1,17 @@
 /** The built CLI, run as a child process: help, config check / list, errors and exit codes. */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
+import { runCli, type CliResult } from '../support/cli.js';
 
-const repoRoot = path.resolve(import.meta.dirname, '..', '..', '..');
 const SECRET = 'ghp_cliTestSecret0123456789abcdefABCDEF';
 
-interface Result {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-function cli(args: string[], cwd: string, extraEnv: Record<string, string> = {}): Result {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv };
-  for (const name of ['CONFIG_PATH', 'ARTIFACTS_DIR', 'GITHUB_TOKEN', 'SOURCEGRAPH_TOKEN']) if (!(name in extraEnv)) delete env[name];
-  const r = spawnSync(path.join(repoRoot, 'node_modules/.bin/node'), [path.join(repoRoot, 'dist/commands/main.js'), ...args], {
-    cwd,
-    env,
-    encoding: 'utf8',
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+function cli(args: string[], cwd: string, extraEnv: Record<string, string> = {}): CliResult {
+  return runCli(args, { cwd, env: extraEnv });
 }
 
 async function workdir(t: TestContext, files: Record<string, string>): Promise<string> {
