@@ -99,7 +99,7 @@ function asCkanError(err: unknown, shownUrl: string): unknown {
   if (typeof status !== 'number' || typeof body !== 'string') return err;
   const info = ckanErrorInfo(body);
   if (!info) return err;
-  return ckanApiError({
+  const apiError = ckanApiError({
     action: 'package_search',
     url: shownUrl,
     status,
@@ -108,4 +108,6 @@ function asCkanError(err: unknown, shownUrl: string): unknown {
     retryAfterMs: err.retryAfterMs,
     cause: err,
   });
+  if (err.context.attempts !== undefined) apiError.context.attempts = err.context.attempts;
+  return apiError;
 }
