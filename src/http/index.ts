@@ -1,0 +1,14 @@
+/** mallard's HTTP layer: one client factory, a streaming download helper, typed errors, redaction. */
+export { createHttpClient, buildUrl, headerSecrets } from './client.js';
+export type { HttpClient, HttpClientOptions, RequestOptions, RetryEvent, TextResponse } from './client.js';
+export { downloadToFile, tempPathFor } from './download.js';
+export type { DownloadOptions, DownloadResult, DownloadStage, ResponseInfo } from './download.js';
+export { systemClock } from './clock.js';
+export type { Clock } from './clock.js';
+export { ERR_HTTP, isRetryableStatus, statusError, networkError, toRequestError } from './errors.js';
+export type { RequestContext } from './errors.js';
+export { HostLimiter } from './host-limiter.js';
+export type { HostLimiterOptions } from './host-limiter.js';
+export { makeRedactor, redactUrl, isSecretParam, MASK } from './redact.js';
+export { backoffDelayMs, parseRetryAfter, retryDelay } from './retry.js';
+export { defaultUserAgent, toolVersion, PROJECT_URL } from './user-agent.js';
