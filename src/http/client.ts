@@ -5,7 +5,7 @@
  */
 import type { Got } from 'got';
 import { MallardError } from '../engine/errors.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../engine/clock.js';
 import { statusError, toRequestError, type RequestContext } from './errors.js';
 import { HostLimiter } from './host-limiter.js';
 import { makeRedactor, redactUrl } from './redact.js';
@@ -109,7 +109,7 @@ export function buildUrl(url: string, searchParams?: RequestOptions['searchParam
 }
 
 export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
-  const clock = opts.clock ?? systemClock();
+  const clock = opts.clock ?? systemClock;
   const userAgent = opts.userAgent ?? defaultUserAgent();
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const retries = opts.retries ?? 3;

@@ -3,7 +3,7 @@
  * and requests started no closer together than 1000 / requestsPerSecond ms (a token bucket
  * of one token, refilled at the given rate). Time comes from the injected clock.
  */
-import type { Clock } from './clock.js';
+import type { Clock } from '../engine/clock.js';
 
 export interface HostLimiterOptions {
   /** Largest number of requests in flight to one host. */

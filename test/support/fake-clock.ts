@@ -1,20 +1,8 @@
-/** A clock for tests: time moves only when someone sleeps, and every sleep is recorded. */
-export interface FakeClock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-  /** Every duration asked for, in order. */
-  readonly sleeps: number[];
-}
+/** A clock for tests (the engine's FakeClock): time moves only when someone sleeps. */
+import { FakeClock } from '../../src/engine/clock.js';
+
+export type { FakeClock };
 
 export function fakeClock(startMs = Date.UTC(2025, 0, 1)): FakeClock {
-  let now = startMs;
-  const sleeps: number[] = [];
-  return {
-    now: () => now,
-    sleep: async (ms: number) => {
-      sleeps.push(ms);
-      now += ms;
-    },
-    sleeps,
-  };
+  return new FakeClock(startMs);
 }
