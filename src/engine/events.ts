@@ -14,6 +14,7 @@ export type EngineEvent =
   | (TaskEventBase & { type: 'task_pending'; reason: string })
   | (TaskEventBase & { type: 'task_started'; attempt: number })
   | (TaskEventBase & { type: 'task_log'; message: string })
+  | (TaskEventBase & { type: 'task_warning'; message: string })
   | (TaskEventBase & { type: 'task_done'; attempt: number; durationMs: number })
   | (TaskEventBase & { type: 'task_retry'; attempt: number; delayMs: number; error: string; code?: string })
   | (TaskEventBase & { type: 'task_failed'; attempt: number; error: string; code?: string })

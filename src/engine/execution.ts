@@ -124,6 +124,10 @@ export class Execution {
       signal: this.abort.signal,
       clock: this.s.clock,
       log: (message) => this.s.emit({ type: 'task_log', id: node.id, family: node.task.family, at: this.s.clock.now(), message }),
+      warn: (message) => {
+        this.s.warnings.push({ id: node.id, family: node.task.family, message });
+        this.s.emit({ type: 'task_warning', id: node.id, family: node.task.family, at: this.s.clock.now(), message });
+      },
       need: (tasks) => this.need(node, tasks),
     };
   }

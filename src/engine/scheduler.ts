@@ -14,7 +14,7 @@ import { MemoryReceiptStore, type ReceiptStore } from './receipts.js';
 import { makeNode, NodeQueue, type TaskNode } from './run-state.js';
 import { Execution } from './execution.js';
 import { buildSummary } from './run-summary.js';
-import type { RunSummary } from './summary.js';
+import { MAX_LISTED_PROBLEMS, type RunSummary, type TaskProblem } from './summary.js';
 import type { Task } from './task.js';
 
 export interface RunOptions {
@@ -52,6 +52,7 @@ class Scheduler {
   readonly runId: string;
   readonly receipts: ReceiptStore;
   readonly workers: number;
+  readonly warnings: TaskProblem[] = [];
   private readonly force: ReadonlySet<string>;
   private readonly queue = new NodeQueue();
   private readonly startedAt: number;
@@ -133,6 +134,7 @@ class Scheduler {
       startedAt: this.startedAt,
       finishedAt,
       workers: this.workers,
+      warnings: this.warnings.slice(0, MAX_LISTED_PROBLEMS),
     });
     this.emit({ type: 'run_finished', at: finishedAt, summary });
     return summary;

@@ -40,6 +40,8 @@ export interface RunSummary {
   skipped: TaskProblem[];
   /** For a dry run: each task that would run, with why (at most MAX_LISTED_PROBLEMS). */
   plan: TaskProblem[];
+  /** What tasks warned about while succeeding (ctx.warn), e.g. a crawl that got fewer datasets than reported. */
+  warnings: TaskProblem[];
 }
 
 export const MAX_LISTED_PROBLEMS = 200;
@@ -105,6 +107,7 @@ export function formatSummary(s: RunSummary): string {
   const skipReasons = new Map<string, number>();
   for (const k of s.skipped) skipReasons.set(k.message, (skipReasons.get(k.message) ?? 0) + 1);
   for (const [reason, n] of [...skipReasons].slice(0, 10)) lines.push(`  skipped ${n}: ${reason}`);
+  for (const w of s.warnings) lines.push(`WARNING ${w.id}: ${w.message}`);
   lines.push(closingLine(s));
   return lines.join('\n');
 }

@@ -29,6 +29,8 @@ export interface TaskContext {
   readonly clock: Clock;
   /** A line of progress or detail, shown by the renderers and kept in the run log. */
   log(message: string): void;
+  /** Something the user must hear about although the task succeeds; repeated in the summary. */
+  warn(message: string): void;
   /**
    * Dynamic dependencies: makes sure these tasks are complete, running the ones that are
    * not (never re-running finished work), and resolves when they are. Rejects with

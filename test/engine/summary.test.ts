@@ -38,6 +38,15 @@ describe('the end-of-run summary', () => {
     assert.match(text, /Failed: 1 task failed, 1 skipped\./);
   });
 
+  test('warnings from succeeding tasks are repeated in the summary', async () => {
+    const { task } = world();
+    const crawl = task('crawl', { family: 'Crawl', run: async (ctx) => ctx.warn('got 90 of 100 datasets the portal reported') });
+    const summary = await runTasks([crawl], { clock: new FakeClock() });
+    assert.equal(summary.status, 'success');
+    assert.deepEqual(summary.warnings, [{ id: 'Crawl(name=crawl)', family: 'Crawl', message: 'got 90 of 100 datasets the portal reported' }]);
+    assert.match(formatSummary(summary), /^WARNING Crawl\(name=crawl\): got 90 of 100 datasets the portal reported$/m);
+  });
+
   test('a run with nothing to do says so', async () => {
     const { task, fs } = world();
     fs.write('x', 'made outside');
