@@ -95,7 +95,7 @@ function toItems(listed: RemoteObject[], prefix: string, roots: string[], into: 
   const items: Item[] = [];
   for (const obj of listed) {
     const rel = relativeName(prefix, obj.name);
-    if (!isUnderRoots(rel, roots)) continue;
+    if (!isUnderRoots(rel, roots) || rel.endsWith('/')) continue; // '/'-ended: console folder placeholders
     if (!isSafeRelativePath(rel)) {
       throw new MallardError('ERR_GCS', `Refusing to restore object gs://${obj.name}: its name is not a safe relative path`, { context: { object: obj.name } });
     }

@@ -3,7 +3,9 @@
  * uploads only what is missing or differs (md5, from a local cache keyed by path+size+mtime),
  * in parallel, validated; databases before manifests; deletes remote objects only when asked.
  */
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { MallardError } from '../engine/errors.js';
 import { storeFrom, type StoreChoice } from './gcs-store.js';
 import { HashCache } from './hash-cache.js';
 import { collectFailures, throwIfFailed } from './failures.js';
@@ -56,6 +58,7 @@ export async function syncArtifacts(opts: SyncOptions): Promise<SyncResult> {
   const prefix = normalizePrefix(opts.prefix);
   const roots = syncRoots(opts.includeRaw === true);
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
+  await assertDirectory(artifactsDir);
   const store = await storeFrom(opts);
   const [local, remoteList, cache] = await Promise.all([
     listLocalFiles(artifactsDir, roots),
@@ -65,12 +68,18 @@ export async function syncArtifacts(opts: SyncOptions): Promise<SyncResult> {
   const remote = new Map<string, RemoteObject>();
   for (const obj of remoteList) {
     const rel = relativeName(prefix, obj.name);
-    if (isUnderRoots(rel, roots)) remote.set(rel, obj);
+    if (isUnderRoots(rel, roots) && !rel.endsWith('/')) remote.set(rel, obj); // '/'-ended: console folder placeholders
   }
   const { uploads, md5s } = await planUploads(local, remote, cache, concurrency);
   await cache.save();
   const localSet = new Set(local.map((f) => f.relPath));
   const deletes = opts.delete ? [...remote.keys()].filter((rel) => !localSet.has(rel)).sort() : [];
+  if (deletes.length > 0 && local.length === 0) {
+    throw new MallardError('ERR_USAGE', `Refusing to delete all ${deletes.length} objects under gs://${opts.bucket}/${prefix}: ${artifactsDir} has nothing to sync`, {
+      context: { artifactsDir, bucket: opts.bucket, prefix },
+      suggestions: ['check --artifacts-dir / ARTIFACTS_DIR and --prefix; delete remote objects by hand if you really mean it'],
+    });
+  }
   const result: SyncResult = {
     bucket: opts.bucket,
     prefix,
@@ -145,4 +154,14 @@ async function executeDeletes(store: ObjectStore, opts: SyncOptions, prefix: str
     failures.push(...collectFailures(batch, await runPool(batch, opts.concurrency ?? DEFAULT_CONCURRENCY, remove), (rel) => rel));
   }
   throwIfFailed(failures, 'delete');
+}
+
+async function assertDirectory(dir: string): Promise<void> {
+  const st = await fsp.stat(dir).catch(() => undefined);
+  if (!st?.isDirectory()) {
+    throw new MallardError('ERR_USAGE', `Artifacts directory ${dir} does not exist`, {
+      context: { artifactsDir: dir },
+      suggestions: ['run from the project directory, or pass --artifacts-dir / set ARTIFACTS_DIR'],
+    });
+  }
 }

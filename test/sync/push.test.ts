@@ -135,4 +135,14 @@ describe('syncArtifacts against the GCS emulator', () => {
     const [obj] = await store.list('b-large', 'runs/big.bin');
     assert.equal(obj!.md5, md5Base64(big));
   });
+
+  test('refuses a missing artifacts directory, and a --delete that would empty the remote', async () => {
+    await assert.rejects(syncArtifacts({ store, artifactsDir: path.join(dir('gone'), 'nope'), bucket: 'b-guard' }), /does not exist/);
+    const root = dir('guard');
+    writeFile(root, 'runs/a.jsonl', 'a');
+    await syncArtifacts({ store, artifactsDir: root, bucket: 'b-guard' });
+    fs.rmSync(path.join(root, 'runs/a.jsonl'));
+    await assert.rejects(syncArtifacts({ store, artifactsDir: root, bucket: 'b-guard', delete: true }), /Refusing to delete all 1 objects/);
+    assert.deepEqual(await remoteNames(emu, 'b-guard'), ['runs/a.jsonl']);
+  });
 });
