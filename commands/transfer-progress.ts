@@ -24,12 +24,16 @@ export function progressPrinter(stream: NodeJS.WriteStream, enabled: boolean): {
   const onProgress = (e: SyncProgress): void => {
     const counts = `${e.filesDone}/${e.filesTotal} files` + (e.bytesTotal > 0 ? `, ${formatBytes(e.bytesDone)}/${formatBytes(e.bytesTotal)}` : '');
     if (tty) {
-      const width = Math.max(20, (stream.columns ?? 80) - 1);
+      const width = stream.columns && stream.columns > 20 ? stream.columns - 1 : 100;
       stream.write(`\r\x1b[2K${`${VERBS[e.phase]} ${counts}  ${e.file}`.slice(0, width)}`);
       drawn = true;
     } else {
       stream.write(`${VERBS[e.phase]} ${e.file} [${counts}]\n`);
     }
   };
-  return { onProgress, finish: () => drawn && stream.write('\r\x1b[2K') };
+  const finish = (): void => {
+    if (drawn) stream.write('\r\x1b[2K');
+    drawn = false;
+  };
+  return { onProgress, finish };
 }
