@@ -8,17 +8,23 @@ import type { Command } from '@oclif/core';
 import { ArtifactsLatest } from './artifacts/latest.js';
 import { ArtifactsLineage } from './artifacts/lineage.js';
 import { ArtifactsList } from './artifacts/list.js';
+import ArtifactsPromote from './artifacts/promote.js';
 import { ArtifactsPrune } from './artifacts/prune.js';
 import { ArtifactsVerify } from './artifacts/verify.js';
 import { ConfigCheck } from './config/check.js';
 import { ConfigList } from './config/list.js';
+import CreateBucket from './create-bucket.js';
+import SyncArtifacts from './sync-artifacts.js';
 
 export const COMMANDS: Record<string, Command.Class> = {
   'artifacts:latest': ArtifactsLatest,
   'artifacts:lineage': ArtifactsLineage,
   'artifacts:list': ArtifactsList,
+  'artifacts:promote': ArtifactsPromote,
   'artifacts:prune': ArtifactsPrune,
   'artifacts:verify': ArtifactsVerify,
   'config:check': ConfigCheck,
   'config:list': ConfigList,
+  'create-bucket': CreateBucket,
+  'sync-artifacts': SyncArtifacts,
 };

@@ -1,0 +1,64 @@
+/**
+ * The local side of a sync: files under the chosen top-level folders of an artifacts
+ * directory, as paths relative to it with forward slashes. Hidden entries (`.cache/`, the
+ * store's `.x.partial` temp files) are never synced.
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { mapPool } from './pool.js';
+import type { FileStamp } from './hash-cache.js';
+
+export interface LocalFile extends FileStamp {
+  mode: number;
+}
+
+/** The folders synced: read_only/ and runs/, plus raw/ when asked. */
+export function syncRoots(includeRaw: boolean): string[] {
+  return includeRaw ? ['read_only', 'runs', 'raw'] : ['read_only', 'runs'];
+}
+
+export function isUnderRoots(relPath: string, roots: readonly string[]): boolean {
+  return roots.some((root) => relPath.startsWith(`${root}/`));
+}
+
+/** True for a relative path that stays inside its root and has no hidden part. */
+export function isSafeRelativePath(relPath: string): boolean {
+  const parts = relPath.split('/');
+  return parts.every((p) => p !== '' && p !== '.' && p !== '..' && !p.startsWith('.')) && !relPath.includes('\\') && !relPath.includes('\0');
+}
+
+export async function listLocalFiles(root: string, roots: readonly string[]): Promise<LocalFile[]> {
+  const found: string[] = [];
+  for (const top of roots) {
+    const dir = path.join(root, top);
+    let entries;
+    try {
+      entries = await fsp.readdir(dir, { recursive: true, withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw err;
+    }
+    for (const e of entries) {
+      if (!e.isFile()) continue;
+      const rel = path.relative(root, path.join(e.parentPath, e.name)).split(path.sep).join('/');
+      if (isSafeRelativePath(rel)) found.push(rel);
+    }
+  }
+  found.sort();
+  return mapPool(found, 32, async (relPath) => {
+    const absPath = path.join(root, ...relPath.split('/'));
+    const st = await fsp.stat(absPath);
+    return { relPath, absPath, size: st.size, mtimeMs: st.mtimeMs, mode: st.mode & 0o777 };
+  });
+}
+
+/** Manifests go last (an artifact without its manifest is incomplete, never the reverse). */
+export function isManifest(relPath: string): boolean {
+  return relPath.endsWith('.manifest.json');
+}
+
+export function contentTypeFor(relPath: string): string {
+  if (relPath.endsWith('.json')) return 'application/json';
+  if (relPath.endsWith('.jsonl') || relPath.endsWith('.ndjson')) return 'application/x-ndjson';
+  return 'application/octet-stream';
+}

@@ -1,0 +1,121 @@
+/** The sync commands as a user runs them: the built CLI in a child process, against the emulator. */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { repoRoot, startGcsEmulator, type GcsEmulator } from '../support/gcs-emulator.js';
+import { modeOf, publish, remoteNames, removeDir, tempDir, writeFile } from './helpers.js';
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe('sync commands (CLI, GCS emulator via STORAGE_EMULATOR_HOST)', () => {
+  let emu: GcsEmulator;
+  const dirs: string[] = [];
+  const dir = (label: string): string => {
+    const d = tempDir(label);
+    dirs.push(d);
+    return d;
+  };
+
+  function cli(cwd: string, args: string[], env: Record<string, string | undefined> = {}): Run {
+    const base: NodeJS.ProcessEnv = { ...process.env, STORAGE_EMULATOR_HOST: emu.host, GCP_PROJECT: emu.projectId, METADATA_SERVER_DETECTION: 'none' };
+    delete base.GCP_BUCKET;
+    delete base.ARTIFACTS_DIR;
+    const merged = { ...base, ...env };
+    for (const [k, v] of Object.entries(env)) if (v === undefined) delete merged[k];
+    const r = spawnSync(path.join(repoRoot, 'node_modules/.bin/node'), [path.join(repoRoot, 'dist/commands/main.js'), ...args], { cwd, env: merged, encoding: 'utf8' });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  before(async () => {
+    emu = await startGcsEmulator();
+  });
+  after(async () => {
+    await emu?.stop();
+    dirs.forEach(removeDir);
+  });
+
+  test('push reads GCP_BUCKET from .env, shows progress lines, and a second push uploads nothing', () => {
+    const cwd = dir('cli-push');
+    fs.writeFileSync(path.join(cwd, '.env'), 'GCP_BUCKET=cli-push\n');
+    const a = publish(path.join(cwd, 'artifacts'), 'uk', 'usage', '20250101T000000Z');
+    const first = cli(cwd, ['sync-artifacts', '--prefix', 'team']);
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stdout, /Pushed 2 files \(.*\) to gs:\/\/cli-push\/team; 0 unchanged\./);
+    assert.match(first.stderr, new RegExp(`uploaded ${a.manifest.replace(/\./g, '\\.')} \\[2/2 files`));
+    const second = cli(cwd, ['sync-artifacts', '--prefix', 'team', '--json']);
+    assert.equal(second.status, 0, second.stderr);
+    const json = JSON.parse(second.stdout) as { uploaded: number; hashed: number; unchanged: number };
+    assert.deepEqual([json.uploaded, json.hashed, json.unchanged], [0, 0, 2]);
+    assert.equal(second.stderr, '');
+  });
+
+  test('--dry-run prints the plan and uploads nothing; --bucket overrides .env', async () => {
+    const cwd = dir('cli-dry');
+    fs.writeFileSync(path.join(cwd, '.env'), 'GCP_BUCKET=not-this-one\n');
+    writeFile(path.join(cwd, 'artifacts'), 'runs/r.jsonl', 'x\n');
+    const r = cli(cwd, ['sync-artifacts', '--bucket', 'cli-dry', '--dry-run']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /Dry run: would upload 1 files .* to gs:\/\/cli-dry, delete 0/);
+    assert.match(r.stdout, /upload {2}runs\/r\.jsonl {2}\(2 B, missing\)/);
+    assert.deepEqual(await remoteNames(emu, 'cli-dry'), []);
+  });
+
+  test('--pull --into restores with read-only modes', () => {
+    const cwd = dir('cli-pull');
+    const a = publish(path.join(cwd, 'artifacts'), 'uk', 'usage', '20250101T000000Z');
+    assert.equal(cli(cwd, ['sync-artifacts', '--bucket', 'cli-pull']).status, 0);
+    const r = cli(cwd, ['sync-artifacts', '--bucket', 'cli-pull', '--pull', '--into', 'restored', '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as { downloaded: number }).downloaded, 2);
+    assert.equal(modeOf(path.join(cwd, 'restored', a.db)), 0o444);
+  });
+
+  test('artifacts promote copies the latest artifacts between prefixes', async () => {
+    const cwd = dir('cli-promote');
+    publish(path.join(cwd, 'artifacts'), 'uk', 'usage', '20250101T000000Z');
+    publish(path.join(cwd, 'artifacts'), 'uk', 'usage', '20250202T000000Z');
+    assert.equal(cli(cwd, ['sync-artifacts', '--bucket', 'cli-promote', '--prefix', 'staging']).status, 0);
+    const r = cli(cwd, ['artifacts', 'promote', '--from', 'staging', '--to', 'gs://cli-promote/production'], { GCP_BUCKET: 'cli-promote' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /Copied 2 objects \(1 artifacts\) from gs:\/\/cli-promote\/staging to gs:\/\/cli-promote\/production/);
+    assert.deepEqual(await remoteNames(emu, 'cli-promote', 'production/'), [
+      'production/read_only/uk/usage_20250202T000000Z.db',
+      'production/read_only/uk/usage_20250202T000000Z.manifest.json',
+    ]);
+  });
+
+  test('usage and configuration errors exit 2 with one clear message', () => {
+    const cwd = dir('cli-usage');
+    const noBucket = cli(cwd, ['sync-artifacts']);
+    assert.equal(noBucket.status, 2);
+    assert.match(noBucket.stderr, /No bucket given: set GCP_BUCKET/);
+    const noProject = cli(cwd, ['create-bucket', '--bucket', 'b'], { GCP_PROJECT: undefined });
+    assert.equal(noProject.status, 2);
+    assert.match(noProject.stderr, /GCP_PROJECT/);
+    const badDays = cli(cwd, ['create-bucket', '--bucket', 'b', '--soft-delete-days', '3']);
+    assert.equal(badDays.status, 2);
+    assert.match(badDays.stderr, /7 to 90/);
+    const both = cli(cwd, ['sync-artifacts', '--bucket', 'b', '--pull', '--delete']);
+    assert.equal(both.status, 2);
+  });
+
+  test('missing credentials are one message naming the bucket, exit 1 (no network touched)', () => {
+    const cwd = dir('cli-creds');
+    writeFile(path.join(cwd, 'artifacts'), 'runs/r.jsonl', 'x');
+    const r = cli(cwd, ['sync-artifacts', '--bucket', 'team-bucket'], {
+      STORAGE_EMULATOR_HOST: undefined,
+      HOME: cwd,
+      GOOGLE_APPLICATION_CREDENTIALS: path.join(cwd, 'missing-key.json'),
+    });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^Error: No usable Google Cloud credentials to list gs:\/\/team-bucket/);
+    assert.match(r.stderr, /hint: run `gcloud auth application-default login`/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack without --verbose');
+  });
+});

@@ -1,0 +1,80 @@
+/** Small pure parts of sync: locations, the hash cache, remote artifact selection. */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseLocation, normalizePrefix, gcsTargetFrom, requireBucket } from '../../src/sync/index.js';
+import { HashCache } from '../../src/sync/hash-cache.js';
+import { isSafeRelativePath } from '../../src/sync/local-files.js';
+import { completeArtifacts, latestArtifacts } from '../../src/sync/remote-artifacts.js';
+import { md5Base64, removeDir, tempDir, writeFile } from './helpers.js';
+
+describe('locations and config', () => {
+  test('gs:// URLs, bare prefixes and the default bucket', () => {
+    assert.deepEqual(parseLocation('gs://b/x/y/', undefined), { bucket: 'b', prefix: 'x/y' });
+    assert.deepEqual(parseLocation('gs://b', undefined), { bucket: 'b', prefix: '' });
+    assert.deepEqual(parseLocation('/staging/', 'def'), { bucket: 'def', prefix: 'staging' });
+    assert.throws(() => parseLocation('staging', undefined), /GCP_BUCKET/);
+    assert.throws(() => parseLocation('gs:/b', 'def'), /Invalid location/);
+    assert.equal(normalizePrefix('//a//b/'), 'a/b');
+  });
+
+  test('flags override the environment; blank counts as unset', () => {
+    assert.deepEqual(gcsTargetFrom({ GCP_BUCKET: 'env-b', GCP_PROJECT: 'p' }, { bucket: 'flag-b' }), { bucket: 'flag-b', project: 'p' });
+    assert.deepEqual(gcsTargetFrom({ GCP_BUCKET: 'gs://with-scheme/' }), { bucket: 'with-scheme', project: undefined });
+    assert.throws(() => requireBucket(gcsTargetFrom({ GCP_BUCKET: '  ' })), (err: Error & { code?: string }) => err.code === 'ERR_CONFIG');
+  });
+
+  test('object names that would escape the target directory are not safe', () => {
+    assert.equal(isSafeRelativePath('runs/a b#?.jsonl'), true);
+    for (const bad of ['../x', 'runs/../../x', 'runs//x', 'runs/.hidden', '/abs', 'runs\\x']) assert.equal(isSafeRelativePath(bad), false, bad);
+  });
+});
+
+describe('HashCache', () => {
+  test('hashes once, survives a reload, re-hashes when size or mtime change', async () => {
+    const root = tempDir('cache');
+    try {
+      const file = writeFile(root, 'runs/a', 'hello');
+      const stamp = () => {
+        const st = fs.statSync(file);
+        return { relPath: 'runs/a', absPath: file, size: st.size, mtimeMs: st.mtimeMs };
+      };
+      const c1 = await HashCache.load(root);
+      assert.equal(await c1.md5(stamp()), md5Base64('hello'));
+      assert.equal(await c1.md5(stamp()), md5Base64('hello'));
+      assert.equal(c1.hashed, 1);
+      await c1.save();
+      const c2 = await HashCache.load(root);
+      assert.equal(await c2.md5(stamp()), md5Base64('hello'));
+      assert.equal(c2.hashed, 0);
+      fs.writeFileSync(file, 'HELLO');
+      fs.utimesSync(file, new Date(), new Date(Date.now() + 5000));
+      assert.equal(await c2.md5(stamp()), md5Base64('HELLO'));
+      assert.equal(c2.hashed, 1);
+      fs.writeFileSync(path.join(root, '.cache', 'sync-md5.json'), '{ damaged');
+      assert.equal((await HashCache.load(root)).lookup(stamp()), undefined);
+    } finally {
+      removeDir(root);
+    }
+  });
+});
+
+describe('remote artifacts', () => {
+  test('latest = newest timestamp that has a manifest, per site and name', () => {
+    const obj = (name: string) => [name, { name, size: 1, md5: 'x' }] as [string, { name: string; size: number; md5: string }];
+    const listed = [
+      obj('read_only/uk/usage_20250101T000000Z.db'),
+      obj('read_only/uk/usage_20250101T000000Z.manifest.json'),
+      obj('read_only/uk/usage_20250301T000000Z.db'), // no manifest: incomplete
+      obj('read_only/uk/usage_20250201T000000Z.db'),
+      obj('read_only/uk/usage_20250201T000000Z.manifest.json'),
+      obj('read_only/fr/usage_20240101T000000Z.db'),
+      obj('read_only/fr/usage_20240101T000000Z.manifest.json'),
+      obj('read_only/uk/notes.txt'),
+      obj('runs/usage_20250101T000000Z.db'),
+    ];
+    const latest = latestArtifacts(completeArtifacts(listed));
+    assert.deepEqual(latest.map((a) => `${a.site}/${a.name}_${a.timestamp}`), ['fr/usage_20240101T000000Z', 'uk/usage_20250201T000000Z']);
+  });
+});
