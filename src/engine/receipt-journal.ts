@@ -12,23 +12,28 @@ import { writeFileAtomicSync } from './atomic-file.js';
 import type { Receipt, ReceiptStore } from './receipts.js';
 
 export interface JournalOptions {
-  /** Flush pending receipts at least this often (ms). */
-  flushIntervalMs?: number;
-  /** Flush as soon as this many receipts are pending. */
-  maxPending?: number;
+  /**
+   * Receipts are written at once when the last write is older than this (ms); quicker ones
+   * are batched and written by a timer this often. So slow tasks (downloads) are recorded
+   * the moment they finish, and a burst of tiny tasks costs one write per interval.
+   */
+  batchMs?: number;
+  /** Milliseconds since the epoch (injectable for tests). */
+  now?: () => number;
 }
 
 export class JournalReceiptStore implements ReceiptStore {
   private readonly receipts = new Map<string, Receipt>();
   private pending: string[] = [];
-  private flushing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
-  private readonly maxPending: number;
+  private fd: number | undefined;
+  private lastWrite = 0;
+  private readonly batchMs: number;
+  private readonly now: () => number;
 
   private constructor(readonly file: string, options: JournalOptions) {
-    this.maxPending = options.maxPending ?? 10_000;
-    this.timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 1000);
-    this.timer.unref();
+    this.batchMs = options.batchMs ?? 50;
+    this.now = options.now ?? Date.now;
   }
 
   static open(file: string, options: JournalOptions = {}): JournalReceiptStore {
@@ -40,6 +45,7 @@ export class JournalReceiptStore implements ReceiptStore {
       if (receipt !== undefined) store.receipts.set(receipt.taskId, receipt);
     }
     if (lines.length > 1000 && lines.length > 2 * store.receipts.size) store.compact();
+    store.fd = fs.openSync(file, 'a');
     return store;
   }
 
@@ -50,37 +56,34 @@ export class JournalReceiptStore implements ReceiptStore {
   put(receipt: Receipt): void {
     this.receipts.set(receipt.taskId, receipt);
     this.pending.push(JSON.stringify(receipt));
-    if (this.pending.length >= this.maxPending) void this.flush();
+    if (this.now() - this.lastWrite >= this.batchMs) this.write();
+    else if (this.timer === undefined) {
+      this.timer = setTimeout(() => this.write(), this.batchMs);
+      this.timer.unref();
+    }
   }
 
-  flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.flushBatch());
-    return this.flushing;
+  async flush(): Promise<void> {
+    this.write();
   }
 
+  /** Writes what is pending and fsyncs the journal. */
   async close(): Promise<void> {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.flush();
-    this.flushing = this.flushing.then(() => this.append([], true));
-    await this.flushing;
+    this.write();
+    if (this.fd === undefined) return;
+    fs.fsyncSync(this.fd);
+    fs.closeSync(this.fd);
+    this.fd = undefined;
   }
 
-  private async flushBatch(): Promise<void> {
-    if (this.pending.length === 0) return;
+  private write(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.lastWrite = this.now();
+    if (this.pending.length === 0 || this.fd === undefined) return;
     const batch = this.pending;
     this.pending = [];
-    this.append(batch, false);
-  }
-
-  private append(lines: string[], durable: boolean): void {
-    const fd = fs.openSync(this.file, 'a');
-    try {
-      if (lines.length > 0) fs.writeSync(fd, lines.join('\n') + '\n');
-      if (durable) fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    fs.writeSync(this.fd, batch.join('\n') + '\n');
   }
 
   private compact(): void {

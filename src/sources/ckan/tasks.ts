@@ -7,7 +7,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { FileTarget, MallardError, Task, type RetryPolicy, type TaskContext } from '../../engine/index.js';
+import { FileTarget, isMallardError, MallardError, Task, type RetryPolicy, type TaskContext } from '../../engine/index.js';
+import { ERR_CKAN_RESPONSE } from './errors.js';
 import type { HttpClient } from '../../http/index.js';
 import { fetchSearchPage, pageFileName } from './package-search.js';
 import { planPages } from './plan.js';
@@ -88,7 +89,7 @@ export class CkanPageTask extends Task<{ site: string; query: string; start: num
     const { query } = this.settings;
     const client = this.settings.client();
     const params = { ...query, start: this.params.start, rows: this.params.rows };
-    const result = await fetchSearchPage(client, params, this.pageFile);
+    const result = await fetchSearchPage(client, params, this.pageFile).catch(retryOddResponses);
     const meta: PageMeta = {
       start: result.start,
       rows: this.params.rows,
@@ -101,6 +102,17 @@ export class CkanPageTask extends Task<{ site: string; query: string; start: num
     };
     new FileTarget(this.metaFile).write(JSON.stringify(meta, null, 2) + '\n');
   }
+}
+
+/**
+ * An answer that is not the CKAN envelope (a proxy's HTML page with status 200, a body cut
+ * short) is never data, but it is usually passing: the task tries again, within its policy.
+ */
+function retryOddResponses(err: unknown): never {
+  if (isMallardError(err) && err.code === ERR_CKAN_RESPONSE && err.retryable !== true) {
+    throw new MallardError(err.code, err.message, { cause: err, context: err.context, suggestions: err.suggestions, retryable: true });
+  }
+  throw err;
 }
 
 export function readPageMeta(task: CkanPageTask): PageMeta {
@@ -118,8 +130,14 @@ export class CkanCrawlTask extends Task<{ site: string; query: string }> {
     return path.join(this.settings.dir, 'crawl.json');
   }
 
+  /**
+   * crawl.json, and once it exists every page it lists: a crawl whose page files were
+   * deleted is not complete, and rerunning it fetches just those pages again.
+   */
   outputs(): FileTarget[] {
-    return [new FileTarget(this.manifestFile)];
+    const manifest = readManifestIfAny(this.manifestFile);
+    const pages = manifest?.pages.map((p) => new FileTarget(path.join(this.settings.dir, p.file))) ?? [];
+    return [new FileTarget(this.manifestFile), ...pages];
   }
 
   async run(ctx: TaskContext): Promise<void> {
@@ -139,6 +157,14 @@ export class CkanCrawlTask extends Task<{ site: string; query: string }> {
       ctx.warn(`got ${manifest.received} datasets but the portal reported ${manifest.count}: ${manifest.count - manifest.received} missing (datasets deleted or made private while crawling, or pages cut short); rerun with --refresh to crawl again`);
     }
     new FileTarget(this.manifestFile).write(JSON.stringify(manifest, null, 2) + '\n');
+  }
+}
+
+export function readManifestIfAny(file: string): CrawlManifest | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as CrawlManifest;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { test } from 'node:test';
+import { FakeClock } from '../../src/engine/clock.js';
+import { runSession } from '../../src/engine/session.js';
+import { CkanCrawlTask } from '../../src/sources/ckan/tasks.js';
+import { startCkanServer } from '../support/ckan-server.js';
+import { smallCorpus } from '../sources/ckan/harness.js';
+import { crawledIds, testConfig, testCrawlSettings } from './ckan-fixture-config.js';
+
+test('a crawl killed midway (kill -9) resumes without refetching finished pages or keeping a corrupt one', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mallard-crawl-kill-'));
+  const corpus = smallCorpus(1000);
+  const server = await startCkanServer({ packages: corpus, maxRows: 100 });
+  try {
+    server.schedule({ fault: { kind: 'stall', delayMs: 80 }, times: 1000 });
+    const crawlDir = path.join(dir, 'raw', 'test-portal', 'ckan');
+    const child = spawn(process.execPath, [path.join(import.meta.dirname, 'crawl-child.js'), server.actionUrl, dir], { stdio: 'inherit' });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const finished = () => (fs.existsSync(crawlDir) ? fs.readdirSync(crawlDir).filter((f) => /^page_\d+\.json$/.test(f)) : []);
+    for (let i = 0; i < 400 && finished().length < 3; i += 1) await delay(25);
+    child.kill('SIGKILL');
+    await exited;
+    const done = finished();
+    assert.ok(done.length >= 3 && done.length < 10, `killed midway, after ${done.length} pages`);
+    assert.equal(fs.existsSync(path.join(crawlDir, 'crawl.json')), false);
+
+    server.schedule(); // no more stalls needed; the rest answers normally
+    const before = server.requests.length;
+    const config = testConfig(server.actionUrl);
+    const { summary } = await runSession([new CkanCrawlTask(testCrawlSettings(config, dir))], { artifactsDir: dir, scope: config.site, clock: new FakeClock() });
+    assert.equal(summary.status, 'success');
+    const refetched = server.requests.slice(before).map((r) => `page_${r.query.get('start')?.padStart(9, '0')}.json`);
+    for (const page of done) assert.ok(!refetched.includes(page), `${page} was finished and must not be fetched again`);
+    const ids = crawledIds(crawlDir);
+    assert.equal(ids.length, 1000);
+    assert.equal(new Set(ids).size, 1000, 'every dataset exactly once, every page file whole');
+  } finally {
+    await server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
