@@ -7,8 +7,12 @@
 import type { Command } from '@oclif/core';
 import { ConfigCheck } from './config/check.js';
 import { ConfigList } from './config/list.js';
+import { Runs } from './runs.js';
+import { RunsShow } from './runs/show.js';
 
 export const COMMANDS: Record<string, Command.Class> = {
   'config:check': ConfigCheck,
   'config:list': ConfigList,
+  runs: Runs,
+  'runs:show': RunsShow,
 };
