@@ -3,6 +3,7 @@
  * --force, --fail-fast, --wait, --json) and `execute`, which runs the tasks in one session
  * with progress on stderr and decides the exit code. The logic is in src/ui/run-cli.ts.
  */
+import { writeSync } from 'node:fs';
 import { Flags } from '@oclif/core';
 import type { LoadedConfig } from '../src/config/index.js';
 import { MallardError, type RunSummary, type Task } from '../src/engine/index.js';
@@ -57,7 +58,11 @@ export abstract class RunCommand extends SiteCommand {
         renderer.notice(`${signal}: stopping (no new tasks; running ones are asked to stop). Press Ctrl-C again to quit at once.`);
         interrupt.abort(new MallardError('ERR_INTERRUPTED', `interrupted by ${signal}`));
       },
-      onForceExit: () => process.exit(EXIT_FORCED),
+      onForceExit: () => {
+        // The live display hides the cursor and holds stderr: show the cursor again directly.
+        if (mode === 'tty') writeSync(2, '\u001b[?25h\n');
+        process.exit(EXIT_FORCED);
+      },
     });
     try {
       const { summary } = await executeRun(roots, {

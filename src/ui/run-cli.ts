@@ -3,7 +3,8 @@
  * session (lock, receipts, run log) with a renderer listening, the --force check, and the
  * Ctrl-C handling. Exit codes are not decided here.
  */
-import { MallardError, runSession, type Clock, type EngineEvent, type SessionResult, type Task } from '../engine/index.js';
+import fs from 'node:fs';
+import { MallardError, runSession, sessionPaths, type Clock, type EngineEvent, type SessionResult, type Task } from '../engine/index.js';
 import type { Renderer } from './renderer.js';
 
 export interface RunCliOptions {
@@ -39,6 +40,10 @@ export async function executeRun(roots: readonly Task[], opts: RunCliOptions): P
   else opts.signal?.addEventListener('abort', forward, { once: true });
   const check = new ForceCheck(opts.force, opts.runtimeFamilies ?? []);
   let forceError: MallardError | undefined;
+  if (opts.wait) {
+    const holder = lockHolder(opts.artifactsDir, opts.scope);
+    if (holder !== undefined) opts.renderer.notice(`waiting for the run holding the lock of ${opts.scope} to finish (--wait): ${holder}`);
+  }
   const onEvent = (e: EngineEvent): void => {
     if (forceError !== undefined) return;
     forceError = check.observe(e);
@@ -65,6 +70,23 @@ export async function executeRun(roots: readonly Task[], opts: RunCliOptions): P
   } finally {
     opts.signal?.removeEventListener('abort', forward);
     await opts.renderer.close();
+  }
+}
+
+/** Who holds the site's lock now, as text (undefined when nobody does). */
+export function lockHolder(artifactsDir: string, scope: string): string | undefined {
+  const file = sessionPaths(artifactsDir, scope).lock;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const h = JSON.parse(text) as { pid?: unknown; startedAt?: unknown; command?: unknown };
+    return `pid ${String(h.pid)}, started ${String(h.startedAt)}${typeof h.command === 'string' && h.command !== '' ? ` (${h.command})` : ''}`;
+  } catch {
+    return file;
   }
 }
 

@@ -153,6 +153,23 @@ describe('executeRun', () => {
     await assert.rejects(h.run([new Aggregate(dir, 1)]), (err: unknown) => isMallardError(err) && err.code === 'ERR_LOCKED' && err.message.includes(`pid ${process.pid}`));
     assert.equal(h.err.text(), '');
   });
+
+  test('--wait says whose run it waits for, and runs once the lock is released', async (t) => {
+    const dir = await tempDir(t);
+    const lock = await acquireLock(path.join(dir, '.mallard', 'locks', 'test-site.lock'), { clock: new FakeClock(), command: 'mallard other' });
+    const clock = new FakeClock();
+    const h = harness(dir);
+    // The fake clock's sleep returns at once: release the lock on the first poll.
+    const polling: FakeClock = Object.assign(Object.create(clock) as FakeClock, {
+      sleep: async (ms: number) => {
+        lock.release();
+        clock.advance(ms);
+      },
+    });
+    const summary = await h.run([new Aggregate(dir, 1)], { wait: true, clock: polling });
+    assert.equal(summary.status, 'success');
+    assert.match(h.err.lines()[0] as string, new RegExp(`waiting for the run holding the lock of test-site to finish \\(--wait\\): pid ${process.pid}, started 2026-01-01T00:00:00.000Z \\(mallard other\\)$`));
+  });
 });
 
 describe('ForceCheck', () => {
