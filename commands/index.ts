@@ -15,6 +15,8 @@ import { ConfigCheck } from './config/check.js';
 import { ConfigList } from './config/list.js';
 import CreateBucket from './create-bucket.js';
 import SyncArtifacts from './sync-artifacts.js';
+import { Runs } from './runs.js';
+import { RunsShow } from './runs/show.js';
 
 export const COMMANDS: Record<string, Command.Class> = {
   'artifacts:latest': ArtifactsLatest,
@@ -27,4 +29,6 @@ export const COMMANDS: Record<string, Command.Class> = {
   'config:list': ConfigList,
   'create-bucket': CreateBucket,
   'sync-artifacts': SyncArtifacts,
+  runs: Runs,
+  'runs:show': RunsShow,
 };

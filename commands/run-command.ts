@@ -1,0 +1,111 @@
+/**
+ * Base of every command that runs tasks: the flags they share (--workers, --dry-run,
+ * --force, --fail-fast, --wait, --json) and `execute`, which runs the tasks in one session
+ * with progress on stderr and decides the exit code. The logic is in src/ui/run-cli.ts.
+ */
+import { writeSync } from 'node:fs';
+import { Flags } from '@oclif/core';
+import type { LoadedConfig } from '../src/config/index.js';
+import { MallardError, type RunSummary, type Task } from '../src/engine/index.js';
+import { chooseRenderMode, createRenderer, executeRun, formatPlan, watchInterrupts } from '../src/ui/index.js';
+import { EXIT_OK, EXIT_TASK_FAILED } from './render-error.js';
+import { SiteCommand, type SiteFlags } from './site-command.js';
+
+export interface RunFlags extends SiteFlags {
+  workers: number;
+  'dry-run': boolean;
+  force?: string[];
+  'fail-fast': boolean;
+  wait: boolean;
+  verbose: boolean;
+  'artifacts-dir': string;
+}
+
+/** Exit code of a second Ctrl-C, which leaves without waiting (the shell's 128 + SIGINT). */
+export const EXIT_FORCED = 130;
+
+export abstract class RunCommand extends SiteCommand {
+  static override enableJsonFlag = true;
+  static override baseFlags = {
+    ...SiteCommand.baseFlags,
+    workers: Flags.integer({ description: 'Tasks run at once (in this one process).', default: 4, min: 1, helpGroup: 'RUN' }),
+    'dry-run': Flags.boolean({ description: 'Print what would run and why (missing output, no receipt, inputs changed, forced); run nothing.', default: false, helpGroup: 'RUN' }),
+    force: Flags.string({
+      description: 'Rerun this task (its id, e.g. "Page(site=x, start=0)") or every task of this family, and what is downstream of it. Repeatable.',
+      multiple: true,
+      helpGroup: 'RUN',
+    }),
+    'fail-fast': Flags.boolean({ description: 'Stop starting tasks after the first failure (default: keep going with independent work).', default: false, helpGroup: 'RUN' }),
+    wait: Flags.boolean({ description: "Wait for another run holding this site's lock to finish, instead of refusing.", default: false, helpGroup: 'RUN' }),
+  };
+
+  /** The summary already printed as the run_finished event (--json): not printed again. */
+  private streamed: RunSummary | undefined;
+
+  /** Families whose tasks are found only at run time (dynamic dependencies): --force accepts them. */
+  protected runtimeFamilies(): readonly string[] {
+    return [];
+  }
+
+  /** Runs `roots` (and whatever upstream of them is missing) for the loaded site; sets the exit code. */
+  protected async execute(roots: Task[], flags: RunFlags, loaded: LoadedConfig): Promise<RunSummary> {
+    const json = this.jsonEnabled();
+    const mode = chooseRenderMode({ json, isTTY: process.stderr.isTTY === true, env: process.env });
+    const renderer = createRenderer(mode, { stdout: process.stdout, stderr: process.stderr, verbose: flags.verbose });
+    const interrupt = new AbortController();
+    const unwatch = watchInterrupts(process, {
+      onInterrupt: (signal) => {
+        renderer.notice(`${signal}: stopping (no new tasks; running ones are asked to stop). Press Ctrl-C again to quit at once.`);
+        interrupt.abort(new MallardError('ERR_INTERRUPTED', `interrupted by ${signal}`));
+      },
+      onForceExit: () => {
+        // The live display hides the cursor and holds stderr: show the cursor again directly.
+        if (mode === 'tty') writeSync(2, '\u001b[?25h\n');
+        process.exit(EXIT_FORCED);
+      },
+    });
+    try {
+      const { summary } = await executeRun(roots, {
+        artifactsDir: this.artifactsDir(flags['artifacts-dir']),
+        scope: loaded.config.site,
+        command: this.commandLine(),
+        workers: flags.workers,
+        dryRun: flags['dry-run'],
+        force: flags.force ?? [],
+        failFast: flags['fail-fast'],
+        wait: flags.wait,
+        renderer,
+        signal: interrupt.signal,
+        runtimeFamilies: this.runtimeFamilies(),
+      });
+      if (summary.status === 'dry-run' && !json) this.log(formatPlan(summary));
+      if (json) this.streamed = summary;
+      process.exitCode = this.exitFor(summary);
+      return summary;
+    } finally {
+      unwatch();
+    }
+  }
+
+  /** 0 when everything asked for is done (or a dry run), 1 when a task failed or the run was interrupted. */
+  protected exitFor(summary: RunSummary): number {
+    switch (summary.status) {
+      case 'success':
+      case 'dry-run':
+        return EXIT_OK;
+      default:
+        return EXIT_TASK_FAILED;
+    }
+  }
+
+  /** JSON on one line, like the event lines before it; the summary is not repeated. */
+  protected override logJson(json: unknown): void {
+    if (json !== undefined && json === this.streamed) return;
+    process.stdout.write(JSON.stringify(json) + '\n');
+  }
+
+  private commandLine(): string {
+    const quote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+    return [this.config.bin, ...this.id?.split(':') ?? [], ...this.argv].map(quote).join(' ');
+  }
+}
