@@ -1,6 +1,5 @@
 /** `runs` and `runs show` through the built CLI, on run logs made by real sessions. */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -8,14 +7,10 @@ import path from 'node:path';
 import { before, after, describe, test } from 'node:test';
 import { FakeClock, runSession } from '../../src/engine/index.js';
 import { Aggregate } from '../ui/file-tasks.js';
+import { runCli, type CliResult } from '../support/cli.js';
 
-const repoRoot = path.resolve(import.meta.dirname, '..', '..', '..');
-
-function cli(args: string[], cwd: string, env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-  if (!('ARTIFACTS_DIR' in env)) delete childEnv.ARTIFACTS_DIR;
-  const r = spawnSync(path.join(repoRoot, 'node_modules/.bin/node'), [path.join(repoRoot, 'dist/commands/main.js'), ...args], { cwd, env: childEnv, encoding: 'utf8' });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+function cli(args: string[], cwd: string, env: Record<string, string> = {}): CliResult {
+  return runCli(args, { cwd, env });
 }
 
 describe('runs', () => {

@@ -1,10 +1,10 @@
 /** The sync commands as a user runs them: the built CLI in a child process, against the emulator. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { repoRoot, startGcsEmulator, type GcsEmulator } from '../support/gcs-emulator.js';
+import { runCli } from '../support/cli.js';
+import { startGcsEmulator, type GcsEmulator } from '../support/gcs-emulator.js';
 import { modeOf, publish, remoteNames, removeDir, tempDir, writeFile } from './helpers.js';
 
 interface Run {
@@ -22,14 +22,11 @@ describe('sync commands (CLI, GCS emulator via STORAGE_EMULATOR_HOST)', () => {
     return d;
   };
 
+  /** `undefined` in `env` removes a variable the emulator set-up would give. */
   function cli(cwd: string, args: string[], env: Record<string, string | undefined> = {}): Run {
-    const base: NodeJS.ProcessEnv = { ...process.env, STORAGE_EMULATOR_HOST: emu.host, GCP_PROJECT: emu.projectId, METADATA_SERVER_DETECTION: 'none' };
-    delete base.GCP_BUCKET;
-    delete base.ARTIFACTS_DIR;
-    const merged = { ...base, ...env };
-    for (const [k, v] of Object.entries(env)) if (v === undefined) delete merged[k];
-    const r = spawnSync(path.join(repoRoot, 'node_modules/.bin/node'), [path.join(repoRoot, 'dist/commands/main.js'), ...args], { cwd, env: merged, encoding: 'utf8' });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    const base: Record<string, string | undefined> = { STORAGE_EMULATOR_HOST: emu.host, GCP_PROJECT: emu.projectId, METADATA_SERVER_DETECTION: 'none', ...env };
+    const defined = Object.fromEntries(Object.entries(base).filter((e): e is [string, string] => e[1] !== undefined));
+    return runCli(args, { cwd, env: defined });
   }
 
   before(async () => {
