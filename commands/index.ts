@@ -14,6 +14,7 @@ import { ArtifactsVerify } from './artifacts/verify.js';
 import { ConfigCheck } from './config/check.js';
 import { ConfigList } from './config/list.js';
 import CreateBucket from './create-bucket.js';
+import { DownloadDatasetsInfo } from './download-datasets-info.js';
 import SyncArtifacts from './sync-artifacts.js';
 import { Runs } from './runs.js';
 import { RunsShow } from './runs/show.js';
@@ -28,6 +29,7 @@ export const COMMANDS: Record<string, Command.Class> = {
   'config:check': ConfigCheck,
   'config:list': ConfigList,
   'create-bucket': CreateBucket,
+  'download-datasets-info': DownloadDatasetsInfo,
   'sync-artifacts': SyncArtifacts,
   runs: Runs,
   'runs:show': RunsShow,

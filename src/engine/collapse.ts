@@ -18,7 +18,7 @@ export function collapseParams(family: string, params: readonly Params[]): strin
     return `${family}(${[...fixed, `${k}=${collapseValues(values)}`].join(', ')})`;
   }
   const shown = params.slice(0, 3).map((p) => `${family}(${formatAll(p)})`);
-  return `${shown.join(', ')} and ${params.length - shown.length} more`;
+  return params.length > shown.length ? `${shown.join(', ')} and ${params.length - shown.length} more` : shown.join(', ');
 }
 
 function formatAll(p: Params): string {

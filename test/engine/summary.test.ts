@@ -19,6 +19,8 @@ describe('collapsing parameters', () => {
     const params = Array.from({ length: 5000 }, (_, i) => ({ site: 'uk', i }));
     assert.equal(collapseParams('Leaf', params), 'Leaf(site=uk, i=0...4999)');
     assert.equal(collapseParams('Leaf', [{ i: 7 }]), 'Leaf(i=7)');
+    assert.equal(collapseParams('Page', [{ a: 1, b: 'x' }, { a: 2, b: 'y' }]), 'Page(a=1, b=x), Page(a=2, b=y)');
+    assert.equal(collapseParams('Page', [1, 2, 3, 4].map((a) => ({ a, b: `v${a}` }))), 'Page(a=1, b=v1), Page(a=2, b=v2), Page(a=3, b=v3) and 1 more');
   });
 });
 

@@ -1,5 +1,5 @@
 /** Runs the built CLI (dist/commands/main.js) on the project's Node, as a user would. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,9 +20,7 @@ const SCRUBBED = ['CONFIG_PATH', 'ARTIFACTS_DIR', 'GITHUB_TOKEN', 'SOURCEGRAPH_T
  * laid out 200 columns wide so assertions do not depend on wrapping.
  */
 export function runCli(args: readonly string[], options: { cwd: string; env?: Record<string, string>; input?: string }): CliResult {
-  const env: NodeJS.ProcessEnv = { ...process.env, OCLIF_COLUMNS: '200' };
-  for (const name of SCRUBBED) delete env[name];
-  Object.assign(env, options.env ?? {});
+  const env = cliEnv(options.env);
   const r = spawnSync(path.join(repoRoot, 'node_modules/.bin/node'), [path.join(repoRoot, 'dist/commands/main.js'), ...args], {
     cwd: options.cwd,
     env,
@@ -30,4 +28,27 @@ export function runCli(args: readonly string[], options: { cwd: string; env?: Re
     ...(options.input === undefined ? {} : { input: options.input }),
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, OCLIF_COLUMNS: '200' };
+  for (const name of SCRUBBED) delete env[name];
+  return Object.assign(env, extra);
+}
+
+/** Like runCli, without blocking this process: for tests whose servers run in it. */
+export function runCliAsync(args: readonly string[], options: { cwd: string; env?: Record<string, string> }): Promise<CliResult> {
+  const child = spawn(path.join(repoRoot, 'node_modules/.bin/node'), [path.join(repoRoot, 'dist/commands/main.js'), ...args], {
+    cwd: options.cwd,
+    env: cliEnv(options.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }

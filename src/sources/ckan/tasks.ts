@@ -105,14 +105,16 @@ export class CkanPageTask extends Task<{ site: string; query: string; start: num
 }
 
 /**
- * An answer that is not the CKAN envelope (a proxy's HTML page with status 200, a body cut
- * short) is never data, but it is usually passing: the task tries again, within its policy.
+ * One layer of retries: the HTTP client already retried network errors, 429 and 5xx (with
+ * backoff and Retry-After), so its final error is final here too. What the client does not
+ * retry, an answer that is not the CKAN envelope (a proxy's HTML page with status 200, a
+ * body cut short), is usually passing: the task tries that again, within its policy.
  */
 function retryOddResponses(err: unknown): never {
-  if (isMallardError(err) && err.code === ERR_CKAN_RESPONSE && err.retryable !== true) {
-    throw new MallardError(err.code, err.message, { cause: err, context: err.context, suggestions: err.suggestions, retryable: true });
-  }
-  throw err;
+  if (!isMallardError(err)) throw err;
+  const retryable = err.code === ERR_CKAN_RESPONSE;
+  if (err.retryable === retryable) throw err;
+  throw new MallardError(err.code, err.message, { cause: err, context: err.context, suggestions: err.suggestions, retryable });
 }
 
 export function readPageMeta(task: CkanPageTask): PageMeta {
