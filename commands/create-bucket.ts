@@ -1,7 +1,7 @@
 /** create-bucket: the artifacts bucket with uniform access, no versioning and soft delete. */
 import { Flags } from '@oclif/core';
 import { BaseCommand } from './base-command.js';
-import { loadDotEnv } from './dot-env.js';
+import { loadDotEnv } from '../src/config/index.js';
 import { createBucket, DEFAULT_SOFT_DELETE_DAYS, gcsTargetFrom, requireBucket, requireProject, type CreateBucketResult } from '../src/sync/index.js';
 
 export default class CreateBucket extends BaseCommand {

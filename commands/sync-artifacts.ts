@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { Flags } from '@oclif/core';
 import { BaseCommand } from './base-command.js';
-import { loadDotEnv } from './dot-env.js';
+import { loadDotEnv } from '../src/config/index.js';
 import { formatBytes, progressPrinter } from './transfer-progress.js';
 import { gcsTargetFrom, pullArtifacts, requireBucket, syncArtifacts, type PullResult, type SyncResult } from '../src/sync/index.js';
 

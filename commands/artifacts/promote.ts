@@ -1,7 +1,7 @@
 /** artifacts promote: server-side copy of the latest artifacts from one GCS location to another. */
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
-import { loadDotEnv } from '../dot-env.js';
+import { loadDotEnv } from '../../src/config/index.js';
 import { formatBytes, progressPrinter } from '../transfer-progress.js';
 import { gcsTargetFrom, promoteArtifacts, type PromoteResult } from '../../src/sync/index.js';
 
