@@ -4,7 +4,7 @@ import { BaseCommand } from './base-command.js';
 import { loadDotEnv } from '../src/config/index.js';
 import { createBucket, DEFAULT_SOFT_DELETE_DAYS, gcsTargetFrom, requireBucket, requireProject, type CreateBucketResult } from '../src/sync/index.js';
 
-export default class CreateBucket extends BaseCommand {
+export class CreateBucket extends BaseCommand {
   static override summary = 'Create the artifacts bucket (uniform access, versioning off, soft delete) or check an existing one.';
   static override description = `Creates --bucket / $GCP_BUCKET in --project / $GCP_PROJECT with uniform bucket-level access, object versioning off and a soft-delete retention of --soft-delete-days (default ${DEFAULT_SOFT_DELETE_DAYS}; GCS accepts 7 to 90), and reports the settings applied. On an existing bucket it reports its settings and changes only a differing soft-delete retention. Needs roles/storage.admin on the project.`;
 

@@ -8,14 +8,14 @@ import type { Command } from '@oclif/core';
 import { ArtifactsLatest } from './artifacts/latest.js';
 import { ArtifactsLineage } from './artifacts/lineage.js';
 import { ArtifactsList } from './artifacts/list.js';
-import ArtifactsPromote from './artifacts/promote.js';
+import { ArtifactsPromote } from './artifacts/promote.js';
 import { ArtifactsPrune } from './artifacts/prune.js';
 import { ArtifactsVerify } from './artifacts/verify.js';
 import { ConfigCheck } from './config/check.js';
 import { ConfigList } from './config/list.js';
-import CreateBucket from './create-bucket.js';
+import { CreateBucket } from './create-bucket.js';
 import { DownloadDatasetsInfo } from './download-datasets-info.js';
-import SyncArtifacts from './sync-artifacts.js';
+import { SyncArtifacts } from './sync-artifacts.js';
 import { Runs } from './runs.js';
 import { RunsShow } from './runs/show.js';
 

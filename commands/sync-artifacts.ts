@@ -6,7 +6,7 @@ import { loadDotEnv } from '../src/config/index.js';
 import { formatBytes, progressPrinter } from './transfer-progress.js';
 import { gcsTargetFrom, pullArtifacts, requireBucket, syncArtifacts, type PullResult, type SyncResult } from '../src/sync/index.js';
 
-export default class SyncArtifacts extends BaseCommand {
+export class SyncArtifacts extends BaseCommand {
   static override summary = 'Back up the artifacts directory to a Google Cloud Storage bucket, or restore it with --pull.';
   static override description = `Pushes read_only/ and runs/ (raw/ too with --include-raw) to gs://<bucket>/<prefix>/. Lists the bucket once and uploads only files that are missing or differ (md5, from a local hash cache in <artifacts-dir>/.cache/, so unchanged files are not re-read), in parallel, checksum-validated, databases before their manifests. Remote objects are never deleted unless --delete is given; --dry-run prints the plan.
 

@@ -5,7 +5,7 @@ import { loadDotEnv } from '../../src/config/index.js';
 import { formatBytes, progressPrinter } from '../transfer-progress.js';
 import { gcsTargetFrom, promoteArtifacts, type PromoteResult } from '../../src/sync/index.js';
 
-export default class ArtifactsPromote extends BaseCommand {
+export class ArtifactsPromote extends BaseCommand {
   static override summary = 'Copy the latest artifacts (with manifests) from one bucket or prefix to another, e.g. staging to production.';
   static override description = `Finds, under --from, the newest complete artifact (database and manifest) of each name and site, and copies it server-side to the same path under --to: databases first, manifests last. A location is gs://bucket/prefix, gs://bucket, or a bare prefix in --bucket / $GCP_BUCKET. Objects already at the target with the same content are skipped; if any target object exists with different content, nothing is copied and the error names it.`;
 
