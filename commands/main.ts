@@ -6,6 +6,11 @@
 import { run, flush, Errors } from '@oclif/core';
 import { exitCodeFor, renderError } from './render-error.js';
 
+// A reader that went away (`./cli.sh runs | head -1`) is not an error: leave quietly.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+});
+
 async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
   try {
@@ -20,5 +25,18 @@ async function main(argv: string[]): Promise<number> {
 }
 
 const code = await main(process.argv.slice(2));
-// Let pending stdout/stderr writes drain before leaving: piped output is asynchronous.
-process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+process.exitCode = code;
+// Piped output is written asynchronously: let it drain before leaving, but never wait on a
+// reader that went away (`| head`), and never hang on a handle something forgot to close.
+await Promise.race([drained(process.stdout), new Promise((resolve) => setTimeout(resolve, 2000))]);
+await Promise.race([drained(process.stderr), new Promise((resolve) => setTimeout(resolve, 500))]);
+process.exit(code);
+
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.writableLength === 0 || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.once('drain', () => resolve());
+    stream.once('error', () => resolve());
+    stream.once('close', () => resolve());
+  });
+}
