@@ -24,6 +24,7 @@ export class Execution {
   private readonly abort = new AbortController();
   private idle: (() => void) | undefined;
   private readonly random: () => number;
+  private lastYield = performance.now();
 
   constructor(
     private readonly s: Scheduler,
@@ -100,6 +101,7 @@ export class Execution {
     node.state = 'running';
     node.attempts += 1;
     this.inFlight += 1;
+    await this.yieldNowAndThen();
     const started = this.s.clock.now();
     this.s.emit({ type: 'task_started', id: node.id, family: task.family, at: started, attempt: node.attempts });
     let error: unknown;
@@ -115,6 +117,17 @@ export class Execution {
     if (error === undefined) this.succeeded(node, started);
     else this.failedAttempt(node, error);
     this.pump();
+  }
+
+  /**
+   * Thousands of quick tasks run back to back on microtasks alone; give timers and I/O (the
+   * progress display, signals) a turn every 50 ms.
+   */
+  private async yieldNowAndThen(): Promise<void> {
+    const now = performance.now();
+    if (now - this.lastYield < 50) return;
+    this.lastYield = now;
+    await new Promise((resolve) => setImmediate(resolve));
   }
 
   private context(node: TaskNode): TaskContext {

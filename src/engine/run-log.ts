@@ -50,6 +50,8 @@ export class RunLog {
 export interface RunRecord {
   runId: string;
   file: string;
+  /** The site (lock scope) the run was for, when the log says. */
+  scope: string | undefined;
   /** 'running' when the log has no end (still going, or the process died). */
   status: RunSummary['status'] | 'running';
   startedAt: number | undefined;
@@ -79,6 +81,7 @@ export function readRun(file: string): RunRecord {
   return {
     runId: path.basename(file, '.jsonl'),
     file,
+    scope: typeof first?.scope === 'string' ? first.scope : undefined,
     status: summary?.status ?? 'running',
     startedAt: typeof first?.at === 'number' ? first.at : undefined,
     durationMs: summary?.durationMs,
