@@ -1,0 +1,146 @@
+/**
+ * What the stream's events carry, reduced to what the pipeline keeps: one stored match
+ * per matched file, repository or commit (repository, path, commit, 1-based line numbers
+ * with a preview of each line, repo stars), the final progress, skipped reasons and alerts.
+ */
+
+/** One line of a content match. */
+export interface MatchLine {
+  /** 1-based (the stream API's lineNumber is 0-based). */
+  line: number;
+  preview: string;
+}
+
+export interface StoredMatch {
+  /** content | path | repo | symbol | commit | … as the API says. */
+  type: string;
+  /** e.g. github.com/owner/name */
+  repository: string;
+  repositoryId?: number;
+  path?: string;
+  commit?: string;
+  branch?: string;
+  language?: string;
+  repoStars?: number;
+  /** Matched lines (content matches); empty for path and repo matches. */
+  lines: MatchLine[];
+}
+
+export interface SkippedReason {
+  reason: string;
+  title?: string;
+  message?: string;
+  severity?: string;
+}
+
+export interface SearchAlert {
+  title?: string;
+  description?: string;
+  kind?: string;
+}
+
+export interface ProgressInfo {
+  matchCount?: number;
+  repositoriesCount?: number;
+  durationMs?: number;
+  skipped: SkippedReason[];
+}
+
+/** Skipped reasons that mean the result is cut short by a limit (not just a default exclusion). */
+export const LIMIT_REASONS: ReadonlySet<string> = new Set(['document-match-limit', 'shard-match-limit', 'repository-limit', 'display']);
+
+/** Previews longer than this are cut (minified files have megabyte lines). */
+export const PREVIEW_MAX = 1000;
+
+type Json = Record<string, unknown>;
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const obj = (v: unknown): Json | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : undefined);
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+function preview(text: string): string {
+  return text.length > PREVIEW_MAX ? text.slice(0, PREVIEW_MAX) : text;
+}
+
+function linesOf(raw: Json): MatchLine[] {
+  const out: MatchLine[] = [];
+  for (const item of arr(raw.lineMatches)) {
+    const m = obj(item);
+    const n = num(m?.lineNumber);
+    if (m && n !== undefined) out.push({ line: n + 1, preview: preview(str(m.line) ?? '') });
+  }
+  for (const item of arr(raw.chunkMatches)) out.push(...chunkLines(obj(item)));
+  return out;
+}
+
+/** Chunk matches (`cm=true`): the content of a few lines and ranges in it; one line per range start. */
+function chunkLines(chunk: Json | undefined): MatchLine[] {
+  if (!chunk) return [];
+  const first = num(obj(chunk.contentStart)?.line) ?? 0;
+  const contentLines = (str(chunk.content) ?? '').split('\n');
+  const seen = new Set<number>();
+  const out: MatchLine[] = [];
+  for (const r of arr(chunk.ranges)) {
+    const line = num(obj(obj(r)?.start)?.line);
+    if (line === undefined || seen.has(line)) continue;
+    seen.add(line);
+    out.push({ line: line + 1, preview: preview(contentLines[line - first] ?? '') });
+  }
+  return out;
+}
+
+/** A stored match for one element of a `matches` event; undefined when it names no repository. */
+export function toStoredMatch(item: unknown): StoredMatch | undefined {
+  const raw = obj(item);
+  const repository = str(raw?.repository);
+  if (!raw || repository === undefined) return undefined;
+  const match: StoredMatch = { type: str(raw.type) ?? 'unknown', repository, lines: linesOf(raw) };
+  const repositoryId = num(raw.repositoryID);
+  if (repositoryId !== undefined) match.repositoryId = repositoryId;
+  const path = str(raw.path);
+  if (path !== undefined) match.path = path;
+  const commit = str(raw.commit) ?? str(raw.oid);
+  if (commit !== undefined) match.commit = commit;
+  const branch = arr(raw.branches).find((b) => typeof b === 'string' && b !== '');
+  if (typeof branch === 'string') match.branch = branch;
+  const language = str(raw.language);
+  if (language !== undefined) match.language = language;
+  const stars = num(raw.repoStars) ?? num(raw.stars);
+  if (stars !== undefined) match.repoStars = stars;
+  return match;
+}
+
+export function toProgress(data: unknown): ProgressInfo {
+  const raw = obj(data) ?? {};
+  const info: ProgressInfo = {
+    skipped: arr(raw.skipped).flatMap((s) => {
+      const o = obj(s);
+      const reason = str(o?.reason);
+      if (!o || reason === undefined) return [];
+      const out: SkippedReason = { reason };
+      for (const key of ['title', 'message', 'severity'] as const) {
+        const v = str(o[key]);
+        if (v !== undefined) out[key] = v;
+      }
+      return [out];
+    }),
+  };
+  const matchCount = num(raw.matchCount);
+  if (matchCount !== undefined) info.matchCount = matchCount;
+  const repositoriesCount = num(raw.repositoriesCount);
+  if (repositoriesCount !== undefined) info.repositoriesCount = repositoriesCount;
+  const durationMs = num(raw.durationMs);
+  if (durationMs !== undefined) info.durationMs = durationMs;
+  return info;
+}
+
+export function toAlert(data: unknown): SearchAlert {
+  const raw = obj(data) ?? {};
+  const alert: SearchAlert = {};
+  for (const key of ['title', 'description', 'kind'] as const) {
+    const v = str(raw[key]);
+    if (v !== undefined) alert[key] = v;
+  }
+  return alert;
+}
