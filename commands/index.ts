@@ -14,7 +14,9 @@ import { ArtifactsVerify } from './artifacts/verify.js';
 import { ConfigCheck } from './config/check.js';
 import { ConfigList } from './config/list.js';
 import { CreateBucket } from './create-bucket.js';
+import { CreateRawCkanDbTables } from './create-raw-ckan-db-tables.js';
 import { DownloadDatasetsInfo } from './download-datasets-info.js';
+import { InsertDatasetsInfo } from './insert-datasets-info.js';
 import { SyncArtifacts } from './sync-artifacts.js';
 import { Runs } from './runs.js';
 import { RunsShow } from './runs/show.js';
@@ -29,7 +31,9 @@ export const COMMANDS: Record<string, Command.Class> = {
   'config:check': ConfigCheck,
   'config:list': ConfigList,
   'create-bucket': CreateBucket,
+  'create-raw-ckan-db-tables': CreateRawCkanDbTables,
   'download-datasets-info': DownloadDatasetsInfo,
+  'insert-datasets-info': InsertDatasetsInfo,
   'sync-artifacts': SyncArtifacts,
   runs: Runs,
   'runs:show': RunsShow,

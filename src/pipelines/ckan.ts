@@ -1,5 +1,6 @@
-/** The CKAN stage of a site: the crawl of its portal into raw pages. */
-import type { SiteConfig } from '../config/index.js';
+/** The CKAN stage of a site: the crawl of its portal into raw pages, then ckan_api.db. */
+import type { LoadedConfig, SiteConfig } from '../config/index.js';
+import { CreateRawCkanDbTask, InsertDatasetsInfoTask } from './ckan-db.js';
 import type { HttpClient } from '../http/index.js';
 import { CkanCrawlTask, type CrawlSettings } from '../sources/ckan/tasks.js';
 import { ckanClient } from './http-clients.js';
@@ -32,3 +33,17 @@ export function downloadDatasetsInfo(config: SiteConfig, options: CkanStageOptio
 
 /** Families a fresh crawl (--refresh) reruns. */
 export const CRAWL_FAMILIES = ['CkanPage', 'CkanCrawl'] as const;
+
+export interface CkanDbTasks {
+  crawl: CkanCrawlTask;
+  create: CreateRawCkanDbTask;
+  insert: InsertDatasetsInfoTask;
+}
+
+/** The whole CKAN stage of a site: crawl, empty schema, load and publish. */
+export function ckanStage(loaded: LoadedConfig, options: CkanStageOptions): CkanDbTasks {
+  const crawl = downloadDatasetsInfo(loaded.config, options);
+  const settings = { loaded, artifactsDir: options.artifactsDir };
+  const create = new CreateRawCkanDbTask(settings);
+  return { crawl, create, insert: new InsertDatasetsInfoTask(settings, crawl, create) };
+}

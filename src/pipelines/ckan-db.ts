@@ -1,0 +1,125 @@
+/**
+ * The database half of the CKAN stage. create-raw-ckan-db-tables: work/<site>/ckan_api.db
+ * with the raw schema, empty. insert-datasets-info: every page of the crawl bulk-loaded into
+ * a new ckan_api.db that replaces the old one in one rename, then published read-only with a
+ * manifest; its own output is the load report work/<site>/ckan_api.load.json.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { LoadedConfig } from '../config/index.js';
+import { FileTarget, NO_RETRY, Task, type RetryPolicy, type Target, type TaskContext } from '../engine/index.js';
+import { toolVersion } from '../http/user-agent.js';
+import { buildCkanApiDatabase, buildEmptyCkanApiDatabase, type CkanLoadSummary } from '../sources/ckan/db/index.js';
+import { readManifestIfAny, type CkanCrawlTask } from '../sources/ckan/tasks.js';
+import { publishArtifact } from '../store/index.js';
+import { siteLayout } from './layout.js';
+
+/** Bump when the raw schema changes: databases made with another version are rebuilt. */
+const RAW_SCHEMA_VERSION = '1';
+
+/**
+ * A database whose task guarantees its schema, not its rows: later loads replace the file
+ * (new data), yet the schema task stays complete. Its stamp is the schema version.
+ */
+class SchemaTarget implements Target {
+  constructor(readonly path: string, readonly version: string) {}
+  get description(): string {
+    return this.path;
+  }
+  async exists(): Promise<boolean> {
+    return fs.existsSync(this.path);
+  }
+  async stamp(): Promise<string | undefined> {
+    return fs.existsSync(this.path) ? `schema v${this.version}` : undefined;
+  }
+}
+
+export interface CkanDbSettings {
+  loaded: LoadedConfig;
+  artifactsDir: string;
+}
+
+export function ckanApiDbPath(settings: CkanDbSettings): string {
+  return path.join(siteLayout(settings.artifactsDir, settings.loaded.config.site).work, 'ckan_api.db');
+}
+
+export class CreateRawCkanDbTask extends Task<{ site: string }> {
+  readonly family = 'CreateRawCkanDb';
+  override readonly version = RAW_SCHEMA_VERSION;
+
+  constructor(readonly settings: CkanDbSettings) {
+    super({ site: settings.loaded.config.site });
+  }
+
+  outputs(): Target[] {
+    return [new SchemaTarget(ckanApiDbPath(this.settings), RAW_SCHEMA_VERSION)];
+  }
+
+  override retryPolicy(): RetryPolicy {
+    return NO_RETRY;
+  }
+
+  async run(): Promise<void> {
+    await buildEmptyCkanApiDatabase(ckanApiDbPath(this.settings));
+  }
+}
+
+export interface LoadReport {
+  site: string;
+  database: string;
+  published: string;
+  load: CkanLoadSummary;
+  /** Datasets the portal reported when crawled. */
+  reported: number;
+}
+
+export class InsertDatasetsInfoTask extends Task<{ site: string }> {
+  readonly family = 'InsertDatasetsInfo';
+  override readonly version = RAW_SCHEMA_VERSION;
+
+  constructor(readonly settings: CkanDbSettings, readonly crawl: CkanCrawlTask, readonly create: CreateRawCkanDbTask) {
+    super({ site: settings.loaded.config.site });
+  }
+
+  get reportFile(): string {
+    return path.join(siteLayout(this.settings.artifactsDir, this.params.site).work, 'ckan_api.load.json');
+  }
+
+  override requires(): Task[] {
+    return [this.crawl, this.create];
+  }
+
+  outputs(): FileTarget[] {
+    return [new FileTarget(this.reportFile)];
+  }
+
+  override retryPolicy(): RetryPolicy {
+    return NO_RETRY;
+  }
+
+  async run(ctx: TaskContext): Promise<void> {
+    const crawl = readManifestIfAny(this.crawl.manifestFile);
+    if (crawl === undefined) throw new Error(`the crawl manifest ${this.crawl.manifestFile} is missing or unreadable`);
+    const pages = crawl.pages.map((p) => path.join(this.crawl.settings.dir, p.file));
+    const database = ckanApiDbPath(this.settings);
+    ctx.log(`loading ${pages.length} pages into ${database}`);
+    const load = await buildCkanApiDatabase(database, pages);
+    if (load.datasets < crawl.count) {
+      ctx.warn(`${load.datasets} distinct datasets loaded but the portal reported ${crawl.count}: ${crawl.count - load.datasets} missing (${load.duplicates} duplicates across pages were dropped)`);
+    }
+    const published = await publishArtifact({
+      artifactsDir: this.settings.artifactsDir,
+      site: this.params.site,
+      name: 'ckan_api',
+      sourcePath: database,
+      lineage: { rawInputs: pages.map((p) => ({ path: p, bytes: fs.statSync(p).size })) },
+      configHash: this.settings.loaded.hash,
+      runId: ctx.runId,
+      toolVersion: toolVersion(),
+      now: () => new Date(ctx.clock.now()),
+    });
+    ctx.log(`published ${published.absolutePath}`);
+    const report: LoadReport = { site: this.params.site, database, published: published.absolutePath, load, reported: crawl.count };
+    new FileTarget(this.reportFile).write(JSON.stringify(report, null, 2) + '\n');
+  }
+}
