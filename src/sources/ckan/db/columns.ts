@@ -1,0 +1,74 @@
+/**
+ * What the loader reads from each CKAN package line, declared once: the same tree gives
+ * read_json's `columns=` and from_json's structure. Scalars are read as VARCHAR (a number or
+ * boolean becomes its text, an object its JSON text) and typed in SQL with try_cast, so no
+ * portal's variance can fail the read; titles and notes are JSON because they may be objects
+ * keyed by language. Everything else stays in `raw`.
+ */
+type ColumnSpec = 'VARCHAR' | 'JSON' | { readonly [key: string]: ColumnSpec } | readonly [ColumnSpec];
+
+const V = 'VARCHAR';
+
+const RESOURCE: ColumnSpec = {
+  id: V, url: V, format: V, name: V, description: V, mimetype: V, size: V,
+  created: V, last_modified: V, state: V, url_type: V, hash: V,
+};
+
+const ORGANIZATION: ColumnSpec = {
+  id: V, name: V, title: 'JSON', description: 'JSON', type: V, state: V,
+  image_url: V, created: V, is_organization: V, approval_status: V,
+};
+
+export const PACKAGE_SPEC: { readonly [key: string]: ColumnSpec } = {
+  id: V, name: V, title: 'JSON', notes: 'JSON', url: V, license_id: V, license_title: V,
+  organization: ORGANIZATION, owner_org: V, state: V, private: V, type: V,
+  author: V, maintainer: V, version: V, num_resources: V, num_tags: V,
+  metadata_created: V, metadata_modified: V,
+  resources: [RESOURCE],
+  tags: [{ name: V, display_name: V, vocabulary_id: V }],
+  extras: [{ key: V, value: V }],
+  groups: [{ id: V, name: V, title: V }],
+};
+
+function duckType(spec: ColumnSpec): string {
+  if (typeof spec === 'string') return spec;
+  if (Array.isArray(spec)) return `${duckType(spec[0] as ColumnSpec)}[]`;
+  const fields = Object.entries(spec as Record<string, ColumnSpec>).map(([k, v]) => `"${k}" ${duckType(v)}`);
+  return `STRUCT(${fields.join(', ')})`;
+}
+
+/** read_json's `columns={...}` argument for the package spec. */
+export function readJsonColumns(): string {
+  const entries = Object.entries(PACKAGE_SPEC).map(([k, v]) => `"${k}": '${duckType(v)}'`);
+  return `{${entries.join(', ')}}`;
+}
+
+/** from_json's structure argument (a JSON text) for the package spec. */
+export function fromJsonStructure(): string {
+  return JSON.stringify(PACKAGE_SPEC);
+}
+
+/**
+ * A readable text from a JSON value that may be a string or an object keyed by language:
+ * the string itself; for an object its non-empty 'en' value, else its first non-empty value.
+ * Numbers give their text, null gives NULL.
+ */
+export function readableText(json: string): string {
+  const firstValue = `list_filter(json_extract_string(${json}, '$.*'), lambda v: coalesce(v, '') <> '')[1]`;
+  return `CASE WHEN starts_with(CAST(${json} AS VARCHAR), '{')
+    THEN coalesce(nullif(json_extract_string(${json}, '$.en'), ''), ${firstValue})
+    ELSE json_extract_string(${json}, '$') END`;
+}
+
+/** A timestamp from a CKAN text: zone-less means UTC, an offset is converted to UTC, junk is NULL. */
+export function utcTimestamp(text: string): string {
+  return `try_cast(${text} AS TIMESTAMP)`;
+}
+
+/** A byte count from a number, a numeric string, null or junk ("391.4 MB" gives NULL). */
+export function byteCount(text: string): string {
+  return `try_cast(trim(${text}) AS BIGINT)`;
+}
+
+/** The top-level keys read from each package, in stage column order. */
+export const PACKAGE_COLUMNS: readonly string[] = Object.keys(PACKAGE_SPEC);

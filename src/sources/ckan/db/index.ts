@@ -1,0 +1,7 @@
+/**
+ * The raw CKAN database (ckan_api.db): its schema and the bulk load of downloaded pages.
+ */
+export { CKAN_TABLES, RAW_CKAN_SCHEMA_SQL, createRawCkanSchema, type CkanTable } from './schema.js';
+export { loadCkanPages, type CkanLoadSummary, type LoadCkanPagesOptions } from './load.js';
+export { CKAN_LOAD_SETTINGS, CKAN_ROW_GROUP_SIZE, buildCkanApiDatabase, buildEmptyCkanApiDatabase, type BuildCkanApiDatabaseOptions } from './build.js';
+export { bareReadSql } from './load-sql.js';

@@ -1,0 +1,129 @@
+/**
+ * loadCkanPages: the bulk load of downloaded CKAN pages (NDJSON, one package object per line,
+ * exactly as the portal returned it) into the raw tables, in a few set-based statements.
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { MallardError, errorMessage } from '../../../engine/errors.js';
+import { hasGlobCharacters, type DuckDbHandle, type JsonRow } from '../../../duckdb/index.js';
+import {
+  FILES,
+  filesTableSql,
+  insertChildrenSql,
+  insertDatasetsSql,
+  insertOrganizationsSql,
+  insertPagesSql,
+  summarySql,
+  type PageFileRow,
+} from './load-sql.js';
+import { STAGE_ON_DISK_BYTES, openStage, pageBatches, stagePages, type Stage, type StageLocation } from './stage.js';
+
+export interface LoadCkanPagesOptions {
+  /** The clock giving pages.loaded_at (default: the system clock). */
+  now?: () => Date;
+  /** Where the typed stage lives: 'auto' (default) puts loads over STAGE_ON_DISK_BYTES on disk. */
+  stage?: StageLocation;
+}
+
+export interface CkanLoadSummary {
+  /** Page files loaded. */
+  pages: number;
+  /** Package lines read, duplicates and invalid ones included. */
+  packages: number;
+  /** Lines that are not a package with an `id` (in no table, but counted in pages.rows). */
+  invalid: number;
+  /** Lines dropped because another line had the same id and won. */
+  duplicates: number;
+  datasets: number;
+  resources: number;
+  tags: number;
+  extras: number;
+  groups: number;
+  organizations: number;
+}
+
+const PAGE_NAME = /^page_(\d+)\.ndjson$/;
+
+function pageError(message: string, file: string, cause?: unknown): MallardError {
+  return new MallardError('ERR_PAGE_FILE', message, { cause, context: { file } });
+}
+
+async function describePages(pageFiles: readonly string[]): Promise<PageFileRow[]> {
+  const seen = new Set<string>();
+  const rows: PageFileRow[] = [];
+  for (const given of pageFiles) {
+    const file = path.resolve(given);
+    if (seen.has(file)) throw pageError(`page file listed twice: ${file}`, file);
+    if (hasGlobCharacters(file)) throw pageError(`page file name has a glob character (*?[]{}): ${file}`, file);
+    seen.add(file);
+    const info = await stat(file).catch((err: unknown) => {
+      throw pageError(`cannot read page file ${file}: ${errorMessage(err)}`, file, err);
+    });
+    const match = PAGE_NAME.exec(path.basename(file));
+    rows.push({ file, start: match ? Number(match[1]) : null, bytes: info.size });
+  }
+  return rows;
+}
+
+async function assertEmpty(db: DuckDbHandle): Promise<void> {
+  const rows = await db.all('SELECT (SELECT count(*) FROM datasets) + (SELECT count(*) FROM pages) AS n');
+  if (Number(rows[0]?.['n']) !== 0) {
+    throw new MallardError('ERR_USAGE', `${db.path} already holds CKAN data: load pages into a new database`, {
+      context: { file: db.path },
+      suggestions: ['build ckan_api.db from scratch with buildCkanApiDatabase'],
+    });
+  }
+}
+
+async function readSummary(db: DuckDbHandle, stage: string | undefined): Promise<CkanLoadSummary> {
+  const row: JsonRow = (await db.all(summarySql(stage)))[0] ?? {};
+  const n = (k: string): number => Number(row[k] ?? 0);
+  return {
+    pages: n('pages'), packages: n('packages'), invalid: n('invalid'),
+    duplicates: n('packages') - n('invalid') - n('datasets'),
+    datasets: n('datasets'), resources: n('resources'), tags: n('tags'), extras: n('extras'),
+    groups: n('groups'), organizations: n('organizations'),
+  };
+}
+
+/**
+ * Loads the page files into the (empty) raw tables created by createRawCkanSchema. `pageFiles`
+ * are in page order (crawl order): on equal metadata_modified the copy from the later page wins.
+ * Every table is filled in one transaction, in crawl order (insertion order is kept, so the same
+ * pages give the same tables row for row). Returns the counts loaded.
+ */
+export async function loadCkanPages(db: DuckDbHandle, pageFiles: readonly string[], options: LoadCkanPagesOptions = {}): Promise<CkanLoadSummary> {
+  const files = await describePages(pageFiles);
+  await assertEmpty(db);
+  if (files.length === 0) return readSummary(db, undefined);
+  const loadedAt = (options.now ?? (() => new Date()))();
+  const bytes = files.reduce((sum, f) => sum + f.bytes, 0);
+  const location = options.stage === undefined || options.stage === 'auto' ? (bytes > STAGE_ON_DISK_BYTES ? 'disk' : 'memory') : options.stage;
+  const previous = await db.all("SELECT current_setting('preserve_insertion_order') AS v");
+  await db.run(`SET preserve_insertion_order = true; ${filesTableSql(files)}`);
+  const stage = await openStage(db, location);
+  try {
+    const paths = files.map((f) => f.file);
+    await stagePages(db, stage, paths);
+    await fillTables(db, stage, paths, loadedAt);
+    return await readSummary(db, stage.name);
+  } finally {
+    await stage.close().catch(() => undefined);
+    const preserve = previous[0]?.['v'] === false ? 'false' : 'true';
+    await db.run(`DROP TABLE IF EXISTS ${FILES}; SET preserve_insertion_order = ${preserve};`).catch(() => undefined);
+  }
+}
+
+async function fillTables(db: DuckDbHandle, stage: Stage, files: readonly string[], loadedAt: Date): Promise<void> {
+  await db.run('BEGIN TRANSACTION');
+  try {
+    for (const batch of pageBatches(files)) await db.run(insertDatasetsSql(stage.name, batch.files, batch.firstPage));
+    for (const sql of insertChildrenSql(stage.name)) await db.run(sql);
+    await db.run(insertOrganizationsSql(stage.name));
+    await db.run(insertPagesSql(stage.name, loadedAt));
+    await db.run('COMMIT');
+  } catch (err) {
+    await db.run('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
