@@ -16,6 +16,7 @@ import { ConfigList } from './config/list.js';
 import CreateBucket from './create-bucket.js';
 import { DownloadDatasetsInfo } from './download-datasets-info.js';
 import SyncArtifacts from './sync-artifacts.js';
+import { RunModels } from './run-models.js';
 import { Runs } from './runs.js';
 import { RunsShow } from './runs/show.js';
 
@@ -31,6 +32,7 @@ export const COMMANDS: Record<string, Command.Class> = {
   'create-bucket': CreateBucket,
   'download-datasets-info': DownloadDatasetsInfo,
   'sync-artifacts': SyncArtifacts,
+  'run-models': RunModels,
   runs: Runs,
   'runs:show': RunsShow,
 };
