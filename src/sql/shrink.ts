@@ -42,7 +42,7 @@ export function checkShrink(check: ShrinkCheck): Shrink[] {
 }
 
 function fail(database: string, shrinks: Shrink[], pct: string): never {
-  throw new MallardError('ERR_SHRINK', `${database}: ${shrinks.map(formatShrink).join(', ')}: more than the ${pct} allowed since the last published build`, {
+  throw new MallardError('ERR_SHRINK', `${database}: ${shrinks.map(formatShrink).join(', ')}: more than the ${pct} allowed since the last published build (the previous database is kept; pass --allow-shrink if the drop is expected)`, {
     context: { database, shrinks },
     suggestions: [
       'the previous database is unchanged',
