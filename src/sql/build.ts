@@ -10,7 +10,7 @@ import { buildDatabaseAtomically, sqlIdentifier, sqlString, tableRowCounts, type
 import { MallardError } from '../engine/index.js';
 import { compileModel, compileTest, type CompiledModel, type ModelVars } from './compile.js';
 import { modelError, testFailuresError } from './failures.js';
-import type { Model, ModelProject } from './project.js';
+import { getModel, type ModelProject } from './project.js';
 import type { SchemaTest } from './schema-file.js';
 import type { GroupSelection } from './select.js';
 import { checkShrink, type Shrink } from './shrink.js';
@@ -77,12 +77,6 @@ export function neededSources(opts: Pick<ModelBuildOptions, 'project' | 'selecti
   return needed;
 }
 
-function modelNamed(project: ModelProject, name: string): Model {
-  const model = project.models.get(name);
-  if (model === undefined) throw new MallardError('ERR_USAGE', `no model named '${name}'`);
-  return model;
-}
-
 async function exists(file: string): Promise<boolean> {
   return access(file).then(() => true, () => false);
 }
@@ -136,7 +130,7 @@ async function runTests(db: DuckDbHandle, tests: SchemaTest[], log: (l: string) 
 /** Builds the selected models of one group into `target`, all or nothing. */
 export async function buildModelDatabase(opts: ModelBuildOptions): Promise<ModelBuildResult> {
   const log = opts.log ?? (() => undefined);
-  const compiled = opts.selection.models.map((n) => compileModel(modelNamed(opts.project, n), opts.vars));
+  const compiled = opts.selection.models.map((n) => compileModel(getModel(opts.project, n), opts.vars));
   const sources = neededSources(opts);
   const selected = new Set(opts.selection.models);
   const tests = opts.selection.group.tests.filter((t) => selected.has(t.model));

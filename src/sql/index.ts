@@ -4,7 +4,7 @@
  */
 export { parseModel, type Materialization, type ParsedModel, type RefCall, type SourceCall, type VarCall } from './parse.js';
 export { parseSchemaFile, type SchemaFile, type SchemaTest, type SourceDecl } from './schema-file.js';
-export { loadProject, type Model, type ModelGroup, type ModelProject } from './project.js';
+export { getModel, loadProject, type Model, type ModelGroup, type ModelProject } from './project.js';
 export { orderModels } from './graph.js';
 export { selectByGroup, selectModels, type GroupSelection } from './select.js';
 export { compileModel, compileSelect, compileTest, type CompiledModel, type ModelVars } from './compile.js';

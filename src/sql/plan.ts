@@ -1,6 +1,6 @@
 /** What `run-models --dry-run` prints: per database, the sources attached and each model's SQL in build order. */
 import { compileModel, compileTest, type ModelVars } from './compile.js';
-import type { Model, ModelProject } from './project.js';
+import { getModel, type ModelProject } from './project.js';
 import type { GroupSelection } from './select.js';
 
 export interface PlannedModel {
@@ -23,7 +23,7 @@ export interface PlannedBuild {
 
 export function planBuild(project: ModelProject, selection: GroupSelection, sourcePaths: Readonly<Record<string, string | undefined>>, vars: ModelVars = {}): PlannedBuild {
   const models = selection.models.map((n) => {
-    const c = compileModel(project.models.get(n) as Model, vars);
+    const c = compileModel(getModel(project, n), vars);
     return { name: c.name, file: c.file, materialization: c.materialization, sql: c.sql };
   });
   const used = new Set(selection.models.flatMap((n) => project.models.get(n)?.sources.map((s) => s.db) ?? []));

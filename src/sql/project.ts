@@ -85,6 +85,13 @@ async function loadGroup(project: ModelProject, dir: string, group: string, disp
   project.groups.set(group, g);
 }
 
+/** The model called `name`; ERR_USAGE when there is none. */
+export function getModel(project: ModelProject, name: string): Model {
+  const model = project.models.get(name);
+  if (model === undefined) throw new MallardError('ERR_USAGE', `no model named '${name}' in ${project.dir}`);
+  return model;
+}
+
 /** Loads every group of `modelsDir`, then checks refs and tests against what it found. */
 export async function loadProject(modelsDir: string): Promise<ModelProject> {
   const dir = path.resolve(modelsDir);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { compileModel, parseModel, parseSchemaFile, selectModels, orderModels } from '../../src/sql/index.js';
+import { compileModel, getModel, parseModel, parseSchemaFile, selectModels, orderModels } from '../../src/sql/index.js';
 import { rejection } from '../support/expect-error.js';
 import { tempProject, type TempProject } from './helpers.js';
 
@@ -110,11 +110,11 @@ describe('model graph and selectors', () => {
     });
     try {
       const project = await q.load();
-      const a = compileModel(project.models.get('a') as never);
+      const a = compileModel(getModel(project, 'a'));
       assert.equal(a.sql, 'CREATE VIEW "a" AS\n-- materialized: view\nSELECT *\nFROM "b"');
-      assert.equal(compileModel(project.models.get('b') as never, { site: "o'k" }).select, `SELECT *\nFROM "raw"."items" WHERE site = 'o''k'`);
-      assert.throws(() => compileModel(project.models.get('b') as never), /models\/g\/b\.sql:2: var\('site'\) has no value/);
-      assert.throws(() => compileModel(project.models.get('v') as never), /a view cannot read source/);
+      assert.equal(compileModel(getModel(project, 'b'), { site: "o'k" }).select, `SELECT *\nFROM "raw"."items" WHERE site = 'o''k'`);
+      assert.throws(() => compileModel(getModel(project, 'b')), /models\/g\/b\.sql:2: var\('site'\) has no value/);
+      assert.throws(() => compileModel(getModel(project, 'v')), /a view cannot read source/);
     } finally {
       await q.cleanup();
     }
