@@ -18,6 +18,7 @@ import { CreateRawCkanDbTables } from './create-raw-ckan-db-tables.js';
 import { DownloadDatasetsInfo } from './download-datasets-info.js';
 import { InsertDatasetsInfo } from './insert-datasets-info.js';
 import { SyncArtifacts } from './sync-artifacts.js';
+import { RunModels } from './run-models.js';
 import { Runs } from './runs.js';
 import { RunsShow } from './runs/show.js';
 
@@ -35,6 +36,7 @@ export const COMMANDS: Record<string, Command.Class> = {
   'download-datasets-info': DownloadDatasetsInfo,
   'insert-datasets-info': InsertDatasetsInfo,
   'sync-artifacts': SyncArtifacts,
+  'run-models': RunModels,
   runs: Runs,
   'runs:show': RunsShow,
 };

@@ -1,0 +1,46 @@
+/** run-models: build a group of SQL models into its database, all or nothing, and publish it. */
+import path from 'node:path';
+import { Flags } from '@oclif/core';
+import type { RunSummary } from '../src/engine/index.js';
+import { planModels, runModelsTasks, type ModelsStageOptions } from '../src/pipelines/models.js';
+import { formatBuildPlan, type PlannedBuild } from '../src/sql/index.js';
+import { RunCommand, type RunFlags } from './run-command.js';
+
+export class RunModels extends RunCommand {
+  static override summary = 'Build SQL models (models/<group>/*.sql) into their database and publish it.';
+  static override description = `Runs the selected models of models/<group>/ in the order of their {{ ref() }}s inside ONE new DuckDB file beside the group's database (artifacts/work/<site>/<database>.db), reading {{ source() }}s from the latest published artifacts of the site (attached read-only), then runs the tests of models/<group>/schema.yml. Only when every model and test passes is the new file renamed over the old one and published as read_only/<site>/<database>_<timestamp>.db; any failure leaves the previous database byte for byte as it was and names the model, its file and line, and DuckDB's message. A build whose tables lost more rows than models.shrinkTolerance (default 10%) since the last published build fails unless --allow-shrink.
+
+Selectors (dbt's): a model name, a group name, +model (with everything upstream), model+ (with everything downstream); several, space- or comma-separated, select the union. Selecting part of a group rebuilds those models on a copy of the previous database.`;
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --site data-gov-uk --select ckan_clean',
+    '<%= config.bin %> <%= command.id %> --site data-gov-uk --select dataset_search_terms+',
+    '<%= config.bin %> <%= command.id %> --site data-gov-uk --select +datasets --dry-run',
+    '<%= config.bin %> <%= command.id %> --site data-gov-uk --select ckan_clean --allow-shrink',
+  ];
+
+  static override flags = {
+    select: Flags.string({ char: 's', description: 'Models to build: <model>, <group>, +<model>, <model>+ (space or comma separated).', required: true }),
+    'allow-shrink': Flags.boolean({ description: 'Publish even when a table lost more rows than models.shrinkTolerance since the last published build.', default: false }),
+    'models-dir': Flags.string({ description: 'Directory of the model groups.', default: './models' }),
+  };
+
+  async run(): Promise<RunSummary | { dryRun: true; builds: PlannedBuild[] }> {
+    const { flags } = await this.parse(RunModels);
+    const loaded = await this.loadConfig(flags);
+    const options: ModelsStageOptions = {
+      artifactsDir: this.artifactsDir(flags['artifacts-dir']),
+      modelsDir: path.resolve(flags['models-dir']),
+      selector: flags.select,
+      allowShrink: flags['allow-shrink'],
+      configHash: loaded.hash,
+    };
+    if (flags['dry-run']) {
+      const builds = await planModels(loaded.config, options);
+      if (!this.jsonEnabled()) this.log(builds.map(formatBuildPlan).join('\n\n'));
+      return { dryRun: true, builds };
+    }
+    const tasks = await runModelsTasks(loaded.config, options);
+    return this.execute(tasks, flags as RunFlags, loaded);
+  }
+}

@@ -1,0 +1,54 @@
+-- datasets: one row per CKAN dataset id, typed and readable.
+-- * Deduplicated: when a dataset was loaded more than once, the version with the latest
+--   metadata_modified wins (then the one from the later page file).
+-- * title and notes are plain text: a multilingual object (portals keyed by language) gives
+--   its English value ('en', then 'en-GB', 'en_US'...), else its first non-empty value.
+-- * organization_name / organization_title joined from the organizations model.
+-- * landing_page_url: the dataset's page on the portal, <portal>/dataset/<name>
+--   (var ckan_site_url is the site config's ckan.url without /api/3/action).
+-- Timestamps are UTC.
+WITH latest AS (
+  SELECT *
+  FROM {{ source('ckan_api', 'datasets') }}
+  WHERE coalesce(id, '') <> ''
+  QUALIFY row_number() OVER (PARTITION BY id ORDER BY metadata_modified DESC NULLS LAST, page_file DESC NULLS LAST) = 1
+),
+texts AS (
+  SELECT *,
+    try_cast(raw -> '$.title' AS MAP(VARCHAR, VARCHAR)) AS title_map,
+    try_cast(raw -> '$.notes' AS MAP(VARCHAR, VARCHAR)) AS notes_map
+  FROM latest
+)
+SELECT
+  t.id,
+  t.name,
+  CASE WHEN json_type(t.raw, '$.title') = 'OBJECT' THEN coalesce(
+      nullif(trim(t.raw ->> '$.title.en'), ''),
+      list_filter(map_entries(t.title_map), lambda e: lower(e.key) LIKE 'en%' AND trim(coalesce(e.value, '')) <> '')[1].value,
+      list_filter(map_entries(t.title_map), lambda e: trim(coalesce(e.value, '')) <> '')[1].value)
+    ELSE nullif(trim(t.title), '') END AS title,
+  CASE WHEN json_type(t.raw, '$.notes') = 'OBJECT' THEN coalesce(
+      nullif(trim(t.raw ->> '$.notes.en'), ''),
+      list_filter(map_entries(t.notes_map), lambda e: lower(e.key) LIKE 'en%' AND trim(coalesce(e.value, '')) <> '')[1].value,
+      list_filter(map_entries(t.notes_map), lambda e: trim(coalesce(e.value, '')) <> '')[1].value)
+    ELSE nullif(trim(t.notes), '') END AS notes,
+  nullif(trim(t.url), '') AS url,
+  {{ var('ckan_site_url') }} || '/dataset/' || coalesce(nullif(t.name, ''), t.id) AS landing_page_url,
+  t.license_id,
+  t.license_title,
+  nullif(t.organization_id, '') AS organization_id,
+  o.name AS organization_name,
+  o.title AS organization_title,
+  t.state,
+  t.private,
+  t.type,
+  t.author,
+  t.maintainer,
+  t.version,
+  t.num_resources,
+  t.num_tags,
+  t.metadata_created,
+  t.metadata_modified
+FROM texts t
+LEFT JOIN {{ ref('organizations') }} o ON o.id = t.organization_id
+ORDER BY t.id

@@ -1,0 +1,67 @@
+/**
+ * dbt-style selectors: `name` (a model), `group` (every model of models/<group>/),
+ * `+name` (with everything upstream), `name+` (with everything downstream), `+name+`.
+ * Several selectors (space or comma separated) select the union.
+ */
+import { MallardError } from '../engine/index.js';
+import { closest, modelDeps, orderModels, reachable } from './graph.js';
+import type { ModelGroup, ModelProject } from './project.js';
+
+export interface GroupSelection {
+  group: ModelGroup;
+  /** Selected models of the group, in build order. */
+  models: string[];
+  /** Every model of the group is selected: the build starts from an empty database. */
+  complete: boolean;
+}
+
+function parseToken(token: string): { name: string; up: boolean; down: boolean } {
+  const up = token.startsWith('+');
+  const down = token.endsWith('+') && token.length > 1;
+  const name = token.slice(up ? 1 : 0, down ? -1 : undefined);
+  return { name, up, down };
+}
+
+function unknownSelector(project: ModelProject, token: string, name: string): MallardError {
+  const hint = closest(name, [...project.models.keys(), ...project.groups.keys()]);
+  return new MallardError('ERR_USAGE', `--select ${token}: no model or group named '${name}'`, {
+    context: { selector: token },
+    suggestions: [
+      hint === undefined ? `groups: ${[...project.groups.keys()].join(', ') || '(none)'}` : `did you mean '${hint}'?`,
+      'selectors: <model>, <group>, +<model> (with upstream), <model>+ (with downstream)',
+    ],
+  });
+}
+
+/** The models `selector` names, in build order (across groups). */
+export function selectModels(project: ModelProject, selector: string): string[] {
+  const tokens = selector.split(/[\s,]+/).filter((t) => t !== '');
+  if (tokens.length === 0) throw new MallardError('ERR_USAGE', '--select is empty', { suggestions: ['give a model or group name'] });
+  const order = orderModels(project);
+  const upstream = modelDeps(project);
+  const downstream = new Map<string, string[]>();
+  for (const [name, deps] of upstream) for (const d of deps) downstream.set(d, [...(downstream.get(d) ?? []), name]);
+  const chosen = new Set<string>();
+  for (const token of tokens) {
+    const { name, up, down } = parseToken(token);
+    const seeds = project.models.has(name) ? [name] : (project.groups.get(name)?.models ?? undefined);
+    if (seeds === undefined || name === '') throw unknownSelector(project, token, name);
+    for (const seed of seeds) {
+      chosen.add(seed);
+      if (up) for (const n of reachable(seed, upstream)) chosen.add(n);
+      if (down) for (const n of reachable(seed, downstream)) chosen.add(n);
+    }
+  }
+  return order.filter((n) => chosen.has(n));
+}
+
+/** The selection split by group (each group is one database build), groups by name. */
+export function selectByGroup(project: ModelProject, selector: string): GroupSelection[] {
+  const selected = selectModels(project, selector);
+  const result: GroupSelection[] = [];
+  for (const group of [...project.groups.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+    const models = selected.filter((n) => project.models.get(n)?.group === group.name);
+    if (models.length > 0) result.push({ group, models, complete: models.length === group.models.length });
+  }
+  return result;
+}
