@@ -2,8 +2,10 @@
 import path from 'node:path';
 import { Flags } from '@oclif/core';
 import type { RunSummary } from '../src/engine/index.js';
+import { CRAWL_FAMILIES, ckanStage } from '../src/pipelines/ckan.js';
 import { planModels, runModelsTasks, type ModelsStageOptions } from '../src/pipelines/models.js';
 import { formatBuildPlan, type PlannedBuild } from '../src/sql/index.js';
+import { latestArtifact } from '../src/store/index.js';
 import { RunCommand, type RunFlags } from './run-command.js';
 
 export class RunModels extends RunCommand {
@@ -25,6 +27,10 @@ Selectors (dbt's): a model name, a group name, +model (with everything upstream)
     'models-dir': Flags.string({ description: 'Directory of the model groups.', default: './models' }),
   };
 
+  protected override runtimeFamilies(): readonly string[] {
+    return CRAWL_FAMILIES;
+  }
+
   async run(): Promise<RunSummary | { dryRun: true; builds: PlannedBuild[] }> {
     const { flags } = await this.parse(RunModels);
     const loaded = await this.loadConfig(flags);
@@ -35,6 +41,10 @@ Selectors (dbt's): a model name, a group name, +model (with everything upstream)
       allowShrink: flags['allow-shrink'],
       configHash: loaded.hash,
     };
+    // The raw CKAN database the models read: crawled, loaded and published first when missing.
+    if ((await latestArtifact(options.artifactsDir, loaded.config.site, 'ckan_api')) === undefined) {
+      options.upstream = [ckanStage(loaded, { artifactsDir: options.artifactsDir }).insert];
+    }
     if (flags['dry-run']) {
       const builds = await planModels(loaded.config, options);
       if (!this.jsonEnabled()) this.log(builds.map(formatBuildPlan).join('\n\n'));

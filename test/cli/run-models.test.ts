@@ -29,14 +29,15 @@ describe('run-models (built CLI)', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'mallard-cli-models-'));
     artifactsDir = path.join(dir, 'artifacts');
     await mkdir(path.join(dir, 'configs'));
-    await writeFile(path.join(dir, 'configs', 'demo.yaml'), 'site: demo\nckan:\n  url: https://data.example.org/api/3/action\n');
+    await writeFile(path.join(dir, 'configs', 'demo.yaml'), 'site: demo\nckan:\n  url: http://127.0.0.1:9/api/3/action\nhttp:\n  retries: 0\n');
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  test('without a published source it fails naming the missing artifact', () => {
+  test('without a published source it first makes it: an unreachable portal fails, the build is skipped', () => {
     const r = cli(['--select', 'ckan_clean', '--models-dir', models]);
     assert.equal(r.status, 1, r.stderr);
-    assert.match(r.stderr, /source 'ckan_api' has no database to read \(no published 'ckan_api' artifact\)/);
+    assert.match(r.stderr, /failed: CkanPage\(.*\): \[ERR_HTTP\] GET http:\/\/127\.0\.0\.1:9\/api\/3\/action\/package_search/);
+    assert.match(r.stderr, /skipped 2: upstream failed: CkanCrawl\(/);
   });
 
   test('builds ckan_clean, publishes it with lineage, and a rerun does nothing', async () => {
@@ -62,7 +63,7 @@ describe('run-models (built CLI)', () => {
     assert.deepEqual(order, ['organizations', 'datasets', 'resources']);
     assert.match(r.stdout, /ATTACH '.*ckan_api_\d{8}T\d{6}Z\.db' AS ckan_api \(READ_ONLY\);/);
     assert.match(r.stdout, /FROM "ckan_api"\."resources" r\n\s+JOIN "datasets" d/);
-    assert.match(r.stdout, /'https:\/\/data\.example\.org' \|\| '\/dataset\/'/);
+    assert.match(r.stdout, /'http:\/\/127\.0\.0\.1:9' \|\| '\/dataset\/'/);
     const json = JSON.parse(cli(['--select', 'tags', '--dry-run', '--json', '--models-dir', models]).stdout);
     assert.deepEqual(json.builds.map((b: { models: Array<{ name: string }> }) => b.models.map((m) => m.name)), [['tags']]);
   });
