@@ -112,7 +112,7 @@ export async function openDatabase(file: string, options: OpenDatabaseOptions = 
     config['temp_directory'] ??= `${key}.tmp`;
     instance = await Instance.create(MEMORY, config);
     const connection = await instance.connect();
-    const alias = sqlIdentifier(path.basename(key).replace(/\.[^.]*$/, '') || 'db');
+    const alias = sqlIdentifier(catalogName(key));
     const attachOptions = [`ROW_GROUP_SIZE ${Math.floor(options.rowGroupSize)}`, ...(readOnly ? ['READ_ONLY'] : [])];
     await connection.run(`ATTACH ${sqlString(key)} AS ${alias} (${attachOptions.join(', ')}); USE ${alias}`);
     return new Handle(key, readOnly, instance, connection, release);
@@ -122,6 +122,14 @@ export async function openDatabase(file: string, options: OpenDatabaseOptions = 
     throw wrapDuckDbError(err, key);
   }
 }
+
+/** The catalog name DuckDB gives a file opened directly (its stem), unless that name is taken. */
+function catalogName(file: string): string {
+  const stem = path.basename(file).replace(/\.[^.]*$/, '');
+  return stem === '' || RESERVED_CATALOGS.has(stem.toLowerCase()) ? `${stem}_db` : stem;
+}
+
+const RESERVED_CATALOGS = new Set(['memory', 'system', 'temp', 'main']);
 
 class Handle implements DuckDbHandle {
   private queue: Promise<unknown> = Promise.resolve();

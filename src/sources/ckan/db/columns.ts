@@ -60,9 +60,14 @@ export function readableText(json: string): string {
     ELSE json_extract_string(${json}, '$') END`;
 }
 
-/** A timestamp from a CKAN text: zone-less means UTC, an offset is converted to UTC, junk is NULL. */
+const ZONED = String.raw`[T ]\d\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|[+-]\d\d(:?\d\d)?)$`;
+
+/**
+ * A UTC timestamp from a CKAN text: zone-less means UTC (CKAN's own format); with `Z` or an offset
+ * it is converted to UTC (a plain TIMESTAMP cast would drop the offset); junk gives NULL.
+ */
 export function utcTimestamp(text: string): string {
-  return `try_cast(${text} AS TIMESTAMP)`;
+  return `CASE WHEN regexp_matches(${text}, '${ZONED}') THEN timezone('UTC', try_cast(${text} AS TIMESTAMPTZ)) ELSE try_cast(${text} AS TIMESTAMP) END`;
 }
 
 /** A byte count from a number, a numeric string, null or junk ("391.4 MB" gives NULL). */

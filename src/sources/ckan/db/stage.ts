@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { MallardError, errorMessage } from '../../../engine/errors.js';
-import { MEMORY, sqlString, type DuckDbHandle } from '../../../duckdb/index.js';
+import { MEMORY, firstLine, sqlString, type DuckDbHandle } from '../../../duckdb/index.js';
 import { dropDuplicatesSql, stageFastSql, stageTolerantSql, type StageScan } from './load-sql.js';
 
 export type StageLocation = 'memory' | 'disk' | 'auto';
@@ -73,14 +73,19 @@ export async function openStage(db: DuckDbHandle, location: 'memory' | 'disk'): 
 }
 
 function pageError(message: string, file: string, cause?: unknown): MallardError {
-  return new MallardError('ERR_PAGE_FILE', message, { cause, context: { file } });
+  return new MallardError('ERR_PAGE_FILE', message, {
+    cause,
+    context: { file },
+    suggestions: ['a page file must hold one CKAN package JSON object per line: delete the bad page so that it is downloaded again'],
+  });
 }
 
 function pageReadError(err: unknown, batch: readonly string[]): unknown {
-  const message = errorMessage(err);
-  if (!PAGE_READ_ERROR.test(message)) return err;
-  const named = /file "([^"]+)"/.exec(message)?.[1];
-  return pageError(`cannot read the CKAN pages: ${message}`, named ?? path.dirname(batch[0] as string), err);
+  const duckdb = err instanceof MallardError && err.cause !== undefined ? errorMessage(err.cause) : errorMessage(err);
+  if (!PAGE_READ_ERROR.test(duckdb)) return err;
+  const named = /file "([^"]+)"/.exec(duckdb)?.[1];
+  const reason = firstLine(duckdb.replace(/^[A-Za-z ]+ Error: /, ''), 300);
+  return pageError(`cannot load the CKAN page ${named ?? `batch starting at ${batch[0]}`}: ${reason}`, named ?? (batch[0] as string), err);
 }
 
 async function scanPages(db: DuckDbHandle, stage: Stage, files: readonly string[], build: (scan: StageScan) => string): Promise<void> {
