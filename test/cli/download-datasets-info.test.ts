@@ -51,6 +51,19 @@ describe('download-datasets-info (built CLI)', () => {
     assert.equal(server.requests.length, requests);
   });
 
+  test('insert-datasets-info loads the crawl and publishes ckan_api read-only; create-raw-ckan-db-tables is then complete', async () => {
+    const r = await runCliAsync(['insert-datasets-info', '--site', 'local'], { cwd: dir });
+    assert.equal(r.status, 0, r.stderr);
+    const published = fs.readdirSync(path.join(dir, 'artifacts', 'read_only', 'local'));
+    const db = published.find((f) => /^ckan_api_\d{8}T\d{6}Z\.db$/.test(f));
+    assert.ok(db, published.join(', '));
+    assert.ok(published.includes(db.replace(/\.db$/, '.manifest.json')));
+    assert.equal(fs.statSync(path.join(dir, 'artifacts', 'read_only', 'local', db)).mode & 0o777, 0o444);
+    const create = await runCliAsync(['create-raw-ckan-db-tables', '--site', 'local', '--json'], { cwd: dir });
+    assert.equal(create.status, 0, create.stderr);
+    assert.equal(JSON.parse(create.stdout.trim().split('\n').at(-1) as string).summary.counts.alreadyComplete, 1);
+  });
+
   test('an unreachable portal fails with the URL named and exit 1', async () => {
     fs.writeFileSync(path.join(dir, 'configs', 'down.yaml'), 'site: down\nckan:\n  url: http://127.0.0.1:9/api/3/action\nhttp:\n  retries: 1\n');
     const r = await runCliAsync(['download-datasets-info', '--site', 'down'], { cwd: dir });

@@ -1,0 +1,86 @@
+/** The CKAN stage end to end: download → create → insert against a faulty local portal. */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import { FakeClock } from '../../src/engine/clock.js';
+import { runSession } from '../../src/engine/session.js';
+import { ckanStage } from '../../src/pipelines/ckan.js';
+import { createHttpClient } from '../../src/http/index.js';
+import { listArtifacts } from '../../src/store/index.js';
+import { startCkanServer, type CkanTestServer } from '../support/ckan-server.js';
+import { generatePackages } from '../support/ckan-corpus.js';
+import { expectedCounts, readDb } from '../support/ckan-db.js';
+import { fakeClock } from '../support/fake-clock.js';
+import { testConfig } from './ckan-fixture-config.js';
+
+let dir: string;
+let server: CkanTestServer;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mallard-ckan-stage-'));
+});
+afterEach(async () => {
+  await server?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function stage() {
+  const config = testConfig(server.actionUrl);
+  const client = createHttpClient({ clock: fakeClock(), retries: 3, timeoutMs: 5000 });
+  return ckanStage({ config, file: 'test', hash: 'h' }, { artifactsDir: dir, client: () => client });
+}
+
+const run = (task: ReturnType<typeof stage>['insert']) =>
+  runSession([task], { artifactsDir: dir, scope: 'test-portal', workers: 3, clock: new FakeClock(Date.UTC(2026, 10, 22, 12)), random: () => 0 });
+
+describe('the CKAN stage: download, create, insert', () => {
+  test('with faults on: every dataset once, child counts match the source, a read-only artifact, and a rerun does nothing', async () => {
+    const corpus = generatePackages(1200, 7);
+    server = await startCkanServer({ packages: corpus, maxRows: 250 });
+    server.schedule(
+      { kind: 'status', status: 503 },
+      { kind: 'rate-limit', retryAfter: '3' },
+      { kind: 'html' },
+      { kind: 'drop', fraction: 0.4 },
+      { kind: 'truncate', fraction: 0.6 },
+    );
+    const { summary } = await run(stage().insert);
+    assert.equal(summary.status, 'success', JSON.stringify(summary.failures));
+    assert.equal(server.pendingFaults(), 0);
+
+    const [artifact] = await listArtifacts(dir, { site: 'test-portal', name: 'ckan_api' });
+    assert.ok(artifact, 'ckan_api was published');
+    assert.equal(fs.statSync(artifact.absolutePath).mode & 0o777, 0o444);
+    const expected = expectedCounts([corpus]);
+    for (const table of ['datasets', 'resources', 'tags', 'extras', 'groups', 'organizations'] as const) {
+      assert.equal(artifact.manifest.tables[table], expected[table], `${table} rows`);
+    }
+    const ids = await readDb(artifact.absolutePath, (db) => db.all('SELECT count(*)::INTEGER AS n, count(DISTINCT id)::INTEGER AS d FROM datasets'));
+    assert.deepEqual(ids, [{ n: 1200, d: 1200 }]);
+    assert.equal(artifact.manifest.lineage.rawInputs.length, 5, 'five pages of 250 are its raw inputs');
+
+    const requests = server.requests.length;
+    const again = await run(stage().insert);
+    assert.equal(again.summary.counts.ran, 0);
+    assert.equal(server.requests.length, requests, 'no network work on a rerun');
+    assert.equal((await listArtifacts(dir, { site: 'test-portal', name: 'ckan_api' })).length, 1, 'nothing republished');
+  });
+
+  test('new pages after a --refresh reload the database and publish a new artifact', async () => {
+    const corpus = generatePackages(300, 3);
+    server = await startCkanServer({ packages: corpus, maxRows: 1000 });
+    await run(stage().insert);
+    server.packages = [...corpus, ...generatePackages(50, 99)];
+    const { summary } = await runSession([stage().insert], {
+      artifactsDir: dir,
+      scope: 'test-portal',
+      clock: new FakeClock(Date.UTC(2026, 10, 22, 13)),
+      force: ['CkanPage', 'CkanCrawl'],
+    });
+    assert.equal(summary.status, 'success');
+    const artifacts = await listArtifacts(dir, { site: 'test-portal', name: 'ckan_api' });
+    assert.equal(artifacts.length, 2);
+    assert.deepEqual(artifacts.map((a) => a.manifest.tables['datasets']).sort(), [300, 350]);
+  });
+});
