@@ -4,10 +4,10 @@
  * only when everything succeeded. The whole body is never held in memory, a failed try
  * leaves nothing behind, and retryable failures are tried again.
  */
-import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { partialPathFor } from '../engine/atomic-file.js';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { buildUrl, headerSecrets, type HttpClient, type RequestOptions } from './client.js';
@@ -47,11 +47,8 @@ export interface DownloadResult<T> {
   value: T;
 }
 
-/** A temp file name beside `destPath`: hidden and ending in .tmp, so no glob of finished files matches it. */
-export function tempPathFor(destPath: string): string {
-  const dir = path.dirname(destPath);
-  return path.join(dir, `.${path.basename(destPath)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-}
+/** A temp file name beside `destPath` (the engine's: hidden, `.partial`, never a finished file's name). */
+export const tempPathFor = partialPathFor;
 
 /** Counts the bytes flowing through. */
 class ByteCounter extends Transform {
@@ -63,7 +60,7 @@ class ByteCounter extends Transform {
 }
 
 /** Up to `limit` bytes of a stream, as text; read errors end the read quietly. */
-async function readSnippet(stream: Readable, limit: number): Promise<string> {
+export async function readSnippet(stream: Readable, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {

@@ -1,7 +1,7 @@
 /** mallard's HTTP layer: one client factory, a streaming download helper, typed errors, redaction. */
 export { createHttpClient, buildUrl, headerSecrets } from './client.js';
 export type { HttpClient, HttpClientOptions, RequestOptions, RetryEvent, TextResponse } from './client.js';
-export { downloadToFile, tempPathFor } from './download.js';
+export { downloadToFile, readSnippet, tempPathFor } from './download.js';
 export type { DownloadOptions, DownloadResult, DownloadStage, ResponseInfo } from './download.js';
 export { systemClock } from '../engine/clock.js';
 export type { Clock } from '../engine/clock.js';

@@ -2,17 +2,15 @@
  * Small file-system helpers for writes that are all-or-nothing: a temp file in the target
  * directory, fsync, then a move that never replaces an existing file.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { Transform } from 'node:stream';
+import { partialPathFor } from '../engine/atomic-file.js';
 import { pipeline } from 'node:stream/promises';
 
-/** A hidden temp name beside `target` (never `<x>.db.tmp`, which DuckDB uses as a spill dir). */
-export function tempPathFor(target: string): string {
-  const suffix = `${process.pid}.${randomBytes(6).toString('hex')}`;
-  return path.join(path.dirname(target), `.${path.basename(target)}.${suffix}.partial`);
-}
+/** A hidden temp name beside `target` (the engine's; never `<x>.db.tmp`, DuckDB's spill dir). */
+export const tempPathFor = partialPathFor;
 
 /** fsync a directory so a rename or link in it is durable (ignored where unsupported). */
 export async function fsyncDir(dir: string): Promise<void> {

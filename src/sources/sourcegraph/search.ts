@@ -9,7 +9,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { headerSecrets, redactUrl, statusError, tempPathFor, type HttpClient } from '../../http/index.js';
+import { headerSecrets, readSnippet, redactUrl, statusError, tempPathFor, type HttpClient } from '../../http/index.js';
 import { badResponseError, incompleteStreamError, searchFailedError } from './errors.js';
 import { LIMIT_REASONS, toAlert, toProgress, toStoredMatch, type ProgressInfo, type SearchAlert, type SkippedReason } from './matches.js';
 import { buildSearchQuery, streamSearchUrl, type QueryOptions } from './query.js';
@@ -255,18 +255,3 @@ async function discard(out: WriteStream): Promise<void> {
   });
 }
 
-async function readSnippet(stream: Readable, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of stream) {
-      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-      chunks.push(buf);
-      size += buf.length;
-      if (size >= limit) break;
-    }
-  } catch {
-    // what arrived is enough for a message
-  }
-  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
-}
