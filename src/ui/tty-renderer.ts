@@ -115,7 +115,7 @@ export class TtyRenderer implements Renderer {
       if (counts.total > 0) this.rows.push(this.openRow(counts));
     }
     this.started = true;
-    for (const row of this.rows) if (isFinished(row.counts) || this.finished) this.endRow(row);
+    if (this.finished) for (const row of this.rows) this.endRow(row);
     this.timer = setInterval(() => this.refresh(), REFRESH_MS);
     this.timer.unref();
     const processOutput = new ProcessOutput(this.err as NodeJS.WriteStream, this.out as NodeJS.WriteStream);
@@ -145,13 +145,13 @@ export class TtyRenderer implements Renderer {
     return row;
   }
 
-  /** A family's counts changed: end its row when all its tasks ended, or open one for it. */
+  /**
+   * A family's counts changed: open a row for a family seen for the first time. Rows stay open
+   * until the run ends, because a running task may still find more tasks of a family that
+   * looked finished (a crawl's pages after its first page): one row per family, always.
+   */
   private track(counts: FamilyCounts): void {
-    const row = this.open.get(counts.family);
-    if (row !== undefined) {
-      if (isFinished(counts)) this.endRow(row);
-      return;
-    }
+    if (this.open.has(counts.family)) return;
     if (counts.total === 0 || isFinished(counts) || this.finished) return;
     const late = this.openRow(counts);
     this.rows.push(late);
