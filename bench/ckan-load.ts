@@ -9,8 +9,11 @@
  * loadCkanPages + CHECKPOINT + fsync/rename) and (b) a bare `CREATE TABLE t AS SELECT * FROM
  * read_json(<same files>, columns=<the loader's columns>)` + CHECKPOINT into a new file, with
  * the same DuckDB settings; and (c) `rawOnlySeconds`: the verbatim lines alone (read_json_objects)
- * into a table, the cost of keeping `raw` that (b) does not pay. Prints one JSON line; times are
- * medians over the repeats, each measured in its own child process.
+ * into a table, the cost of keeping `raw` that (b) does not pay; and (d) `floorSeconds`: (b) and (c)
+ * in one build (the typed bare read plus only writing the raw strings), a floor for any load that
+ * keeps `raw`: `floorRatio` = floor / bare is the best ratio such a load can reach here, before
+ * child tables, dedupe or typing. Prints one JSON line; times are medians over the repeats, each
+ * measured in its own child process.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -19,7 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { iteratePackages, writePageFiles } from '../test/support/ckan-corpus.js';
 
-type Kind = 'load' | 'bare' | 'raw';
+type Kind = 'load' | 'bare' | 'raw' | 'floor';
 
 interface Args {
   datasets: number;
@@ -74,8 +77,9 @@ async function runChild(kind: Kind, dir: string, args: Args): Promise<void> {
     summary = await buildCkanApiDatabase(target, files, { settings, stage: args.stage as 'auto' | 'memory' | 'disk' });
   } else {
     const db = await openDatabase(target, { settings: { ...CKAN_LOAD_SETTINGS, ...settings }, rowGroupSize: CKAN_ROW_GROUP_SIZE });
-    const rawOnly = `CREATE TABLE t AS SELECT json AS raw FROM read_json_objects(${sqlStringList(files)}, format = 'newline_delimited')`;
-    await db.run(kind === 'bare' ? bareReadSql(files, 't') : rawOnly);
+    const rawOnly = `CREATE TABLE r AS SELECT json AS raw FROM read_json_objects(${sqlStringList(files)}, format = 'newline_delimited')`;
+    if (kind !== 'raw') await db.run(bareReadSql(files, 't'));
+    if (kind !== 'bare') await db.run(rawOnly);
     await db.run('CHECKPOINT');
     await db.close();
   }
@@ -110,11 +114,14 @@ async function main(): Promise<void> {
     const loads: ChildResult[] = [];
     const bares: ChildResult[] = [];
     const raws: ChildResult[] = [];
+    const floors: ChildResult[] = [];
     for (let i = 0; i < args.repeat; i += 1) {
       bares.push(measure('bare', dir, args));
       loads.push(measure('load', dir, args));
       raws.push(measure('raw', dir, args));
+      floors.push(measure('floor', dir, args));
     }
+    const floorSeconds = median(floors.map((r) => r.seconds));
     const loadSeconds = median(loads.map((r) => r.seconds));
     const bareReadSeconds = median(bares.map((r) => r.seconds));
     process.stdout.write(`${JSON.stringify({
@@ -122,6 +129,7 @@ async function main(): Promise<void> {
       loadSeconds: round(loadSeconds), bareReadSeconds: round(bareReadSeconds), ratio: round(loadSeconds / bareReadSeconds),
       peakRssMB: Math.max(...loads.map((r) => r.peakRssMB)), bareReadPeakRssMB: Math.max(...bares.map((r) => r.peakRssMB)),
       rawOnlySeconds: round(median(raws.map((r) => r.seconds))),
+      floorSeconds: round(floorSeconds), floorRatio: round(floorSeconds / bareReadSeconds),
       repeat: args.repeat, rowsPerPage: args.rowsPerPage, stage: args.stage, memoryLimit: args.memoryLimit ?? 'default',
       cpus: os.availableParallelism(),
       loadRuns: loads.map((r) => round(r.seconds)), bareRuns: bares.map((r) => round(r.seconds)),
