@@ -16,7 +16,10 @@ import { ConfigList } from './config/list.js';
 import { CreateBucket } from './create-bucket.js';
 import { CreateRawCkanDbTables } from './create-raw-ckan-db-tables.js';
 import { DownloadDatasetsInfo } from './download-datasets-info.js';
+import { DownloadSourcegraphResults } from './download-sourcegraph-results.js';
+import { EnrichGithubRepos } from './enrich-github-repos.js';
 import { InsertDatasetsInfo } from './insert-datasets-info.js';
+import { InsertSourcegraphResults } from './insert-sourcegraph-results.js';
 import { SyncArtifacts } from './sync-artifacts.js';
 import { RunModels } from './run-models.js';
 import { Runs } from './runs.js';
@@ -34,7 +37,10 @@ export const COMMANDS: Record<string, Command.Class> = {
   'create-bucket': CreateBucket,
   'create-raw-ckan-db-tables': CreateRawCkanDbTables,
   'download-datasets-info': DownloadDatasetsInfo,
+  'download-sourcegraph-results': DownloadSourcegraphResults,
+  'enrich-github-repos': EnrichGithubRepos,
   'insert-datasets-info': InsertDatasetsInfo,
+  'insert-sourcegraph-results': InsertSourcegraphResults,
   'sync-artifacts': SyncArtifacts,
   'run-models': RunModels,
   runs: Runs,

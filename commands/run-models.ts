@@ -1,9 +1,11 @@
 /** run-models: build a group of SQL models into its database, all or nothing, and publish it. */
 import path from 'node:path';
 import { Flags } from '@oclif/core';
-import type { RunSummary } from '../src/engine/index.js';
+import type { RunSummary, Task } from '../src/engine/index.js';
 import { CRAWL_FAMILIES, ckanStage } from '../src/pipelines/ckan.js';
-import { planModels, runModelsTasks, type ModelsStageOptions } from '../src/pipelines/models.js';
+import { GITHUB_FAMILIES, githubStage } from '../src/pipelines/github-repos.js';
+import { SEARCH_FAMILIES } from '../src/pipelines/code-search.js';
+import { planModels, runModelsTasks, sourceArtifactNames, type ModelsStageOptions } from '../src/pipelines/models.js';
 import { formatBuildPlan, type PlannedBuild } from '../src/sql/index.js';
 import { latestArtifact } from '../src/store/index.js';
 import { RunCommand, type RunFlags } from './run-command.js';
@@ -12,13 +14,16 @@ export class RunModels extends RunCommand {
   static override summary = 'Build SQL models (models/<group>/*.sql) into their database and publish it.';
   static override description = `Runs the selected models of models/<group>/ in the order of their {{ ref() }}s inside ONE new DuckDB file beside the group's database (artifacts/work/<site>/<database>.db), reading {{ source() }}s from the latest published artifacts of the site (attached read-only), then runs the tests of models/<group>/schema.yml. Only when every model and test passes is the new file renamed over the old one and published as read_only/<site>/<database>_<timestamp>.db; any failure leaves the previous database byte for byte as it was and names the model, its file and line, and DuckDB's message. A build whose tables lost more rows than models.shrinkTolerance (default 10%) since the last published build fails unless --allow-shrink.
 
-Selectors (dbt's): a model name, a group name, +model (with everything upstream), model+ (with everything downstream); several, space- or comma-separated, select the union. Selecting part of a group rebuilds those models on a copy of the previous database.`;
+Selectors (dbt's): a model name, a group name, +model (with everything upstream), model+ (with everything downstream); several, space- or comma-separated, select the union. Selecting part of a group rebuilds those models on a copy of the previous database.
+
+A group whose schema.yml lists \`exports\` (usage does) also writes those tables as CSV and Parquet to read_only/<site>/<database>_<timestamp>/<table>.csv|.parquet (read-only, indexed with row counts and sha256 in exports.json there). --select usage makes the code-search artifacts it reads first when none is published (download-sourcegraph-results, insert-sourcegraph-results, enrich-github-repos).`;
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --site data-gov-uk --select ckan_clean',
     '<%= config.bin %> <%= command.id %> --site data-gov-uk --select dataset_search_terms+',
     '<%= config.bin %> <%= command.id %> --site data-gov-uk --select +datasets --dry-run',
     '<%= config.bin %> <%= command.id %> --site data-gov-uk --select ckan_clean --allow-shrink',
+    '<%= config.bin %> <%= command.id %> --site data-gov-uk --select usage',
   ];
 
   static override flags = {
@@ -28,7 +33,7 @@ Selectors (dbt's): a model name, a group name, +model (with everything upstream)
   };
 
   protected override runtimeFamilies(): readonly string[] {
-    return CRAWL_FAMILIES;
+    return [...CRAWL_FAMILIES, ...SEARCH_FAMILIES, ...GITHUB_FAMILIES];
   }
 
   async run(): Promise<RunSummary | { dryRun: true; builds: PlannedBuild[] }> {
@@ -42,9 +47,18 @@ Selectors (dbt's): a model name, a group name, +model (with everything upstream)
       configHash: loaded.hash,
     };
     // The raw CKAN database the models read: crawled, loaded and published first when missing.
+    const upstream: Task[] = [];
     if ((await latestArtifact(options.artifactsDir, loaded.config.site, 'ckan_api')) === undefined) {
-      options.upstream = [ckanStage(loaded, { artifactsDir: options.artifactsDir }).insert];
+      upstream.push(ckanStage(loaded, { artifactsDir: options.artifactsDir }).insert);
     }
+    // The code-search artifacts (usage reads them): searched, enriched and published first when missing.
+    const reads = await sourceArtifactNames(options);
+    if (reads.has('github_api') || reads.has('sourcegraph_api')) {
+      if ((await latestArtifact(options.artifactsDir, loaded.config.site, 'github_api')) === undefined) {
+        upstream.push((await githubStage(loaded, { artifactsDir: options.artifactsDir, modelsDir: options.modelsDir, env: process.env })).insert);
+      }
+    }
+    if (upstream.length > 0) options.upstream = upstream;
     if (flags['dry-run']) {
       const builds = await planModels(loaded.config, options);
       if (!this.jsonEnabled()) this.log(builds.map(formatBuildPlan).join('\n\n'));

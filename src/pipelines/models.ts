@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { SiteConfig } from '../config/index.js';
-import { FileTarget, NO_RETRY, Task, type RetryPolicy, type TaskContext } from '../engine/index.js';
+import { FileTarget, NO_RETRY, Task, type RetryPolicy, type Target, type TaskContext } from '../engine/index.js';
 import { toolVersion } from '../http/index.js';
 import {
   buildModelDatabase,
@@ -21,7 +21,9 @@ import {
   type PlannedBuild,
 } from '../sql/index.js';
 import { latestArtifact, latestArtifactInfo, publishArtifact } from '../store/index.js';
+import { exportArtifactTables } from './exports.js';
 import { siteLayout } from './layout.js';
+import { LatestArtifactTarget } from './stage-support.js';
 
 export interface ModelsStageOptions {
   artifactsDir: string;
@@ -61,19 +63,27 @@ export async function resolveSources(artifactsDir: string, site: string, selecti
   return result;
 }
 
+/** Artifact names of the sources (not their files: which file is latest is an output stamp, see outputs()). */
+function sourceArtifacts(s: BuildSettings, sources: Record<string, string | undefined>): string[] {
+  return Object.keys(sources).sort().map((name) => s.selection.group.sources.get(name)?.artifact ?? name);
+}
+
 function inputsHash(s: BuildSettings, sources: Record<string, string | undefined>): string {
   const hash = createHash('sha256');
   for (const name of s.selection.group.models) hash.update(`${name}\0${s.project.models.get(name)?.text ?? ''}\0`);
   for (const t of s.selection.group.tests) hash.update(JSON.stringify(t));
-  hash.update(JSON.stringify([s.selection.models, s.selection.group.database, sources, modelVars(s.config)]));
+  hash.update(JSON.stringify([s.selection.models, s.selection.group.database, sourceArtifacts(s, sources), modelVars(s.config)]));
   return hash.digest('hex').slice(0, 10);
 }
 
 export class ModelBuildTask extends Task<{ site: string; database: string; select: string; inputs: string }> {
   readonly family = 'BuildModels';
 
+  private readonly sourceArtifacts: string[];
+
   constructor(private readonly settings: BuildSettings, sources: Record<string, string | undefined>) {
     super({ site: settings.config.site, database: settings.selection.group.database, select: settings.options.selector, inputs: inputsHash(settings, sources) });
+    this.sourceArtifacts = sourceArtifacts(settings, sources);
   }
 
   get databaseFile(): string {
@@ -83,12 +93,22 @@ export class ModelBuildTask extends Task<{ site: string; database: string; selec
   /** Builds of other groups whose database this one reads as a source (same run). */
   readonly dependsOn: Task[] = [];
 
+  /**
+   * Other builds of this run only. The tasks publishing missing sources (options.upstream) are
+   * needed at run time instead: they are there only while a source is missing, and as static
+   * dependencies their absence on the next run would count as changed inputs (a rebuild).
+   */
   override requires(): readonly Task[] {
-    return [...(this.settings.options.upstream ?? []), ...this.dependsOn];
+    return this.dependsOn;
   }
 
-  outputs(): FileTarget[] {
-    return [new FileTarget(this.databaseFile)];
+  /**
+   * The database, and the latest artifact of each source: the receipt records which ones the
+   * build read, so a newer source published since (by this run or another) makes it rebuild.
+   */
+  outputs(): Target[] {
+    const { artifactsDir } = this.settings.options;
+    return [new FileTarget(this.databaseFile), ...this.sourceArtifacts.map((a) => new LatestArtifactTarget(artifactsDir, this.params.site, a))];
   }
 
   override retryPolicy(): RetryPolicy {
@@ -98,6 +118,7 @@ export class ModelBuildTask extends Task<{ site: string; database: string; selec
   async run(ctx: TaskContext): Promise<void> {
     const { config, options, project, selection } = this.settings;
     const { artifactsDir } = options;
+    if ((options.upstream ?? []).length > 0) await ctx.need(options.upstream ?? []);
     const found = await resolveSources(artifactsDir, config.site, selection, project);
     const sources = Object.fromEntries(Object.entries(found).filter((e): e is [string, string] => e[1] !== undefined));
     const previous = await latestArtifactInfo(artifactsDir, config.site, this.params.database);
@@ -126,6 +147,11 @@ export class ModelBuildTask extends Task<{ site: string; database: string; selec
     });
     const rows = Object.entries(result.counts).map(([t, n]) => `${t}=${n}`).join(' ');
     ctx.log(`built ${result.models.length} models, ${result.tests.length} tests passed; published ${path.relative(artifactsDir, published.absolutePath)} (${rows})`);
+    const exports = selection.group.exports.filter((t) => result.counts[t] !== undefined);
+    if (exports.length > 0) {
+      const index = await exportArtifactTables(artifactsDir, published.absolutePath, exports, new Date(ctx.clock.now()));
+      ctx.log(`exported ${exports.join(', ')} as CSV and Parquet to ${path.relative(artifactsDir, path.dirname(path.resolve(artifactsDir, index.files[0]?.path ?? '.')))}`);
+    }
   }
 }
 
@@ -158,4 +184,16 @@ export async function planModels(config: SiteConfig, options: ModelsStageOptions
     plans.push(planBuild(project, selection, await resolveSources(options.artifactsDir, config.site, selection, project), modelVars(config)));
   }
   return plans;
+}
+
+/** Artifact names the selected builds read as sources (to make missing ones first). */
+export async function sourceArtifactNames(options: Pick<ModelsStageOptions, 'modelsDir' | 'selector'>): Promise<Set<string>> {
+  const { project, selections } = await selectBuilds(options);
+  const names = new Set<string>();
+  for (const selection of selections) {
+    for (const model of selection.models) {
+      for (const src of project.models.get(model)?.sources ?? []) names.add(selection.group.sources.get(src.db)?.artifact ?? src.db);
+    }
+  }
+  return names;
 }

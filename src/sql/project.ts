@@ -29,6 +29,8 @@ export interface ModelGroup {
   schemaFile?: string;
   /** Model names of the group, sorted. */
   models: string[];
+  /** Tables exported as CSV and Parquet after a publish (schema.yml `exports`). */
+  exports: string[];
 }
 
 export interface ModelProject {
@@ -54,7 +56,7 @@ async function readDirSorted(dir: string): Promise<import('node:fs').Dirent[]> {
 }
 
 async function loadGroup(project: ModelProject, dir: string, group: string, display: (f: string) => string): Promise<void> {
-  const g: ModelGroup = { name: group, dir, database: group, sources: new Map(), tests: [], models: [] };
+  const g: ModelGroup = { name: group, dir, database: group, sources: new Map(), tests: [], models: [], exports: [] };
   for (const entry of await readDirSorted(dir)) {
     const file = path.join(dir, entry.name);
     if (!entry.isFile()) continue;
@@ -63,6 +65,7 @@ async function loadGroup(project: ModelProject, dir: string, group: string, disp
       g.schemaFile = display(file);
       if (schema.database !== undefined) g.database = schema.database;
       for (const s of schema.sources) g.sources.set(s.name, s);
+      g.exports.push(...schema.exports);
       g.tests.push(...schema.tests);
       continue;
     }
@@ -106,6 +109,13 @@ export async function loadProject(modelsDir: string): Promise<ModelProject> {
 }
 
 function checkGroup(project: ModelProject, group: ModelGroup): void {
+  for (const name of group.exports) {
+    if (group.models.includes(name)) continue;
+    throw new MallardError('ERR_CONFIG', `${group.schemaFile ?? `${group.name}/schema.yml`}: exports names '${name}', which is not a model of group ${group.name}`, {
+      context: { file: group.schemaFile, export: name },
+      suggestions: [`models of ${group.name}: ${group.models.join(', ')}`],
+    });
+  }
   for (const name of group.models) {
     const model = project.models.get(name) as Model;
     for (const src of model.sources) {

@@ -38,6 +38,8 @@ export interface SchemaFile {
   tests: SchemaTest[];
   /** Models the file describes (each must exist in its group). */
   models: string[];
+  /** Tables written as CSV and Parquet beside the published database (each must be a model of the group). */
+  exports: string[];
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -67,6 +69,7 @@ const fileSchema = z.strictObject({
   database: z.string().regex(/^[a-z0-9_]+$/, 'lowercase letters, digits and underscores').optional(),
   sources: z.array(sourceSchema).optional(),
   models: z.array(modelSchema).optional(),
+  exports: z.array(name).optional(),
 });
 
 const rowCountSchema = z.strictObject({ min: z.number().int().min(0).optional(), max: z.number().int().min(0).optional(), equal: z.number().int().min(0).optional() });
@@ -144,5 +147,5 @@ export function parseSchemaFile(text: string, file: string): SchemaFile {
     artifact: s.artifact ?? s.name,
     tables: (s.tables ?? []).map((t) => (typeof t === 'string' ? t : t.name)),
   }));
-  return { ...(doc.database === undefined ? {} : { database: doc.database }), sources, tests, models: (doc.models ?? []).map((m) => m.name) };
+  return { ...(doc.database === undefined ? {} : { database: doc.database }), sources, tests, models: (doc.models ?? []).map((m) => m.name), exports: doc.exports ?? [] };
 }

@@ -11,3 +11,5 @@ export type { GithubRepoRecord, RepoFileResult, RepoStatus } from './record.js';
 export { ERR_GITHUB, ERR_GITHUB_AUTH, ERR_GITHUB_RATE_LIMIT } from './errors.js';
 export { GithubRepoTask } from './tasks.js';
 export type { GithubSettings } from './tasks.js';
+export { buildGithubApiDatabase, GITHUB_SCHEMA, RECORD_COLUMNS } from './db.js';
+export type { GithubLoadSummary } from './db.js';

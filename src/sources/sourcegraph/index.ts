@@ -11,3 +11,5 @@ export type { MatchLine, StoredMatch, SkippedReason, SearchAlert, ProgressInfo }
 export { ERR_SOURCEGRAPH_INCOMPLETE, ERR_SOURCEGRAPH_SEARCH, ERR_SOURCEGRAPH_RESPONSE } from './errors.js';
 export { SourcegraphSearchTask, searchOptionsKey } from './tasks.js';
 export type { SourcegraphSettings } from './tasks.js';
+export { buildSourcegraphApiDatabase, RESULT_COLUMNS, SOURCEGRAPH_SCHEMA } from './db.js';
+export type { SearchedTerm, SourcegraphLoadSummary } from './db.js';

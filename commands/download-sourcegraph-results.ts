@@ -1,0 +1,36 @@
+/** download-sourcegraph-results: one Sourcegraph search per dataset search term, as raw JSON files. */
+import { Flags } from '@oclif/core';
+import type { RunSummary } from '../src/engine/index.js';
+import { CRAWL_FAMILIES } from '../src/pipelines/ckan.js';
+import { codeSearchStage, SEARCH_FAMILIES } from '../src/pipelines/code-search.js';
+import { RunCommand, type RunFlags } from './run-command.js';
+
+export const MODELS_DIR_FLAG = Flags.string({ description: 'Directory of the model groups (ckan_clean is built from it when clean_ckan_api is not published yet).', default: './models' });
+
+export class DownloadSourcegraphResults extends RunCommand {
+  static override summary = 'Search Sourcegraph for every dataset search term and keep each result as raw JSON.';
+  static override description = `Reads dataset_search_terms from the latest published clean_ckan_api of the site (building it first, and ckan_api before it, when none is published), then runs one exhaustive exact-match search per distinct term against the Sourcegraph streaming API (config sourcegraph.url; count:all; forks and archived repositories per sourcegraph.includeForks / includeArchived). Each result is written atomically to artifacts/raw/<site>/sourcegraph/<slug>-<hash>.json only when its stream ended with "done"; 429, 5xx, timeouts and cut streams are retried with backoff. Concurrency and rate come from sourcegraph.concurrency / requestsPerSecond, the token from the environment variable named by sourcegraph.tokenEnv (anonymous without). A rerun searches only the terms without a result; --refresh searches every term again.`;
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --site data-gov-uk',
+    '<%= config.bin %> <%= command.id %> --site data-gov-uk --dry-run',
+    '<%= config.bin %> <%= command.id %> --site data-gov-uk --refresh',
+  ];
+
+  static override flags = {
+    refresh: Flags.boolean({ description: 'Search every term again (results may have changed).', default: false }),
+    'models-dir': MODELS_DIR_FLAG,
+  };
+
+  protected override runtimeFamilies(): readonly string[] {
+    return [...SEARCH_FAMILIES, ...CRAWL_FAMILIES];
+  }
+
+  async run(): Promise<RunSummary> {
+    const { flags } = await this.parse(DownloadSourcegraphResults);
+    const loaded = await this.loadConfig(flags);
+    const { searches } = await codeSearchStage(loaded, { artifactsDir: this.artifactsDir(flags['artifacts-dir']), modelsDir: flags['models-dir'], env: process.env });
+    const force = flags.refresh ? [...(flags.force ?? []), ...SEARCH_FAMILIES] : flags.force;
+    return this.execute([searches], { ...(flags as RunFlags), ...(force === undefined ? {} : { force }) }, loaded);
+  }
+}

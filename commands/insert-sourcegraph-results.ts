@@ -1,0 +1,30 @@
+/** insert-sourcegraph-results: load the search results into sourcegraph_api.db and publish it read-only. */
+import type { RunSummary } from '../src/engine/index.js';
+import { CRAWL_FAMILIES } from '../src/pipelines/ckan.js';
+import { codeSearchStage, SEARCH_FAMILIES } from '../src/pipelines/code-search.js';
+import { MODELS_DIR_FLAG } from './download-sourcegraph-results.js';
+import { RunCommand, type RunFlags } from './run-command.js';
+
+export class InsertSourcegraphResults extends RunCommand {
+  static override summary = 'Load the Sourcegraph results into sourcegraph_api.db and publish a read-only copy.';
+  static override description = `Bulk-loads every result file of the last download (one DuckDB read_json over the files) into a new artifacts/work/<site>/sourcegraph_api.db with two tables: searches (term, dataset_id, match_count, complete, limit_hit, skipped_reasons, searched_at, ...) and matches (term, dataset_id, repository, path, commit, line_number, preview, repo_stars, ...). The new file replaces the old one in one rename and is published as artifacts/read_only/<site>/sourcegraph_api_<YYYYMMDDTHHmmssZ>.db (mode 0444) with a manifest whose lineage names the result files and the clean_ckan_api artifact. Searches whatever terms are missing first, as any target does.`;
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --site data-gov-uk',
+    '<%= config.bin %> <%= command.id %> --site data-gov-uk --force InsertSourcegraphResults',
+    '<%= config.bin %> <%= command.id %> --site data-gov-uk --dry-run',
+  ];
+
+  static override flags = { 'models-dir': MODELS_DIR_FLAG };
+
+  protected override runtimeFamilies(): readonly string[] {
+    return [...SEARCH_FAMILIES, ...CRAWL_FAMILIES];
+  }
+
+  async run(): Promise<RunSummary> {
+    const { flags } = await this.parse(InsertSourcegraphResults);
+    const loaded = await this.loadConfig(flags);
+    const { insert } = await codeSearchStage(loaded, { artifactsDir: this.artifactsDir(flags['artifacts-dir']), modelsDir: flags['models-dir'], env: process.env });
+    return this.execute([insert], flags as RunFlags, loaded);
+  }
+}

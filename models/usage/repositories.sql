@@ -1,0 +1,45 @@
+-- repositories: one row per repository referencing at least one dataset. GitHub metadata
+-- from github_api (the record of the name still answered 'ok' first); stars and language
+-- fall back to what Sourcegraph reported (repo_stars, the most frequent file language) for
+-- repositories GitHub did not describe (other hosts, gone). datasets / files: how many
+-- datasets it references and in how many distinct files.
+WITH gh AS (
+  SELECT n.repository, r.*
+  FROM {{ ref('repository_names') }} n
+  JOIN {{ source('github_api', 'repos') }} r ON r.repository = n.name
+  WHERE r.status IN ('ok', 'renamed')
+  QUALIFY row_number() OVER (PARTITION BY n.repository ORDER BY r.status = 'ok' DESC, r.fetched_at DESC, r.repository) = 1
+),
+sg AS (
+  SELECT n.repository, max(m.repo_stars) AS stars, mode(m.language) AS language
+  FROM {{ source('sourcegraph_api', 'matches') }} m
+  JOIN {{ ref('repository_names') }} n ON n.name = lower(m.repository)
+  GROUP BY n.repository
+),
+used AS (
+  SELECT repository, count(DISTINCT dataset_id)::BIGINT AS datasets, count(DISTINCT path)::BIGINT AS files
+  FROM {{ ref('usage_matches') }}
+  GROUP BY repository
+)
+SELECT
+  u.repository,
+  split_part(u.repository, '/', 1) AS host,
+  gh.id AS github_id,
+  gh.full_name,
+  coalesce(gh.status, (SELECT any_value(github_status) FROM {{ ref('repository_names') }} n WHERE n.repository = u.repository)) AS github_status,
+  coalesce(gh.stars, sg.stars, 0)::BIGINT AS stars,
+  gh.forks,
+  coalesce(gh.language, sg.language) AS language,
+  gh.license,
+  gh.topics,
+  gh.archived,
+  gh.fork,
+  gh.created_at,
+  gh.pushed_at,
+  gh.default_branch,
+  u.datasets,
+  u.files
+FROM used u
+LEFT JOIN gh ON gh.repository = u.repository
+LEFT JOIN sg ON sg.repository = u.repository
+ORDER BY u.repository

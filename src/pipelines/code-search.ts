@@ -1,0 +1,221 @@
+/**
+ * The Sourcegraph half of the code-search stage. download-sourcegraph-results: the terms of
+ * the latest clean_ckan_api (dataset_search_terms), one SourcegraphSearchTask per distinct
+ * term, asked for at run time by SourcegraphSearchesTask, which then writes
+ * raw/<site>/sourcegraph/searches.json (term → file and datasets). insert-sourcegraph-results:
+ * every listed result file bulk-loaded into work/<site>/sourcegraph_api.db, published.
+ */
+import path from 'node:path';
+import { resolveToken, type LoadedConfig, type SiteConfig } from '../config/index.js';
+import { openDatabase } from '../duckdb/index.js';
+import { FileTarget, NO_RETRY, Task, type RetryPolicy, type Target, type TaskContext } from '../engine/index.js';
+import { createHttpClient, type HttpClient } from '../http/index.js';
+import {
+  buildSourcegraphApiDatabase,
+  searchFileName,
+  searchOptionsKey,
+  SourcegraphSearchTask,
+  type SearchedTerm,
+  type SourcegraphLoadSummary,
+  type SourcegraphSettings,
+} from '../sources/sourcegraph/index.js';
+import { latestArtifact } from '../store/index.js';
+import { ckanStage } from './ckan.js';
+import { lazyClient } from './http-clients.js';
+import { siteLayout } from './layout.js';
+import { runModelsTasks } from './models.js';
+import { LatestArtifactTarget, publishStage, readJsonIfAny, readJsonOrFail, requireLatest } from './stage-support.js';
+
+export interface CodeSearchOptions {
+  artifactsDir: string;
+  /** Where ckan_clean lives, for building clean_ckan_api when none is published (default ./models). */
+  modelsDir?: string;
+  /** Where tokens are read (the variables the config names). Default: none (anonymous). */
+  env?: NodeJS.ProcessEnv;
+  sourcegraphClient?: () => HttpClient;
+  /** For the CKAN crawl, when nothing upstream is published yet. */
+  ckanClient?: () => HttpClient;
+}
+
+export function sourcegraphSettings(config: SiteConfig, options: CodeSearchOptions): SourcegraphSettings {
+  const sg = config.sourcegraph;
+  const token = resolveToken(config, 'sourcegraph', options.env ?? {});
+  const timeoutMs = sg.timeoutSeconds * 1000;
+  const client = options.sourcegraphClient ?? lazyClient(() =>
+    createHttpClient({
+      timeoutMs,
+      retries: config.http.retries,
+      concurrency: sg.concurrency,
+      requestsPerSecond: sg.requestsPerSecond,
+      ...(token === undefined ? {} : { secrets: [token] }),
+      ...(config.http.userAgent === undefined ? {} : { userAgent: config.http.userAgent }),
+    }));
+  return {
+    site: config.site,
+    dir: siteLayout(options.artifactsDir, config.site).rawSourcegraph,
+    baseUrl: sg.url,
+    includeForks: sg.includeForks,
+    includeArchived: sg.includeArchived,
+    ...(token === undefined ? {} : { token }),
+    timeoutMs,
+    client,
+  };
+}
+
+/** The tasks that publish clean_ckan_api (and ckan_api before it) when none is published yet. */
+export async function cleanCkanUpstream(loaded: LoadedConfig, options: CodeSearchOptions): Promise<Task[]> {
+  const { artifactsDir } = options;
+  const site = loaded.config.site;
+  if ((await latestArtifact(artifactsDir, site, 'clean_ckan_api')) !== undefined) return [];
+  const hasRaw = (await latestArtifact(artifactsDir, site, 'ckan_api')) !== undefined;
+  return runModelsTasks(loaded.config, {
+    artifactsDir,
+    modelsDir: path.resolve(options.modelsDir ?? 'models'),
+    selector: 'ckan_clean',
+    allowShrink: false,
+    configHash: loaded.hash,
+    ...(hasRaw ? {} : { upstream: [ckanStage(loaded, { artifactsDir, ...(options.ckanClient ? { client: options.ckanClient } : {}) }).insert] }),
+  });
+}
+
+/** raw/<site>/sourcegraph/searches.json: what a download searched, for the loader. */
+export interface SearchesManifest {
+  site: string;
+  /** The clean_ckan_api artifact the terms came from (relative to the artifacts dir). */
+  source: string;
+  options: string;
+  searches: Array<SearchedTerm & { file: string }>;
+}
+
+/** Distinct terms with their datasets, from dataset_search_terms of a clean_ckan_api file. */
+export async function readSearchTerms(cleanDb: string): Promise<SearchedTerm[]> {
+  const db = await openDatabase(cleanDb, { readOnly: true });
+  try {
+    const rows = await db.all(`SELECT term, list(DISTINCT dataset_id ORDER BY dataset_id) AS ids
+FROM dataset_search_terms WHERE term IS NOT NULL AND term <> '' GROUP BY term ORDER BY term`);
+    return rows.map((r) => ({ term: String(r['term']), datasetIds: (r['ids'] as string[]).map(String) }));
+  } finally {
+    await db.close();
+  }
+}
+
+export class SourcegraphSearchesTask extends Task<{ site: string; options: string }> {
+  readonly family = 'SourcegraphSearches';
+
+  constructor(readonly settings: SourcegraphSettings, readonly artifactsDir: string, readonly upstream: readonly Task[] = []) {
+    super({ site: settings.site, options: searchOptionsKey(settings) });
+  }
+
+  get manifestFile(): string {
+    return path.join(this.settings.dir, 'searches.json');
+  }
+
+  override requires(): readonly Task[] {
+    return this.upstream;
+  }
+
+  /**
+   * searches.json, the clean_ckan_api it read (a newer one makes it run again), and every
+   * result file it lists (a deleted result is searched again).
+   */
+  outputs(): Target[] {
+    const manifest = readJsonIfAny<SearchesManifest>(this.manifestFile);
+    const files = manifest?.searches.map((s) => new FileTarget(path.join(this.settings.dir, s.file))) ?? [];
+    return [new FileTarget(this.manifestFile), new LatestArtifactTarget(this.artifactsDir, this.params.site, 'clean_ckan_api'), ...files];
+  }
+
+  override retryPolicy(): RetryPolicy {
+    return NO_RETRY;
+  }
+
+  async run(ctx: TaskContext): Promise<void> {
+    const clean = await requireLatest(this.artifactsDir, this.params.site, 'clean_ckan_api', 'run-models --select ckan_clean');
+    const terms = await readSearchTerms(clean);
+    const datasets = new Set(terms.flatMap((t) => t.datasetIds)).size;
+    ctx.log(`${terms.length} search terms for ${datasets} datasets (${path.basename(clean)})`);
+    await ctx.need(terms.map((t) => new SourcegraphSearchTask(this.settings, t.term)));
+    const manifest: SearchesManifest = {
+      site: this.params.site,
+      source: path.relative(this.artifactsDir, clean).split(path.sep).join('/'),
+      options: this.params.options,
+      searches: terms.map((t) => ({ ...t, file: searchFileName(t.term) })),
+    };
+    new FileTarget(this.manifestFile).write(JSON.stringify(manifest, null, 1) + '\n');
+  }
+}
+
+export interface SourcegraphLoadReport {
+  site: string;
+  database: string;
+  published: string;
+  load: SourcegraphLoadSummary;
+}
+
+export class InsertSourcegraphResultsTask extends Task<{ site: string }> {
+  readonly family = 'InsertSourcegraphResults';
+
+  constructor(readonly searches: SourcegraphSearchesTask, readonly configHash?: string) {
+    super({ site: searches.params.site });
+  }
+
+  get databaseFile(): string {
+    return path.join(siteLayout(this.searches.artifactsDir, this.params.site).work, 'sourcegraph_api.db');
+  }
+
+  get reportFile(): string {
+    return this.databaseFile.replace(/\.db$/, '.load.json');
+  }
+
+  override requires(): readonly Task[] {
+    return [this.searches];
+  }
+
+  outputs(): FileTarget[] {
+    return [new FileTarget(this.reportFile)];
+  }
+
+  override retryPolicy(): RetryPolicy {
+    return NO_RETRY;
+  }
+
+  async run(ctx: TaskContext): Promise<void> {
+    const manifest = readJsonOrFail<SearchesManifest>(this.searches.manifestFile, 'the searches manifest');
+    const files = manifest.searches.map((s) => path.join(this.searches.settings.dir, s.file));
+    ctx.log(`loading ${files.length} result files into ${this.databaseFile}`);
+    const load = await buildSourcegraphApiDatabase(this.databaseFile, files, manifest.searches);
+    const incomplete = await countIncomplete(this.databaseFile);
+    if (incomplete > 0) ctx.warn(`${incomplete} searches hit a limit: their match counts are lower bounds (see searches.skipped_reasons)`);
+    const { artifactsDir } = this.searches;
+    const published = await publishStage({
+      artifactsDir, site: this.params.site, name: 'sourcegraph_api', database: this.databaseFile,
+      artifacts: [manifest.source], rawFiles: files, ...(this.configHash === undefined ? {} : { configHash: this.configHash }),
+    }, ctx);
+    const report: SourcegraphLoadReport = { site: this.params.site, database: this.databaseFile, published: published.absolutePath, load };
+    new FileTarget(this.reportFile).write(JSON.stringify(report, null, 2) + '\n');
+  }
+}
+
+async function countIncomplete(file: string): Promise<number> {
+  const db = await openDatabase(file, { readOnly: true });
+  try {
+    const rows = await db.all('SELECT count(DISTINCT term)::INTEGER AS n FROM searches WHERE limit_hit');
+    return Number(rows[0]?.['n'] ?? 0);
+  } finally {
+    await db.close();
+  }
+}
+
+export interface CodeSearchTasks {
+  searches: SourcegraphSearchesTask;
+  insert: InsertSourcegraphResultsTask;
+}
+
+/** download-sourcegraph-results (searches) and insert-sourcegraph-results (insert) of a site. */
+export async function codeSearchStage(loaded: LoadedConfig, options: CodeSearchOptions): Promise<CodeSearchTasks> {
+  const upstream = await cleanCkanUpstream(loaded, options);
+  const searches = new SourcegraphSearchesTask(sourcegraphSettings(loaded.config, options), options.artifactsDir, upstream);
+  return { searches, insert: new InsertSourcegraphResultsTask(searches, loaded.hash) };
+}
+
+/** Families a fresh search (--refresh) reruns. */
+export const SEARCH_FAMILIES = ['SourcegraphSearch', 'SourcegraphSearches'] as const;

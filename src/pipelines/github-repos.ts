@@ -1,0 +1,172 @@
+/**
+ * The GitHub half of the code-search stage (enrich-github-repos): every distinct github.com
+ * repository in the latest sourcegraph_api → one GithubRepoTask each, asked for at run time by
+ * GithubReposTask (which writes raw/<site>/github/repos.json), then InsertGithubReposTask
+ * loads the record files into work/<site>/github_api.db and publishes it.
+ */
+import path from 'node:path';
+import { resolveToken, type LoadedConfig, type SiteConfig } from '../config/index.js';
+import { openDatabase } from '../duckdb/index.js';
+import { FileTarget, NO_RETRY, Task, type RetryPolicy, type Target, type TaskContext } from '../engine/index.js';
+import {
+  buildGithubApiDatabase,
+  createGithubClient,
+  GithubRepoTask,
+  isValidRepoName,
+  repoFileName,
+  type GithubClient,
+  type GithubLoadSummary,
+  type GithubSettings,
+  type RepoName,
+} from '../sources/github/index.js';
+import { latestArtifact } from '../store/index.js';
+import { codeSearchStage, type CodeSearchOptions } from './code-search.js';
+import { siteLayout } from './layout.js';
+import { LatestArtifactTarget, publishStage, readJsonIfAny, readJsonOrFail, requireLatest } from './stage-support.js';
+
+export interface GithubStageOptions extends CodeSearchOptions {
+  githubClient?: () => GithubClient;
+}
+
+export function githubSettings(config: SiteConfig, options: GithubStageOptions): GithubSettings {
+  const token = resolveToken(config, 'github', options.env ?? {});
+  let client: GithubClient | undefined;
+  const make = (): GithubClient =>
+    createGithubClient({
+      baseUrl: config.github.url,
+      concurrency: config.github.concurrency,
+      retries: config.http.retries,
+      ...(token === undefined ? {} : { token }),
+      ...(config.http.userAgent === undefined ? {} : { userAgent: config.http.userAgent }),
+    });
+  return { site: config.site, dir: siteLayout(options.artifactsDir, config.site).rawGithub, client: options.githubClient ?? (() => (client ??= make())) };
+}
+
+/** raw/<site>/github/repos.json: the repositories an enrichment asked about. */
+export interface ReposManifest {
+  site: string;
+  /** The sourcegraph_api artifact they came from (relative to the artifacts dir). */
+  source: string;
+  repos: Array<{ repository: string; file: string }>;
+  /** Repository names found that GitHub cannot have (skipped). */
+  invalid: string[];
+}
+
+/** Distinct github.com/<owner>/<name> of a sourcegraph_api file, lowercase, split into valid names and the rest. */
+export async function readGithubRepositories(sourcegraphDb: string): Promise<{ repos: RepoName[]; invalid: string[] }> {
+  const db = await openDatabase(sourcegraphDb, { readOnly: true });
+  try {
+    const rows = await db.all(`SELECT DISTINCT lower(repository) AS r FROM matches WHERE lower(repository) LIKE 'github.com/%' ORDER BY 1`);
+    const repos: RepoName[] = [];
+    const invalid: string[] = [];
+    for (const row of rows) {
+      const parts = String(row['r']).split('/');
+      const repo = { owner: parts[1] ?? '', name: parts[2] ?? '' };
+      if (parts.length === 3 && isValidRepoName(repo)) repos.push(repo);
+      else invalid.push(String(row['r']));
+    }
+    return { repos, invalid };
+  } finally {
+    await db.close();
+  }
+}
+
+export class GithubReposTask extends Task<{ site: string }> {
+  readonly family = 'GithubRepos';
+
+  constructor(readonly settings: GithubSettings, readonly artifactsDir: string, readonly upstream: readonly Task[] = []) {
+    super({ site: settings.site });
+  }
+
+  get manifestFile(): string {
+    return path.join(this.settings.dir, 'repos.json');
+  }
+
+  override requires(): readonly Task[] {
+    return this.upstream;
+  }
+
+  outputs(): Target[] {
+    const manifest = readJsonIfAny<ReposManifest>(this.manifestFile);
+    const files = manifest?.repos.map((r) => new FileTarget(path.join(this.settings.dir, r.file))) ?? [];
+    return [new FileTarget(this.manifestFile), new LatestArtifactTarget(this.artifactsDir, this.params.site, 'sourcegraph_api'), ...files];
+  }
+
+  override retryPolicy(): RetryPolicy {
+    return NO_RETRY;
+  }
+
+  async run(ctx: TaskContext): Promise<void> {
+    const source = await requireLatest(this.artifactsDir, this.params.site, 'sourcegraph_api', 'insert-sourcegraph-results');
+    const { repos, invalid } = await readGithubRepositories(source);
+    if (invalid.length > 0) ctx.warn(`${invalid.length} github.com repository names are not owner/name and were skipped: ${invalid.slice(0, 3).join(', ')}`);
+    ctx.log(`${repos.length} GitHub repositories in ${path.basename(source)}`);
+    await ctx.need(repos.map((r) => new GithubRepoTask(this.settings, `${r.owner}/${r.name}`)));
+    const manifest: ReposManifest = {
+      site: this.params.site,
+      source: path.relative(this.artifactsDir, source).split(path.sep).join('/'),
+      repos: repos.map((r) => ({ repository: `github.com/${r.owner}/${r.name}`, file: repoFileName(r) })),
+      invalid,
+    };
+    new FileTarget(this.manifestFile).write(JSON.stringify(manifest, null, 1) + '\n');
+  }
+}
+
+export interface GithubLoadReport {
+  site: string;
+  database: string;
+  published: string;
+  load: GithubLoadSummary;
+}
+
+export class InsertGithubReposTask extends Task<{ site: string }> {
+  readonly family = 'InsertGithubRepos';
+
+  constructor(readonly repos: GithubReposTask, readonly configHash?: string) {
+    super({ site: repos.params.site });
+  }
+
+  get databaseFile(): string {
+    return path.join(siteLayout(this.repos.artifactsDir, this.params.site).work, 'github_api.db');
+  }
+
+  get reportFile(): string {
+    return this.databaseFile.replace(/\.db$/, '.load.json');
+  }
+
+  override requires(): readonly Task[] {
+    return [this.repos];
+  }
+
+  outputs(): FileTarget[] {
+    return [new FileTarget(this.reportFile)];
+  }
+
+  override retryPolicy(): RetryPolicy {
+    return NO_RETRY;
+  }
+
+  async run(ctx: TaskContext): Promise<void> {
+    const manifest = readJsonOrFail<ReposManifest>(this.repos.manifestFile, 'the repositories manifest');
+    const files = manifest.repos.map((r) => path.join(this.repos.settings.dir, r.file));
+    const load = await buildGithubApiDatabase(this.databaseFile, files);
+    ctx.log(`${load.repos} repositories: ${load.ok} ok, ${load.renamed} renamed, ${load.gone} gone`);
+    const published = await publishStage({
+      artifactsDir: this.repos.artifactsDir, site: this.params.site, name: 'github_api', database: this.databaseFile,
+      artifacts: [manifest.source], rawFiles: files, ...(this.configHash === undefined ? {} : { configHash: this.configHash }),
+    }, ctx);
+    const report: GithubLoadReport = { site: this.params.site, database: this.databaseFile, published: published.absolutePath, load };
+    new FileTarget(this.reportFile).write(JSON.stringify(report, null, 2) + '\n');
+  }
+}
+
+/** enrich-github-repos of a site: the Sourcegraph stage first when no sourcegraph_api is published. */
+export async function githubStage(loaded: LoadedConfig, options: GithubStageOptions): Promise<{ repos: GithubReposTask; insert: InsertGithubReposTask }> {
+  const site = loaded.config.site;
+  const upstream = (await latestArtifact(options.artifactsDir, site, 'sourcegraph_api')) === undefined ? [(await codeSearchStage(loaded, options)).insert] : [];
+  const repos = new GithubReposTask(githubSettings(loaded.config, options), options.artifactsDir, upstream);
+  return { repos, insert: new InsertGithubReposTask(repos, loaded.hash) };
+}
+
+/** Families a fresh enrichment (--refresh: conditional requests, 304s cost no quota) reruns. */
+export const GITHUB_FAMILIES = ['GithubRepo', 'GithubRepos'] as const;

@@ -1,0 +1,165 @@
+/** The code-search stage against loopback Sourcegraph and GitHub servers with faults: exact tables, lineage, reruns. */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import { siteConfigSchema, type LoadedConfig, type SiteConfig } from '../../src/config/index.js';
+import { FakeClock } from '../../src/engine/clock.js';
+import { runSession } from '../../src/engine/session.js';
+import type { Task } from '../../src/engine/index.js';
+import { createHttpClient } from '../../src/http/index.js';
+import { codeSearchStage } from '../../src/pipelines/code-search.js';
+import { GITHUB_FAMILIES, githubStage } from '../../src/pipelines/github-repos.js';
+import { createGithubClient } from '../../src/sources/github/index.js';
+import { latestArtifactInfo, listArtifacts } from '../../src/store/index.js';
+import { readDb } from '../support/ckan-db.js';
+import { contentMatch, publishCleanTerms } from '../support/code-search.js';
+import { makeRepoBody, startGithubServer, type GithubTestServer } from '../support/github-server.js';
+import { startSourcegraphServer, type SourcegraphTestServer } from '../support/sourcegraph-server.js';
+
+const SITE = 'test-portal';
+const T1 = 'data.example.org/d1.csv';
+const SHARED = 'shared.example.org/x.csv';
+const T2 = 'b5c0a7e2-2a4e-4d5e-9d7c-0d6c3a7e1f20';
+const T3 = 'nothing-uses-this-dataset-name';
+const PAIRS = [['d1', T1], ['d1', SHARED], ['d2', SHARED], ['d2', T2], ['d3', T3]] as const;
+
+let dir: string;
+let sg: SourcegraphTestServer | undefined;
+let gh: GithubTestServer | undefined;
+const clock = new FakeClock(Date.UTC(2026, 2, 1));
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mallard-code-search-'));
+});
+afterEach(async () => {
+  await sg?.close();
+  await gh?.close();
+  sg = gh = undefined;
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function loaded(): LoadedConfig {
+  const config = siteConfigSchema.parse({ site: SITE, ckan: { url: 'http://127.0.0.1:9/api/3/action' }, sourcegraph: { url: sg?.url }, github: { url: gh?.url ?? 'http://127.0.0.1:9' } }) as SiteConfig;
+  return { config, file: 'test', hash: 'h' };
+}
+
+function options() {
+  const http = createHttpClient({ clock, retries: 3, random: () => 0, timeoutMs: 5000 });
+  const github = createGithubClient({ baseUrl: gh?.url ?? 'http://127.0.0.1:9', clock, random: () => 0, retries: 3 });
+  return { artifactsDir: dir, env: { SOURCEGRAPH_TOKEN: 'sgp_secret' }, sourcegraphClient: () => http, githubClient: () => github };
+}
+
+const run = (roots: Task[], force?: string[], workers = 3) =>
+  runSession(roots, { artifactsDir: dir, scope: SITE, workers, clock, random: () => 0, ...(force ? { force } : {}) });
+
+function corpus() {
+  return {
+    [T1]: { matches: [contentMatch('github.com/a/one', 'src/load.py', [4, 9], 7), contentMatch('github.com/a/one', 'nb/x.ipynb', [0], 7), contentMatch('gitlab.com/g/h', 'main.go', [2], 0, 'Go')] },
+    [SHARED]: { matches: [contentMatch('github.com/B/Two', 'R/get.R', [1], 3, 'R'), contentMatch('github.com/c/old', 'fetch.js', [5], 1, 'JavaScript')] },
+    [T2]: {
+      matches: [contentMatch('github.com/d/dmca', 'a.py', [3]), contentMatch('github.com/a/one', 'src/ids.py', [8], 7)],
+      skipped: [{ reason: 'shard-match-limit', title: 'limit', message: 'some shards hit the limit', severity: 'info' }],
+    },
+  };
+}
+
+describe('the code-search stage', () => {
+  test('searches with faults, loads searches and matches exactly, publishes with lineage; a rerun does no network work', async () => {
+    sg = await startSourcegraphServer({ corpus: corpus(), batchSize: 1 });
+    sg.schedule({ kind: 'cut', afterEvents: 2 }, { kind: 'rate-limit', retryAfter: '2' }, { kind: 'status', status: 502 }, { kind: 'drop', afterEvents: 1 });
+    const clean = await publishCleanTerms(dir, SITE, PAIRS, Date.UTC(2026, 0, 1));
+    const { insert } = await codeSearchStage(loaded(), options());
+    const { summary } = await run([insert]);
+    assert.equal(summary.status, 'success', JSON.stringify(summary.failures));
+    assert.equal(sg.pendingFaults(), 0);
+    assert.equal(sg.requests.length, 4 + 4, 'four terms, four faults each cost one more request');
+    assert.ok(sg.requests.every((r) => r.headers.authorization === 'token sgp_secret'));
+
+    const artifact = await latestArtifactInfo(dir, SITE, 'sourcegraph_api');
+    assert.ok(artifact);
+    assert.equal(fs.statSync(artifact.absolutePath).mode & 0o777, 0o444);
+    assert.deepEqual(artifact.manifest.tables, { searches: 5, matches: 2 + 1 + 1 + 2 * 2 + 2 });
+    assert.deepEqual(artifact.manifest.lineage.artifacts, [path.relative(dir, clean)]);
+    assert.equal(artifact.manifest.lineage.rawInputs.length, 4);
+    const searches = await readDb(artifact.absolutePath, (db) => db.all('SELECT term, dataset_id, match_count::INTEGER AS n, complete, limit_hit, skipped_reasons FROM searches ORDER BY term, dataset_id'));
+    assert.deepEqual(searches, [
+      { term: T2, dataset_id: 'd2', n: 2, complete: true, limit_hit: true, skipped_reasons: ['shard-match-limit'] },
+      { term: T1, dataset_id: 'd1', n: 4, complete: true, limit_hit: false, skipped_reasons: [] },
+      { term: T3, dataset_id: 'd3', n: 0, complete: true, limit_hit: false, skipped_reasons: [] },
+      { term: SHARED, dataset_id: 'd1', n: 2, complete: true, limit_hit: false, skipped_reasons: [] },
+      { term: SHARED, dataset_id: 'd2', n: 2, complete: true, limit_hit: false, skipped_reasons: [] },
+    ]);
+    const lines = await readDb(artifact.absolutePath, (db) => db.all(`SELECT repository, path, line_number::INTEGER AS line, repo_stars::INTEGER AS stars FROM matches WHERE term = '${T1}' ORDER BY path, line`));
+    assert.deepEqual(lines, [
+      { repository: 'gitlab.com/g/h', path: 'main.go', line: 3, stars: 0 },
+      { repository: 'github.com/a/one', path: 'nb/x.ipynb', line: 1, stars: 7 },
+      { repository: 'github.com/a/one', path: 'src/load.py', line: 5, stars: 7 },
+      { repository: 'github.com/a/one', path: 'src/load.py', line: 10, stars: 7 },
+    ]);
+
+    const requests = sg.requests.length;
+    const again = await run([(await codeSearchStage(loaded(), options())).insert]);
+    assert.equal(again.summary.counts.ran, 0);
+    assert.equal(sg.requests.length, requests, 'no search on a rerun');
+    assert.equal((await listArtifacts(dir, { site: SITE, name: 'sourcegraph_api' })).length, 1);
+  });
+
+  test('a search whose stream never completes fails the stage; nothing is published; the next run searches only that term', async () => {
+    sg = await startSourcegraphServer({ corpus: corpus() });
+    sg.schedule(...Array.from({ length: 4 }, () => ({ kind: 'cut' as const, afterEvents: 1 })));
+    await publishCleanTerms(dir, SITE, PAIRS, Date.UTC(2026, 0, 1));
+    const first = await run([(await codeSearchStage(loaded(), options())).insert], undefined, 1);
+    assert.equal(first.summary.status, 'failed');
+    assert.match(JSON.stringify(first.summary.failures), /ERR_SOURCEGRAPH_INCOMPLETE/);
+    assert.equal(await latestArtifactInfo(dir, SITE, 'sourcegraph_api'), undefined);
+    assert.equal(fs.readdirSync(path.join(dir, 'raw', SITE, 'sourcegraph')).length, 3, 'the other three results are kept');
+    const before = sg.requests.length;
+    const second = await run([(await codeSearchStage(loaded(), options())).insert]);
+    assert.equal(second.summary.status, 'success', JSON.stringify(second.summary.failures));
+    assert.equal(sg.requests.length - before, 1, 'only the missing term is searched');
+  });
+
+  test('GitHub enrichment: ok, renamed (301) and gone (404/451) repos, a secondary limit and a 5xx; rerun free; --refresh costs only 304s', async () => {
+    sg = await startSourcegraphServer({ corpus: corpus() });
+    gh = await startGithubServer({
+      now: () => clock.now(),
+      repos: [makeRepoBody(11, 'a/one', { stargazers_count: 40, language: 'Python' }), makeRepoBody(12, 'b/two', { stargazers_count: 5, language: 'R', license: null }), makeRepoBody(13, 'c/new', { stargazers_count: 9 })],
+      renames: { 'c/old': 13 },
+      gone: { 'd/dmca': 451 },
+    });
+    gh.schedule({ kind: 'secondary-limit', status: 403, retryAfter: '30' }, { kind: 'status', status: 502 });
+    await publishCleanTerms(dir, SITE, PAIRS, Date.UTC(2026, 0, 1));
+    const { insert } = await githubStage(loaded(), options());
+    const { summary } = await run([insert]);
+    assert.equal(summary.status, 'success', JSON.stringify(summary.failures));
+    assert.equal(gh.pendingFaults(), 0);
+    const artifact = await latestArtifactInfo(dir, SITE, 'github_api');
+    assert.ok(artifact);
+    assert.deepEqual(artifact.manifest.tables, { repos: 4 });
+    const sgArtifact = await latestArtifactInfo(dir, SITE, 'sourcegraph_api');
+    assert.deepEqual(artifact.manifest.lineage.artifacts, [sgArtifact?.manifest.path]);
+    const repos = await readDb(artifact.absolutePath, (db) =>
+      db.all('SELECT repository, status, id::INTEGER AS id, full_name, stars::INTEGER AS stars, license FROM repos ORDER BY repository'));
+    assert.deepEqual(repos, [
+      { repository: 'github.com/a/one', status: 'ok', id: 11, full_name: 'a/one', stars: 40, license: 'MIT' },
+      { repository: 'github.com/b/two', status: 'ok', id: 12, full_name: 'b/two', stars: 5, license: null },
+      { repository: 'github.com/c/old', status: 'renamed', id: 13, full_name: 'c/new', stars: 9, license: 'MIT' },
+      { repository: 'github.com/d/dmca', status: 'gone', id: null, full_name: null, stars: null, license: null },
+    ]);
+
+    const requests = gh.requests.length;
+    const again = await run([(await githubStage(loaded(), options())).insert]);
+    assert.equal(again.summary.counts.ran, 0);
+    assert.equal(gh.requests.length, requests, 'no request on a rerun');
+
+    const quota = gh.remaining;
+    const refreshed = await run([(await githubStage(loaded(), options())).insert], [...GITHUB_FAMILIES]);
+    assert.equal(refreshed.summary.status, 'success', JSON.stringify(refreshed.summary.failures));
+    assert.equal(gh.requests.slice(requests).filter((r) => r.status === 304).length, 3);
+    assert.equal(gh.remaining, quota - 2, 'only the 301 hop and the gone repository spend quota');
+    assert.equal((await listArtifacts(dir, { site: SITE, name: 'github_api' })).length, 2, 'a refresh republishes');
+    assert.equal(sg.requests.length, 4, 'the refresh searched nothing again');
+  });
+});
