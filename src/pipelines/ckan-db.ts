@@ -8,11 +8,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { LoadedConfig } from '../config/index.js';
 import { FileTarget, NO_RETRY, Task, type RetryPolicy, type Target, type TaskContext } from '../engine/index.js';
-import { toolVersion } from '../http/user-agent.js';
 import { buildCkanApiDatabase, buildEmptyCkanApiDatabase, type CkanLoadSummary } from '../sources/ckan/db/index.js';
 import { readManifestIfAny, type CkanCrawlTask } from '../sources/ckan/tasks.js';
-import { publishArtifact } from '../store/index.js';
 import { siteLayout } from './layout.js';
+import { publishStage } from './stage-support.js';
 
 /** Bump when the raw schema changes: databases made with another version are rebuilt. */
 const RAW_SCHEMA_VERSION = '1';
@@ -107,17 +106,10 @@ export class InsertDatasetsInfoTask extends Task<{ site: string }> {
     if (load.datasets < crawl.count) {
       ctx.warn(`${load.datasets} distinct datasets loaded but the portal reported ${crawl.count}: ${crawl.count - load.datasets} missing (${load.duplicates} duplicates across pages were dropped)`);
     }
-    const published = await publishArtifact({
-      artifactsDir: this.settings.artifactsDir,
-      site: this.params.site,
-      name: 'ckan_api',
-      sourcePath: database,
-      lineage: { rawInputs: pages.map((p) => ({ path: p, bytes: fs.statSync(p).size })) },
-      configHash: this.settings.loaded.hash,
-      runId: ctx.runId,
-      toolVersion: toolVersion(),
-      now: () => new Date(ctx.clock.now()),
-    });
+    const published = await publishStage(
+      { artifactsDir: this.settings.artifactsDir, site: this.params.site, name: 'ckan_api', database, artifacts: [], rawFiles: pages, configHash: this.settings.loaded.hash },
+      ctx,
+    );
     ctx.log(`published ${published.absolutePath}`);
     const report: LoadReport = { site: this.params.site, database, published: published.absolutePath, load, reported: crawl.count };
     new FileTarget(this.reportFile).write(JSON.stringify(report, null, 2) + '\n');
