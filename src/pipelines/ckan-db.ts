@@ -110,7 +110,6 @@ export class InsertDatasetsInfoTask extends Task<{ site: string }> {
       { artifactsDir: this.settings.artifactsDir, site: this.params.site, name: 'ckan_api', database, artifacts: [], rawFiles: pages, configHash: this.settings.loaded.hash },
       ctx,
     );
-    ctx.log(`published ${published.absolutePath}`);
     const report: LoadReport = { site: this.params.site, database, published: published.absolutePath, load, reported: crawl.count };
     new FileTarget(this.reportFile).write(JSON.stringify(report, null, 2) + '\n');
   }
