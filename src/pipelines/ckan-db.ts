@@ -7,11 +7,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LoadedConfig } from '../config/index.js';
-import { FileTarget, NO_RETRY, Task, type RetryPolicy, type Target, type TaskContext } from '../engine/index.js';
+import { NO_RETRY, Task, type RetryPolicy, type Target, type TaskContext } from '../engine/index.js';
 import { buildCkanApiDatabase, buildEmptyCkanApiDatabase, type CkanLoadSummary } from '../sources/ckan/db/index.js';
 import { readManifestIfAny, type CkanCrawlTask } from '../sources/ckan/tasks.js';
 import { siteLayout } from './layout.js';
-import { publishStage } from './stage-support.js';
+import { LoadStageTask, type StageLoad } from './load-stage-task.js';
 
 /** Bump when the raw schema changes: databases made with another version are rebuilt. */
 const RAW_SCHEMA_VERSION = '1';
@@ -63,54 +63,29 @@ export class CreateRawCkanDbTask extends Task<{ site: string }> {
   }
 }
 
-export interface LoadReport {
-  site: string;
-  database: string;
-  published: string;
-  load: CkanLoadSummary;
-  /** Datasets the portal reported when crawled. */
-  reported: number;
-}
-
-export class InsertDatasetsInfoTask extends Task<{ site: string }> {
+/** Its load report also says how many datasets the portal reported when crawled (`reported`). */
+export class InsertDatasetsInfoTask extends LoadStageTask<CkanLoadSummary> {
   readonly family = 'InsertDatasetsInfo';
   override readonly version = RAW_SCHEMA_VERSION;
+  protected readonly artifactName = 'ckan_api';
 
   constructor(readonly settings: CkanDbSettings, readonly crawl: CkanCrawlTask, readonly create: CreateRawCkanDbTask) {
-    super({ site: settings.loaded.config.site });
-  }
-
-  get reportFile(): string {
-    return path.join(siteLayout(this.settings.artifactsDir, this.params.site).work, 'ckan_api.load.json');
+    super(settings.loaded.config.site, settings.artifactsDir, settings.loaded.hash);
   }
 
   override requires(): Task[] {
     return [this.crawl, this.create];
   }
 
-  outputs(): FileTarget[] {
-    return [new FileTarget(this.reportFile)];
-  }
-
-  override retryPolicy(): RetryPolicy {
-    return NO_RETRY;
-  }
-
-  async run(ctx: TaskContext): Promise<void> {
+  protected async load(ctx: TaskContext): Promise<StageLoad<CkanLoadSummary>> {
     const crawl = readManifestIfAny(this.crawl.manifestFile);
     if (crawl === undefined) throw new Error(`the crawl manifest ${this.crawl.manifestFile} is missing or unreadable`);
     const pages = crawl.pages.map((p) => path.join(this.crawl.settings.dir, p.file));
-    const database = ckanApiDbPath(this.settings);
-    ctx.log(`loading ${pages.length} pages into ${database}`);
-    const load = await buildCkanApiDatabase(database, pages);
+    ctx.log(`loading ${pages.length} pages into ${this.databaseFile}`);
+    const load = await buildCkanApiDatabase(this.databaseFile, pages);
     if (load.datasets < crawl.count) {
       ctx.warn(`${load.datasets} distinct datasets loaded but the portal reported ${crawl.count}: ${crawl.count - load.datasets} missing (${load.duplicates} duplicates across pages were dropped)`);
     }
-    const published = await publishStage(
-      { artifactsDir: this.settings.artifactsDir, site: this.params.site, name: 'ckan_api', database, artifacts: [], rawFiles: pages, configHash: this.settings.loaded.hash },
-      ctx,
-    );
-    const report: LoadReport = { site: this.params.site, database, published: published.absolutePath, load, reported: crawl.count };
-    new FileTarget(this.reportFile).write(JSON.stringify(report, null, 2) + '\n');
+    return { load, artifacts: [], rawFiles: pages, extra: { reported: crawl.count } };
   }
 }

@@ -24,7 +24,8 @@ import { ckanStage } from './ckan.js';
 import { lazyClient } from './http-clients.js';
 import { siteLayout } from './layout.js';
 import { runModelsTasks } from './models.js';
-import { LatestArtifactTarget, publishStage, readJsonIfAny, readJsonOrFail, requireLatest } from './stage-support.js';
+import { LoadStageTask, type LoadReport, type StageLoad } from './load-stage-task.js';
+import { LatestArtifactTarget, readJsonIfAny, readJsonOrFail, requireLatest } from './stage-support.js';
 
 export interface CodeSearchOptions {
   artifactsDir: string;
@@ -144,54 +145,28 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
   }
 }
 
-export interface SourcegraphLoadReport {
-  site: string;
-  database: string;
-  published: string;
-  load: SourcegraphLoadSummary;
-}
+export type SourcegraphLoadReport = LoadReport<SourcegraphLoadSummary>;
 
-export class InsertSourcegraphResultsTask extends Task<{ site: string }> {
+export class InsertSourcegraphResultsTask extends LoadStageTask<SourcegraphLoadSummary> {
   readonly family = 'InsertSourcegraphResults';
+  protected readonly artifactName = 'sourcegraph_api';
 
-  constructor(readonly searches: SourcegraphSearchesTask, readonly configHash?: string) {
-    super({ site: searches.params.site });
-  }
-
-  get databaseFile(): string {
-    return path.join(siteLayout(this.searches.artifactsDir, this.params.site).work, 'sourcegraph_api.db');
-  }
-
-  get reportFile(): string {
-    return this.databaseFile.replace(/\.db$/, '.load.json');
+  constructor(readonly searches: SourcegraphSearchesTask, configHash?: string) {
+    super(searches.params.site, searches.artifactsDir, configHash);
   }
 
   override requires(): readonly Task[] {
     return [this.searches];
   }
 
-  outputs(): FileTarget[] {
-    return [new FileTarget(this.reportFile)];
-  }
-
-  override retryPolicy(): RetryPolicy {
-    return NO_RETRY;
-  }
-
-  async run(ctx: TaskContext): Promise<void> {
+  protected async load(ctx: TaskContext): Promise<StageLoad<SourcegraphLoadSummary>> {
     const manifest = readJsonOrFail<SearchesManifest>(this.searches.manifestFile, 'the searches manifest');
     const files = manifest.searches.map((s) => path.join(this.searches.settings.dir, s.file));
     ctx.log(`loading ${files.length} result files into ${this.databaseFile}`);
     const load = await buildSourcegraphApiDatabase(this.databaseFile, files, manifest.searches);
     const incomplete = await countIncomplete(this.databaseFile);
     if (incomplete > 0) ctx.warn(`${incomplete} searches hit a limit: their match counts are lower bounds (see searches.skipped_reasons)`);
-    const { artifactsDir } = this.searches;
-    const published = await publishStage({
-      artifactsDir, site: this.params.site, name: 'sourcegraph_api', database: this.databaseFile,
-      artifacts: [manifest.source], rawFiles: files, ...(this.configHash === undefined ? {} : { configHash: this.configHash }),
-    }, ctx);
-    const report: SourcegraphLoadReport = { site: this.params.site, database: this.databaseFile, published: published.absolutePath, load };
-    new FileTarget(this.reportFile).write(JSON.stringify(report, null, 2) + '\n');
+    return { load, artifacts: [manifest.source], rawFiles: files };
   }
 }
 

@@ -22,7 +22,8 @@ import {
 import { latestArtifact } from '../store/index.js';
 import { codeSearchStage, type CodeSearchOptions } from './code-search.js';
 import { siteLayout } from './layout.js';
-import { LatestArtifactTarget, publishStage, readJsonIfAny, readJsonOrFail, requireLatest } from './stage-support.js';
+import { LoadStageTask, type LoadReport, type StageLoad } from './load-stage-task.js';
+import { LatestArtifactTarget, readJsonIfAny, readJsonOrFail, requireLatest } from './stage-support.js';
 
 export interface GithubStageOptions extends CodeSearchOptions {
   githubClient?: () => GithubClient;
@@ -112,51 +113,26 @@ export class GithubReposTask extends Task<{ site: string }> {
   }
 }
 
-export interface GithubLoadReport {
-  site: string;
-  database: string;
-  published: string;
-  load: GithubLoadSummary;
-}
+export type GithubLoadReport = LoadReport<GithubLoadSummary>;
 
-export class InsertGithubReposTask extends Task<{ site: string }> {
+export class InsertGithubReposTask extends LoadStageTask<GithubLoadSummary> {
   readonly family = 'InsertGithubRepos';
+  protected readonly artifactName = 'github_api';
 
-  constructor(readonly repos: GithubReposTask, readonly configHash?: string) {
-    super({ site: repos.params.site });
-  }
-
-  get databaseFile(): string {
-    return path.join(siteLayout(this.repos.artifactsDir, this.params.site).work, 'github_api.db');
-  }
-
-  get reportFile(): string {
-    return this.databaseFile.replace(/\.db$/, '.load.json');
+  constructor(readonly repos: GithubReposTask, configHash?: string) {
+    super(repos.params.site, repos.artifactsDir, configHash);
   }
 
   override requires(): readonly Task[] {
     return [this.repos];
   }
 
-  outputs(): FileTarget[] {
-    return [new FileTarget(this.reportFile)];
-  }
-
-  override retryPolicy(): RetryPolicy {
-    return NO_RETRY;
-  }
-
-  async run(ctx: TaskContext): Promise<void> {
+  protected async load(ctx: TaskContext): Promise<StageLoad<GithubLoadSummary>> {
     const manifest = readJsonOrFail<ReposManifest>(this.repos.manifestFile, 'the repositories manifest');
     const files = manifest.repos.map((r) => path.join(this.repos.settings.dir, r.file));
     const load = await buildGithubApiDatabase(this.databaseFile, files);
     ctx.log(`${load.repos} repositories: ${load.ok} ok, ${load.renamed} renamed, ${load.gone} gone`);
-    const published = await publishStage({
-      artifactsDir: this.repos.artifactsDir, site: this.params.site, name: 'github_api', database: this.databaseFile,
-      artifacts: [manifest.source], rawFiles: files, ...(this.configHash === undefined ? {} : { configHash: this.configHash }),
-    }, ctx);
-    const report: GithubLoadReport = { site: this.params.site, database: this.databaseFile, published: published.absolutePath, load };
-    new FileTarget(this.reportFile).write(JSON.stringify(report, null, 2) + '\n');
+    return { load, artifacts: [manifest.source], rawFiles: files };
   }
 }
 

@@ -1,0 +1,74 @@
+/**
+ * What the three "load raw files into a database and publish it" tasks share
+ * (insert-datasets-info, insert-sourcegraph-results, enrich-github-repos' load):
+ * work/<site>/<name>.db built by the subclass, published read-only, and a load report
+ * work/<site>/<name>.load.json as the task's output.
+ */
+import path from 'node:path';
+import { FileTarget, NO_RETRY, Task, type RetryPolicy, type TaskContext } from '../engine/index.js';
+import { siteLayout } from './layout.js';
+import { publishStage } from './stage-support.js';
+
+export interface StageLoad<L> {
+  /** What the load reported (row counts and the like). */
+  load: L;
+  /** Artifacts the database was built from (lineage). */
+  artifacts: string[];
+  /** Raw files it was built from (lineage). */
+  rawFiles: string[];
+  /** More fields for the load report. */
+  extra?: Record<string, unknown>;
+}
+
+export interface LoadReport<L> {
+  site: string;
+  database: string;
+  published: string;
+  load: L;
+}
+
+export abstract class LoadStageTask<L> extends Task<{ site: string }> {
+  /** The artifact name: sourcegraph_api, github_api, ckan_api. */
+  protected abstract readonly artifactName: string;
+
+  constructor(site: string, readonly artifactsDir: string, readonly configHash?: string) {
+    super({ site });
+  }
+
+  get databaseFile(): string {
+    return path.join(siteLayout(this.artifactsDir, this.params.site).work, `${this.artifactName}.db`);
+  }
+
+  get reportFile(): string {
+    return this.databaseFile.replace(/\.db$/, '.load.json');
+  }
+
+  outputs(): FileTarget[] {
+    return [new FileTarget(this.reportFile)];
+  }
+
+  override retryPolicy(): RetryPolicy {
+    return NO_RETRY;
+  }
+
+  /** Builds databaseFile (atomically) from the raw inputs. */
+  protected abstract load(ctx: TaskContext): Promise<StageLoad<L>>;
+
+  async run(ctx: TaskContext): Promise<void> {
+    const { load, artifacts, rawFiles, extra } = await this.load(ctx);
+    const published = await publishStage(
+      {
+        artifactsDir: this.artifactsDir,
+        site: this.params.site,
+        name: this.artifactName,
+        database: this.databaseFile,
+        artifacts,
+        rawFiles,
+        ...(this.configHash === undefined ? {} : { configHash: this.configHash }),
+      },
+      ctx,
+    );
+    const report = { site: this.params.site, database: this.databaseFile, published: published.absolutePath, load, ...extra };
+    new FileTarget(this.reportFile).write(JSON.stringify(report, null, 2) + '\n');
+  }
+}
