@@ -1,13 +1,13 @@
 /** run-models: build a group of SQL models into its database, all or nothing, and publish it. */
 import path from 'node:path';
 import { Flags } from '@oclif/core';
-import type { RunSummary, Task } from '../src/engine/index.js';
-import { CRAWL_FAMILIES, ckanStage } from '../src/pipelines/ckan.js';
-import { GITHUB_FAMILIES, githubStage } from '../src/pipelines/github-repos.js';
+import type { RunSummary } from '../src/engine/index.js';
+import { CRAWL_FAMILIES } from '../src/pipelines/ckan.js';
+import { GITHUB_FAMILIES } from '../src/pipelines/github-repos.js';
+import { missingSourceProducers } from '../src/pipelines/model-sources.js';
 import { SEARCH_FAMILIES } from '../src/pipelines/code-search.js';
-import { planModels, runModelsTasks, sourceArtifactNames, type ModelsStageOptions } from '../src/pipelines/models.js';
+import { planModels, runModelsTasks, type ModelsStageOptions } from '../src/pipelines/models.js';
 import { formatBuildPlan, type PlannedBuild } from '../src/sql/index.js';
-import { latestArtifact } from '../src/store/index.js';
 import { RunCommand, type RunFlags } from './run-command.js';
 
 export class RunModels extends RunCommand {
@@ -46,18 +46,8 @@ A group whose schema.yml lists \`exports\` (usage does) also writes those tables
       allowShrink: flags['allow-shrink'],
       configHash: loaded.hash,
     };
-    // The raw CKAN database the models read: crawled, loaded and published first when missing.
-    const upstream: Task[] = [];
-    if ((await latestArtifact(options.artifactsDir, loaded.config.site, 'ckan_api')) === undefined) {
-      upstream.push(ckanStage(loaded, { artifactsDir: options.artifactsDir }).insert);
-    }
-    // The code-search artifacts (usage reads them): searched, enriched and published first when missing.
-    const reads = await sourceArtifactNames(options);
-    if (reads.has('github_api') || reads.has('sourcegraph_api')) {
-      if ((await latestArtifact(options.artifactsDir, loaded.config.site, 'github_api')) === undefined) {
-        upstream.push((await githubStage(loaded, { artifactsDir: options.artifactsDir, modelsDir: options.modelsDir, env: process.env })).insert);
-      }
-    }
+    // What the models read and is not published yet is made first (ckan_api; code search for usage).
+    const upstream = await missingSourceProducers(loaded, options, process.env);
     if (upstream.length > 0) options.upstream = upstream;
     if (flags['dry-run']) {
       const builds = await planModels(loaded.config, options);
