@@ -3,11 +3,9 @@
  * directory, fsync, then a move that never replaces an existing file.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
+import { constants as fsConstants, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { Transform } from 'node:stream';
 import { partialPathFor } from '../engine/atomic-file.js';
-import { pipeline } from 'node:stream/promises';
 
 /** A hidden temp name beside `target` (the engine's; never `<x>.db.tmp`, DuckDB's spill dir). */
 export const tempPathFor = partialPathFor;
@@ -80,29 +78,35 @@ export async function writeFileAtomic(file: string, data: string, mode: number):
   }
 }
 
-/** Streams `source` into a new file `dest`, hashing the bytes on the way; fsyncs `dest`. */
+/** Bytes read per call when hashing: large reads keep hashing near memory speed. */
+const HASH_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Copies `source` into a new file `dest` (in-kernel copy; fails if `dest` exists), then hashes
+ * the copy's bytes while it is fsynced: the digest is of the file as published, and the two
+ * waits (disk flush, hashing from the page cache) overlap.
+ */
 export async function copyAndHash(source: string, dest: string): Promise<{ sha256: string; size: number }> {
-  const hash = createHash('sha256');
-  let size = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      hash.update(chunk);
-      size += chunk.length;
-      done(null, chunk);
-    },
-  });
-  await pipeline(createReadStream(source), tap, createWriteStream(dest, { flags: 'wx' }));
-  await fsyncFile(dest);
-  return { sha256: hash.digest('hex'), size };
+  await fsp.copyFile(source, dest, fsConstants.COPYFILE_EXCL);
+  const [digest] = await Promise.all([sha256File(dest), fsyncFile(dest)]);
+  return digest;
 }
 
-/** sha256 (hex) and size of a file, streaming. */
+/** sha256 (hex) and size of a file, read in large chunks. */
 export async function sha256File(file: string): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
+  const handle = await fsp.open(file, 'r');
+  const buffer = Buffer.allocUnsafe(HASH_CHUNK_BYTES);
   let size = 0;
-  for await (const chunk of createReadStream(file)) {
-    hash.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
+  try {
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+      size += bytesRead;
+    }
+  } finally {
+    await handle.close();
   }
   return { sha256: hash.digest('hex'), size };
 }
