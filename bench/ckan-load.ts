@@ -1,19 +1,24 @@
 /**
- * Benchmark of the CKAN raw load against a bare DuckDB read of the same page files.
+ * Benchmark of insert-datasets-info against a bare DuckDB read of the same page files.
  *
  *   npm run bench:ckan-load -- --datasets 20000 [--rows-per-page 1000] [--repeat 3] [--seed 42]
- *     [--stage auto|memory|disk] [--memory-limit 400MB]
+ *     [--chunk-mb 256] [--memory-limit 400MB]
  *
- * Generates synthetic CKAN pages in a temporary directory, then, alternating, runs in child
- * processes (so each peak RSS is its own): (a) the full build of ckan_api.db (create schema +
- * loadCkanPages + CHECKPOINT + fsync/rename) and (b) a bare `CREATE TABLE t AS SELECT * FROM
- * read_json(<same files>, columns=<the loader's columns>)` + CHECKPOINT into a new file, with
- * the same DuckDB settings; and (c) `rawOnlySeconds`: the verbatim lines alone (read_json_objects)
- * into a table, the cost of keeping `raw` that (b) does not pay; and (d) `floorSeconds`: (b) and (c)
- * in one build (the typed bare read plus only writing the raw strings), a floor for any load that
- * keeps `raw`: `floorRatio` = floor / bare is the best ratio such a load can reach here, before
- * child tables, dedupe or typing. Prints one JSON line; times are medians over the repeats, each
- * measured in its own child process.
+ * Generates synthetic CKAN pages in a temporary directory, then, alternating, runs each kind in
+ * its own child process (so each peak RSS is its own) and prints one JSON line of medians:
+ *
+ * - `insertSeconds`: what insert-datasets-info does: the atomic build of ckan_api.db (schema,
+ *   loadCkanPages, CHECKPOINT, fsync, rename: `loadSeconds`) and its publication as a read-only
+ *   artifact with manifest (copy, fsync, sha256, row counts: `publishSeconds`).
+ * - `bareReadSeconds`: the issue's baseline, a bare `CREATE TABLE t AS SELECT * FROM
+ *   read_json(<files>)` (DuckDB's own detection of the structure) + CHECKPOINT into a new file.
+ *   `ratio` = insertSeconds / bareReadSeconds (target 1.5).
+ * - `declaredReadSeconds`: a stricter baseline, read_json with only the loader's declared columns
+ *   (no detection, fewer columns to type and write); `declaredRatio` = insert / declared.
+ * - `floorSeconds`: the declared read plus only writing the verbatim lines (`raw`) in one build,
+ *   the least any load that keeps `raw` must do; `floorRatio` = floor / declared.
+ *
+ * Every build uses the loader's DuckDB settings (memory_limit, row group size).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -22,7 +27,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { iteratePackages, writePageFiles } from '../test/support/ckan-corpus.js';
 
-type Kind = 'load' | 'bare' | 'raw' | 'floor';
+type Kind = 'insert' | 'bare' | 'declared' | 'floor';
 
 interface Args {
   datasets: number;
@@ -31,12 +36,12 @@ interface Args {
   seed: number;
   child?: Kind;
   dir?: string;
-  stage: string;
+  chunkMb?: number;
   memoryLimit?: string;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { datasets: 20000, rowsPerPage: 1000, repeat: 1, seed: 42, stage: 'auto' };
+  const args: Args = { datasets: 20000, rowsPerPage: 1000, repeat: 1, seed: 42 };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1] ?? ''];
     if (flag === '--datasets') args.datasets = Number(value);
@@ -45,7 +50,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (flag === '--seed') args.seed = Number(value);
     else if (flag === '--child') args.child = value as Kind;
     else if (flag === '--dir') args.dir = value;
-    else if (flag === '--stage') args.stage = value;
+    else if (flag === '--chunk-mb') args.chunkMb = Number(value);
     else if (flag === '--memory-limit') args.memoryLimit = value;
     else throw new Error(`unknown argument ${flag}`);
   }
@@ -54,6 +59,8 @@ function parseArgs(argv: readonly string[]): Args {
 
 interface ChildResult {
   seconds: number;
+  /** insert only: the build alone (the rest of `seconds` is publishing). */
+  loadSeconds?: number;
   peakRssMB: number;
   summary?: unknown;
 }
@@ -69,29 +76,43 @@ async function runChild(kind: Kind, dir: string, args: Args): Promise<void> {
   await import('@duckdb/node-api'); // load the native module before the clock starts
   const { CKAN_LOAD_SETTINGS, CKAN_ROW_GROUP_SIZE, bareReadSql, buildCkanApiDatabase } = await import('../src/sources/ckan/db/index.js');
   const { openDatabase, sqlStringList } = await import('../src/duckdb/index.js');
-  const target = path.join(dir, `${kind}-${process.pid}.db`);
+  const { publishArtifact } = await import('../src/store/index.js');
+  const target = path.join(dir, 'work', `${kind}-${process.pid}.db`);
+  const artifactsDir = path.join(dir, `artifacts-${process.pid}`);
   const settings: Record<string, string> = args.memoryLimit === undefined ? {} : { memory_limit: args.memoryLimit };
   const started = performance.now();
   let summary: unknown;
-  if (kind === 'load') {
-    summary = await buildCkanApiDatabase(target, files, { settings, stage: args.stage as 'auto' | 'memory' | 'disk' });
+  let loadSeconds: number | undefined;
+  if (kind === 'insert') {
+    const chunkBytes = args.chunkMb === undefined ? undefined : args.chunkMb * 1024 * 1024;
+    summary = await buildCkanApiDatabase(target, files, { settings, chunkBytes });
+    loadSeconds = (performance.now() - started) / 1000;
+    const rawInputs = await Promise.all(files.map(async (f) => ({ path: f, bytes: (await stat(f)).size })));
+    await publishArtifact({ artifactsDir, site: 'bench', name: 'ckan_api', sourcePath: target, lineage: { artifacts: [], rawInputs }, toolVersion: 'bench', now: () => new Date() });
   } else {
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(path.dirname(target), { recursive: true });
     const db = await openDatabase(target, { settings: { ...CKAN_LOAD_SETTINGS, ...settings }, rowGroupSize: CKAN_ROW_GROUP_SIZE });
-    const rawOnly = `CREATE TABLE r AS SELECT json AS raw FROM read_json_objects(${sqlStringList(files)}, format = 'newline_delimited')`;
-    if (kind !== 'raw') await db.run(bareReadSql(files, 't'));
-    if (kind !== 'bare') await db.run(rawOnly);
+    const list = sqlStringList(files);
+    if (kind === 'bare') await db.run(`CREATE TABLE t AS SELECT * FROM read_json(${list})`);
+    if (kind === 'declared' || kind === 'floor') await db.run(bareReadSql(files, 't'));
+    if (kind === 'floor') await db.run(`CREATE TABLE r AS SELECT json AS raw FROM read_json_objects(${list}, format = 'newline_delimited')`);
     await db.run('CHECKPOINT');
     await db.close();
   }
   const seconds = (performance.now() - started) / 1000;
-  await rm(target, { force: true });
-  const result: ChildResult = { seconds, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024), summary };
+  await rm(path.dirname(target), { recursive: true, force: true });
+  await rm(artifactsDir, { recursive: true, force: true });
+  const result: ChildResult = { seconds, loadSeconds, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024), summary };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
 function measure(kind: Kind, dir: string, args: Args): ChildResult {
   const self = fileURLToPath(import.meta.url);
-  const extra = ['--stage', args.stage, ...(args.memoryLimit === undefined ? [] : ['--memory-limit', args.memoryLimit])];
+  const extra = [
+    ...(args.chunkMb === undefined ? [] : ['--chunk-mb', String(args.chunkMb)]),
+    ...(args.memoryLimit === undefined ? [] : ['--memory-limit', args.memoryLimit]),
+  ];
   const child = spawnSync(process.execPath, [self, '--child', kind, '--dir', dir, ...extra], { encoding: 'utf8' });
   if (child.status !== 0) throw new Error(`${kind} run failed (exit ${child.status}): ${child.stderr}`);
   return JSON.parse(child.stdout.trim().split('\n').pop() as string) as ChildResult;
@@ -111,29 +132,25 @@ async function main(): Promise<void> {
   try {
     const files = await writePageFiles(path.join(dir, 'pages'), iteratePackages(args.datasets, args.seed), args.rowsPerPage);
     const bytes = (await Promise.all(files.map((f) => stat(f)))).reduce((sum, s) => sum + s.size, 0);
-    const loads: ChildResult[] = [];
-    const bares: ChildResult[] = [];
-    const raws: ChildResult[] = [];
-    const floors: ChildResult[] = [];
+    const runs: Record<Kind, ChildResult[]> = { insert: [], bare: [], declared: [], floor: [] };
     for (let i = 0; i < args.repeat; i += 1) {
-      bares.push(measure('bare', dir, args));
-      loads.push(measure('load', dir, args));
-      raws.push(measure('raw', dir, args));
-      floors.push(measure('floor', dir, args));
+      for (const kind of ['bare', 'insert', 'declared', 'floor'] as const) runs[kind].push(measure(kind, dir, args));
     }
-    const floorSeconds = median(floors.map((r) => r.seconds));
-    const loadSeconds = median(loads.map((r) => r.seconds));
-    const bareReadSeconds = median(bares.map((r) => r.seconds));
+    const med = (kind: Kind, pick: (r: ChildResult) => number = (r) => r.seconds): number => median(runs[kind].map(pick));
+    const insert = med('insert');
+    const load = med('insert', (r) => r.loadSeconds ?? r.seconds);
+    const peak = (kind: Kind): number => Math.max(...runs[kind].map((r) => r.peakRssMB));
     process.stdout.write(`${JSON.stringify({
       datasets: args.datasets, files: files.length, bytes,
-      loadSeconds: round(loadSeconds), bareReadSeconds: round(bareReadSeconds), ratio: round(loadSeconds / bareReadSeconds),
-      peakRssMB: Math.max(...loads.map((r) => r.peakRssMB)), bareReadPeakRssMB: Math.max(...bares.map((r) => r.peakRssMB)),
-      rawOnlySeconds: round(median(raws.map((r) => r.seconds))),
-      floorSeconds: round(floorSeconds), floorRatio: round(floorSeconds / bareReadSeconds),
-      repeat: args.repeat, rowsPerPage: args.rowsPerPage, stage: args.stage, memoryLimit: args.memoryLimit ?? 'default',
+      insertSeconds: round(insert), loadSeconds: round(load), publishSeconds: round(insert - load),
+      bareReadSeconds: round(med('bare')), ratio: round(insert / med('bare')),
+      declaredReadSeconds: round(med('declared')), declaredRatio: round(insert / med('declared')),
+      floorSeconds: round(med('floor')), floorRatio: round(med('floor') / med('declared')),
+      peakRssMB: peak('insert'), bareReadPeakRssMB: peak('bare'),
+      repeat: args.repeat, rowsPerPage: args.rowsPerPage, chunkMb: args.chunkMb ?? 'default', memoryLimit: args.memoryLimit ?? 'default',
       cpus: os.availableParallelism(),
-      loadRuns: loads.map((r) => round(r.seconds)), bareRuns: bares.map((r) => round(r.seconds)),
-      summary: loads[0]?.summary,
+      insertRuns: runs.insert.map((r) => round(r.seconds)), bareRuns: runs.bare.map((r) => round(r.seconds)),
+      summary: runs.insert[0]?.summary,
     })}\n`);
   } finally {
     await rm(dir, { recursive: true, force: true });

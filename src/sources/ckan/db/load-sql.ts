@@ -1,20 +1,33 @@
 /**
- * The statements of the CKAN bulk load. The page files are scanned in page and line order into a
- * stage table (the declared columns, typed); duplicates are marked there; every table is then
- * filled from the stage by INSERTs that keep the stage order (preserve_insertion_order on), so row
- * order is crawl order: reproducible without sorting. The raw JSON never sits in the stage: the
- * datasets INSERT reads it from the page files again, paired with the stage rows by position.
- * `stage` is the (qualified) name of the stage table.
+ * The statements of the CKAN bulk load. Every scan reads page files in page and line order, and
+ * every INSERT keeps that order (preserve_insertion_order on), so row order is crawl order:
+ * reproducible without sorting. The load works in chunks of pages (chunks.ts):
+ *
+ * - keys: one row per package line of every page (page, id, metadata_modified, dropped), read
+ *   first, so that duplicates are decided across all pages before anything is written;
+ * - stage: the typed columns of one chunk's lines, paired by position with their keys;
+ * - from the stage: datasets (with the verbatim line as `raw`, read again from the page files),
+ *   the child tables, and the organization candidates; organizations and pages at the end.
  */
 import { sqlString, sqlStringList } from '../../../duckdb/index.js';
 import { PACKAGE_COLUMNS, byteCount, fromJsonStructure, readableText, readJsonColumns, utcTimestamp } from './columns.js';
 
 export const FILES = 'ckan_load_files';
+export const KEYS = 'ckan_load_keys';
+export const STAGE = 'ckan_load_stage';
+export const ORGS = 'ckan_load_orgs';
+export const TEMP_TABLES = [FILES, KEYS, STAGE, ORGS] as const;
 
 export interface PageFileRow {
   file: string;
   start: number | null;
   bytes: number;
+}
+
+/** A scan of consecutive page files; `firstPage` is the page order index of the first one. */
+export interface PageScan {
+  files: readonly string[];
+  firstPage: number;
 }
 
 /** The temporary table of the page files, in page order (index = page order). */
@@ -24,135 +37,154 @@ export function filesTableSql(files: readonly PageFileRow[]): string {
 INSERT INTO ${FILES} VALUES ${values.join(',\n')};`;
 }
 
-function readJson(files: readonly string[]): string {
-  return `read_json(${sqlStringList(files)}, format = 'newline_delimited', records = true, columns = ${readJsonColumns()})`;
+function readJson(files: readonly string[], columns: string): string {
+  return `read_json(${sqlStringList(files)}, format = 'newline_delimited', records = true, columns = ${columns})`;
 }
 
 function readObjects(files: readonly string[]): string {
   return `read_json_objects(${sqlStringList(files)}, format = 'newline_delimited')`;
 }
 
-function stageInsert(stage: string, select: string, firstPage: number, temporary: boolean): string {
-  if (firstPage > 0) return `INSERT INTO ${stage} ${select}`;
-  return `CREATE ${temporary ? 'TEMP ' : ''}TABLE ${stage} AS ${select}`;
-}
+const KEY_COLUMNS = `{"id": 'VARCHAR', "metadata_modified": 'VARCHAR'}`;
+const KEY_STRUCTURE = JSON.stringify({ id: 'VARCHAR', metadata_modified: 'VARCHAR' });
 
-export interface StageScan {
-  stage: string;
-  temporary: boolean;
-  files: readonly string[];
-  firstPage: number;
+function keysInsert(scan: PageScan, select: string): string {
+  return scan.firstPage === 0 ? `CREATE TEMP TABLE ${KEYS} AS ${select}` : `INSERT INTO ${KEYS} ${select}`;
 }
 
 /**
- * The fast scan of a batch of pages into the stage (columns: page, the declared columns, dropped):
- * read_json with the declared columns. Fails on a line whose structure does not fit the
- * declaration (e.g. `organization` a string). `dropped` starts true for lines without id.
+ * The keys of a scan's lines, appended to KEYS (created by the scan of page 0). `dropped` starts
+ * true for lines without an id. Fails on a line that is not an object (the tolerant scan takes it).
  */
-export function stageFastSql(scan: StageScan): string {
-  const cols = PACKAGE_COLUMNS.map((c) => `"${c}"`).join(', ');
-  return stageInsert(scan.stage, `SELECT file_index::INTEGER + ${scan.firstPage} AS page, ${cols}, coalesce(id, '') = '' AS dropped
-FROM ${readJson(scan.files)}`, scan.firstPage, scan.temporary);
+export function keysFastSql(scan: PageScan): string {
+  return keysInsert(scan, `SELECT file_index::INTEGER + ${scan.firstPage} AS page, id, metadata_modified, coalesce(id, '') = '' AS dropped
+FROM ${readJson(scan.files, KEY_COLUMNS)}`);
 }
 
-/**
- * The tolerant scan, used when the fast one meets a structure it cannot take: each line parsed by
- * from_json, which gives NULL for a value of an unexpected type instead of failing. A line that is
- * not an object gets no id and is dropped (counted as invalid).
- */
-export function stageTolerantSql(scan: StageScan): string {
-  const cols = PACKAGE_COLUMNS.map((c) => `p."${c}"`).join(', ');
-  return stageInsert(scan.stage, `SELECT fa::INTEGER + ${scan.firstPage} AS page, ${cols}, coalesce(p.id, '') = '' AS dropped
-FROM (SELECT file_index AS fa, from_json(json, ${sqlString(fromJsonStructure())}) AS p FROM ${readObjects(scan.files)})`,
-  scan.firstPage, scan.temporary);
-}
-
-/** The bare read the benchmark compares against: the same files and columns, straight into a table. */
-export function bareReadSql(files: readonly string[], table: string): string {
-  return `CREATE TABLE ${table} AS SELECT * FROM ${readJson(files)}`;
+/** The keys by from_json: a line that is not an object gets a NULL id (counted as invalid). */
+export function keysTolerantSql(scan: PageScan): string {
+  return keysInsert(scan, `SELECT fa::INTEGER + ${scan.firstPage} AS page, k.id, k.metadata_modified, coalesce(k.id, '') = '' AS dropped
+FROM (SELECT file_index AS fa, from_json(json, ${sqlString(KEY_STRUCTURE)}) AS k FROM ${readObjects(scan.files)})`);
 }
 
 /**
  * Marks every copy of an id but one as dropped: the kept copy has the latest metadata_modified,
- * then the latest position in the stage (the later page, then the later line).
+ * then the latest position (the later page, then the later line).
  */
-export function dropDuplicatesSql(stage: string): string {
+export function dropDuplicatesSql(): string {
   const mm = utcTimestamp('metadata_modified');
-  return `UPDATE ${stage} SET dropped = true WHERE rowid IN (
-  SELECT srow FROM (
-    SELECT rowid AS srow, row_number() OVER (PARTITION BY id ORDER BY ${mm} DESC NULLS LAST, rowid DESC) AS rn
-    FROM ${stage} WHERE NOT dropped
+  return `UPDATE ${KEYS} SET dropped = true WHERE rowid IN (
+  SELECT krow FROM (
+    SELECT rowid AS krow, row_number() OVER (PARTITION BY id ORDER BY ${mm} DESC NULLS LAST, rowid DESC) AS rn
+    FROM ${KEYS} WHERE NOT dropped
   ) WHERE rn > 1)`;
 }
 
 /**
- * The datasets of a batch of pages: the staged rows of those pages paired by position with the
- * verbatim lines read again by read_json_objects (both in file and line order), so the raw JSON
- * goes from the page files straight to the table. A pair that does not come from the same line
- * (another file, or an id absent from the raw text) aborts the statement.
+ * The stage of a scan: its lines' typed columns (`typed` is a SELECT of page + PACKAGE_COLUMNS in
+ * line order) paired by position with the scan's keys, which give `dropped`. A pair whose ids
+ * differ aborts the statement (the two scans did not read the same lines).
  */
-export function insertDatasetsSql(stage: string, files: readonly string[], firstPage: number): string {
-  const lastPage = firstPage + files.length - 1;
-  const misaligned = `s.page IS DISTINCT FROM r.fb::INTEGER + ${firstPage}
+function stageSql(scan: PageScan, typed: string): string {
+  const lastPage = scan.firstPage + scan.files.length - 1;
+  return `CREATE TEMP TABLE ${STAGE} AS
+SELECT s.*, k.dropped
+FROM (${typed}) s
+POSITIONAL JOIN (SELECT page AS key_page, id AS key_id, dropped FROM ${KEYS} WHERE page BETWEEN ${scan.firstPage} AND ${lastPage}) k
+WHERE CASE WHEN s.page IS DISTINCT FROM k.key_page OR s.id IS DISTINCT FROM k.key_id
+  THEN error('the key and typed scans of the CKAN pages disagree on a row') ELSE true END`;
+}
+
+/** The stage by read_json with the declared columns; fails on a structure that does not fit them. */
+export function stageFastSql(scan: PageScan): string {
+  const cols = PACKAGE_COLUMNS.map((c) => `"${c}"`).join(', ');
+  return stageSql(scan, `SELECT file_index::INTEGER + ${scan.firstPage} AS page, ${cols} FROM ${readJson(scan.files, readJsonColumns())}`);
+}
+
+/** The stage by from_json, which gives NULL for a value of an unexpected type instead of failing. */
+export function stageTolerantSql(scan: PageScan): string {
+  const cols = PACKAGE_COLUMNS.map((c) => `p."${c}"`).join(', ');
+  return stageSql(scan, `SELECT fa::INTEGER + ${scan.firstPage} AS page, ${cols}
+FROM (SELECT file_index AS fa, from_json(json, ${sqlString(fromJsonStructure())}) AS p FROM ${readObjects(scan.files)})`);
+}
+
+/** The bare read the benchmark compares against: the same files and columns, straight into a table. */
+export function bareReadSql(files: readonly string[], table: string): string {
+  return `CREATE TABLE ${table} AS SELECT * FROM ${readJson(files, readJsonColumns())}`;
+}
+
+/**
+ * The datasets of the staged scan: stage rows paired by position with the verbatim lines read
+ * again by read_json_objects (both in file and line order), so the raw JSON goes from the page
+ * files straight to the table. A pair that does not come from the same line (another file, or an
+ * id absent from the raw text) aborts the statement.
+ */
+export function insertDatasetsSql(scan: PageScan): string {
+  const misaligned = `s.page IS DISTINCT FROM r.fb::INTEGER + ${scan.firstPage}
     OR (s.id IS NOT NULL AND NOT contains(r.raw, s.id) AND json_extract_string(r.raw, '$.id') IS DISTINCT FROM s.id)`;
   return `INSERT INTO datasets
 SELECT id, name, ${readableText('title')}, ${readableText('notes')}, url, license_id, license_title,
   coalesce(organization.id, owner_org), state, try_cast(private AS BOOLEAN), type, author, maintainer, version,
   coalesce(try_cast(num_resources AS INTEGER), len(resources)), coalesce(try_cast(num_tags AS INTEGER), len(tags)),
-  ${utcTimestamp('metadata_created')}, ${utcTimestamp('metadata_modified')}, ${sqlStringList(files)}[page - ${firstPage} + 1], raw
-FROM (SELECT * FROM ${stage} WHERE page BETWEEN ${firstPage} AND ${lastPage}) s
-POSITIONAL JOIN (SELECT file_index AS fb, json AS raw FROM ${readObjects(files)}) r
+  ${utcTimestamp('metadata_created')}, ${utcTimestamp('metadata_modified')}, ${sqlStringList(scan.files)}[page - ${scan.firstPage} + 1], raw
+FROM ${STAGE} s
+POSITIONAL JOIN (SELECT file_index AS fb, json AS raw FROM ${readObjects(scan.files)}) r
 WHERE CASE WHEN ${misaligned} THEN error('the typed and raw scans of the CKAN pages disagree on a row') ELSE NOT dropped END`;
 }
 
 /** INSERT of one list of the package, one row per item with its 0-based position, in stage order. */
-function insertListSql(stage: string, table: string, list: string, columns: readonly string[]): string {
+function insertListSql(table: string, list: string, columns: readonly string[]): string {
   return `INSERT INTO ${table}
 SELECT dataset_id, position, ${columns.join(', ')}
 FROM (SELECT id AS dataset_id, unnest(${list}) AS x, generate_subscripts(${list}, 1) - 1 AS position
-      FROM ${stage} WHERE NOT dropped)`;
+      FROM ${STAGE} WHERE NOT dropped)`;
 }
 
-export function insertChildrenSql(stage: string): string[] {
+export function insertChildrenSql(): string[] {
   return [
-    insertListSql(stage, 'resources', 'resources', [
+    insertListSql('resources', 'resources', [
       'x.id', 'x.url', 'x.format', 'x.name', 'x.description', 'x.mimetype', byteCount('x.size'), 'x.size',
       utcTimestamp('x.created'), utcTimestamp('x.last_modified'), 'x.state', 'x.url_type', 'x.hash',
     ]),
-    insertListSql(stage, 'tags', 'tags', ['x.name', 'x.display_name', 'x.vocabulary_id']),
-    insertListSql(stage, 'extras', 'extras', ['x.key', 'x.value']),
-    insertListSql(stage, 'groups', 'groups', ['x.id', 'x.name', 'x.title']),
+    insertListSql('tags', 'tags', ['x.name', 'x.display_name', 'x.vocabulary_id']),
+    insertListSql('extras', 'extras', ['x.key', 'x.value']),
+    insertListSql('groups', 'groups', ['x.id', 'x.name', 'x.title']),
   ];
 }
 
+/** The staged scan's kept datasets that embed an organization, appended to ORGS (created by page 0). */
+export function organizationCandidatesSql(scan: PageScan): string {
+  const select = `SELECT organization AS o, ${utcTimestamp('metadata_modified')} AS modified, id
+FROM ${STAGE} WHERE NOT dropped AND coalesce(organization.id, '') <> ''`;
+  return scan.firstPage === 0 ? `CREATE TEMP TABLE ${ORGS} AS ${select}` : `INSERT INTO ${ORGS} ${select}`;
+}
+
 /** One row per organization id, taken from the kept dataset modified last (then highest id). */
-export function insertOrganizationsSql(stage: string): string {
+export function insertOrganizationsSql(): string {
   return `INSERT INTO organizations
 SELECT o.id, o.name, ${readableText('o.title')}, ${readableText('o.description')}, o.type, o.state, o.image_url,
   ${utcTimestamp('o.created')}, try_cast(o.is_organization AS BOOLEAN), o.approval_status
 FROM (
-  SELECT organization AS o,
-    row_number() OVER (PARTITION BY organization.id ORDER BY ${utcTimestamp('metadata_modified')} DESC NULLS LAST, id DESC) AS rn
-  FROM ${stage} WHERE NOT dropped AND coalesce(organization.id, '') <> ''
+  SELECT o, row_number() OVER (PARTITION BY o.id ORDER BY modified DESC NULLS LAST, id DESC) AS rn FROM ${ORGS}
 ) WHERE rn = 1
 ORDER BY o.id`;
 }
 
-export function insertPagesSql(stage: string, loadedAt: Date): string {
+export function insertPagesSql(loadedAt: Date): string {
   const ts = loadedAt.toISOString().replace('T', ' ').replace('Z', '');
   return `INSERT INTO pages
 SELECT f.file, f.start, coalesce(c.n, 0), f.bytes, TIMESTAMP ${sqlString(ts)}
-FROM ${FILES} f LEFT JOIN (SELECT page, count(*) AS n FROM ${stage} GROUP BY page) c ON c.page = f.page
+FROM ${FILES} f LEFT JOIN (SELECT page, count(*) AS n FROM ${KEYS} GROUP BY page) c ON c.page = f.page
 ORDER BY f.page`;
 }
 
-/** Counts of the load; without a stage (nothing loaded) packages and invalid are 0. */
-export function summarySql(stage: string | undefined): string {
+/** Counts of the load; without keys (nothing loaded) packages and invalid are 0. */
+export function summarySql(withKeys: boolean): string {
   const count = (t: string): string => `(SELECT count(*) FROM ${t})::BIGINT AS ${t}`;
-  const staged = stage !== undefined
-    ? `(SELECT count(*) FROM ${stage})::BIGINT AS packages,
-  (SELECT count(*) FROM ${stage} WHERE coalesce(id, '') = '')::BIGINT AS invalid,`
+  const keyed = withKeys
+    ? `(SELECT count(*) FROM ${KEYS})::BIGINT AS packages,
+  (SELECT count(*) FROM ${KEYS} WHERE coalesce(id, '') = '')::BIGINT AS invalid,`
     : '0 AS packages, 0 AS invalid,';
-  return `SELECT ${staged}
+  return `SELECT ${keyed}
   ${['datasets', 'resources', 'tags', 'extras', 'groups', 'organizations', 'pages'].map(count).join(', ')}`;
 }

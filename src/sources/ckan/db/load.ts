@@ -6,23 +6,32 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MallardError, errorMessage } from '../../../engine/errors.js';
 import { hasGlobCharacters, type DuckDbHandle, type JsonRow } from '../../../duckdb/index.js';
+import { CHUNK_BYTES, chunkPages, isStructureError, pageReadError, runScan } from './chunks.js';
 import {
-  FILES,
+  ORGS,
+  STAGE,
+  TEMP_TABLES,
+  dropDuplicatesSql,
   filesTableSql,
   insertChildrenSql,
   insertDatasetsSql,
   insertOrganizationsSql,
   insertPagesSql,
+  keysFastSql,
+  keysTolerantSql,
+  organizationCandidatesSql,
+  stageFastSql,
+  stageTolerantSql,
   summarySql,
   type PageFileRow,
+  type PageScan,
 } from './load-sql.js';
-import { STAGE_ON_DISK_BYTES, openStage, pageBatches, stagePages, type Stage, type StageLocation } from './stage.js';
 
 export interface LoadCkanPagesOptions {
   /** The clock giving pages.loaded_at (default: the system clock). */
   now?: () => Date;
-  /** Where the typed stage lives: 'auto' (default) puts loads over STAGE_ON_DISK_BYTES on disk. */
-  stage?: StageLocation;
+  /** Bytes of page files per chunk (default CHUNK_BYTES); the same pages give the same tables whatever it is. */
+  chunkBytes?: number;
 }
 
 export interface CkanLoadSummary {
@@ -75,8 +84,8 @@ async function assertEmpty(db: DuckDbHandle): Promise<void> {
   }
 }
 
-async function readSummary(db: DuckDbHandle, stage: string | undefined): Promise<CkanLoadSummary> {
-  const row: JsonRow = (await db.all(summarySql(stage)))[0] ?? {};
+async function readSummary(db: DuckDbHandle, withKeys: boolean): Promise<CkanLoadSummary> {
+  const row: JsonRow = (await db.all(summarySql(withKeys)))[0] ?? {};
   const n = (k: string): number => Number(row[k] ?? 0);
   return {
     pages: n('pages'), packages: n('packages'), invalid: n('invalid'),
@@ -89,41 +98,60 @@ async function readSummary(db: DuckDbHandle, stage: string | undefined): Promise
 /**
  * Loads the page files into the (empty) raw tables created by createRawCkanSchema. `pageFiles`
  * are in page order (crawl order): on equal metadata_modified the copy from the later page wins.
- * Every table is filled in one transaction, in crawl order (insertion order is kept, so the same
- * pages give the same tables row for row). Returns the counts loaded.
+ * First the keys of every line are read and duplicates decided; then chunk by chunk the typed
+ * columns are staged in memory and the tables filled from the stage, in crawl order (insertion
+ * order is kept, so the same pages give the same tables row for row). Returns the counts loaded.
  */
 export async function loadCkanPages(db: DuckDbHandle, pageFiles: readonly string[], options: LoadCkanPagesOptions = {}): Promise<CkanLoadSummary> {
   const files = await describePages(pageFiles);
   await assertEmpty(db);
-  if (files.length === 0) return readSummary(db, undefined);
+  if (files.length === 0) return readSummary(db, false);
   const loadedAt = (options.now ?? (() => new Date()))();
-  const bytes = files.reduce((sum, f) => sum + f.bytes, 0);
-  const location = options.stage === undefined || options.stage === 'auto' ? (bytes > STAGE_ON_DISK_BYTES ? 'disk' : 'memory') : options.stage;
+  const chunks = chunkPages(files, options.chunkBytes ?? CHUNK_BYTES);
   const previous = await db.all("SELECT current_setting('preserve_insertion_order') AS v");
-  await db.run(`SET preserve_insertion_order = true; ${filesTableSql(files)}`);
-  const stage = await openStage(db, location);
   try {
-    const paths = files.map((f) => f.file);
-    await stagePages(db, stage, paths);
-    await fillTables(db, stage, paths, loadedAt);
-    return await readSummary(db, stage.name);
+    await db.run(`SET preserve_insertion_order = true; ${filesTableSql(files)}`);
+    for (const chunk of chunks) await runScan(db, chunk, keysFastSql, keysTolerantSql);
+    await db.run(dropDuplicatesSql());
+    try {
+      await fillTables(db, chunks, loadedAt, stageFastSql);
+    } catch (err) {
+      // A line whose structure does not fit the declared columns (a portal oddity): all over
+      // again with the tolerant scan (rare; the rollback left the tables empty).
+      if (!isStructureError(err)) throw err;
+      await fillTables(db, chunks, loadedAt, stageTolerantSql);
+    }
+    return await readSummary(db, true);
   } finally {
-    await stage.close().catch(() => undefined);
     const preserve = previous[0]?.['v'] === false ? 'false' : 'true';
-    await db.run(`DROP TABLE IF EXISTS ${FILES}; SET preserve_insertion_order = ${preserve};`).catch(() => undefined);
+    const drops = TEMP_TABLES.map((t) => `DROP TABLE IF EXISTS ${t};`).join(' ');
+    await db.run(`${drops} SET preserve_insertion_order = ${preserve};`).catch(() => undefined);
   }
 }
 
-async function fillTables(db: DuckDbHandle, stage: Stage, files: readonly string[], loadedAt: Date): Promise<void> {
+/**
+ * Fills every table in one transaction (one commit: the row groups are written once), chunk by
+ * chunk: the chunk's typed columns are staged in a temporary table, the tables filled from it,
+ * and the stage dropped. Organizations and pages come last.
+ */
+async function fillTables(db: DuckDbHandle, chunks: readonly PageScan[], loadedAt: Date, stage: (s: PageScan) => string): Promise<void> {
   await db.run('BEGIN TRANSACTION');
   try {
-    for (const batch of pageBatches(files)) await db.run(insertDatasetsSql(stage.name, batch.files, batch.firstPage));
-    for (const sql of insertChildrenSql(stage.name)) await db.run(sql);
-    await db.run(insertOrganizationsSql(stage.name));
-    await db.run(insertPagesSql(stage.name, loadedAt));
+    for (const chunk of chunks) {
+      await db.run(stage(chunk)).catch((err: unknown) => {
+        throw pageReadError(err, chunk);
+      });
+      await db.run(organizationCandidatesSql(chunk));
+      await db.run(insertDatasetsSql(chunk));
+      for (const sql of insertChildrenSql()) await db.run(sql);
+      await db.run(`DROP TABLE ${STAGE}`);
+    }
+    await db.run(insertOrganizationsSql());
+    await db.run(insertPagesSql(loadedAt));
     await db.run('COMMIT');
   } catch (err) {
     await db.run('ROLLBACK').catch(() => undefined);
+    await db.run(`DROP TABLE IF EXISTS ${STAGE}; DROP TABLE IF EXISTS ${ORGS}`).catch(() => undefined);
     throw err;
   }
 }

@@ -48,8 +48,8 @@ describe('ckan_api.db builds', () => {
       const before = await readFile(target);
       const line = JSON.stringify(generatePackages(1, 2)[0]);
       const bad = await writeRawPages(path.join(dir, 'bad'), [[line, line.slice(0, 500)]]);
-      for (const stage of ['memory', 'disk'] as const) {
-        const err = await failure(buildCkanApiDatabase(target, [...good, ...bad], { stage }));
+      for (const chunkBytes of [undefined, 1]) {
+        const err = await failure(buildCkanApiDatabase(target, [...good, ...bad], { chunkBytes }));
         assert.equal(err.code, 'ERR_PAGE_FILE');
         assert.equal(err.context['file'], bad[0], err.message);
         assert.ok((await readFile(target)).equals(before));
@@ -74,11 +74,11 @@ describe('ckan_api.db builds', () => {
     });
   });
 
-  test('a large load staged on disk leaves no scratch file behind', async () => {
+  test('a load in several chunks leaves nothing behind but the database', async () => {
     await withTempDir(async (dir) => {
       const files = await writePackagePages(path.join(dir, 'pages'), [generatePackages(200, 4), generatePackages(100, 5)]);
       const target = path.join(dir, 'ckan_api.db');
-      const summary = await buildCkanApiDatabase(target, files, { stage: 'disk' });
+      const summary = await buildCkanApiDatabase(target, files, { chunkBytes: 1 });
       assert.equal(summary.datasets, 300);
       assert.deepEqual(await readdir(dir), ['ckan_api.db', 'pages']);
     });

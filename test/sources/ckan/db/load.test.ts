@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tableRowCounts } from '../../../../src/duckdb/index.js';
-import { buildCkanApiDatabase } from '../../../../src/sources/ckan/db/index.js';
+import { CHUNK_FILES, buildCkanApiDatabase } from '../../../../src/sources/ckan/db/index.js';
 import { generatePackages, writePageFiles, type CkanPackage } from '../../../support/ckan-corpus.js';
 import { dumpTables, expectedCounts, readDb } from '../../../support/ckan-db.js';
 import { withTempDir } from '../../../support/temp-dir.js';
@@ -74,27 +74,28 @@ describe('loadCkanPages over generated packages', () => {
     });
   });
 
-  test('the same pages give the same tables row for row, whether staged in memory or on disk', async () => {
+  test('the same pages give the same tables row for row, in one chunk or many', async () => {
     await withTempDir(async (dir) => {
       const files = await writePageFiles(path.join(dir, 'pages'), packages, 100);
+      const pageBytes = (await readFile(files[0] as string)).length;
       const dumps = [];
-      for (const [name, stage] of [['a.db', 'memory'], ['b.db', 'memory'], ['c.db', 'disk']] as const) {
-        await buildCkanApiDatabase(path.join(dir, name), files, { now: clock, stage });
+      // one chunk twice; chunks of about three pages; a chunk per page
+      for (const [name, chunkBytes] of [['a.db', undefined], ['b.db', undefined], ['c.db', 3 * pageBytes], ['d.db', 1]] as const) {
+        await buildCkanApiDatabase(path.join(dir, name), files, { now: clock, chunkBytes });
         dumps.push(await readDb(path.join(dir, name), dumpTables));
       }
-      assert.deepEqual(dumps[1], dumps[0]);
-      assert.deepEqual(dumps[2], dumps[0]);
+      for (const dump of dumps.slice(1)) assert.deepEqual(dump, dumps[0]);
       assert.equal(dumps[0]?.['datasets']?.length, 1500);
     });
   });
 
-  test('many small pages: more pages than one scanning statement takes', async () => {
+  test('many small pages: more pages than one chunk takes', async () => {
     await withTempDir(async (dir) => {
       const small: CkanPackage[] = packages.slice(0, 400);
-      const files = await writePageFiles(path.join(dir, 'pages'), small, 7);
-      assert.ok(files.length > 50);
-      const summary = await buildCkanApiDatabase(path.join(dir, 'ckan_api.db'), files, { now: clock, stage: 'disk' });
-      assert.deepEqual(summary, { ...expectedCounts(chunk(small, 7)), packages: 400, invalid: 0, duplicates: 0 });
+      const files = await writePageFiles(path.join(dir, 'pages'), small, 3);
+      assert.ok(files.length > CHUNK_FILES);
+      const summary = await buildCkanApiDatabase(path.join(dir, 'ckan_api.db'), files, { now: clock });
+      assert.deepEqual(summary, { ...expectedCounts(chunk(small, 3)), packages: 400, invalid: 0, duplicates: 0 });
       await readDb(path.join(dir, 'ckan_api.db'), async (db) => {
         assert.deepEqual((await db.all('SELECT id FROM datasets')).map((r) => r['id']), small.map((p) => p.id));
       });

@@ -14,12 +14,13 @@ async function load(
   pages: readonly (readonly unknown[])[],
   check: (db: DuckDbHandle, summary: CkanLoadSummary) => Promise<void>,
   timeZone?: string,
+  chunkBytes?: number,
 ): Promise<void> {
   await withTempDir(async (dir) => {
     const files = await writePackagePages(path.join(dir, 'pages'), pages);
     const target = path.join(dir, 'ckan_api.db');
     const summary = timeZone === undefined
-      ? await buildCkanApiDatabase(target, files)
+      ? await buildCkanApiDatabase(target, files, { chunkBytes })
       : await buildDatabaseAtomically(target, async (db) => {
         await db.run(`SET TimeZone = '${timeZone}'`);
         await createRawCkanSchema(db);
@@ -110,6 +111,20 @@ describe('portal variance', () => {
       assert.deepEqual(await column(db, 'SELECT organization_id FROM datasets'), ['o9', 'o2', null]);
       assert.deepEqual(await column(db, "SELECT raw->>'$.organization' FROM datasets WHERE id = 'a'"), ['weird-string']);
     });
+  });
+
+  test('an odd structure in a later chunk: the tables filled from earlier chunks are rolled back, nothing is loaded twice', async () => {
+    const pages = [
+      [{ ...base, id: 'a', organization: { id: 'o1', name: 'one' }, resources: [{ id: 'r1' }], tags: [{ name: 't' }] }],
+      [{ ...base, id: 'b', resources: [{ id: 'r2' }] }],
+      [{ ...base, id: 'c', resources: 'not-a-list', tags: [{ name: 'u' }] }],
+    ];
+    await load(pages, async (db, summary) => {
+      assert.deepEqual({ d: summary.datasets, r: summary.resources, t: summary.tags, o: summary.organizations }, { d: 3, r: 2, t: 2, o: 1 });
+      assert.deepEqual(await column(db, 'SELECT id FROM datasets'), ['a', 'b', 'c']);
+      assert.deepEqual(await column(db, 'SELECT id FROM resources'), ['r1', 'r2']);
+      assert.deepEqual(await column(db, "SELECT raw->>'$.resources' FROM datasets WHERE id = 'c'"), ['not-a-list']);
+    }, undefined, 1);
   });
 
   test('lines that are not packages with an id are counted as invalid, blank lines and CRLF are fine', async () => {
