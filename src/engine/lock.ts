@@ -94,7 +94,7 @@ async function takeOver(file: string, seen: string, mine: string, isAlive: (pid:
   try {
     await hook?.('claimed');
     if (readText(file) !== seen) return 'changed';
-    fs.rmSync(file);
+    fs.rmSync(file, { force: true }); // cannot vanish meanwhile: only this claim's holder removes it
     return 'removed';
   } finally {
     fs.rmSync(claim, { force: true });
