@@ -1,5 +1,7 @@
 /** Where things live remotely: `gs://bucket/prefix` or a bare prefix, and object names under it. */
 import { MallardError } from '../engine/errors.js';
+import { isUnderRoots } from './local-files.js';
+import type { RemoteObject } from './object-store.js';
 
 export interface RemoteLocation {
   bucket: string;
@@ -25,6 +27,19 @@ export function listPrefix(prefix: string): string {
 /** A relative path back from an object name listed under `prefix`. */
 export function relativeName(prefix: string, name: string): string {
   return prefix === '' ? name : name.slice(prefix.length + 1);
+}
+
+/**
+ * The listed objects a push or pull of `roots` under `prefix` covers, by relative path.
+ * Names ending in '/' (folder placeholders made by the console) are left out.
+ */
+export function syncedObjects(listed: readonly RemoteObject[], prefix: string, roots: readonly string[]): Map<string, RemoteObject> {
+  const synced = new Map<string, RemoteObject>();
+  for (const obj of listed) {
+    const rel = relativeName(prefix, obj.name);
+    if (isUnderRoots(rel, roots) && !rel.endsWith('/')) synced.set(rel, obj);
+  }
+  return synced;
 }
 
 /**

@@ -12,8 +12,8 @@ import { storeFrom, type StoreChoice } from './gcs-store.js';
 import { conflictLocal } from './conflicts.js';
 import { collectFailures, throwIfFailed, type Failure } from './failures.js';
 import { HashCache, type FileStamp } from './hash-cache.js';
-import { isManifest, isSafeRelativePath, isUnderRoots, syncRoots } from './local-files.js';
-import { listPrefix, normalizePrefix, relativeName } from './location.js';
+import { isManifest, isSafeRelativePath, syncRoots } from './local-files.js';
+import { listPrefix, normalizePrefix, syncedObjects } from './location.js';
 import type { ObjectStore, RemoteObject } from './object-store.js';
 import { runPool } from './pool.js';
 import { ProgressCounter, type ProgressListener } from './progress.js';
@@ -93,9 +93,7 @@ export async function pullArtifacts(opts: PullOptions): Promise<PullResult> {
 
 function toItems(listed: RemoteObject[], prefix: string, roots: string[], into: string): Item[] {
   const items: Item[] = [];
-  for (const obj of listed) {
-    const rel = relativeName(prefix, obj.name);
-    if (!isUnderRoots(rel, roots) || rel.endsWith('/')) continue; // '/'-ended: console folder placeholders
+  for (const [rel, obj] of syncedObjects(listed, prefix, roots)) {
     if (!isSafeRelativePath(rel)) {
       throw new MallardError('ERR_GCS', `Refusing to restore object gs://${obj.name}: its name is not a safe relative path`, { context: { object: obj.name } });
     }

@@ -9,8 +9,8 @@ import { MallardError } from '../engine/errors.js';
 import { storeFrom, type StoreChoice } from './gcs-store.js';
 import { HashCache } from './hash-cache.js';
 import { collectFailures, throwIfFailed } from './failures.js';
-import { contentTypeFor, isManifest, isUnderRoots, listLocalFiles, syncRoots, type LocalFile } from './local-files.js';
-import { listPrefix, normalizePrefix, objectName, relativeName } from './location.js';
+import { contentTypeFor, isManifest, listLocalFiles, syncRoots, type LocalFile } from './local-files.js';
+import { listPrefix, normalizePrefix, objectName, syncedObjects } from './location.js';
 import type { ObjectStore, RemoteObject } from './object-store.js';
 import { mapPool, runPool } from './pool.js';
 import { ProgressCounter, type ProgressListener } from './progress.js';
@@ -65,11 +65,7 @@ export async function syncArtifacts(opts: SyncOptions): Promise<SyncResult> {
     store.list(opts.bucket, listPrefix(prefix)),
     HashCache.load(artifactsDir),
   ]);
-  const remote = new Map<string, RemoteObject>();
-  for (const obj of remoteList) {
-    const rel = relativeName(prefix, obj.name);
-    if (isUnderRoots(rel, roots) && !rel.endsWith('/')) remote.set(rel, obj); // '/'-ended: console folder placeholders
-  }
+  const remote = syncedObjects(remoteList, prefix, roots);
   const { uploads, md5s } = await planUploads(local, remote, cache, concurrency);
   await cache.save();
   const localSet = new Set(local.map((f) => f.relPath));

@@ -1,11 +1,10 @@
 /** The sync commands as a user runs them: the built CLI in a child process, against the emulator. */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runCli } from '../support/cli.js';
-import { startGcsEmulator, type GcsEmulator } from '../support/gcs-emulator.js';
-import { modeOf, publish, remoteNames, removeDir, tempDir, writeFile } from './helpers.js';
+import { emulatorSuite, modeOf, publish, remoteNames, writeFile } from './helpers.js';
 
 interface Run {
   status: number | null;
@@ -14,31 +13,17 @@ interface Run {
 }
 
 describe('sync commands (CLI, GCS emulator via STORAGE_EMULATOR_HOST)', () => {
-  let emu: GcsEmulator;
-  const dirs: string[] = [];
-  const dir = (label: string): string => {
-    const d = tempDir(label);
-    dirs.push(d);
-    return d;
-  };
+  const gcs = emulatorSuite();
 
   /** `undefined` in `env` removes a variable the emulator set-up would give. */
   function cli(cwd: string, args: string[], env: Record<string, string | undefined> = {}): Run {
-    const base: Record<string, string | undefined> = { STORAGE_EMULATOR_HOST: emu.host, GCP_PROJECT: emu.projectId, METADATA_SERVER_DETECTION: 'none', ...env };
+    const base: Record<string, string | undefined> = { STORAGE_EMULATOR_HOST: gcs.emu.host, GCP_PROJECT: gcs.emu.projectId, METADATA_SERVER_DETECTION: 'none', ...env };
     const defined = Object.fromEntries(Object.entries(base).filter((e): e is [string, string] => e[1] !== undefined));
     return runCli(args, { cwd, env: defined });
   }
 
-  before(async () => {
-    emu = await startGcsEmulator();
-  });
-  after(async () => {
-    await emu?.stop();
-    dirs.forEach(removeDir);
-  });
-
   test('push reads GCP_BUCKET from .env, shows progress lines, and a second push uploads nothing', () => {
-    const cwd = dir('cli-push');
+    const cwd = gcs.dir('cli-push');
     fs.writeFileSync(path.join(cwd, '.env'), 'GCP_BUCKET=cli-push\n');
     const a = publish(path.join(cwd, 'artifacts'), 'uk', 'usage', '20250101T000000Z');
     const first = cli(cwd, ['sync-artifacts', '--prefix', 'team']);
@@ -53,18 +38,18 @@ describe('sync commands (CLI, GCS emulator via STORAGE_EMULATOR_HOST)', () => {
   });
 
   test('--dry-run prints the plan and uploads nothing; --bucket overrides .env', async () => {
-    const cwd = dir('cli-dry');
+    const cwd = gcs.dir('cli-dry');
     fs.writeFileSync(path.join(cwd, '.env'), 'GCP_BUCKET=not-this-one\n');
     writeFile(path.join(cwd, 'artifacts'), 'runs/r.jsonl', 'x\n');
     const r = cli(cwd, ['sync-artifacts', '--bucket', 'cli-dry', '--dry-run']);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /Dry run: would upload 1 files .* to gs:\/\/cli-dry, delete 0/);
     assert.match(r.stdout, /upload {2}runs\/r\.jsonl {2}\(2 B, missing\)/);
-    assert.deepEqual(await remoteNames(emu, 'cli-dry'), []);
+    assert.deepEqual(await remoteNames(gcs.emu, 'cli-dry'), []);
   });
 
   test('--pull --into restores with read-only modes', () => {
-    const cwd = dir('cli-pull');
+    const cwd = gcs.dir('cli-pull');
     const a = publish(path.join(cwd, 'artifacts'), 'uk', 'usage', '20250101T000000Z');
     assert.equal(cli(cwd, ['sync-artifacts', '--bucket', 'cli-pull']).status, 0);
     const r = cli(cwd, ['sync-artifacts', '--bucket', 'cli-pull', '--pull', '--into', 'restored', '--json']);
@@ -74,21 +59,21 @@ describe('sync commands (CLI, GCS emulator via STORAGE_EMULATOR_HOST)', () => {
   });
 
   test('artifacts promote copies the latest artifacts between prefixes', async () => {
-    const cwd = dir('cli-promote');
+    const cwd = gcs.dir('cli-promote');
     publish(path.join(cwd, 'artifacts'), 'uk', 'usage', '20250101T000000Z');
     publish(path.join(cwd, 'artifacts'), 'uk', 'usage', '20250202T000000Z');
     assert.equal(cli(cwd, ['sync-artifacts', '--bucket', 'cli-promote', '--prefix', 'staging']).status, 0);
     const r = cli(cwd, ['artifacts', 'promote', '--from', 'staging', '--to', 'gs://cli-promote/production'], { GCP_BUCKET: 'cli-promote' });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /Copied 2 objects \(1 artifacts\) from gs:\/\/cli-promote\/staging to gs:\/\/cli-promote\/production/);
-    assert.deepEqual(await remoteNames(emu, 'cli-promote', 'production/'), [
+    assert.deepEqual(await remoteNames(gcs.emu, 'cli-promote', 'production/'), [
       'production/read_only/uk/usage_20250202T000000Z.db',
       'production/read_only/uk/usage_20250202T000000Z.manifest.json',
     ]);
   });
 
   test('usage and configuration errors exit 2 with one clear message', () => {
-    const cwd = dir('cli-usage');
+    const cwd = gcs.dir('cli-usage');
     const noBucket = cli(cwd, ['sync-artifacts']);
     assert.equal(noBucket.status, 2);
     assert.match(noBucket.stderr, /No bucket given: set GCP_BUCKET/);
@@ -103,7 +88,7 @@ describe('sync commands (CLI, GCS emulator via STORAGE_EMULATOR_HOST)', () => {
   });
 
   test('missing credentials are one message naming the bucket, exit 1 (no network touched)', () => {
-    const cwd = dir('cli-creds');
+    const cwd = gcs.dir('cli-creds');
     writeFile(path.join(cwd, 'artifacts'), 'runs/r.jsonl', 'x');
     const r = cli(cwd, ['sync-artifacts', '--bucket', 'team-bucket'], {
       STORAGE_EMULATOR_HOST: undefined,

@@ -1,10 +1,56 @@
-/** Shared test helpers: a temp artifacts directory with published-looking artifacts. */
+/** Shared test helpers: a temp artifacts directory with published-looking artifacts, the emulator suite. */
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { Storage } from '@google-cloud/storage';
-import type { GcsEmulator } from '../support/gcs-emulator.js';
+import { createGcsStore, type ObjectStore } from '../../src/sync/index.js';
+import { startGcsEmulator, type GcsEmulator } from '../support/gcs-emulator.js';
+
+export interface EmulatorSuite {
+  /** The running emulator (only inside tests: it starts in the suite's `before`). */
+  readonly emu: GcsEmulator;
+  /** A GCS store talking to it. */
+  readonly store: ObjectStore;
+  /** A fresh temp directory, removed when the suite ends. */
+  dir(label: string): string;
+}
+
+/**
+ * Call inside a `describe`: starts one GCS emulator before the suite's tests, with a store
+ * on it, and stops it and removes every `dir()` after them.
+ */
+export function emulatorSuite(): EmulatorSuite {
+  let emu: GcsEmulator | undefined;
+  let store: ObjectStore | undefined;
+  const dirs: string[] = [];
+  before(async () => {
+    emu = await startGcsEmulator();
+    store = await createGcsStore({ apiEndpoint: emu.host, projectId: emu.projectId });
+  });
+  after(async () => {
+    await emu?.stop();
+    dirs.forEach(removeDir);
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the GCS emulator is not started: use the suite inside a test');
+    return value;
+  };
+  return {
+    get emu() {
+      return started(emu);
+    },
+    get store() {
+      return started(store);
+    },
+    dir(label) {
+      const d = tempDir(label);
+      dirs.push(d);
+      return d;
+    },
+  };
+}
 
 export function tempDir(label: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `mallard-sync-${label}-`));

@@ -1,12 +1,12 @@
 /** pullArtifacts against the real GCS emulator, started by this file. */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createGcsStore, pullArtifacts, syncArtifacts, type ObjectStore } from '../../src/sync/index.js';
+import { pullArtifacts, syncArtifacts } from '../../src/sync/index.js';
 import { isMallardError } from '../../src/engine/errors.js';
-import { startGcsEmulator, type GcsEmulator } from '../support/gcs-emulator.js';
-import { modeOf, publish, removeDir, tempDir, writeFile } from './helpers.js';
+import type { GcsEmulator } from '../support/gcs-emulator.js';
+import { emulatorSuite, modeOf, publish, writeFile } from './helpers.js';
 
 /** Flips one byte of the emulator's stored copy of `content` (same size, different md5). */
 function corruptStoredBlob(emu: GcsEmulator, content: Buffer): void {
@@ -23,31 +23,15 @@ function corruptStoredBlob(emu: GcsEmulator, content: Buffer): void {
 }
 
 describe('pullArtifacts against the GCS emulator', () => {
-  let emu: GcsEmulator;
-  let store: ObjectStore;
-  const dirs: string[] = [];
-  const dir = (label: string): string => {
-    const d = tempDir(label);
-    dirs.push(d);
-    return d;
-  };
-
-  before(async () => {
-    emu = await startGcsEmulator();
-    store = await createGcsStore({ apiEndpoint: emu.host, projectId: emu.projectId });
-  });
-  after(async () => {
-    await emu?.stop();
-    dirs.forEach(removeDir);
-  });
+  const gcs = emulatorSuite();
 
   test('restores files byte for byte, read_only/ as 0444, and skips identical files next time', async () => {
-    const src = dir('src');
+    const src = gcs.dir('src');
     const a = publish(src, 'data-gov-uk', 'ckan_api', '20250101T120000Z');
     writeFile(src, 'runs/r 1#.jsonl', 'line\n');
-    await syncArtifacts({ store, artifactsDir: src, bucket: 'p-restore', prefix: 'env/dev' });
-    const into = dir('into');
-    const first = await pullArtifacts({ store, bucket: 'p-restore', prefix: 'env/dev', into });
+    await syncArtifacts({ store: gcs.store, artifactsDir: src, bucket: 'p-restore', prefix: 'env/dev' });
+    const into = gcs.dir('into');
+    const first = await pullArtifacts({ store: gcs.store, bucket: 'p-restore', prefix: 'env/dev', into });
     assert.equal(first.downloaded, 3);
     for (const rel of [a.db, a.manifest, 'runs/r 1#.jsonl']) {
       assert.ok(fs.readFileSync(path.join(into, rel)).equals(fs.readFileSync(path.join(src, rel))), rel);
@@ -56,20 +40,20 @@ describe('pullArtifacts against the GCS emulator', () => {
     assert.equal(modeOf(path.join(into, a.manifest)), 0o444);
     assert.notEqual(modeOf(path.join(into, 'runs/r 1#.jsonl')), 0o444);
     assert.deepEqual(fs.readdirSync(path.join(into, 'read_only/data-gov-uk')).filter((n) => n.endsWith('.partial')), []);
-    const second = await pullArtifacts({ store, bucket: 'p-restore', prefix: 'env/dev', into });
+    const second = await pullArtifacts({ store: gcs.store, bucket: 'p-restore', prefix: 'env/dev', into });
     assert.deepEqual([second.downloaded, second.unchanged], [0, 3]);
   });
 
   test('restores the read-only mode of an identical file and replaces a changed run log', async () => {
-    const src = dir('src2');
+    const src = gcs.dir('src2');
     const a = publish(src, 's', 'usage', '20250101T000000Z');
     writeFile(src, 'runs/r.jsonl', 'remote\n');
-    await syncArtifacts({ store, artifactsDir: src, bucket: 'p-modes' });
-    const into = dir('into2');
-    await pullArtifacts({ store, bucket: 'p-modes', into });
+    await syncArtifacts({ store: gcs.store, artifactsDir: src, bucket: 'p-modes' });
+    const into = gcs.dir('into2');
+    await pullArtifacts({ store: gcs.store, bucket: 'p-modes', into });
     fs.chmodSync(path.join(into, a.db), 0o644);
     writeFile(into, 'runs/r.jsonl', 'local!\n');
-    const result = await pullArtifacts({ store, bucket: 'p-modes', into });
+    const result = await pullArtifacts({ store: gcs.store, bucket: 'p-modes', into });
     assert.equal(result.modesRestored, 1);
     assert.equal(modeOf(path.join(into, a.db)), 0o444);
     assert.deepEqual(result.downloads, [{ path: 'runs/r.jsonl', size: 7, reason: 'changed' }]);
@@ -77,12 +61,12 @@ describe('pullArtifacts against the GCS emulator', () => {
   });
 
   test('never rewrites a local read-only artifact that differs: conflict error naming it', async () => {
-    const src = dir('src3');
+    const src = gcs.dir('src3');
     const a = publish(src, 's', 'usage', '20250101T000000Z');
-    await syncArtifacts({ store, artifactsDir: src, bucket: 'p-conflict' });
-    const into = dir('into3');
+    await syncArtifacts({ store: gcs.store, artifactsDir: src, bucket: 'p-conflict' });
+    const into = gcs.dir('into3');
     writeFile(into, a.db, 'x'.repeat(2048), 0o444);
-    await assert.rejects(pullArtifacts({ store, bucket: 'p-conflict', into }), (err: unknown) => {
+    await assert.rejects(pullArtifacts({ store: gcs.store, bucket: 'p-conflict', into }), (err: unknown) => {
       assert.ok(isMallardError(err));
       assert.equal(err.code, 'ERR_SYNC_CONFLICT');
       assert.match(err.message, /usage_20250101T000000Z\.db/);
@@ -92,14 +76,14 @@ describe('pullArtifacts against the GCS emulator', () => {
   });
 
   test('a stored object whose bytes no longer match its checksum fails verification and is not written', async () => {
-    const src = dir('src4');
+    const src = gcs.dir('src4');
     const content = Buffer.from(`unique content ${Date.now()} ${Math.random()}\n`.repeat(50));
     writeFile(src, 'runs/damaged.jsonl', content);
     writeFile(src, 'runs/fine.jsonl', 'fine\n');
-    await syncArtifacts({ store, artifactsDir: src, bucket: 'p-damaged' });
-    corruptStoredBlob(emu, content);
-    const into = dir('into4');
-    await assert.rejects(pullArtifacts({ store, bucket: 'p-damaged', into }), (err: unknown) => {
+    await syncArtifacts({ store: gcs.store, artifactsDir: src, bucket: 'p-damaged' });
+    corruptStoredBlob(gcs.emu, content);
+    const into = gcs.dir('into4');
+    await assert.rejects(pullArtifacts({ store: gcs.store, bucket: 'p-damaged', into }), (err: unknown) => {
       assert.ok(isMallardError(err));
       assert.equal(err.code, 'ERR_SYNC_CHECKSUM');
       assert.match(err.message, /gs:\/\/p-damaged\/runs\/damaged\.jsonl/);
@@ -111,11 +95,11 @@ describe('pullArtifacts against the GCS emulator', () => {
   });
 
   test('dry run lists what would be restored and writes nothing', async () => {
-    const src = dir('src5');
+    const src = gcs.dir('src5');
     writeFile(src, 'runs/a.jsonl', 'a');
-    await syncArtifacts({ store, artifactsDir: src, bucket: 'p-dry' });
-    const into = dir('into5');
-    const result = await pullArtifacts({ store, bucket: 'p-dry', into, dryRun: true });
+    await syncArtifacts({ store: gcs.store, artifactsDir: src, bucket: 'p-dry' });
+    const into = gcs.dir('into5');
+    const result = await pullArtifacts({ store: gcs.store, bucket: 'p-dry', into, dryRun: true });
     assert.deepEqual(result.downloads, [{ path: 'runs/a.jsonl', size: 1, reason: 'missing' }]);
     assert.equal(fs.existsSync(path.join(into, 'runs')), false);
   });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { parseLocation, normalizePrefix, gcsTargetFrom, requireBucket } from '../../src/sync/index.js';
 import { HashCache } from '../../src/sync/hash-cache.js';
 import { isSafeRelativePath } from '../../src/sync/local-files.js';
+import { syncedObjects } from '../../src/sync/location.js';
 import { completeArtifacts, latestArtifacts } from '../../src/sync/remote-artifacts.js';
 import { md5Base64, removeDir, tempDir, writeFile } from './helpers.js';
 
@@ -23,6 +24,14 @@ describe('locations and config', () => {
     assert.deepEqual(gcsTargetFrom({ GCP_BUCKET: 'env-b', GCP_PROJECT: 'p' }, { bucket: 'flag-b' }), { bucket: 'flag-b', project: 'p' });
     assert.deepEqual(gcsTargetFrom({ GCP_BUCKET: 'gs://with-scheme/' }), { bucket: 'with-scheme', project: undefined });
     assert.throws(() => requireBucket(gcsTargetFrom({ GCP_BUCKET: '  ' })), (err: Error & { code?: string }) => err.code === 'ERR_CONFIG');
+  });
+
+  test('the objects a push or pull covers: under the synced folders, by relative path, no folder placeholders', () => {
+    const obj = (name: string) => ({ name, size: 1, md5: 'x' });
+    const listed = ['p/runs/a.jsonl', 'p/runs/', 'p/raw/r.json', 'p/read_only/s/u.db', 'p/notes/n.txt', 'p/runsx/y'].map(obj);
+    assert.deepEqual([...syncedObjects(listed, 'p', ['read_only', 'runs']).keys()], ['runs/a.jsonl', 'read_only/s/u.db']);
+    assert.equal(syncedObjects(listed, 'p', ['raw']).get('raw/r.json')?.name, 'p/raw/r.json');
+    assert.deepEqual([...syncedObjects([obj('runs/b')], '', ['runs']).keys()], ['runs/b']);
   });
 
   test('object names that would escape the target directory are not safe', () => {
