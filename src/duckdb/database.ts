@@ -24,7 +24,13 @@ export interface DuckDbHandle {
   run(sql: string, params?: SqlParams): Promise<void>;
   /** Runs a query and returns every row as a JSON-safe object. */
   all(sql: string, params?: SqlParams): Promise<JsonRow[]>;
-  /** Closes the connection, then the instance. Idempotent; waits for running statements. */
+  /**
+   * Another connection to the same database, for statements that run at the same time as this
+   * handle's: its own transactions and temporary tables. Closing it closes only that connection;
+   * close it before this handle.
+   */
+  connect(): Promise<DuckDbHandle>;
+  /** Closes the connection (then the instance, for the handle openDatabase returned). Idempotent; waits for running statements. */
   close(): Promise<void>;
 }
 
@@ -105,7 +111,7 @@ export async function openDatabase(file: string, options: OpenDatabaseOptions = 
     if (options.rowGroupSize === undefined || inMemory) {
       if (readOnly) config['access_mode'] = 'READ_ONLY';
       instance = await Instance.create(key, config);
-      return new Handle(key, readOnly, instance, await instance.connect(), release);
+      return new Handle(key, readOnly, instance, await instance.connect(), release, undefined);
     }
     // The row group size is an option of ATTACH only: attach the file to an in-memory instance,
     // spilling next to the file as a direct open would.
@@ -115,7 +121,7 @@ export async function openDatabase(file: string, options: OpenDatabaseOptions = 
     const alias = sqlIdentifier(catalogName(key));
     const attachOptions = [`ROW_GROUP_SIZE ${Math.floor(options.rowGroupSize)}`, ...(readOnly ? ['READ_ONLY'] : [])];
     await connection.run(`ATTACH ${sqlString(key)} AS ${alias} (${attachOptions.join(', ')}); USE ${alias}`);
-    return new Handle(key, readOnly, instance, connection, release);
+    return new Handle(key, readOnly, instance, connection, release, `USE ${alias}`);
   } catch (err) {
     instance?.closeSync();
     release();
@@ -140,8 +146,22 @@ class Handle implements DuckDbHandle {
     readonly readOnly: boolean,
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
-    private readonly release: () => void,
+    /** Closes the instance and releases the file; undefined for a handle made by connect(). */
+    private readonly release: (() => void) | undefined,
+    /** Makes a new connection's default catalog this file (when it was attached). */
+    private readonly useSql: string | undefined,
   ) {}
+
+  async connect(): Promise<DuckDbHandle> {
+    if (this.closed) throw duckDbError(`${this.path} is already closed`, this.path);
+    try {
+      const connection = await this.instance.connect();
+      if (this.useSql !== undefined) await connection.run(this.useSql);
+      return new Handle(this.path, this.readOnly, this.instance, connection, undefined, this.useSql);
+    } catch (err) {
+      throw wrapDuckDbError(err, this.path);
+    }
+  }
 
   run(sql: string, params?: SqlParams): Promise<void> {
     return this.enqueue(sql, async (c) => {
@@ -162,11 +182,11 @@ class Handle implements DuckDbHandle {
     await this.queue;
     try {
       this.connection.closeSync();
-      this.instance.closeSync();
+      if (this.release !== undefined) this.instance.closeSync();
     } catch (err) {
       throw wrapDuckDbError(err, this.path);
     } finally {
-      this.release();
+      this.release?.();
     }
   }
 

@@ -136,6 +136,33 @@ process.stdin.resume();\n`);
       assert.deepEqual((await readdir(dir)).sort(), ['memory.db', 'rg.db']);
     });
   });
+
+  test('connect: a second connection on the same file, with its own transactions and temporary tables', async () => {
+    await withTempDir(async (dir) => {
+      for (const rowGroupSize of [undefined, 4096]) {
+        const file = path.join(dir, `c${rowGroupSize ?? ''}.db`);
+        const db = await openDatabase(file, { rowGroupSize });
+        const other = await db.connect();
+        await db.run('CREATE TABLE a (i INTEGER); CREATE TEMP TABLE mine AS SELECT 1 AS x');
+        await db.run('BEGIN; INSERT INTO a VALUES (1)');
+        // the other connection writes the same file's default catalog, does not see uncommitted rows nor the temp table
+        assert.deepEqual(await other.all('SELECT count(*)::INTEGER AS n FROM a'), [{ n: 0 }]);
+        await other.run('CREATE TABLE b AS SELECT 2 AS j');
+        await rejectsWith(other.all('SELECT * FROM mine'), 'ERR_DUCKDB', /mine/);
+        await db.run('COMMIT');
+        assert.deepEqual(await other.all('SELECT count(*)::INTEGER AS n FROM a'), [{ n: 1 }]);
+        await other.close();
+        await other.close();
+        await rejectsWith(other.run('SELECT 1'), 'ERR_DUCKDB', /closed/);
+        assert.deepEqual(await db.all('SELECT j FROM b'), [{ j: 2 }]);
+        await db.close();
+        await rejectsWith(db.connect(), 'ERR_DUCKDB', /closed/);
+        const again = await openDatabase(file, { readOnly: true });
+        assert.deepEqual(await tableRowCounts(again), { a: 1, b: 1 });
+        await again.close();
+      }
+    });
+  });
 });
 
 describe('tableRowCounts', () => {

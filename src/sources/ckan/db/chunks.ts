@@ -49,10 +49,13 @@ function pageError(message: string, file: string, cause?: unknown): MallardError
   });
 }
 
-/** A DuckDB error about reading a page (bad JSON, missing file) as ERR_PAGE_FILE naming the file. */
+/**
+ * A DuckDB error about reading a page (bad JSON, missing file) as ERR_PAGE_FILE naming the file;
+ * other errors, and a structure that does not fit (see isStructureError), unchanged.
+ */
 export function pageReadError(err: unknown, scan: PageScan): unknown {
   const duckdb = err instanceof MallardError && err.cause !== undefined ? errorMessage(err.cause) : errorMessage(err);
-  if (!PAGE_READ_ERROR.test(duckdb)) return err;
+  if (!PAGE_READ_ERROR.test(duckdb) || STRUCTURE_ERROR.test(duckdb)) return err;
   const named = /file "([^"]+)"/.exec(duckdb)?.[1];
   const reason = firstLine(duckdb.replace(/^[A-Za-z ]+ Error: /, ''), 300);
   const first = scan.files[0] as string;
@@ -64,17 +67,22 @@ export function isStructureError(err: unknown): boolean {
   return STRUCTURE_ERROR.test(errorMessage(err instanceof MallardError && err.cause !== undefined ? err.cause : err));
 }
 
+/** Runs a statement reading the scan's pages; read errors name the file. */
+export async function runOnPages(db: DuckDbHandle, scan: PageScan, sql: string): Promise<void> {
+  await db.run(sql).catch((err: unknown) => {
+    throw pageReadError(err, scan);
+  });
+}
+
 /**
- * Runs the fast statement of a scan; when a line's structure does not fit, runs the tolerant one
- * instead (the fast one failed as a whole, so it left nothing behind). Read errors name the file.
+ * Runs the fast statement of a scan outside a transaction; when a line's structure does not fit,
+ * runs the tolerant one instead (the fast one failed as a whole, so it left nothing behind).
  */
 export async function runScan(db: DuckDbHandle, scan: PageScan, fast: (s: PageScan) => string, tolerant: (s: PageScan) => string): Promise<void> {
   try {
-    await db.run(fast(scan));
+    await runOnPages(db, scan, fast(scan));
   } catch (err) {
-    if (!isStructureError(err)) throw pageReadError(err, scan);
-    await db.run(tolerant(scan)).catch((again: unknown) => {
-      throw pageReadError(again, scan);
-    });
+    if (!isStructureError(err)) throw err;
+    await runOnPages(db, scan, tolerant(scan));
   }
 }

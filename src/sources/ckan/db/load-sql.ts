@@ -4,19 +4,24 @@
  * reproducible without sorting. The load works in chunks of pages (chunks.ts):
  *
  * - keys: one row per package line of every page (page, id, metadata_modified, dropped), read
- *   first, so that duplicates are decided across all pages before anything is written;
- * - stage: the typed columns of one chunk's lines, paired by position with their keys;
- * - from the stage: datasets (with the verbatim line as `raw`, read again from the page files),
- *   the child tables, and the organization candidates; organizations and pages at the end.
+ *   first, so that duplicates are decided across all pages before anything is written. Keys and
+ *   the list of files live in an in-memory database (LOAD_DB) that every connection sees;
+ * - the datasets side (one connection): per chunk, the typed scalars and the verbatim line (`raw`)
+ *   of each line, paired by position with its keys;
+ * - the children side (another connection, at the same time): per chunk, the lists of each line
+ *   staged in a temporary table, then resources, tags, extras and groups by unnest, and the
+ *   organization candidates; organizations and pages at the end.
  */
 import { sqlString, sqlStringList } from '../../../duckdb/index.js';
 import { PACKAGE_COLUMNS, byteCount, fromJsonStructure, readableText, readJsonColumns, utcTimestamp } from './columns.js';
 
-export const FILES = 'ckan_load_files';
-export const KEYS = 'ckan_load_keys';
+/** The in-memory database of the load's shared tables (attached for the load, then detached). */
+export const LOAD_DB = 'ckan_load';
+export const FILES = `${LOAD_DB}.files`;
+export const KEYS = `${LOAD_DB}.keys`;
+/** Temporary tables of the children side's connection. */
 export const STAGE = 'ckan_load_stage';
 export const ORGS = 'ckan_load_orgs';
-export const TEMP_TABLES = [FILES, KEYS, STAGE, ORGS] as const;
 
 export interface PageFileRow {
   file: string;
@@ -33,7 +38,7 @@ export interface PageScan {
 /** The temporary table of the page files, in page order (index = page order). */
 export function filesTableSql(files: readonly PageFileRow[]): string {
   const values = files.map((f, i) => `(${i}, ${sqlString(f.file)}, ${f.start ?? 'NULL'}, ${f.bytes})`);
-  return `CREATE TEMP TABLE ${FILES} (page INTEGER, file VARCHAR, start BIGINT, bytes BIGINT);
+  return `CREATE TABLE ${FILES} (page INTEGER, file VARCHAR, start BIGINT, bytes BIGINT);
 INSERT INTO ${FILES} VALUES ${values.join(',\n')};`;
 }
 
@@ -49,7 +54,7 @@ const KEY_COLUMNS = `{"id": 'VARCHAR', "metadata_modified": 'VARCHAR'}`;
 const KEY_STRUCTURE = JSON.stringify({ id: 'VARCHAR', metadata_modified: 'VARCHAR' });
 
 function keysInsert(scan: PageScan, select: string): string {
-  return scan.firstPage === 0 ? `CREATE TEMP TABLE ${KEYS} AS ${select}` : `INSERT INTO ${KEYS} ${select}`;
+  return scan.firstPage === 0 ? `CREATE TABLE ${KEYS} AS ${select}` : `INSERT INTO ${KEYS} ${select}`;
 }
 
 /**
@@ -80,32 +85,40 @@ export function dropDuplicatesSql(): string {
   ) WHERE rn > 1)`;
 }
 
-/**
- * The stage of a scan: its lines' typed columns (`typed` is a SELECT of page + PACKAGE_COLUMNS in
- * line order) paired by position with the scan's keys, which give `dropped`. A pair whose ids
- * differ aborts the statement (the two scans did not read the same lines).
- */
-function stageSql(scan: PageScan, typed: string): string {
+/** The keys of a scan's lines, in line order (a positional join partner). */
+function scanKeys(scan: PageScan): string {
   const lastPage = scan.firstPage + scan.files.length - 1;
-  return `CREATE TEMP TABLE ${STAGE} AS
-SELECT s.*, k.dropped
-FROM (${typed}) s
-POSITIONAL JOIN (SELECT page AS key_page, id AS key_id, dropped FROM ${KEYS} WHERE page BETWEEN ${scan.firstPage} AND ${lastPage}) k
-WHERE CASE WHEN s.page IS DISTINCT FROM k.key_page OR s.id IS DISTINCT FROM k.key_id
-  THEN error('the key and typed scans of the CKAN pages disagree on a row') ELSE true END`;
+  return `(SELECT page AS key_page, id AS key_id, dropped FROM ${KEYS} WHERE page BETWEEN ${scan.firstPage} AND ${lastPage})`;
 }
 
-/** The stage by read_json with the declared columns; fails on a structure that does not fit them. */
+/** Aborts the statement on a row whose typed and key scans do not come from the same line. */
+function keysAgree(typed: string): string {
+  return `CASE WHEN ${typed}.page IS DISTINCT FROM k.key_page OR ${typed}.id IS DISTINCT FROM k.key_id
+  THEN error('the key and typed scans of the CKAN pages disagree on a row') ELSE NOT k.dropped END`;
+}
+
+const LIST_COLUMNS = ['id', 'metadata_modified', 'organization', 'resources', 'tags', 'extras', 'groups'];
+
+/**
+ * The children side's stage of a scan: the kept lines' lists (and what organizations need),
+ * typed by read_json with the declared columns; fails on a structure that does not fit them.
+ */
 export function stageFastSql(scan: PageScan): string {
-  const cols = PACKAGE_COLUMNS.map((c) => `"${c}"`).join(', ');
-  return stageSql(scan, `SELECT file_index::INTEGER + ${scan.firstPage} AS page, ${cols} FROM ${readJson(scan.files, readJsonColumns())}`);
+  const cols = LIST_COLUMNS.map((c) => `"${c}"`).join(', ');
+  return `CREATE TEMP TABLE ${STAGE} AS
+SELECT s.* EXCLUDE (page) FROM (SELECT file_index::INTEGER + ${scan.firstPage} AS page, ${cols} FROM ${readJson(scan.files, readJsonColumns())}) s
+POSITIONAL JOIN ${scanKeys(scan)} k
+WHERE ${keysAgree('s')}`;
 }
 
 /** The stage by from_json, which gives NULL for a value of an unexpected type instead of failing. */
 export function stageTolerantSql(scan: PageScan): string {
-  const cols = PACKAGE_COLUMNS.map((c) => `p."${c}"`).join(', ');
-  return stageSql(scan, `SELECT fa::INTEGER + ${scan.firstPage} AS page, ${cols}
-FROM (SELECT file_index AS fa, from_json(json, ${sqlString(fromJsonStructure())}) AS p FROM ${readObjects(scan.files)})`);
+  const cols = LIST_COLUMNS.map((c) => `p."${c}"`).join(', ');
+  return `CREATE TEMP TABLE ${STAGE} AS
+SELECT s.* EXCLUDE (page) FROM (SELECT fa::INTEGER + ${scan.firstPage} AS page, ${cols}
+  FROM (SELECT file_index AS fa, from_json(json, ${sqlString(fromJsonStructure())}) AS p FROM ${readObjects(scan.files)})) s
+POSITIONAL JOIN ${scanKeys(scan)} k
+WHERE ${keysAgree('s')}`;
 }
 
 /** The bare read the benchmark compares against: the same files and columns, straight into a table. */
@@ -113,23 +126,40 @@ export function bareReadSql(files: readonly string[], table: string): string {
   return `CREATE TABLE ${table} AS SELECT * FROM ${readJson(files, readJsonColumns())}`;
 }
 
+/** The datasets columns from a row `s` of typed columns (PACKAGE_COLUMNS, page) and its verbatim line `raw`. */
+function datasetColumns(scan: PageScan): string {
+  return `s.id, s.name, ${readableText('s.title')}, ${readableText('s.notes')}, s.url, s.license_id, s.license_title,
+  coalesce(s.organization.id, s.owner_org), s.state, try_cast(s.private AS BOOLEAN), s.type, s.author, s.maintainer, s.version,
+  coalesce(try_cast(s.num_resources AS INTEGER), len(s.resources)), coalesce(try_cast(s.num_tags AS INTEGER), len(s.tags)),
+  ${utcTimestamp('s.metadata_created')}, ${utcTimestamp('s.metadata_modified')}, ${sqlStringList(scan.files)}[s.page - ${scan.firstPage} + 1], raw`;
+}
+
 /**
- * The datasets of the staged scan: stage rows paired by position with the verbatim lines read
- * again by read_json_objects (both in file and line order), so the raw JSON goes from the page
- * files straight to the table. A pair that does not come from the same line (another file, or an
- * id absent from the raw text) aborts the statement.
+ * The datasets of a scan: the typed columns read by read_json, paired by position with the
+ * verbatim lines read by read_json_objects (both in file and line order) and with the keys, so
+ * the raw JSON goes from the page files straight to the table. A pair that does not come from the
+ * same line (another file, or an id absent from the raw text) aborts the statement.
  */
-export function insertDatasetsSql(scan: PageScan): string {
+export function insertDatasetsFastSql(scan: PageScan): string {
   const misaligned = `s.page IS DISTINCT FROM r.fb::INTEGER + ${scan.firstPage}
     OR (s.id IS NOT NULL AND NOT contains(r.raw, s.id) AND json_extract_string(r.raw, '$.id') IS DISTINCT FROM s.id)`;
   return `INSERT INTO datasets
-SELECT id, name, ${readableText('title')}, ${readableText('notes')}, url, license_id, license_title,
-  coalesce(organization.id, owner_org), state, try_cast(private AS BOOLEAN), type, author, maintainer, version,
-  coalesce(try_cast(num_resources AS INTEGER), len(resources)), coalesce(try_cast(num_tags AS INTEGER), len(tags)),
-  ${utcTimestamp('metadata_created')}, ${utcTimestamp('metadata_modified')}, ${sqlStringList(scan.files)}[page - ${scan.firstPage} + 1], raw
-FROM ${STAGE} s
+SELECT ${datasetColumns(scan)}
+FROM (SELECT file_index::INTEGER + ${scan.firstPage} AS page, * FROM ${readJson(scan.files, readJsonColumns())}) s
 POSITIONAL JOIN (SELECT file_index AS fb, json AS raw FROM ${readObjects(scan.files)}) r
-WHERE CASE WHEN ${misaligned} THEN error('the typed and raw scans of the CKAN pages disagree on a row') ELSE NOT dropped END`;
+POSITIONAL JOIN ${scanKeys(scan)} k
+WHERE CASE WHEN ${misaligned} THEN error('the typed and raw scans of the CKAN pages disagree on a row') ELSE ${keysAgree('s')} END`;
+}
+
+/** The datasets of a scan by from_json over the verbatim lines (tolerant: NULL for an unexpected type). */
+export function insertDatasetsTolerantSql(scan: PageScan): string {
+  const cols = PACKAGE_COLUMNS.map((c) => `p."${c}"`).join(', ');
+  return `INSERT INTO datasets
+SELECT ${datasetColumns(scan)}
+FROM (SELECT fa::INTEGER + ${scan.firstPage} AS page, ${cols}, raw
+  FROM (SELECT file_index AS fa, json AS raw, from_json(json, ${sqlString(fromJsonStructure())}) AS p FROM ${readObjects(scan.files)})) s
+POSITIONAL JOIN ${scanKeys(scan)} k
+WHERE ${keysAgree('s')}`;
 }
 
 /** INSERT of one list of the package, one row per item with its 0-based position, in stage order. */
@@ -137,7 +167,7 @@ function insertListSql(table: string, list: string, columns: readonly string[]):
   return `INSERT INTO ${table}
 SELECT dataset_id, position, ${columns.join(', ')}
 FROM (SELECT id AS dataset_id, unnest(${list}) AS x, generate_subscripts(${list}, 1) - 1 AS position
-      FROM ${STAGE} WHERE NOT dropped)`;
+      FROM ${STAGE})`;
 }
 
 export function insertChildrenSql(): string[] {
@@ -155,7 +185,7 @@ export function insertChildrenSql(): string[] {
 /** The staged scan's kept datasets that embed an organization, appended to ORGS (created by page 0). */
 export function organizationCandidatesSql(scan: PageScan): string {
   const select = `SELECT organization AS o, ${utcTimestamp('metadata_modified')} AS modified, id
-FROM ${STAGE} WHERE NOT dropped AND coalesce(organization.id, '') <> ''`;
+FROM ${STAGE} WHERE coalesce(organization.id, '') <> ''`;
   return scan.firstPage === 0 ? `CREATE TEMP TABLE ${ORGS} AS ${select}` : `INSERT INTO ${ORGS} ${select}`;
 }
 

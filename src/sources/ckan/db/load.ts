@@ -6,25 +6,16 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MallardError, errorMessage } from '../../../engine/errors.js';
 import { hasGlobCharacters, type DuckDbHandle, type JsonRow } from '../../../duckdb/index.js';
-import { CHUNK_BYTES, chunkPages, isStructureError, pageReadError, runScan } from './chunks.js';
+import { CHUNK_BYTES, chunkPages, isStructureError, runScan } from './chunks.js';
+import { fillTables } from './fill.js';
 import {
-  ORGS,
-  STAGE,
-  TEMP_TABLES,
+  LOAD_DB,
   dropDuplicatesSql,
   filesTableSql,
-  insertChildrenSql,
-  insertDatasetsSql,
-  insertOrganizationsSql,
-  insertPagesSql,
   keysFastSql,
   keysTolerantSql,
-  organizationCandidatesSql,
-  stageFastSql,
-  stageTolerantSql,
   summarySql,
   type PageFileRow,
-  type PageScan,
 } from './load-sql.js';
 
 export interface LoadCkanPagesOptions {
@@ -98,9 +89,10 @@ async function readSummary(db: DuckDbHandle, withKeys: boolean): Promise<CkanLoa
 /**
  * Loads the page files into the (empty) raw tables created by createRawCkanSchema. `pageFiles`
  * are in page order (crawl order): on equal metadata_modified the copy from the later page wins.
- * First the keys of every line are read and duplicates decided; then chunk by chunk the typed
- * columns are staged in memory and the tables filled from the stage, in crawl order (insertion
- * order is kept, so the same pages give the same tables row for row). Returns the counts loaded.
+ * First the keys of every line are read and duplicates decided; then the tables are filled chunk
+ * by chunk (fill.ts), in crawl order (insertion order is kept, so the same pages give the same
+ * tables row for row). Returns the counts loaded. All-or-nothing only through
+ * buildCkanApiDatabase (a failure between the two sides' commits leaves a partial load).
  */
 export async function loadCkanPages(db: DuckDbHandle, pageFiles: readonly string[], options: LoadCkanPagesOptions = {}): Promise<CkanLoadSummary> {
   const files = await describePages(pageFiles);
@@ -110,48 +102,20 @@ export async function loadCkanPages(db: DuckDbHandle, pageFiles: readonly string
   const chunks = chunkPages(files, options.chunkBytes ?? CHUNK_BYTES);
   const previous = await db.all("SELECT current_setting('preserve_insertion_order') AS v");
   try {
-    await db.run(`SET preserve_insertion_order = true; ${filesTableSql(files)}`);
+    await db.run(`SET preserve_insertion_order = true; ATTACH ':memory:' AS ${LOAD_DB}; ${filesTableSql(files)}`);
     for (const chunk of chunks) await runScan(db, chunk, keysFastSql, keysTolerantSql);
     await db.run(dropDuplicatesSql());
     try {
-      await fillTables(db, chunks, loadedAt, stageFastSql);
+      await fillTables(db, chunks, loadedAt, 'fast');
     } catch (err) {
       // A line whose structure does not fit the declared columns (a portal oddity): all over
-      // again with the tolerant scan (rare; the rollback left the tables empty).
+      // again with the tolerant scans (rare; the rollback left the tables empty).
       if (!isStructureError(err)) throw err;
-      await fillTables(db, chunks, loadedAt, stageTolerantSql);
+      await fillTables(db, chunks, loadedAt, 'tolerant');
     }
     return await readSummary(db, true);
   } finally {
     const preserve = previous[0]?.['v'] === false ? 'false' : 'true';
-    const drops = TEMP_TABLES.map((t) => `DROP TABLE IF EXISTS ${t};`).join(' ');
-    await db.run(`${drops} SET preserve_insertion_order = ${preserve};`).catch(() => undefined);
-  }
-}
-
-/**
- * Fills every table in one transaction (one commit: the row groups are written once), chunk by
- * chunk: the chunk's typed columns are staged in a temporary table, the tables filled from it,
- * and the stage dropped. Organizations and pages come last.
- */
-async function fillTables(db: DuckDbHandle, chunks: readonly PageScan[], loadedAt: Date, stage: (s: PageScan) => string): Promise<void> {
-  await db.run('BEGIN TRANSACTION');
-  try {
-    for (const chunk of chunks) {
-      await db.run(stage(chunk)).catch((err: unknown) => {
-        throw pageReadError(err, chunk);
-      });
-      await db.run(organizationCandidatesSql(chunk));
-      await db.run(insertDatasetsSql(chunk));
-      for (const sql of insertChildrenSql()) await db.run(sql);
-      await db.run(`DROP TABLE ${STAGE}`);
-    }
-    await db.run(insertOrganizationsSql());
-    await db.run(insertPagesSql(loadedAt));
-    await db.run('COMMIT');
-  } catch (err) {
-    await db.run('ROLLBACK').catch(() => undefined);
-    await db.run(`DROP TABLE IF EXISTS ${STAGE}; DROP TABLE IF EXISTS ${ORGS}`).catch(() => undefined);
-    throw err;
+    await db.run(`DETACH DATABASE IF EXISTS ${LOAD_DB}; SET preserve_insertion_order = ${preserve};`).catch(() => undefined);
   }
 }

@@ -1,0 +1,70 @@
+/**
+ * Filling the tables of a CKAN load once the keys are read and duplicates decided: two sides at
+ * the same time on two connections, so that DuckDB's one-threaded write of the raw JSON overlaps
+ * the parallel work of the child tables:
+ *
+ * - datasets side (the given connection): per chunk, the datasets rows with their raw JSON;
+ * - children side (a second connection): per chunk, the lists staged in a temporary table, then
+ *   resources, tags, extras, groups and the organization candidates; organizations and pages last.
+ *
+ * Each side runs in one transaction (one commit: row groups are written once). Both commit only
+ * when both succeeded; otherwise both roll back, leaving the tables empty.
+ */
+import type { DuckDbHandle } from '../../../duckdb/index.js';
+import { isStructureError, runOnPages } from './chunks.js';
+import {
+  STAGE,
+  insertChildrenSql,
+  insertDatasetsFastSql,
+  insertDatasetsTolerantSql,
+  insertOrganizationsSql,
+  insertPagesSql,
+  organizationCandidatesSql,
+  stageFastSql,
+  stageTolerantSql,
+  type PageScan,
+} from './load-sql.js';
+
+/** 'fast': read_json with the declared columns; 'tolerant': from_json (NULL for an unexpected type). */
+export type ScanMode = 'fast' | 'tolerant';
+
+async function datasetsSide(db: DuckDbHandle, chunks: readonly PageScan[], mode: ScanMode): Promise<void> {
+  const insert = mode === 'fast' ? insertDatasetsFastSql : insertDatasetsTolerantSql;
+  for (const chunk of chunks) await runOnPages(db, chunk, insert(chunk));
+}
+
+async function childrenSide(db: DuckDbHandle, chunks: readonly PageScan[], mode: ScanMode, loadedAt: Date): Promise<void> {
+  const stage = mode === 'fast' ? stageFastSql : stageTolerantSql;
+  for (const chunk of chunks) {
+    await runOnPages(db, chunk, stage(chunk));
+    await db.run(organizationCandidatesSql(chunk));
+    for (const sql of insertChildrenSql()) await db.run(sql);
+    await db.run(`DROP TABLE ${STAGE}`);
+  }
+  await db.run(insertOrganizationsSql());
+  await db.run(insertPagesSql(loadedAt));
+}
+
+/** The error to report when sides failed: one that is not a structure error first (it is not retried tolerantly). */
+function firstError(results: readonly PromiseSettledResult<void>[]): unknown {
+  const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  return errors.find((e) => !isStructureError(e)) ?? errors[0];
+}
+
+/** Fills every table from the chunks (see the file comment). Throws the first failure of either side. */
+export async function fillTables(db: DuckDbHandle, chunks: readonly PageScan[], loadedAt: Date, mode: ScanMode): Promise<void> {
+  const other = await db.connect();
+  try {
+    await other.run('SET preserve_insertion_order = true');
+    await Promise.all([db.run('BEGIN TRANSACTION'), other.run('BEGIN TRANSACTION')]);
+    const results = await Promise.allSettled([datasetsSide(db, chunks, mode), childrenSide(other, chunks, mode, loadedAt)]);
+    if (results.some((r) => r.status === 'rejected')) {
+      await Promise.all([db.run('ROLLBACK'), other.run('ROLLBACK')].map((p) => p.catch(() => undefined)));
+      throw firstError(results);
+    }
+    await db.run('COMMIT');
+    await other.run('COMMIT');
+  } finally {
+    await other.close();
+  }
+}
