@@ -121,7 +121,7 @@ POSITIONAL JOIN ${scanKeys(scan)} k
 WHERE ${keysAgree('s')}`;
 }
 
-/** The bare read the benchmark compares against: the same files and columns, straight into a table. */
+/** The declared-columns read (bench:ckan-load's stricter baseline): the same files and columns, straight into a table. */
 export function bareReadSql(files: readonly string[], table: string): string {
   return `CREATE TABLE ${table} AS SELECT * FROM ${readJson(files, readJsonColumns())}`;
 }
