@@ -1,8 +1,8 @@
 /**
  * How a CKAN load walks the page files: in chunks of consecutive pages (bounded in bytes and in
- * files), each read by one scanning statement, so memory stays flat however many pages there are.
- * A scan first runs fast (read_json with the declared columns); if a line does not fit the
- * declared structure (a portal oddity), that chunk is read again tolerantly (from_json).
+ * files), each read by one scanning statement per table side, so memory stays flat however many
+ * pages there are. Also: how a DuckDB error about a page becomes ERR_PAGE_FILE naming the file,
+ * and the fast-then-tolerant scan of the keys (a line that is not an object is read by from_json).
  */
 import { MallardError, errorMessage } from '../../../engine/errors.js';
 import { firstLine, type DuckDbHandle } from '../../../duckdb/index.js';

@@ -7,7 +7,8 @@
  * - children side (a second connection): per chunk, the lists staged in a temporary table, then
  *   resources, tags, extras, groups and the organization candidates; organizations and pages last.
  *
- * Each side runs in one transaction (one commit: row groups are written once). Both commit only
+ * Each side reads the chunk's pages itself: parsing is cheap next to writing, and a shared stage
+ * would make one side wait for the other. Each side runs in one transaction (one commit: row groups are written once). Both commit only
  * when both succeeded; otherwise both roll back, leaving the tables empty.
  */
 import type { DuckDbHandle } from '../../../duckdb/index.js';

@@ -17,11 +17,11 @@ import { PACKAGE_COLUMNS, byteCount, fromJsonStructure, readableText, readJsonCo
 
 /** The in-memory database of the load's shared tables (attached for the load, then detached). */
 export const LOAD_DB = 'ckan_load';
-export const FILES = `${LOAD_DB}.files`;
-export const KEYS = `${LOAD_DB}.keys`;
+const FILES = `${LOAD_DB}.files`;
+const KEYS = `${LOAD_DB}.keys`;
 /** Temporary tables of the children side's connection. */
 export const STAGE = 'ckan_load_stage';
-export const ORGS = 'ckan_load_orgs';
+const ORGS = 'ckan_load_orgs';
 
 export interface PageFileRow {
   file: string;
