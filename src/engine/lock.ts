@@ -10,10 +10,11 @@
  * removes it. Only a claimer removes another process's lock and there is one claimer per
  * content, so the file cannot change between that check and the removal.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { partialPathFor } from './atomic-file.js';
 import type { Clock } from './clock.js';
 import { MallardError } from './errors.js';
 
@@ -116,7 +117,7 @@ function otherClaimer(file: string, seen: string, claim: string, isAlive: (pid: 
 
 /** Creates `file` with `content` if it does not exist; the file never appears partly written. */
 function tryCreate(file: string, content: string): boolean {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.partial`);
+  const temp = partialPathFor(file);
   fs.writeFileSync(temp, content, { flag: 'wx' });
   try {
     fs.linkSync(temp, file);
