@@ -169,16 +169,23 @@ describe('retries', () => {
     const { task } = world();
     const clock = new FakeClock();
     let calls = 0;
+    // Six attempts, so the exponential (1 s, 2 s, 4 s, 8 s, 16 s) runs into the 5 s cap twice;
+    // jitter alternates between its extremes (random 0 halves the delay, 1 keeps it whole).
+    const randoms = [0, 1, 0, 1, 0];
     const limited = task('limited', {
-      retry: policy,
+      retry: { ...policy, maxAttempts: 6 },
       run: async () => {
         calls += 1;
         if (calls === 1) throw new MallardError('ERR_HTTP', '429', { retryable: true, retryAfterMs: 30_000 });
-        if (calls < 4) throw new MallardError('ERR_HTTP', '503', { retryable: true });
+        if (calls < 6) throw new MallardError('ERR_HTTP', '503', { retryable: true });
       },
     });
-    await runTasks([limited], { clock, random: () => 0 });
-    assert.deepEqual(clock.sleeps, [30_000, 1000, 2000]);
+    const summary = await runTasks([limited], { clock, random: () => randoms.shift() ?? 0 });
+    assert.equal(summary.status, 'success');
+    assert.equal(calls, 6);
+    // 30 s Retry-After (beats a 0.5 s jittered delay); 2 s whole; 4 s halved; 8 s capped to 5 s,
+    // whole; 16 s capped to 5 s, halved.
+    assert.deepEqual(clock.sleeps, [30_000, 2000, 2000, 5000, 2500]);
   });
 
   test('does not retry a 404 or a usage error', async () => {

@@ -24,8 +24,14 @@ export type Fault =
   | { kind: 'html' }
   /** Waits before answering normally (keep it small: <= 200 ms). */
   | { kind: 'slow'; delayMs: number }
-  /** Sends half the body, waits, then the rest (an idle socket mid-body; keep it small). */
-  | { kind: 'stall'; delayMs: number }
+  /**
+   * Sends half the body, waits `delayMs`, then the rest (an idle socket mid-body; keep it
+   * small). Without `delayMs` the rest never comes: the response idles until the client gives
+   * up, so a test of the client's timeout cannot race a server timer.
+   */
+  | { kind: 'stall'; delayMs?: number }
+  /** Never answers: the request is held until the client closes the connection (its timeout). */
+  | { kind: 'hang' }
   /** CKAN's error envelope with `success: false`. */
   | { kind: 'ckan-error'; status: number; type: string; message: string }
   /** Exactly this answer. */
@@ -256,6 +262,9 @@ export async function startCkanServer(options: CkanServerOptions = {}): Promise<
       case 'slow':
         later(fault.delayMs, () => send(req, res, normal()));
         return;
+      case 'hang':
+        req.resume();
+        return;
       default:
         partial(res, fault, normal());
     }
@@ -272,6 +281,7 @@ export async function startCkanServer(options: CkanServerOptions = {}): Promise<
       res.write(body.subarray(0, cut), () => res.socket?.destroy());
     } else {
       res.write(body.subarray(0, cut));
+      if (fault.delayMs === undefined) return;
       later(fault.delayMs, () => {
         if (!res.destroyed) res.end(body.subarray(cut));
       });

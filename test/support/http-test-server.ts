@@ -2,6 +2,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/**
+ * The client timeout for tests where one request is never answered (the server holds it
+ * until the client gives up) and the retry must then succeed. The unanswered try always
+ * times out, whatever this value, because no server-side timer can answer it first; the
+ * healthy retry has this long to answer, which a loopback request meets with a wide margin
+ * even on a loaded 2-core machine (50 ms did not: a fast retry once timed out too).
+ */
+export const RETRY_TIMEOUT_MS = 1000;
+
 export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, requestNumber: number) => void;
 
 export interface TestServer {

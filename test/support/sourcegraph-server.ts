@@ -31,6 +31,12 @@ export type SgFault =
   | { kind: 'status'; status: number; body?: string; headers?: Record<string, string> }
   /** Waits before answering normally (keep it small). */
   | { kind: 'slow'; delayMs: number }
+  /**
+   * Never answers: the request is held until the client gives up and closes the connection
+   * (its timeout) or the server closes. Unlike `slow`, no server-side timer can race the
+   * client's timeout, so a test of timeouts does not depend on how loaded the machine is.
+   */
+  | { kind: 'hang' }
   /** Exactly this body (e.g. a recorded stream). */
   | { kind: 'raw'; body: string; status?: number; contentType?: string };
 
@@ -121,6 +127,7 @@ export async function startSourcegraphServer(opts: SgServerOptions = {}): Promis
     requests.push({ query, term, headers: req.headers, params: url.searchParams });
     const fault = faults.shift();
     if (fault?.kind === 'slow') await new Promise((r) => setTimeout(r, fault.delayMs));
+    if (fault?.kind === 'hang') return void req.resume();
     if (fault?.kind === 'rate-limit') return void res.writeHead(429, { 'retry-after': fault.retryAfter, 'content-type': 'text/plain' }).end('rate limited');
     if (fault?.kind === 'status') return void res.writeHead(fault.status, { 'content-type': 'text/plain', ...fault.headers }).end(fault.body ?? `status ${fault.status}`);
     if (fault?.kind === 'raw') return void res.writeHead(fault.status ?? 200, { 'content-type': fault.contentType ?? 'text/event-stream' }).end(fault.body);

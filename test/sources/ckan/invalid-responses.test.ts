@@ -6,6 +6,7 @@ import { MallardError } from '../../../src/engine/errors.js';
 import { createHttpClient, type HttpClient } from '../../../src/http/index.js';
 import { fetchSearchPage, pageFileName, type SearchPageParams } from '../../../src/sources/ckan/index.js';
 import { PACKAGE_SEARCH_PATH, startCkanServer } from '../../support/ckan-server.js';
+import { RETRY_TIMEOUT_MS } from '../../support/http-test-server.js';
 import { readPage, useCkanHarness } from './harness.js';
 
 describe('responses that are not the CKAN envelope are errors and leave no file', () => {
@@ -148,8 +149,10 @@ describe('responses that are not the CKAN envelope are errors and leave no file'
     }
   });
 
+  // The server never finishes these answers (it holds them until the client closes the
+  // socket), so only the client's timeout can end them: no server timer races it.
   test('a response slower than the timeout is a retryable ERR_HTTP', async () => {
-    h.server.schedule({ kind: 'slow', delayMs: 150 });
+    h.server.schedule({ kind: 'hang' });
     await expectFailure(h.params(), (err) => {
       assert.equal(err.code, 'ERR_HTTP');
       assert.equal(err.retryable, true);
@@ -158,10 +161,12 @@ describe('responses that are not the CKAN envelope are errors and leave no file'
   });
 
   test('a body stalled mid-way beyond the timeout is retried and then succeeds', async () => {
-    h.server.schedule({ kind: 'stall', delayMs: 150 });
+    h.server.schedule({ kind: 'stall' });
     const dest = path.join(h.dir, pageFileName(0));
-    await fetchSearchPage(createHttpClient({ clock: h.clock, timeoutMs: 30, retries: 1, random: () => 0, retryBaseMs: 1 }), h.params(), dest);
+    const before = h.server.count(PACKAGE_SEARCH_PATH);
+    await fetchSearchPage(createHttpClient({ clock: h.clock, timeoutMs: RETRY_TIMEOUT_MS, retries: 1, random: () => 0, retryBaseMs: 1 }), h.params(), dest);
     assert.deepEqual(await readPage(dest), h.byId.slice(0, 10));
+    assert.equal(h.server.count(PACKAGE_SEARCH_PATH) - before, 2, 'the stalled try, then the retry');
     await rm(dest);
   });
 

@@ -9,6 +9,7 @@ import { searchToFile, type SearchParams, type SearchSummary, type StoredMatch }
 import { repoRoot } from '../../support/ckan-fixtures.js';
 import { rejection } from '../../support/expect-error.js';
 import { fakeClock, type FakeClock } from '../../support/fake-clock.js';
+import { RETRY_TIMEOUT_MS } from '../../support/http-test-server.js';
 import { generateMatches, startSourcegraphServer, type SourcegraphTestServer } from '../../support/sourcegraph-server.js';
 
 type ResultFile = SearchSummary & { matches: StoredMatch[] };
@@ -114,12 +115,14 @@ describe('searchToFile against a local Sourcegraph', () => {
     assert.deepEqual(clock.sleeps, [7000, 2000]);
   });
 
-  test('a slow answer past the timeout is retried', async () => {
+  test('an answer that does not come within the timeout is retried', async () => {
     server = await startSourcegraphServer({ corpus: { [TERM]: { matches: generateMatches(TERM, 2) } } });
-    server.schedule({ kind: 'slow', delayMs: 300 });
-    const result = await searchToFile(client(), params({ timeoutMs: 50 }), path.join(dir, 'r.json'));
+    server.schedule({ kind: 'hang' });
+    const result = await searchToFile(client(), params({ timeoutMs: RETRY_TIMEOUT_MS }), path.join(dir, 'r.json'));
     assert.equal(result.attempts, 2);
     assert.equal(result.matchesReceived, 2);
+    assert.equal(server.requests.length, 2);
+    assert.deepEqual(clock.sleeps, [1000], 'one backoff, on the injected clock');
   });
 
   test('an error event fails the search (not retried); an HTML page is not a stream', async () => {
