@@ -1,29 +1,20 @@
 /**
  * The real CKAN responses recorded from public portals, read from ../shared/fixtures/ckan
- * (never copied into the project). Tests skip when the folder is absent.
+ * (never copied into the project; see ./fixtures.ts). Each test that reads them is skipped
+ * when the folder is absent, and fails under CI=true.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fixturePath, fixturesSkip } from './fixtures.js';
 import type { CkanPackage } from './ckan-server.js';
 
-/** The repository root: the nearest folder up from here whose package.json is mallard's. */
-export function repoRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = path.join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'mallard') return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('cannot find the mallard repository root');
-    dir = parent;
-  }
-}
+export { repoRoot } from './fixtures.js';
 
-export const CKAN_FIXTURES_DIR = path.resolve(repoRoot(), '..', 'shared', 'fixtures', 'ckan');
+export const CKAN_FIXTURES_DIR = fixturePath('ckan');
 
-/** A reason to skip, for `test(name, { skip: ckanFixturesMissing() }, ...)`; false when the fixtures are there. */
+/** A reason to skip, for `test(name, { skip: ckanFixturesMissing() }, ...)`; false when the fixtures are there (throws under CI=true when not). */
 export function ckanFixturesMissing(): string | false {
-  return existsSync(CKAN_FIXTURES_DIR) ? false : `no CKAN fixtures at ${CKAN_FIXTURES_DIR}`;
+  return fixturesSkip(CKAN_FIXTURES_DIR);
 }
 
 /** The fixture file names (no SOURCES.md). */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import { FakeClock } from '../../../src/engine/clock.js';
 import { runSession } from '../../../src/engine/session.js';
 import { createGithubClient, GithubRepoTask, parseRepoName, readRepoRecord, repoFileName, type GithubSettings } from '../../../src/sources/github/index.js';
-import { repoRoot } from '../../support/ckan-fixtures.js';
+import { fixturePath, fixturesSkip } from '../../support/fixtures.js';
 import { makeRepoBody, startGithubServer, type GhBody, type GithubTestServer } from '../../support/github-server.js';
 
 let dir: string;
@@ -65,12 +65,11 @@ describe('GithubRepoTask', () => {
   });
 });
 
-const FIXTURES = path.resolve(repoRoot(), '..', 'shared', 'fixtures', 'github');
-const OCTOKIT = path.join(FIXTURES, 'octokit-fixtures__get-repository__raw-fixture.json');
-const FRICTIONLESS = path.join(FIXTURES, 'frictionless__get-repository_fdtester_test-repo-with-datapackage-json__body.json');
+const OCTOKIT = fixturePath('github', 'octokit-fixtures__get-repository__raw-fixture.json');
+const FRICTIONLESS = fixturePath('github', 'frictionless__get-repository_fdtester_test-repo-with-datapackage-json__body.json');
 
-describe('recorded GitHub responses (../shared/fixtures/github)', { skip: existsSync(OCTOKIT) && existsSync(FRICTIONLESS) ? false : `no fixtures at ${FIXTURES}` }, () => {
-  test('the recorded bodies become records: null license and language, topics, dates, ids', async () => {
+describe('recorded GitHub responses (../shared/fixtures/github)', () => {
+  test('the recorded bodies become records: null license and language, topics, dates, ids', { skip: fixturesSkip(OCTOKIT, FRICTIONLESS) }, async () => {
     const recorded = JSON.parse(readFileSync(OCTOKIT, 'utf8')) as Array<{ response: GhBody; rawHeaders: string[] }>;
     const octokitBody = recorded[0]?.response as GhBody;
     const headers = recorded[0]?.rawHeaders ?? [];

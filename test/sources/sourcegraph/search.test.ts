@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { createHttpClient } from '../../../src/http/index.js';
 import { searchToFile, type SearchParams, type SearchSummary, type StoredMatch } from '../../../src/sources/sourcegraph/index.js';
-import { repoRoot } from '../../support/ckan-fixtures.js';
+import { fixturePath, fixturesSkip } from '../../support/fixtures.js';
 import { rejection } from '../../support/expect-error.js';
 import { fakeClock, type FakeClock } from '../../support/fake-clock.js';
 import { RETRY_TIMEOUT_MS } from '../../support/http-test-server.js';
@@ -162,10 +162,10 @@ describe('searchToFile against a local Sourcegraph', () => {
   });
 });
 
-const FIXTURES = path.resolve(repoRoot(), '..', 'shared', 'fixtures', 'sourcegraph');
-const DOCS_STREAM = path.join(FIXTURES, 'sourcegraph.com__stream__2024-07__docs-example.sse');
+const DOCS_STREAM = fixturePath('sourcegraph', 'sourcegraph.com__stream__2024-07__docs-example.sse');
+const skip = fixturesSkip(DOCS_STREAM);
 
-describe('the recorded stream (../shared/fixtures/sourcegraph)', { skip: existsSync(DOCS_STREAM) ? false : `no fixture at ${DOCS_STREAM}` }, () => {
+describe('the recorded stream (../shared/fixtures/sourcegraph)', () => {
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'mallard-sg-fixture-'));
   });
@@ -173,7 +173,7 @@ describe('the recorded stream (../shared/fixtures/sourcegraph)', { skip: existsS
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('served byte for byte, whole and in 7-byte pieces: one content match, the limit and the archive exclusion', async () => {
+  test('served byte for byte, whole and in 7-byte pieces: one content match, the limit and the archive exclusion', { skip }, async () => {
     const body = readFileSync(DOCS_STREAM, 'utf8');
     for (const chunkSize of [undefined, 7]) {
       server = await startSourcegraphServer(chunkSize === undefined ? {} : { chunkSize });
@@ -196,11 +196,11 @@ describe('the recorded stream (../shared/fixtures/sourcegraph)', { skip: existsS
     }
   });
 
-  test('the recording ends `data: {}\\n` without the closing blank line: its done still counts (see SseParser.unterminatedEvent)', () => {
+  test('the recording ends `data: {}\\n` without the closing blank line: its done still counts (see SseParser.unterminatedEvent)', { skip }, () => {
     assert.ok(readFileSync(DOCS_STREAM, 'utf8').endsWith('event: done\ndata: {}\n'));
   });
 
-  test('the recorded stream cut before its done event is an error', async () => {
+  test('the recorded stream cut before its done event is an error', { skip }, async () => {
     const body = readFileSync(DOCS_STREAM, 'utf8');
     const cut = body.slice(0, body.indexOf('event: done'));
     server = await startSourcegraphServer();

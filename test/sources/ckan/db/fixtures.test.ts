@@ -1,4 +1,4 @@
-import { access, readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -6,11 +6,11 @@ import { tableRowCounts } from '../../../../src/duckdb/index.js';
 import { buildCkanApiDatabase } from '../../../../src/sources/ckan/db/index.js';
 import type { CkanPackage } from '../../../support/ckan-corpus.js';
 import { expectedCounts, keptPackages, readDb, writePackagePages } from '../../../support/ckan-db.js';
+import { fixturePath, fixturesSkip } from '../../../support/fixtures.js';
 import { withTempDir } from '../../../support/temp-dir.js';
 
-const repoRoot = path.resolve(import.meta.dirname, '..', '..', '..', '..', '..');
-const fixtures = path.resolve(repoRoot, '..', 'shared', 'fixtures', 'ckan');
-const present = await access(fixtures).then(() => true, () => false);
+const fixtures = fixturePath('ckan');
+const skip = fixturesSkip(fixtures);
 
 /** The packages of a recorded response: package_search results, or the package of package_show. */
 function packagesOf(body: { success?: boolean; result?: { results?: CkanPackage[]; id?: string } }): CkanPackage[] {
@@ -19,8 +19,8 @@ function packagesOf(body: { success?: boolean; result?: { results?: CkanPackage[
   return typeof body.result.id === 'string' ? [body.result as CkanPackage] : [];
 }
 
-describe('loadCkanPages over recorded portal responses', { skip: present ? false : `no fixtures at ${fixtures}` }, () => {
-  test('every recorded package arrives once, with exact counts, raw as recorded', async () => {
+describe('loadCkanPages over recorded portal responses', () => {
+  test('every recorded package arrives once, with exact counts, raw as recorded', { skip }, async () => {
     const names = (await readdir(fixtures)).filter((f) => f.endsWith('.json')).sort();
     const pages: CkanPackage[][] = [];
     for (const name of names) {
