@@ -1,48 +1,57 @@
 /**
- * Every command of the CLI, by id (oclif's explicit discovery: one import, no directory scan,
- * so start-up stays fast). Topic commands are keyed with a colon (`artifacts:list`): oclif
- * resolves argv to colon ids, and with topicSeparator ' ' users type and see `artifacts list`.
- * (A key with a space, 'artifacts list', is never found.)
+ * Every command of the CLI, by id (oclif's explicit discovery: one import, no directory scan).
+ * Topic commands are keyed with a colon (`artifacts:list`): oclif resolves argv to colon ids,
+ * and with topicSeparator ' ' users type and see `artifacts list`. (A key with a space,
+ * 'artifacts list', is never found.)
+ *
+ * Start-up: each entry is a getter that loads its command's module on first access, so a run
+ * loads only the class it runs (oclif reads `COMMANDS[id]` for that one id). `--help` and the
+ * topic listings read nothing here: they come from oclif.manifest.json, which the build writes
+ * from these classes (commands/write-manifest.ts). The getters use `require` of ES modules
+ * (Node 24): oclif's lookup is synchronous, and none of these modules awaits at top level.
  */
+import { createRequire } from 'node:module';
 import type { Command } from '@oclif/core';
-import { ArtifactsLatest } from './artifacts/latest.js';
-import { ArtifactsLineage } from './artifacts/lineage.js';
-import { ArtifactsList } from './artifacts/list.js';
-import { ArtifactsPromote } from './artifacts/promote.js';
-import { ArtifactsPrune } from './artifacts/prune.js';
-import { ArtifactsVerify } from './artifacts/verify.js';
-import { ConfigCheck } from './config/check.js';
-import { ConfigList } from './config/list.js';
-import { CreateBucket } from './create-bucket.js';
-import { CreateRawCkanDbTables } from './create-raw-ckan-db-tables.js';
-import { DownloadDatasetsInfo } from './download-datasets-info.js';
-import { DownloadSourcegraphResults } from './download-sourcegraph-results.js';
-import { EnrichGithubRepos } from './enrich-github-repos.js';
-import { InsertDatasetsInfo } from './insert-datasets-info.js';
-import { InsertSourcegraphResults } from './insert-sourcegraph-results.js';
-import { SyncArtifacts } from './sync-artifacts.js';
-import { RunModels } from './run-models.js';
-import { Runs } from './runs.js';
-import { RunsShow } from './runs/show.js';
 
-export const COMMANDS: Record<string, Command.Class> = {
-  'artifacts:latest': ArtifactsLatest,
-  'artifacts:lineage': ArtifactsLineage,
-  'artifacts:list': ArtifactsList,
-  'artifacts:promote': ArtifactsPromote,
-  'artifacts:prune': ArtifactsPrune,
-  'artifacts:verify': ArtifactsVerify,
-  'config:check': ConfigCheck,
-  'config:list': ConfigList,
-  'create-bucket': CreateBucket,
-  'create-raw-ckan-db-tables': CreateRawCkanDbTables,
-  'download-datasets-info': DownloadDatasetsInfo,
-  'download-sourcegraph-results': DownloadSourcegraphResults,
-  'enrich-github-repos': EnrichGithubRepos,
-  'insert-datasets-info': InsertDatasetsInfo,
-  'insert-sourcegraph-results': InsertSourcegraphResults,
-  'sync-artifacts': SyncArtifacts,
-  'run-models': RunModels,
-  runs: Runs,
-  'runs:show': RunsShow,
+/** id → [module (relative to this file), exported class name]. */
+export const COMMAND_MODULES: Readonly<Record<string, readonly [string, string]>> = {
+  'artifacts:latest': ['./artifacts/latest.js', 'ArtifactsLatest'],
+  'artifacts:lineage': ['./artifacts/lineage.js', 'ArtifactsLineage'],
+  'artifacts:list': ['./artifacts/list.js', 'ArtifactsList'],
+  'artifacts:promote': ['./artifacts/promote.js', 'ArtifactsPromote'],
+  'artifacts:prune': ['./artifacts/prune.js', 'ArtifactsPrune'],
+  'artifacts:verify': ['./artifacts/verify.js', 'ArtifactsVerify'],
+  'config:check': ['./config/check.js', 'ConfigCheck'],
+  'config:list': ['./config/list.js', 'ConfigList'],
+  'create-bucket': ['./create-bucket.js', 'CreateBucket'],
+  'create-raw-ckan-db-tables': ['./create-raw-ckan-db-tables.js', 'CreateRawCkanDbTables'],
+  'download-datasets-info': ['./download-datasets-info.js', 'DownloadDatasetsInfo'],
+  'download-sourcegraph-results': ['./download-sourcegraph-results.js', 'DownloadSourcegraphResults'],
+  'enrich-github-repos': ['./enrich-github-repos.js', 'EnrichGithubRepos'],
+  help: ['./help.js', 'HelpCommand'],
+  'insert-datasets-info': ['./insert-datasets-info.js', 'InsertDatasetsInfo'],
+  'insert-sourcegraph-results': ['./insert-sourcegraph-results.js', 'InsertSourcegraphResults'],
+  'sync-artifacts': ['./sync-artifacts.js', 'SyncArtifacts'],
+  'run-models': ['./run-models.js', 'RunModels'],
+  runs: ['./runs.js', 'Runs'],
+  'runs:show': ['./runs/show.js', 'RunsShow'],
 };
+
+const load = createRequire(import.meta.url);
+
+function lazyCommands(modules: Readonly<Record<string, readonly [string, string]>>): Record<string, Command.Class> {
+  const commands: Record<string, Command.Class> = {};
+  for (const [id, [file, name]] of Object.entries(modules)) {
+    Object.defineProperty(commands, id, {
+      enumerable: true,
+      get: () => {
+        const cls = (load(file) as Record<string, Command.Class | undefined>)[name];
+        if (cls === undefined) throw new Error(`commands/index.ts: ${file} does not export ${name} (command ${id})`);
+        return cls;
+      },
+    });
+  }
+  return commands;
+}
+
+export const COMMANDS: Record<string, Command.Class> = lazyCommands(COMMAND_MODULES);
