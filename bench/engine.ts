@@ -1,46 +1,152 @@
 /**
- * Engine benchmark, side by side with the reference Luigi one: N leaf tasks and one
- * aggregate, each scenario timed as a fresh process so start-up counts.
- *   npm run bench:engine -- --n 5000 --scenario cold --workers 1 --out DIR
- * Scenarios: cold (output directory empty), noop (everything complete), rootmissing (only
- * aggregate.txt deleted). The set-up runs untimed. Prints one JSON line:
- * {n, scenario, workers, wallSeconds, maxRssMB}. Targets (2 cores): N=5000 cold < 1 s,
- * rootmissing < 0.3 s; N=100,000 cold < 15 s, rootmissing < 3 s, memory < 500 MB.
+ * Engine benchmark: the fan-in DAG of bench/engine-dag-tasks.ts (N leaves writing one small
+ * file each, one aggregate summing them) run by mallard (bench/engine-dag.ts: the CLI's
+ * session with lock, receipts and run log), side by side in the same run with
+ *   - bare: the same files made by a plain Node loop with no engine (bench/engine-bare.ts);
+ *     `ratio` = mallard / bare is the engine's overhead over the file system;
+ *   - luigi: the same DAG in Luigi (bench/engine-luigi.py), only when `python3 -c 'import
+ *     luigi'` works; otherwise the JSON says `luigi: "not available: ..."`.
+ * Scenarios: cold (empty directory), noop (everything complete), rootmissing (only
+ * aggregate.txt deleted). Each system has its own directory and goes cold → noop →
+ * rootmissing in every round; rounds alternate which system goes first; every run is a fresh
+ * process (start-up counts) and is checked: the task counts it reports must be the expected
+ * ones (cold runs N+1 tasks, noop none, rootmissing exactly the aggregate) and all N leaves
+ * and the right sum must be on disk, else the benchmark fails.
+ *   npm run bench:engine -- --n 5000 --repeat 5 [--scenario cold,noop,rootmissing] [--workers 1]
+ * Prints one JSON line: {n, workers, repeat, luigi, scenarios: {<name>: {mallardSeconds,
+ * bareSeconds, ratio, luigiSeconds?, luigiRatio?, mallardMaxRssMB, counts}}}, medians of the
+ * rounds. Targets (issue 17, a later task's): ratio <= 1.3 for cold and rootmissing; noop at
+ * N=100,000 under 1 s; peak RSS at 100,000 under 500 MB.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { expectedSum } from './engine-dag-tasks.js';
 
+type Scenario = 'cold' | 'noop' | 'rootmissing';
+type System = 'mallard' | 'bare' | 'luigi';
+interface Report {
+  ran: number;
+  complete?: number;
+  sum: number;
+  maxRssMB: number;
+}
+interface Timed extends Report {
+  seconds: number;
+}
+
+const SCENARIOS: Scenario[] = ['cold', 'noop', 'rootmissing'];
 const { values } = parseArgs({
   options: {
     n: { type: 'string', default: '5000' },
-    scenario: { type: 'string', default: 'cold' },
+    repeat: { type: 'string', default: '5' },
+    scenario: { type: 'string', default: SCENARIOS.join(',') },
     workers: { type: 'string', default: '1' },
     out: { type: 'string' },
   },
 });
-const scenario = values.scenario as string;
-if (!['cold', 'noop', 'rootmissing'].includes(scenario)) {
-  console.error(`unknown --scenario ${scenario}: use cold, noop or rootmissing`);
-  process.exitCode = 2;
-} else {
-  const out = path.resolve(values.out ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mallard-bench-')));
-  const dag = path.join(import.meta.dirname, 'engine-dag.js');
-  const args = [dag, '--n', values.n as string, '--workers', values.workers as string, '--out', out];
-  const runDag = (): { wallSeconds: number; maxRssMB: number } => {
-    const started = process.hrtime.bigint();
-    const child = spawnSync(process.execPath, args, { encoding: 'utf8' });
-    const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-    if (child.status !== 0) throw new Error(`benchmark DAG failed: ${child.stderr}`);
-    const report = JSON.parse(child.stdout.trim().split('\n').pop() as string) as { maxRssMB: number };
-    return { wallSeconds, maxRssMB: report.maxRssMB };
-  };
-  fs.rmSync(out, { recursive: true, force: true });
-  if (scenario !== 'cold') runDag();
-  if (scenario === 'rootmissing') fs.rmSync(path.join(out, 'aggregate.txt'));
-  const measured = runDag();
-  console.log(JSON.stringify({ n: Number(values.n), scenario, workers: Number(values.workers), wallSeconds: Number(measured.wallSeconds.toFixed(3)), maxRssMB: measured.maxRssMB }));
-  if (values.out === undefined) fs.rmSync(out, { recursive: true, force: true });
+const N = Number(values.n);
+const REPEAT = Number(values.repeat);
+const WORKERS = Number(values.workers);
+const here = import.meta.dirname;
+const LUIGI_SCRIPT = path.resolve(here, '..', '..', 'bench', 'engine-luigi.py');
+
+function command(system: System, dir: string): [string, string[]] {
+  if (system === 'mallard') return [process.execPath, [path.join(here, 'engine-dag.js'), '--n', String(N), '--workers', String(WORKERS), '--out', dir]];
+  if (system === 'bare') return [process.execPath, [path.join(here, 'engine-bare.js'), '--n', String(N), '--out', dir]];
+  return ['python3', [LUIGI_SCRIPT, String(N), dir, String(WORKERS)]];
 }
+
+function runOnce(system: System, dir: string): Timed {
+  const [file, args] = command(system, dir);
+  const started = process.hrtime.bigint();
+  const child = spawnSync(file, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (child.status !== 0) throw new Error(`${system} run failed (exit ${child.status}): ${child.stderr.slice(-2000)}`);
+  const report = JSON.parse(child.stdout.trim().split('\n').pop() as string) as Report;
+  return { ...report, seconds };
+}
+
+/** What each scenario must have done; a run that did other work is not a measurement. */
+function expectedRan(scenario: Scenario): number {
+  return scenario === 'cold' ? N + 1 : scenario === 'noop' ? 0 : 1;
+}
+
+function check(system: System, scenario: Scenario, dir: string, r: Timed): void {
+  const problems: string[] = [];
+  if (r.ran !== expectedRan(scenario)) problems.push(`ran ${r.ran} tasks, expected ${expectedRan(scenario)}`);
+  if (scenario === 'rootmissing' && r.complete !== undefined && r.complete < N) problems.push(`found ${r.complete} complete, expected the ${N} leaves`);
+  if (r.sum !== expectedSum(N)) problems.push(`sum ${r.sum}, expected ${expectedSum(N)}`);
+  const leaves = fs.readdirSync(path.join(dir, 'leaves')).filter((f) => /^leaf_\d+\.txt$/.test(f)).length;
+  if (leaves !== N) problems.push(`${leaves} leaf files on disk, expected ${N}`);
+  if (problems.length > 0) throw new Error(`bench:engine: ${system} ${scenario} at N=${N} did not do the expected work: ${problems.join('; ')}`);
+}
+
+function luigiAvailable(): { ok: true; version: string } | { ok: false; reason: string } {
+  const probe = spawnSync('python3', ['-c', 'import luigi; print(getattr(luigi, "__version__", "unknown"))'], { encoding: 'utf8' });
+  if (probe.status === 0) return { ok: true, version: probe.stdout.trim() };
+  const why = probe.error ? String(probe.error.message) : (probe.stderr.trim().split('\n').pop() ?? `exit ${probe.status}`);
+  return { ok: false, reason: `not available: python3 -c 'import luigi' failed (${why})` };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/** One round: each system from an empty directory through the scenarios, alternating systems run by run. */
+function round(systems: System[], scenarios: Scenario[], base: string, results: Map<string, Timed[]>): void {
+  const dirs = new Map(systems.map((s) => [s, path.join(base, s)]));
+  for (const dir of dirs.values()) fs.rmSync(dir, { recursive: true, force: true });
+  for (const scenario of SCENARIOS) {
+    for (const system of systems) {
+      const dir = dirs.get(system) as string;
+      if (scenario === 'rootmissing') fs.rmSync(path.join(dir, 'aggregate.txt'), { force: true });
+      const r = runOnce(system, dir);
+      check(system, scenario, dir, r);
+      if (scenarios.includes(scenario)) results.set(`${system}:${scenario}`, [...(results.get(`${system}:${scenario}`) ?? []), r]);
+    }
+  }
+}
+
+function summarise(scenario: Scenario, results: Map<string, Timed[]>, luigi: boolean): Record<string, unknown> {
+  const secs = (system: System): number => median((results.get(`${system}:${scenario}`) ?? []).map((r) => r.seconds));
+  const mallard = results.get(`mallard:${scenario}`) ?? [];
+  const last = mallard[mallard.length - 1] as Timed;
+  const fix = (x: number): number => Number(x.toFixed(3));
+  const out: Record<string, unknown> = {
+    mallardSeconds: fix(secs('mallard')),
+    bareSeconds: fix(secs('bare')),
+    ratio: fix(secs('mallard') / secs('bare')),
+  };
+  if (luigi) Object.assign(out, { luigiSeconds: fix(secs('luigi')), luigiRatio: fix(secs('luigi') / secs('mallard')) });
+  return { ...out, mallardMaxRssMB: Math.max(...mallard.map((r) => r.maxRssMB)), counts: { ran: last.ran, complete: last.complete } };
+}
+
+function main(): void {
+  const scenarios = (values.scenario as string).split(',').map((s) => s.trim()) as Scenario[];
+  const unknown = scenarios.filter((s) => !SCENARIOS.includes(s));
+  if (unknown.length > 0 || !(N > 0) || !(REPEAT > 0)) {
+    console.error(`bench:engine: use --n <positive>, --repeat <positive>, --scenario from ${SCENARIOS.join(',')} (got ${unknown.join(',') || 'bad numbers'})`);
+    process.exitCode = 2;
+    return;
+  }
+  const luigi = luigiAvailable();
+  const base = path.resolve(values.out ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mallard-bench-engine-')));
+  const results = new Map<string, Timed[]>();
+  try {
+    for (let i = 0; i < REPEAT; i += 1) {
+      const systems: System[] = luigi.ok ? ['mallard', 'bare', 'luigi'] : ['mallard', 'bare'];
+      round(i % 2 === 0 ? systems : [...systems].reverse(), scenarios, base, results);
+    }
+    const byScenario = Object.fromEntries(scenarios.map((s) => [s, summarise(s, results, luigi.ok)]));
+    console.log(JSON.stringify({ n: N, workers: WORKERS, repeat: REPEAT, luigi: luigi.ok ? `luigi ${luigi.version}` : luigi.reason, scenarios: byScenario }));
+  } finally {
+    if (values.out === undefined) fs.rmSync(base, { recursive: true, force: true });
+  }
+}
+
+main();
