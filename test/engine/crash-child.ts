@@ -57,6 +57,7 @@ class HaltingAggregate extends Aggregate {
 if (process.argv[1]?.endsWith('crash-child.js')) {
   const [mode, artifactsDir, a, b] = process.argv.slice(2) as [string, string, string, string];
   const root = mode === 'dag' ? new HaltingAggregate(artifactsDir, Number(a), Number(b)) : new SlowWrite(a, Number(b), true);
-  const { summary } = await runSession([root], { artifactsDir, scope: mode === 'dag' ? 'bench' : 'crash' });
+  // One worker: the halted task holds the only slot, so nothing else runs after the marker.
+  const { summary } = await runSession([root], { artifactsDir, scope: mode === 'dag' ? 'bench' : 'crash', workers: 1 });
   process.stdout.write(`${summary.status}\n`);
 }
