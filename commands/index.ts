@@ -22,6 +22,7 @@ import { InsertDatasetsInfo } from './insert-datasets-info.js';
 import { InsertSourcegraphResults } from './insert-sourcegraph-results.js';
 import { SyncArtifacts } from './sync-artifacts.js';
 import { RunModels } from './run-models.js';
+import { RunScheduled } from './run-scheduled.js';
 import { Runs } from './runs.js';
 import { RunsShow } from './runs/show.js';
 
@@ -43,6 +44,7 @@ export const COMMANDS: Record<string, Command.Class> = {
   'insert-sourcegraph-results': InsertSourcegraphResults,
   'sync-artifacts': SyncArtifacts,
   'run-models': RunModels,
+  'run-scheduled': RunScheduled,
   runs: Runs,
   'runs:show': RunsShow,
 };
