@@ -68,8 +68,7 @@ function isTimeZone(zone: string): boolean {
 /** Croner's message for a bad pattern, or undefined when it parses. */
 export function cronProblem(expression: string): string | undefined {
   try {
-    const job = new Cron(expression, { paused: true, mode: 'auto' });
-    job.stop();
+    new Cron(expression); // no callback: parses the pattern, starts no timer
     return undefined;
   } catch (err) {
     return (err instanceof Error ? err.message : String(err)).replace(/^CronPattern: /, '');

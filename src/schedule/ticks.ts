@@ -16,8 +16,8 @@ export interface TickSource {
 }
 
 export function tickSource(schedule: Pick<ScheduleConfig, 'cron' | 'timezone'>): TickSource {
-  const job = new Cron(schedule.cron, { paused: true, timezone: schedule.timezone });
-  job.stop();
+  // No callback: croner only evaluates the pattern and never starts a timer.
+  const job = new Cron(schedule.cron, { timezone: schedule.timezone });
   return {
     tickAt(now) {
       // previousRuns excludes a tick exactly at the reference: ask from one second later.
