@@ -30,10 +30,14 @@ export interface RenderedMessage {
   text: string;
 }
 
+/** `2026-11-01 01:00 EDT (America/New_York)`: a tick as the schedule's owner reads it. */
 export function localTime(iso: string, timezone: string): string {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false, timeZoneName: 'short',
+  const format = (locale: string): Intl.DateTimeFormatPart[] => new Intl.DateTimeFormat(locale, {
+    timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short',
   }).formatToParts(new Date(iso));
+  let parts = format('en-US');
+  // en-US names American zones (EDT); en-GB names British and European ones (BST, CET)
+  if (/^GMT[+-]/.test(parts.find((p) => p.type === 'timeZoneName')?.value ?? '')) parts = format('en-GB');
   const get = (type: string): string => parts.find((p) => p.type === type)?.value ?? '';
   return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')} ${get('timeZoneName')} (${timezone})`;
 }

@@ -84,7 +84,8 @@ export function failureOf(run: RunRecord): { task?: string; error?: string } | u
   const full = readRun(run.file);
   if (full.status === 'success' || full.status === 'dry-run') return undefined;
   const summary = readSummary(run.file);
-  const first = summary?.failures?.[0];
+  // the root cause first: a task that failed itself, not one whose dependency failed
+  const first = summary?.failures?.find((f) => f.code !== 'ERR_DEPENDENCY_FAILED') ?? summary?.failures?.[0];
   if (first !== undefined) return { task: first.id, error: first.code === undefined ? first.message : `[${first.code}] ${first.message}` };
   return full.status === 'running' ? { error: 'the step ended without finishing its run log (killed?)' } : { error: `run ${full.status}` };
 }

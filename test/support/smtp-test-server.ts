@@ -14,6 +14,10 @@ export interface ReceivedMail {
   from: string;
   to: string[];
   raw: string;
+  /** The Subject header, unfolded. */
+  subject: string;
+  /** The body, quoted-printable decoded. */
+  text: string;
   /** Whether the message came over TLS (after STARTTLS). */
   secure: boolean;
   user: string | undefined;
@@ -70,10 +74,12 @@ export async function startSmtpServer(dir: string, users: Record<string, string>
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('utf8');
         messages.push({
           from: session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address,
           to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString('utf8'),
+          raw,
+          ...decode(raw),
           secure: session.secure,
           user: typeof session.user === 'string' ? session.user : undefined,
         });
@@ -84,4 +90,15 @@ export async function startSmtpServer(dir: string, users: Record<string, string>
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.server.address() as AddressInfo).port;
   return { port, cert, certFile, messages, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** A plain-text message's subject and body (header folding undone, quoted-printable decoded). */
+function decode(raw: string): { subject: string; text: string } {
+  const split = raw.indexOf('\r\n\r\n');
+  const head = raw.slice(0, split).replace(/\r\n[ \t]+/g, ' ');
+  let body = raw.slice(split + 4);
+  if (/^Content-Transfer-Encoding: quoted-printable$/im.test(head)) {
+    body = Buffer.from(body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
+  }
+  return { subject: /^Subject: (.*)$/im.exec(head)?.[1] ?? '', text: body.replace(/\r\n/g, '\n') };
 }
