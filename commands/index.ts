@@ -18,6 +18,7 @@ import { CreateRawCkanDbTables } from './create-raw-ckan-db-tables.js';
 import { DownloadDatasetsInfo } from './download-datasets-info.js';
 import { DownloadSourcegraphResults } from './download-sourcegraph-results.js';
 import { EnrichGithubRepos } from './enrich-github-repos.js';
+import { Freshness } from './freshness.js';
 import { InsertDatasetsInfo } from './insert-datasets-info.js';
 import { InsertSourcegraphResults } from './insert-sourcegraph-results.js';
 import { SyncArtifacts } from './sync-artifacts.js';
@@ -25,6 +26,10 @@ import { RunModels } from './run-models.js';
 import { RunScheduled } from './run-scheduled.js';
 import { Runs } from './runs.js';
 import { RunsShow } from './runs/show.js';
+import { ScheduleInstall, ScheduleRemove } from './schedule/install.js';
+import { ScheduleList } from './schedule/list.js';
+import { ScheduleRender } from './schedule/render.js';
+import { ScheduleStatusCommand } from './schedule/status.js';
 
 export const COMMANDS: Record<string, Command.Class> = {
   'artifacts:latest': ArtifactsLatest,
@@ -40,6 +45,7 @@ export const COMMANDS: Record<string, Command.Class> = {
   'download-datasets-info': DownloadDatasetsInfo,
   'download-sourcegraph-results': DownloadSourcegraphResults,
   'enrich-github-repos': EnrichGithubRepos,
+  freshness: Freshness,
   'insert-datasets-info': InsertDatasetsInfo,
   'insert-sourcegraph-results': InsertSourcegraphResults,
   'sync-artifacts': SyncArtifacts,
@@ -47,4 +53,9 @@ export const COMMANDS: Record<string, Command.Class> = {
   'run-scheduled': RunScheduled,
   runs: Runs,
   'runs:show': RunsShow,
+  'schedule:install': ScheduleInstall,
+  'schedule:list': ScheduleList,
+  'schedule:remove': ScheduleRemove,
+  'schedule:render': ScheduleRender,
+  'schedule:status': ScheduleStatusCommand,
 };

@@ -1,8 +1,9 @@
 /** What the schedule commands share: the CLI's command catalog, the child entry and the secrets to scrub. */
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '@oclif/core';
 import type { LoadedConfig } from '../src/config/index.js';
-import type { CommandCatalog } from '../src/schedule/index.js';
+import { scheduleNamed, type CommandCatalog, type RenderTarget } from '../src/schedule/index.js';
 
 /** Every command of this CLI, and whether it takes --site and --config-file. */
 export function commandCatalog(config: Config): CommandCatalog {
@@ -24,4 +25,36 @@ export function scheduleSecrets(loaded: LoadedConfig, env: NodeJS.ProcessEnv): s
   const values = names.map((n) => env[n]).filter((v): v is string => v !== undefined && v.length >= 4);
   for (const s of Object.values(loaded.config.schedules)) if (s.notify?.webhook) values.push(s.notify.webhook);
   return [...new Set(values)];
+}
+
+/** The project's cli.sh (dist/commands/ → two levels up), which timers call. */
+export function cliScript(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'cli.sh');
+}
+
+/** What a renderer needs for one schedule: the command a timer runs, the project directory, the secrets' variable names. */
+export function renderTarget(loaded: LoadedConfig, name: string, opts: { siteFlag?: string; artifactsDir: string; cwd: string }): RenderTarget {
+  const schedule = scheduleNamed(loaded, name);
+  const site = opts.siteFlag !== undefined ? ['--site', opts.siteFlag] : ['--config-file', loaded.file];
+  const secretEnv = [loaded.config.sourcegraph.tokenEnv, loaded.config.github.tokenEnv];
+  if (schedule.notify?.webhookEnv) secretEnv.push(schedule.notify.webhookEnv);
+  if (schedule.notify?.email) secretEnv.push(schedule.notify.email.smtpEnv);
+  return {
+    site: loaded.config.site,
+    name,
+    schedule,
+    cwd: opts.cwd,
+    command: [cliScript(), 'run-scheduled', name, ...site, '--artifacts-dir', opts.artifactsDir],
+    portableSiteArgs: opts.siteFlag !== undefined ? ['--site', opts.siteFlag] : ['--config-file', path.relative(opts.cwd, loaded.file).split(path.sep).join('/')],
+    gcs: { ...(loaded.config.gcs.bucket ? { bucket: loaded.config.gcs.bucket } : {}), ...(loaded.config.gcs.prefix ? { prefix: loaded.config.gcs.prefix } : {}) },
+    secretEnv: [...new Set(secretEnv)],
+  };
+}
+
+export const SCHEDULER_KINDS = ['systemd', 'cron', 'github-actions'] as const;
+export type SchedulerKind = (typeof SCHEDULER_KINDS)[number];
+
+/** The machine's time zone (where cron runs its lines). */
+export function machineZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone;
 }
