@@ -1,6 +1,6 @@
 /** schedule list: a site's schedules with their next ticks. */
 import { Flags } from '@oclif/core';
-import { localTime } from '../../src/notify/index.js';
+import { localTime, notifyChannels } from '../../src/notify/index.js';
 import { isoTick, resolveSteps, tickSource } from '../../src/schedule/index.js';
 import { commandCatalog } from '../schedule-support.js';
 import { SiteCommand } from '../site-command.js';
@@ -35,7 +35,10 @@ export class ScheduleList extends SiteCommand {
     const now = flags.now === undefined ? Date.now() : Date.parse(flags.now);
     const schedules = Object.entries(loaded.config.schedules).map(([name, s]): ScheduleListEntry => ({
       name, cron: s.cron, timezone: s.timezone, ...(s.maxLate === undefined ? {} : { maxLate: s.maxLate }), run: s.run,
-      notify: [...(s.notify?.webhook || s.notify?.webhookEnv ? ['webhook'] : []), ...(s.notify?.email ? [`email to ${s.notify.email.to.join(', ')}`] : [])],
+      notify: notifyChannels(s.notify, process.env).map((c) => {
+        const what = c.channel === 'email' ? `email to ${s.notify?.email?.to.join(', ') ?? ''}` : 'webhook';
+        return c.problem === undefined ? what : `${what} (${c.problem}: it would not be sent)`;
+      }),
       nextTicks: tickSource(s).next(flags.count, now).map(isoTick),
     }));
     if (!this.jsonEnabled()) this.log(render(loaded.config.site, schedules));
