@@ -4,7 +4,7 @@
  * share: `*`, numbers, names (JAN, MON), lists, ranges, steps, and the @hourly-style
  * nicknames. croner-only extensions (L, W, #, ?, seconds, years) cannot be rendered.
  */
-import { MallardError } from '../engine/errors.js';
+import { MallardError } from '../engine/index.js';
 
 export interface CronFields {
   minute: number[];

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { displayPath, formatProblem, parseSource, splitCommandLine, type ConfigProblem, type LoadedConfig, type ScheduleConfig } from '../config/index.js';
-import { MallardError } from '../engine/errors.js';
+import { MallardError } from '../engine/index.js';
 
 /** What the CLI offers, by command id (`artifacts:prune`): whether it takes --site and --config-file. */
 export type CommandCatalog = ReadonlyMap<string, { site: boolean; configFile: boolean }>;
