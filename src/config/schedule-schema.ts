@@ -130,21 +130,22 @@ export const scheduleSchema = z.strictObject({
   notify: notifySchema.optional(),
 });
 
-export const schedulesSchema = z.record(
-  z.string().regex(SCHEDULE_NAME_PATTERN, 'schedule names are lowercase letters, digits, dashes and underscores'),
-  scheduleSchema,
-);
+const NAME_MESSAGE = 'schedule names are lowercase letters, digits, dashes and underscores (they name unit files and run keys)';
+export const schedulesSchema = z.record(z.string().regex(SCHEDULE_NAME_PATTERN, NAME_MESSAGE), scheduleSchema, {
+  error: (iss) => (iss.code === 'invalid_key' ? NAME_MESSAGE : undefined),
+});
 
 const thresholds = {
   warn_after: duration('26h').optional(),
   error_after: duration('50h').optional(),
 };
 
-export const freshnessSchema = z
-  .strictObject({
+export const freshnessSchema = z.strictObject({
     ...thresholds,
     /** Per artifact name (e.g. usage, clean_ckan_api): overrides, and names that must exist. */
-    artifacts: z.record(z.string().regex(/^[a-z0-9_]+$/, 'artifact names are lowercase letters, digits and underscores'), z.strictObject(thresholds)).default({}),
+    artifacts: z.record(z.string().regex(/^[a-z0-9_]+$/), z.strictObject(thresholds), {
+      error: (iss) => (iss.code === 'invalid_key' ? 'artifact names are lowercase letters, digits and underscores (e.g. clean_ckan_api)' : undefined),
+    }).default({}),
   });
 
 export interface EmailNotifyConfig {
