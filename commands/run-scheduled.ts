@@ -44,7 +44,7 @@ Records go to <artifacts-dir>/runs/schedules/<site>.jsonl (backed up by sync-art
     const interrupt = new AbortController();
     const onSignal = (signal: NodeJS.Signals): void => {
       process.stderr.write(`run-scheduled: ${signal}: stopping the running step\n`);
-      interrupt.abort();
+      interrupt.abort(signal);
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
@@ -80,7 +80,7 @@ function parseNow(text: string): number {
 function describe(o: ScheduledOutcome): string {
   if (o.action === 'already-done') return `${o.key}: already succeeded (${o.record.endedAt ?? o.record.startedAt}); nothing to do.`;
   if (o.action === 'skipped') return `${o.key}: ${o.record.status} — ${o.record.reason ?? ''}`;
-  const lines = [`${o.key}: ${o.record.status.toUpperCase()}`];
+  const lines = [`${o.key}: ${o.record.status.toUpperCase()}${o.record.reason === undefined ? '' : ` (${o.record.reason})`}`];
   for (const s of o.record.steps) {
     const run = s.runId === undefined ? '' : ` (run ${s.runId})`;
     lines.push(`  ${s.exitCode === 0 ? 'ok    ' : 'FAILED'} ${s.command}${run}${s.error === undefined ? '' : `: ${s.failedTask === undefined ? '' : `${s.failedTask}: `}${s.error}`}`);

@@ -109,6 +109,7 @@ async function underLock(opts: RunScheduledOptions, ctx: Ctx): Promise<Scheduled
   const failed = steps.find((s) => s.exitCode !== 0);
   const status = failed === undefined && steps.length === opts.steps.length ? 'succeeded' : 'failed';
   const record: ScheduledRunRecord = { ...base, status, startedAt, endedAt: new Date(clock.now()).toISOString(), steps, ...identity };
+  if (opts.signal?.aborted) record.reason = `interrupted${typeof opts.signal.reason === 'string' ? ` by ${opts.signal.reason}` : ''}`;
   const notified = await maybeNotify(opts, records, record);
   if (notified !== undefined) record.notified = notified;
   appendRecord(file, record);

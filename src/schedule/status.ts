@@ -78,7 +78,8 @@ function classify(key: string, tick: number, r: ScheduledRunRecord | undefined, 
       return { ...base, ...timing, status: 'ran' };
     case 'failed': {
       const step = r.steps.find((s) => s.exitCode !== 0);
-      const reason = step === undefined ? undefined : `${step.command}: ${step.failedTask === undefined ? '' : `${step.failedTask}: `}${step.error ?? `exit ${step.exitCode}`}`;
+      const failure = step === undefined ? undefined : `${step.command}: ${step.failedTask === undefined ? '' : `${step.failedTask}: `}${step.error ?? `exit ${step.exitCode}`}`;
+      const reason = [r.reason, failure].filter((x) => x !== undefined).join('; ') || undefined;
       return { ...base, ...timing, status: 'failed', ...(reason === undefined ? {} : { reason }) };
     }
     case 'skipped: late':
