@@ -31,16 +31,25 @@ export function defaultUnitDir(env: NodeJS.ProcessEnv): string {
 function run(program: string, args: readonly string[], input?: string): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(program, args, { encoding: 'utf8', ...(input === undefined ? {} : { input }) });
   if (r.error) {
-    throw new MallardError('ERR_USAGE', `cannot run ${program}: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`, { cause: r.error });
+    const code = (r.error as NodeJS.ErrnoException).code;
+    throw new MallardError('ERR_USAGE', `cannot run ${program}: ${code === 'ENOENT' ? 'not installed or not on PATH' : code ?? r.error.message}`, {
+      cause: r.error,
+      suggestions: ['give the program with --systemctl / --crontab-command, or install it (cron: apt-get install cron)'],
+    });
   }
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-function mustRun(program: string, args: readonly string[], input?: string): string {
+function mustRun(program: string, args: readonly string[], input?: string, suggestions: string[] = []): string {
   const r = run(program, args, input);
-  if (r.status !== 0) throw new MallardError('ERR_INSTALL', `${[program, ...args].join(' ')} failed (exit ${r.status}): ${r.stderr.trim()}`);
+  if (r.status !== 0) throw new MallardError('ERR_INSTALL', `${[program, ...args].join(' ')} failed (exit ${r.status}): ${r.stderr.trim()}`, { suggestions });
   return r.stdout;
 }
+
+const SYSTEMCTL_HINTS = (files: readonly string[]): string[] => [
+  `the unit files are written (${files.join(', ')}); enable the timer from a login session with a user manager: systemctl --user daemon-reload && systemctl --user enable --now ${files.at(-1) === undefined ? '<timer>' : files.at(-1)!.split('/').at(-1)}`,
+  'no user manager here (a container, or SSH without lingering)? run loginctl enable-linger, or use --as cron; --no-systemctl writes the files only',
+];
 
 export function installSystemd(units: { timer: string; service: string; timerFile: string; serviceFile: string }, opts: SystemdInstallOptions): InstallResult {
   fs.mkdirSync(opts.unitDir, { recursive: true });
@@ -50,7 +59,7 @@ export function installSystemd(units: { timer: string; service: string; timerFil
   const commands: string[] = [];
   if (opts.systemctl !== undefined) {
     for (const args of [['--user', 'daemon-reload'], ['--user', 'enable', '--now', units.timerFile]]) {
-      mustRun(opts.systemctl, args);
+      mustRun(opts.systemctl, args, undefined, SYSTEMCTL_HINTS(files));
       commands.push([opts.systemctl, ...args].join(' '));
     }
   }
