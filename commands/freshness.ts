@@ -3,6 +3,7 @@ import { Flags } from '@oclif/core';
 import { listConfigFiles, loadConfigFile, loadDotEnv, type LoadedConfig } from '../src/config/index.js';
 import { MallardError } from '../src/engine/index.js';
 import { checkFreshness, formatMs, type FreshnessReport } from '../src/schedule/index.js';
+import { parseNow } from './schedule-support.js';
 import { SiteCommand } from './site-command.js';
 
 export class Freshness extends SiteCommand {
@@ -27,8 +28,7 @@ For each artifact name published for the site (read_only/<site>/), the age of it
   async run(): Promise<{ sites: FreshnessReport[] }> {
     const { flags } = await this.parse(Freshness);
     const configs = await this.configs(flags);
-    const now = flags.now === undefined ? Date.now() : Date.parse(flags.now);
-    if (Number.isNaN(now)) throw new MallardError('ERR_USAGE', `--now "${flags.now}" is not an ISO 8601 time`);
+    const now = parseNow(flags.now);
     const artifactsDir = this.artifactsDir(flags['artifacts-dir']);
     const sites: FreshnessReport[] = [];
     for (const loaded of configs) sites.push(await checkFreshness(artifactsDir, loaded.config, now));

@@ -1,12 +1,11 @@
 /** run-scheduled: the one command a timer calls; serves the schedule's current tick once. */
 import { Args, Flags } from '@oclif/core';
 import { redact } from '../src/config/index.js';
-import { MallardError } from '../src/engine/index.js';
 import { sendNotifications } from '../src/notify/index.js';
 import { runScheduled, runStepChild, resolveSteps, scheduleNamed, stepArgv, type ScheduledOutcome } from '../src/schedule/index.js';
 import { parseDuration } from '../src/store/index.js';
 import { EXIT_OK, EXIT_TASK_FAILED } from './render-error.js';
-import { childEntry, commandCatalog, scheduleSecrets } from './schedule-support.js';
+import { childEntry, commandCatalog, parseNow, scheduleSecrets } from './schedule-support.js';
 import { SiteCommand } from './site-command.js';
 
 export class RunScheduled extends SiteCommand {
@@ -37,7 +36,7 @@ Records go to <artifacts-dir>/runs/schedules/<site>.jsonl (backed up by sync-art
     const loaded = await this.loadConfig(flags);
     const schedule = scheduleNamed(loaded, args.schedule);
     const steps = resolveSteps(loaded, commandCatalog(this.config), [args.schedule]).get(args.schedule) ?? [];
-    const now = flags.now === undefined ? Date.now() : parseNow(flags.now);
+    const now = parseNow(flags.now);
     const artifactsDir = this.artifactsDir(flags['artifacts-dir']);
     const secrets = scheduleSecrets(loaded, process.env);
     const scrub = (text: string): string => redact(text, secrets);
@@ -67,14 +66,6 @@ Records go to <artifacts-dir>/runs/schedules/<site>.jsonl (backed up by sync-art
       process.off('SIGTERM', onSignal);
     }
   }
-}
-
-function parseNow(text: string): number {
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms) || !/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(text)) {
-    throw new MallardError('ERR_USAGE', `--now "${text}" is not an ISO 8601 time`, { suggestions: ['e.g. --now 2026-03-29T02:30:00Z or --now 2026-03-29T02:30:00+01:00'] });
-  }
-  return ms;
 }
 
 function describe(o: ScheduledOutcome): string {

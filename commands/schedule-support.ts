@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '@oclif/core';
 import type { LoadedConfig } from '../src/config/index.js';
+import { MallardError } from '../src/engine/index.js';
 import { scheduleNamed, type CommandCatalog, type RenderTarget } from '../src/schedule/index.js';
 
 /** Every command of this CLI, and whether it takes --site and --config-file. */
@@ -57,4 +58,14 @@ export type SchedulerKind = (typeof SCHEDULER_KINDS)[number];
 /** The machine's time zone (where cron runs its lines). */
 export function machineZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
+/** `--now <ISO time>` as milliseconds; the clock when not given. */
+export function parseNow(text: string | undefined): number {
+  if (text === undefined) return Date.now();
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(text)) {
+    throw new MallardError('ERR_USAGE', `--now "${text}" is not an ISO 8601 time`, { suggestions: ['e.g. --now 2026-03-29T02:30:00Z or --now 2026-03-29T02:30:00+01:00'] });
+  }
+  return ms;
 }

@@ -2,7 +2,7 @@
 import { Flags } from '@oclif/core';
 import { localTime, notifyChannels } from '../../src/notify/index.js';
 import { isoTick, resolveSteps, tickSource } from '../../src/schedule/index.js';
-import { commandCatalog } from '../schedule-support.js';
+import { commandCatalog, parseNow } from '../schedule-support.js';
 import { SiteCommand } from '../site-command.js';
 
 export interface ScheduleListEntry {
@@ -32,7 +32,7 @@ export class ScheduleList extends SiteCommand {
     const { flags } = await this.parse(ScheduleList);
     const loaded = await this.loadConfig(flags);
     resolveSteps(loaded, commandCatalog(this.config));
-    const now = flags.now === undefined ? Date.now() : Date.parse(flags.now);
+    const now = parseNow(flags.now);
     const schedules = Object.entries(loaded.config.schedules).map(([name, s]): ScheduleListEntry => ({
       name, cron: s.cron, timezone: s.timezone, ...(s.maxLate === undefined ? {} : { maxLate: s.maxLate }), run: s.run,
       notify: notifyChannels(s.notify, process.env).map((c) => {

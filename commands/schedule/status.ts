@@ -1,6 +1,7 @@
 /** schedule status: expected ticks against run records for the last N days. */
 import { Args, Flags } from '@oclif/core';
 import { formatMs, readRecords, recordsFile, scheduleNamed, scheduleStatus, type ScheduleStatus, type TickStatus } from '../../src/schedule/index.js';
+import { parseNow } from '../schedule-support.js';
 import { SiteCommand } from '../site-command.js';
 
 export class ScheduleStatusCommand extends SiteCommand {
@@ -24,7 +25,7 @@ export class ScheduleStatusCommand extends SiteCommand {
     const loaded = await this.loadConfig(flags);
     const names = args.schedule === undefined ? Object.keys(loaded.config.schedules) : [args.schedule];
     const records = readRecords(recordsFile(this.artifactsDir(flags['artifacts-dir']), loaded.config.site));
-    const now = flags.now === undefined ? Date.now() : Date.parse(flags.now);
+    const now = parseNow(flags.now);
     const schedules = names.map((n) => scheduleStatus(n, scheduleNamed(loaded, n), records, { now, days: flags.days }));
     if (!this.jsonEnabled()) this.log(schedules.map((s) => render(s, flags.limit)).join('\n\n') || `site ${loaded.config.site} has no schedules`);
     const bad = schedules.some((s) => s.counts.failed + s.counts.missed + s.counts.interrupted > 0);
