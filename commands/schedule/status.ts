@@ -38,7 +38,8 @@ const ORDER: TickStatus[] = ['ran', 'failed', 'missed', 'late', 'overlapped', 'i
 
 function render(s: ScheduleStatus, limit: number): string {
   const counts = ORDER.filter((k) => s.counts[k] > 0).map((k) => `${s.counts[k]} ${k}`).join(', ') || 'no ticks';
-  const lines = [`${s.schedule} ("${s.cron}" in ${s.timezone}), ${s.from} .. ${s.to}: ${counts}${s.nextTick ? `; next ${s.nextTick}` : ''}`];
+  const partial = s.truncated ? ` (the latest ${s.ticks.length} ticks only)` : '';
+  const lines = [`${s.schedule} ("${s.cron}" in ${s.timezone}), ${s.from} .. ${s.to}: ${counts}${partial}${s.nextTick ? `; next ${s.nextTick}` : ''}`];
   for (const t of s.ticks.slice(0, limit)) {
     const delay = t.startDelayMs === undefined ? '' : ` started +${formatMs(t.startDelayMs)}`;
     const took = t.durationMs === undefined ? '' : `, took ${Math.round(t.durationMs / 1000)}s`;

@@ -32,7 +32,7 @@ export interface ScheduleStatus {
   counts: Record<TickStatus, number>;
   /** Newest first. */
   ticks: TickRow[];
-  /** More ticks than the limit: the oldest were left out. */
+  /** More ticks than the limit (default 5000) in the window: the oldest were left out, and not counted. */
   truncated: boolean;
   nextTick?: string;
 }
@@ -48,8 +48,9 @@ export function scheduleStatus(
   const source = tickSource(schedule);
   const from = window.now - window.days * 86_400_000;
   const limit = window.limit ?? 5000;
-  const all = source.between(from, window.now, 1_000_000);
-  const ticks = all.slice(-limit);
+  // newest first, at most limit + 1 (to tell whether older ones were left out)
+  const recent = source.latest(limit + 1, window.now).filter((t) => t > from);
+  const ticks = recent.slice(0, limit).reverse();
   const states = keyStates(records.filter((r) => r.schedule === name));
   const counts: Record<TickStatus, number> = { ran: 0, failed: 0, missed: 0, late: 0, overlapped: 0, running: 0, interrupted: 0, due: 0 };
   const rows: TickRow[] = [];
@@ -62,7 +63,7 @@ export function scheduleStatus(
   const [next] = source.next(1, window.now);
   return {
     schedule: name, cron: schedule.cron, timezone: schedule.timezone, from: isoTick(from), to: isoTick(window.now),
-    counts, ticks: rows.reverse(), truncated: all.length > ticks.length, ...(next === undefined ? {} : { nextTick: isoTick(next) }),
+    counts, ticks: rows.reverse(), truncated: recent.length > limit, ...(next === undefined ? {} : { nextTick: isoTick(next) }),
   };
 }
 

@@ -13,6 +13,8 @@ export interface TickSource {
   next(n: number, from: number): number[];
   /** Ticks in (from, to], oldest first, at most `limit`. */
   between(from: number, to: number, limit?: number): number[];
+  /** The latest `n` ticks at or before `to`, newest first. */
+  latest(n: number, to: number): number[];
 }
 
 export function tickSource(schedule: Pick<ScheduleConfig, 'cron' | 'timezone'>): TickSource {
@@ -26,6 +28,9 @@ export function tickSource(schedule: Pick<ScheduleConfig, 'cron' | 'timezone'>):
     },
     next(n, from) {
       return job.nextRuns(n, new Date(from)).map((d) => d.getTime());
+    },
+    latest(n, to) {
+      return job.previousRuns(n, new Date(Math.floor(to / 1000) * 1000 + 1000)).map((d) => d.getTime()).filter((t) => t <= to);
     },
     between(from, to, limit = 10_000) {
       const out: number[] = [];
