@@ -28,13 +28,20 @@ export const COMMAND_MODULES: Readonly<Record<string, readonly [string, string]>
   'download-datasets-info': ['./download-datasets-info.js', 'DownloadDatasetsInfo'],
   'download-sourcegraph-results': ['./download-sourcegraph-results.js', 'DownloadSourcegraphResults'],
   'enrich-github-repos': ['./enrich-github-repos.js', 'EnrichGithubRepos'],
+  freshness: ['./freshness.js', 'Freshness'],
   help: ['./help.js', 'HelpCommand'],
   'insert-datasets-info': ['./insert-datasets-info.js', 'InsertDatasetsInfo'],
   'insert-sourcegraph-results': ['./insert-sourcegraph-results.js', 'InsertSourcegraphResults'],
   'sync-artifacts': ['./sync-artifacts.js', 'SyncArtifacts'],
   'run-models': ['./run-models.js', 'RunModels'],
+  'run-scheduled': ['./run-scheduled.js', 'RunScheduled'],
   runs: ['./runs.js', 'Runs'],
   'runs:show': ['./runs/show.js', 'RunsShow'],
+  'schedule:install': ['./schedule/install.js', 'ScheduleInstall'],
+  'schedule:list': ['./schedule/list.js', 'ScheduleList'],
+  'schedule:remove': ['./schedule/install.js', 'ScheduleRemove'],
+  'schedule:render': ['./schedule/render.js', 'ScheduleRender'],
+  'schedule:status': ['./schedule/status.js', 'ScheduleStatusCommand'],
 };
 
 const load = createRequire(import.meta.url);

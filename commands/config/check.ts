@@ -2,6 +2,8 @@
 import { stringify } from 'yaml';
 import { isMallardError } from '../../src/engine/errors.js';
 import { describeConfig, type ConfigReport, type TokenStatus } from '../../src/config/index.js';
+import { resolveSteps } from '../../src/schedule/index.js';
+import { commandCatalog } from '../schedule-support.js';
 import { SiteCommand } from '../site-command.js';
 
 export interface ConfigCheckResult extends ConfigReport {
@@ -28,6 +30,7 @@ export class ConfigCheck extends SiteCommand {
   async run(): Promise<ConfigCheckResult> {
     const { flags } = await this.parse(ConfigCheck);
     const loaded = await this.loadConfig(flags);
+    resolveSteps(loaded, commandCatalog(this.config)); // every schedule step names a command of this CLI
     const result: ConfigCheckResult = { valid: true, ...describeConfig(loaded, process.env, process.cwd()), dotEnv: this.dotEnvNames };
     if (!this.jsonEnabled()) this.log(render(result));
     return result;

@@ -13,3 +13,6 @@ export { formatProblem } from './problems.js';
 export { loadDotEnv, redact, REDACTED, resolveToken } from './env.js';
 export type { ConfigListEntry, ConfigReport, TokenStatus } from './report.js';
 export { describeConfig, listSiteConfigs } from './report.js';
+export type { EmailNotifyConfig, FreshnessConfig, FreshnessThresholds, NotifyConfig, ScheduleConfig } from './schedule-schema.js';
+export { durationMs, RESERVED_STEP_FLAGS, SCHEDULE_NAME_PATTERN, splitCommandLine } from './schedule-schema.js';
+export { parseSource } from './source.js';

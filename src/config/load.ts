@@ -74,8 +74,13 @@ function issueMessage(issue: z.core.$ZodRawIssue): string | undefined {
   return `expected ${expected}, got ${got}`;
 }
 
+/**
+ * The hash of what the config means for the data built: `schedules` and `freshness` (when and
+ * how runs are started and judged) are left out, so editing a schedule changes no hash.
+ */
 export function configHash(config: SiteConfig): string {
-  return createHash('sha256').update(canonicalJson(config)).digest('hex');
+  const { schedules: _schedules, freshness: _freshness, ...built } = config;
+  return createHash('sha256').update(canonicalJson(built)).digest('hex');
 }
 
 /** JSON with object keys sorted at every level and undefined members dropped. */

@@ -65,9 +65,14 @@ function unknownKeyMessage(parent: readonly PropertyKey[], key: string): string 
     }
     return 'secrets never go in config files: remove it; tokens are read from the environment variables named by sourcegraph.tokenEnv and github.tokenEnv (set in the shell or .env)';
   }
-  const known = SECTION_KEYS[dotted(parent)] ?? [];
+  const known = SECTION_KEYS[dotted(parent)] ?? SECTION_KEYS[wildcardPath(parent)] ?? [];
   const guess = closest(key, known);
   return guess ? `Unrecognized key (did you mean "${guess}"?)` : `Unrecognized key (expected one of: ${known.join(', ')})`;
+}
+
+/** `schedules.nightly.notify` → `schedules.*.notify`: the keys of user-named entries. */
+function wildcardPath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (i > 0 && (path[i - 1] === 'schedules' || path[i - 1] === 'artifacts') ? '*' : String(p))).join('.');
 }
 
 export function dotted(path: readonly PropertyKey[]): string {

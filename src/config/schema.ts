@@ -4,6 +4,7 @@
  * the file: only the NAME of the environment variable that holds one (`tokenEnv`).
  */
 import { z } from 'zod';
+import { emailNotifySchema, freshnessSchema, scheduleSchema, schedulesSchema, type FreshnessConfig, type ScheduleConfig } from './schedule-schema.js';
 
 /** Site names: used in artifact paths, so lowercase letters, digits and single dashes. */
 export const SITE_NAME_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
@@ -94,6 +95,8 @@ export const siteConfigSchema = z.strictObject({
   http: httpSchema.prefault({}),
   models: modelsSchema.prefault({}),
   gcs: gcsSchema.prefault({}),
+  schedules: schedulesSchema.default({}),
+  freshness: freshnessSchema.prefault({}),
 });
 
 /** The keys each section accepts, for "did you mean" hints on unknown keys. */
@@ -105,6 +108,11 @@ export const SECTION_KEYS: Readonly<Record<string, readonly string[]>> = {
   http: Object.keys(httpSchema.shape),
   models: Object.keys(modelsSchema.shape),
   gcs: Object.keys(gcsSchema.shape),
+  'schedules.*': Object.keys(scheduleSchema.shape),
+  'schedules.*.notify': ['webhook', 'webhookEnv', 'email'],
+  'schedules.*.notify.email': Object.keys(emailNotifySchema.shape),
+  freshness: Object.keys(freshnessSchema.shape),
+  'freshness.artifacts.*': ['warn_after', 'error_after'],
 };
 
 export interface CkanConfig {
@@ -164,4 +172,8 @@ export interface SiteConfig {
   http: HttpConfig;
   models: ModelsConfig;
   gcs: GcsConfig;
+  /** Named schedules (run-scheduled, schedule render/list/status). */
+  schedules: Record<string, ScheduleConfig>;
+  /** Age thresholds of published artifacts (the freshness command). */
+  freshness: FreshnessConfig;
 }

@@ -103,6 +103,8 @@ describe('defaults and normalisation', () => {
       http: { timeoutMs: 30000, retries: 3 },
       models: { shrinkTolerance: 0.1 },
       gcs: {},
+      schedules: {},
+      freshness: { artifacts: {} },
     };
     assert.deepEqual(config, expected);
   });
