@@ -9,7 +9,7 @@ export { findCycle } from './graph.js';
 export { acquireLock, type Lock, type LockHolder, type LockOptions } from './lock.js';
 export { JournalReceiptStore } from './receipt-journal.js';
 export { MemoryReceiptStore, type Receipt, type ReceiptStore } from './receipts.js';
-export { classifyError, retryDelayMs } from './retry.js';
+export { classifyError, computeRetryDelay, describeFailure, isRetryable, retryDelayMs, TRANSIENT_ERROR_CODES, type FailedAttempt } from './retry.js';
 export { listRuns, readRun, RunLog, type RunRecord } from './run-log.js';
 export { newRunId, runTasks, type RunOptions } from './scheduler.js';
 export { formatSummary, type RunStatus, type RunSummary, type SummaryGroup } from './summary.js';

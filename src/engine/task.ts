@@ -3,22 +3,13 @@
  * targets it produces, and how to run it. Tasks are plain objects; the scheduler owns state.
  */
 import type { Clock } from './clock.js';
+import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 import type { Target } from './target.js';
+
+export { DEFAULT_RETRY, NO_RETRY, type RetryPolicy } from './retry.js';
 
 export type ParamValue = string | number | boolean;
 export type Params = Readonly<Record<string, ParamValue>>;
-
-export interface RetryPolicy {
-  /** Total attempts including the first (1 = no retry). */
-  maxAttempts: number;
-  /** Delay before the second attempt; doubles each further attempt. */
-  baseDelayMs: number;
-  /** Upper bound of one delay (before jitter). */
-  maxDelayMs: number;
-}
-
-export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 60_000 };
-export const NO_RETRY: RetryPolicy = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
 
 export interface TaskContext {
   readonly runId: string;

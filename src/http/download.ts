@@ -92,7 +92,8 @@ export async function downloadToFile<T = undefined>(
   const full = buildUrl(url, opts.searchParams);
   const extraSecrets = headerSecrets(opts.headers);
   await mkdir(path.dirname(destPath), { recursive: true });
-  return client.run(full, (attempt) => downloadOnce(client, full, destPath, opts, attempt, extraSecrets), { extraSecrets });
+  const runOpts = opts.onRetry ? { extraSecrets, onRetry: opts.onRetry } : { extraSecrets };
+  return client.run(full, (attempt) => downloadOnce(client, full, destPath, opts, attempt, extraSecrets), runOpts);
 }
 
 async function downloadOnce<T>(

@@ -158,7 +158,7 @@ describe('retries', () => {
       },
     });
     const events: EngineEvent[] = [];
-    const summary = await runTasks([flaky], { clock, random: () => 1, onEvent: (e) => events.push(e) });
+    const summary = await runTasks([flaky], { clock, random: () => 0, onEvent: (e) => events.push(e) });
     assert.equal(summary.status, 'success');
     assert.deepEqual(clock.sleeps, [1000, 2000, 4000]);
     assert.equal(events.filter((e) => e.type === 'task_retry').length, 3);
@@ -177,7 +177,7 @@ describe('retries', () => {
         if (calls < 4) throw new MallardError('ERR_HTTP', '503', { retryable: true });
       },
     });
-    await runTasks([limited], { clock, random: () => 0 });
+    await runTasks([limited], { clock, random: () => 1 });
     assert.deepEqual(clock.sleeps, [30_000, 1000, 2000]);
   });
 
@@ -197,7 +197,7 @@ describe('retries', () => {
   test('gives up after maxAttempts and reports the last error', async () => {
     const { task } = world();
     let calls = 0;
-    const t = task('t', { retry: policy, run: async () => { calls += 1; throw Object.assign(new Error(`HTTP 503 #${calls}`), { statusCode: 503 }); } });
+    const t = task('t', { retry: policy, run: async () => { calls += 1; throw new MallardError('ERR_HTTP', `HTTP 503 #${calls}`, { retryable: true }); } });
     const summary = await runTasks([t], fixed);
     assert.equal(calls, 4);
     assert.equal(summary.failures[0]?.message, 'HTTP 503 #4');

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FileTarget, isMallardError, MallardError, Task, type RetryPolicy, type TaskContext } from '../../engine/index.js';
 import { ERR_CKAN_RESPONSE } from './errors.js';
-import type { HttpClient } from '../../http/index.js';
+import { retriesExhausted, type HttpClient } from '../../http/index.js';
 import { fetchSearchPage, pageFileName } from './package-search.js';
 import { planPages } from './plan.js';
 
@@ -105,14 +105,15 @@ export class CkanPageTask extends Task<{ site: string; query: string; start: num
 }
 
 /**
- * One layer of retries: the HTTP client already retried network errors, 429 and 5xx (with
- * backoff and Retry-After), so its final error is final here too. What the client does not
- * retry, an answer that is not the CKAN envelope (a proxy's HTML page with status 200, a
- * body cut short), is usually passing: the task tries that again, within its policy.
+ * One layer of retries per request: the HTTP client retries network errors, 429, 5xx and
+ * cut-off bodies (with backoff and Retry-After); what it retried to exhaustion comes out
+ * not retryable (`retriesExhausted`) and is final here. What the client did not retry, an answer that
+ * is not the CKAN envelope (a proxy's HTML page with status 200, or a cut body with client
+ * retries off), is usually passing: the task tries that again, within its policy.
  */
 function retryOddResponses(err: unknown): never {
   if (!isMallardError(err)) throw err;
-  const retryable = err.code === ERR_CKAN_RESPONSE;
+  const retryable = err.code === ERR_CKAN_RESPONSE && !retriesExhausted(err);
   if (err.retryable === retryable) throw err;
   throw new MallardError(err.code, err.message, { cause: err, context: err.context, suggestions: err.suggestions, retryable });
 }

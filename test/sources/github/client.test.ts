@@ -152,7 +152,8 @@ describe('GitHub repository metadata', () => {
     server.schedule({ kind: 'status', status: 500 }, { kind: 'status', status: 500 }, { kind: 'status', status: 500 });
     const err = await rejection(fetchRepo('o/b', { retries: 2 }));
     assert.equal(err.code, 'ERR_GITHUB');
-    assert.equal(err.retryable, true);
+    assert.equal(err.retryable, false, 'retried to exhaustion: no layer above tries again');
+    assert.equal(err.context.attempts, 3);
     assert.equal(server.pendingFaults(), 0);
   });
 
