@@ -1,7 +1,7 @@
 /** mallard's HTTP layer: one client factory, a streaming download helper, typed errors, redaction. */
 export { createHttpClient, buildUrl, headerSecrets, retriesExhausted } from './client.js';
 export type { HttpClient, HttpClientOptions, OnRetry, RequestOptions, RunOptions, TextResponse } from './client.js';
-export { downloadToFile, readSnippet, tempPathFor } from './download.js';
+export { downloadToFile, readSnippet } from './download.js';
 export type { DownloadOptions, DownloadResult, DownloadStage, ResponseInfo } from './download.js';
 export { systemClock } from '../engine/clock.js';
 export type { Clock } from '../engine/clock.js';

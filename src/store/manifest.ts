@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { promises as fsp } from 'node:fs';
 import { MallardError, errorMessage } from '../engine/errors.js';
 import { ARTIFACT_MODE } from './layout.js';
-import { writeFileAtomic } from './fs-atomic.js';
+import { writeFileAtomic } from '../engine/atomic-file.js';
 
 export const MANIFEST_VERSION = 1;
 
@@ -65,5 +65,5 @@ export async function readManifest(file: string): Promise<ArtifactManifest> {
 
 /** Writes a manifest atomically (temp file, fsync, rename) and makes it read-only. */
 export async function writeManifest(file: string, manifest: ArtifactManifest): Promise<void> {
-  await writeFileAtomic(file, JSON.stringify(manifest, null, 2) + '\n', ARTIFACT_MODE);
+  await writeFileAtomic(file, JSON.stringify(manifest, null, 2) + '\n', { mode: ARTIFACT_MODE, noReplace: true });
 }

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { writeFileAtomic } from '../../engine/atomic-file.js';
-import type { GithubClient } from './client.js';
+import type { GithubClient, GithubRequestOptions } from './client.js';
 import type { RepoFetch } from './repo-fetch.js';
 import type { RepoName } from './repo-name.js';
 
@@ -93,10 +93,10 @@ export interface RepoFileResult {
  * file already holds data with an ETag the request is conditional: a 304 keeps the data
  * (only checkedAt changes). Gone repositories are written as such; errors write nothing.
  */
-export async function fetchRepoToFile(client: GithubClient, repo: RepoName, destPath: string): Promise<RepoFileResult> {
+export async function fetchRepoToFile(client: GithubClient, repo: RepoName, destPath: string, opts: GithubRequestOptions = {}): Promise<RepoFileResult> {
   const stored = readRepoRecord(destPath);
   const etag = stored && stored.status !== 'gone' ? stored.etag : undefined;
-  const res = await client.getRepo(repo, etag);
+  const res = await client.getRepo(repo, etag, opts);
   const now = new Date(client.clock.now()).toISOString();
   let record: GithubRepoRecord;
   if (res.kind === 'not-modified' && stored) {
