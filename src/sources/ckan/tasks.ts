@@ -5,21 +5,13 @@
  * asks for every other page at run time. A rerun fetches only missing pages.
  */
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { FileTarget, isMallardError, MallardError, Task, type RetryPolicy, type TaskContext } from '../../engine/index.js';
 import { ERR_CKAN_RESPONSE } from './errors.js';
 import { retriesExhausted, type HttpClient } from '../../http/index.js';
 import { fetchSearchPage, pageFileName } from './package-search.js';
 import { planPages } from './plan.js';
-
-export interface CkanQuery {
-  baseUrl: string;
-  rows: number;
-  sort: string;
-  q?: string;
-  fq?: string;
-}
+import { readCrawlManifest, readPageMetaFile, type CkanQuery, type CrawlManifest, type PageMeta } from './state.js';
 
 export interface CrawlSettings {
   site: string;
@@ -30,29 +22,7 @@ export interface CrawlSettings {
   client: () => HttpClient;
 }
 
-export interface PageMeta {
-  start: number;
-  rows: number;
-  count: number;
-  received: number;
-  firstId?: string;
-  lastId?: string;
-  bytes: number;
-  url: string;
-}
-
-export interface CrawlManifest {
-  site: string;
-  query: CkanQuery;
-  /** What the portal reported on the first page. */
-  count: number;
-  /** Rows the portal returns per full page (it may cap what was asked). */
-  effectiveRows: number;
-  pages: Array<{ file: string; start: number; received: number }>;
-  received: number;
-  /** The lowest and highest count seen across pages (a portal changing mid-crawl shows here). */
-  countRange: [number, number];
-}
+export type { CkanQuery, CrawlManifest, PageMeta } from './state.js';
 
 /** Short hash of what the crawl asks the portal: pages of another query are other tasks. */
 export function queryKey(query: CkanQuery): string {
@@ -119,7 +89,7 @@ function retryOddResponses(err: unknown): never {
 }
 
 export function readPageMeta(task: CkanPageTask): PageMeta {
-  return JSON.parse(fs.readFileSync(task.metaFile, 'utf8')) as PageMeta;
+  return readPageMetaFile(task.metaFile);
 }
 
 export class CkanCrawlTask extends Task<{ site: string; query: string }> {
@@ -163,12 +133,9 @@ export class CkanCrawlTask extends Task<{ site: string; query: string }> {
   }
 }
 
+/** crawl.json, validated (a malformed one is ERR_STATE_FILE naming it); undefined when there is none. */
 export function readManifestIfAny(file: string): CrawlManifest | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as CrawlManifest;
-  } catch {
-    return undefined;
-  }
+  return readCrawlManifest(file);
 }
 
 function effectiveRowsOf(head: PageMeta, asked: number): number {
