@@ -3,6 +3,7 @@ export { isPartialPath, partialPathFor, withAtomicPath, writeFileAtomic, writeFi
 export type { AtomicWriteOptions } from './atomic-file.js';
 export { FakeClock, systemClock, type Clock } from './clock.js';
 export { collapseParams } from './collapse.js';
+export { closestMatch, editDistance, typoDistance } from './did-you-mean.js';
 export { errorMessage, isMallardError, MallardError, USAGE_ERROR_CODES, type ErrorDetails } from './errors.js';
 export type { EngineEvent, EventListener } from './events.js';
 export { findCycle } from './graph.js';
