@@ -64,15 +64,6 @@ export abstract class Task<P extends Params = Params> {
   }
 }
 
-/** Inputs made outside the tool (a file the user provides): only checked for existence. */
-export abstract class ExternalTask<P extends Params = Params> extends Task<P> {
-  override readonly external: boolean = true;
-
-  override async run(): Promise<void> {
-    throw new Error(`${this.id} is an external input and cannot be produced by mallard`);
-  }
-}
-
 export function taskId(family: string, params: Params): string {
   const keys = Object.keys(params).sort();
   if (keys.length === 0) return `${family}()`;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createGithubClient, fetchRepoToFile, parseRepoName, repoFileName, type GithubClientOptions, type GithubRepoRecord } from '../../../src/sources/github/index.js';
 import { rejection } from '../../support/expect-error.js';
-import { fakeClock, type FakeClock } from '../../support/fake-clock.js';
+import { fakeClock, FakeClock } from '../../support/fake-clock.js';
 import { makeRepoBody, startGithubServer, type GhServerOptions, type GithubTestServer } from '../../support/github-server.js';
 
 let server: GithubTestServer;

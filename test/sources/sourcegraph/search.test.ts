@@ -8,7 +8,7 @@ import { createHttpClient } from '../../../src/http/index.js';
 import { searchToFile, type SearchParams, type SearchSummary, type StoredMatch } from '../../../src/sources/sourcegraph/index.js';
 import { repoRoot } from '../../support/ckan-fixtures.js';
 import { rejection } from '../../support/expect-error.js';
-import { fakeClock, type FakeClock } from '../../support/fake-clock.js';
+import { fakeClock, FakeClock } from '../../support/fake-clock.js';
 import { generateMatches, startSourcegraphServer, type SourcegraphTestServer } from '../../support/sourcegraph-server.js';
 
 type ResultFile = SearchSummary & { matches: StoredMatch[] };
