@@ -118,6 +118,8 @@ async function writeResult(input: AttemptInput, request: Readable, searchedAt: s
     const writer = new ResultWriter(out);
     await writer.write(`{"term":${JSON.stringify(params.term)},"query":${JSON.stringify(input.query)},"url":${JSON.stringify(input.shownUrl)},"searchedAt":${JSON.stringify(searchedAt)},"matches":[`);
     const state = await readEvents(request, writer, params.maxEventBytes, input.shownUrl);
+    // Everything needed was read: end the request, so that its timeout does not run on during our own disk work.
+    request.destroy();
     if (state.error !== undefined) throw searchFailedError(input.shownUrl, params.term, state.error);
     if (!state.done) throw incompleteStreamError(input.shownUrl, params.term, state.events);
     const summary = summarize(input, searchedAt, state);
