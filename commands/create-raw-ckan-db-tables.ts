@@ -1,7 +1,7 @@
 /** create-raw-ckan-db-tables: the raw CKAN database with its schema, empty. */
 import type { RunSummary } from '../src/engine/index.js';
 import { ckanStage } from '../src/pipelines/ckan.js';
-import { RunCommand, type RunFlags } from './run-command.js';
+import { RunCommand } from './run-command.js';
 
 export class CreateRawCkanDbTables extends RunCommand {
   static override summary = 'Create artifacts/work/<site>/ckan_api.db with the raw CKAN schema, empty.';
@@ -13,6 +13,6 @@ export class CreateRawCkanDbTables extends RunCommand {
     const { flags } = await this.parse(CreateRawCkanDbTables);
     const loaded = await this.loadConfig(flags);
     const { create } = ckanStage(loaded, { artifactsDir: this.artifactsDir(flags['artifacts-dir']) });
-    return this.execute([create], flags as RunFlags, loaded);
+    return this.execute([create], flags, loaded);
   }
 }

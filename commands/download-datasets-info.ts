@@ -2,7 +2,7 @@
 import { Flags } from '@oclif/core';
 import type { RunSummary } from '../src/engine/index.js';
 import { CRAWL_FAMILIES, downloadDatasetsInfo } from '../src/pipelines/ckan.js';
-import { RunCommand, type RunFlags } from './run-command.js';
+import { RunCommand } from './run-command.js';
 
 export class DownloadDatasetsInfo extends RunCommand {
   static override summary = "Download a CKAN portal's dataset metadata (package_search) as raw JSON pages.";
@@ -28,6 +28,6 @@ export class DownloadDatasetsInfo extends RunCommand {
     const loaded = await this.loadConfig(flags);
     const task = downloadDatasetsInfo(loaded.config, { artifactsDir: this.artifactsDir(flags['artifacts-dir']) });
     const force = flags.refresh ? [...(flags.force ?? []), ...CRAWL_FAMILIES] : flags.force;
-    return this.execute([task], { ...(flags as RunFlags), ...(force === undefined ? {} : { force }) }, loaded);
+    return this.execute([task], { ...flags, ...(force === undefined ? {} : { force }) }, loaded);
   }
 }

@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core';
 import type { RunSummary } from '../src/engine/index.js';
 import { CRAWL_FAMILIES } from '../src/pipelines/ckan.js';
 import { codeSearchStage, SEARCH_FAMILIES } from '../src/pipelines/code-search.js';
-import { RunCommand, type RunFlags } from './run-command.js';
+import { RunCommand } from './run-command.js';
 
 export const MODELS_DIR_FLAG = Flags.string({ description: 'Directory of the model groups (ckan_clean is built from it when clean_ckan_api is not published yet).', default: './models' });
 
@@ -31,6 +31,6 @@ export class DownloadSourcegraphResults extends RunCommand {
     const loaded = await this.loadConfig(flags);
     const { searches } = await codeSearchStage(loaded, { artifactsDir: this.artifactsDir(flags['artifacts-dir']), modelsDir: flags['models-dir'], env: process.env });
     const force = flags.refresh ? [...(flags.force ?? []), ...SEARCH_FAMILIES] : flags.force;
-    return this.execute([searches], { ...(flags as RunFlags), ...(force === undefined ? {} : { force }) }, loaded);
+    return this.execute([searches], { ...flags, ...(force === undefined ? {} : { force }) }, loaded);
   }
 }

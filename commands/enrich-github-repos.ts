@@ -5,7 +5,7 @@ import { CRAWL_FAMILIES } from '../src/pipelines/ckan.js';
 import { SEARCH_FAMILIES } from '../src/pipelines/code-search.js';
 import { GITHUB_FAMILIES, githubStage } from '../src/pipelines/github-repos.js';
 import { MODELS_DIR_FLAG } from './download-sourcegraph-results.js';
-import { RunCommand, type RunFlags } from './run-command.js';
+import { RunCommand } from './run-command.js';
 
 export class EnrichGithubRepos extends RunCommand {
   static override summary = 'Fetch GitHub metadata of every repository found by the code search into github_api.db and publish it.';
@@ -31,6 +31,6 @@ export class EnrichGithubRepos extends RunCommand {
     const loaded = await this.loadConfig(flags);
     const { insert } = await githubStage(loaded, { artifactsDir: this.artifactsDir(flags['artifacts-dir']), modelsDir: flags['models-dir'], env: process.env });
     const force = flags.refresh ? [...(flags.force ?? []), ...GITHUB_FAMILIES] : flags.force;
-    return this.execute([insert], { ...(flags as RunFlags), ...(force === undefined ? {} : { force }) }, loaded);
+    return this.execute([insert], { ...flags, ...(force === undefined ? {} : { force }) }, loaded);
   }
 }

@@ -1,7 +1,7 @@
 /** insert-datasets-info: load the crawled pages into ckan_api.db and publish it read-only. */
 import type { RunSummary } from '../src/engine/index.js';
 import { CRAWL_FAMILIES, ckanStage } from '../src/pipelines/ckan.js';
-import { RunCommand, type RunFlags } from './run-command.js';
+import { RunCommand } from './run-command.js';
 
 export class InsertDatasetsInfo extends RunCommand {
   static override summary = 'Load the downloaded pages into ckan_api.db and publish a read-only copy.';
@@ -20,6 +20,6 @@ export class InsertDatasetsInfo extends RunCommand {
     const { flags } = await this.parse(InsertDatasetsInfo);
     const loaded = await this.loadConfig(flags);
     const { insert } = ckanStage(loaded, { artifactsDir: this.artifactsDir(flags['artifacts-dir']) });
-    return this.execute([insert], flags as RunFlags, loaded);
+    return this.execute([insert], flags, loaded);
   }
 }

@@ -3,7 +3,7 @@ import type { RunSummary } from '../src/engine/index.js';
 import { CRAWL_FAMILIES } from '../src/pipelines/ckan.js';
 import { codeSearchStage, SEARCH_FAMILIES } from '../src/pipelines/code-search.js';
 import { MODELS_DIR_FLAG } from './download-sourcegraph-results.js';
-import { RunCommand, type RunFlags } from './run-command.js';
+import { RunCommand } from './run-command.js';
 
 export class InsertSourcegraphResults extends RunCommand {
   static override summary = 'Load the Sourcegraph results into sourcegraph_api.db and publish a read-only copy.';
@@ -25,6 +25,6 @@ export class InsertSourcegraphResults extends RunCommand {
     const { flags } = await this.parse(InsertSourcegraphResults);
     const loaded = await this.loadConfig(flags);
     const { insert } = await codeSearchStage(loaded, { artifactsDir: this.artifactsDir(flags['artifacts-dir']), modelsDir: flags['models-dir'], env: process.env });
-    return this.execute([insert], flags as RunFlags, loaded);
+    return this.execute([insert], flags, loaded);
   }
 }

@@ -8,7 +8,7 @@ import { missingSourceProducers } from '../src/pipelines/model-sources.js';
 import { SEARCH_FAMILIES } from '../src/pipelines/code-search.js';
 import { planModels, runModelsTasks, type ModelsStageOptions } from '../src/pipelines/models.js';
 import { formatBuildPlan, type PlannedBuild } from '../src/sql/index.js';
-import { RunCommand, type RunFlags } from './run-command.js';
+import { RunCommand } from './run-command.js';
 
 export class RunModels extends RunCommand {
   static override summary = 'Build SQL models (models/<group>/*.sql) into their database and publish it.';
@@ -55,6 +55,6 @@ A group whose schema.yml lists \`exports\` (usage does) also writes those tables
       return { dryRun: true, builds };
     }
     const tasks = await runModelsTasks(loaded.config, options);
-    return this.execute(tasks, flags as RunFlags, loaded);
+    return this.execute(tasks, flags, loaded);
   }
 }

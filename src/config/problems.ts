@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import { MallardError } from '../engine/errors.js';
 import { SECTION_KEYS } from './schema.js';
+import { closestMatch } from '../engine/did-you-mean.js';
 
 export interface ConfigProblem {
   /** The file as shown to the user (relative to the working directory when inside it). */
@@ -79,25 +80,7 @@ export function dotted(path: readonly PropertyKey[]): string {
   return path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
 }
 
-/** The known key nearest to `word` by edit distance, if near enough to be a typo. */
+/** The known key nearest to `word`, if near enough to be a typo (the engine's one rule). */
 function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [c, d];
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = row;
-  }
-  return prev[b.length]!;
+  return closestMatch(word, candidates);
 }

@@ -1,10 +1,12 @@
 /**
- * Building a database file so that it appears complete or not at all: build a NEW file under a
- * temporary name in the same directory, CHECKPOINT, close, fsync, rename over the final path.
+ * Building a database file so that it appears complete or not at all: build a NEW file under
+ * the engine's temp name in the same directory (partialPathFor: never `<final>.tmp`, which is
+ * DuckDB's own spill directory for `<final>`), CHECKPOINT, close, then commit it with the
+ * engine's commitPartial (fsync, rename over the final path, fsync the directory).
  */
-import { randomBytes } from 'node:crypto';
-import { access, mkdir, open, rename, rm } from 'node:fs/promises';
+import { access, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { commitPartial, partialPathFor } from '../engine/atomic-file.js';
 import { databaseKey, defaultRegistry, openDatabase, type DatabaseRegistry, type DuckDbHandle } from './database.js';
 import { MallardError, errorMessage } from '../engine/errors.js';
 import { duckDbError } from './errors.js';
@@ -17,16 +19,6 @@ export interface AtomicBuildOptions {
   registry?: DatabaseRegistry;
 }
 
-/**
- * The temporary name of a build of `finalPath`: hidden, unique per process and call, and never
- * `<final>.tmp` (DuckDB's own spill directory for `<final>` is `<final>.tmp/`).
- */
-export function buildingPath(finalPath: string): string {
-  const dir = path.dirname(finalPath);
-  const name = path.basename(finalPath);
-  return path.join(dir, `.${name}.${process.pid}.${randomBytes(6).toString('hex')}.building.db`);
-}
-
 /** The files DuckDB may leave next to a database: its WAL and its spill directory. */
 export function companionPaths(dbPath: string): string[] {
   return [`${dbPath}.wal`, `${dbPath}.tmp`];
@@ -34,15 +26,6 @@ export function companionPaths(dbPath: string): string[] {
 
 async function exists(file: string): Promise<boolean> {
   return access(file).then(() => true, () => false);
-}
-
-async function fsyncPath(file: string, flags: string): Promise<void> {
-  const handle = await open(file, flags);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 async function removeBuild(tempPath: string): Promise<void> {
@@ -66,7 +49,7 @@ export async function buildDatabaseAtomically<T>(
     throw duckDbError(`cannot replace ${target}: it is open in this process`, target, ['close it before rebuilding it']);
   }
   await mkdir(path.dirname(target), { recursive: true });
-  const tempPath = buildingPath(target);
+  const tempPath = partialPathFor(target);
   let db: DuckDbHandle | undefined;
   try {
     db = await openDatabase(tempPath, { settings: options.settings, rowGroupSize: options.rowGroupSize, registry });
@@ -76,7 +59,6 @@ export async function buildDatabaseAtomically<T>(
     if (await exists(`${tempPath}.wal`)) {
       throw duckDbError(`DuckDB left a WAL next to ${tempPath} after CHECKPOINT and close`, tempPath);
     }
-    await fsyncPath(tempPath, 'r+');
     await publish(tempPath, target);
     return result;
   } catch (err) {
@@ -90,9 +72,8 @@ async function publish(tempPath: string, target: string): Promise<void> {
   try {
     // A WAL left by an earlier crash of `target` would be replayed onto the new file.
     await rm(`${target}.wal`, { force: true });
-    await rename(tempPath, target);
+    await commitPartial(tempPath, target);
     await rm(`${tempPath}.tmp`, { recursive: true, force: true });
-    await fsyncPath(path.dirname(target), 'r');
   } catch (err) {
     throw new MallardError('ERR_DUCKDB', `could not move the new database into place at ${target}: ${errorMessage(err)}`, {
       cause: err,

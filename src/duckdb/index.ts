@@ -14,7 +14,7 @@ export {
   type SqlParams,
   type SqlValue,
 } from './database.js';
-export { buildDatabaseAtomically, buildingPath, companionPaths, type AtomicBuildOptions } from './atomic-build.js';
+export { buildDatabaseAtomically, companionPaths, type AtomicBuildOptions } from './atomic-build.js';
 export { tableRowCounts } from './inspect.js';
 export { hasGlobCharacters, sqlIdentifier, sqlString, sqlStringList } from './sql.js';
 export { firstLine, wrapDuckDbError } from './errors.js';

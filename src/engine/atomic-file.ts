@@ -1,27 +1,31 @@
 /**
- * Atomic file writes: content goes to a temp file in the same directory, then is renamed
- * into place, so a reader (or a later run) sees the old file or the whole new one, never a
- * part. A process killed at any instant leaves at most a `.<name>.<pid>.<n>.partial` file,
- * which no target ever takes for its output.
+ * mallard's one way to write a file atomically: content goes to a temp file beside the
+ * final path (named by partialPathFor), is fsynced, then renamed into place and the
+ * directory fsynced, so a reader (or a later run) sees the old file or the whole new one,
+ * never a part. A process killed at any instant leaves at most a
+ * `.<name>.<pid>.<n><tag>.partial` file, which no target ever takes for its output.
+ *
+ * The fsync policy, the same for every writer: durable by default (file and directory).
+ * Only a task's own output files may pass `durable: false`, because the receipt journal
+ * syncs before it records the task as complete; published artifacts, manifests and state
+ * files stay durable.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
 export interface AtomicWriteOptions {
-  /**
-   * fsync the file and its directory before returning, so the write survives a power cut.
-   * Engine tasks may leave it off: the receipt journal syncs the file system once per batch
-   * before it records any task as complete (group commit).
-   */
+  /** fsync the file and its directory (default true; see the fsync policy above). */
   durable?: boolean;
   mode?: number;
+  /** Fail with EEXIST instead of replacing an existing file (hard link, then unlink). */
+  noReplace?: boolean;
 }
 
 let counter = 0;
 const processTag = randomBytes(3).toString('hex');
 
-/** A temp path beside `finalPath`, unique in this process and across processes. */
+/** A temp path beside `finalPath`, unique in this process and across processes. The one temp naming rule. */
 export function partialPathFor(finalPath: string): string {
   counter += 1;
   const dir = path.dirname(finalPath);
@@ -36,6 +40,7 @@ export function isPartialPath(file: string): boolean {
 
 /** Writes `data` to `finalPath` atomically (creating parent directories). */
 export function writeFileAtomicSync(finalPath: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): void {
+  if (options.noReplace) throw new TypeError('writeFileAtomicSync does not support noReplace');
   const tmp = partialPathFor(finalPath);
   const fd = openCreatingParents(tmp, options.mode ?? 0o666);
   try {
@@ -53,17 +58,17 @@ export function writeFileAtomicSync(finalPath: string, data: string | Uint8Array
     fs.rmSync(tmp, { force: true });
     throw err;
   }
-  if (options.durable !== false) fsyncDirectorySync(path.dirname(finalPath));
+  if (options.durable !== false) fsyncDirSync(path.dirname(finalPath));
 }
 
 export async function writeFileAtomic(finalPath: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
-  await withAtomicPath(finalPath, (tmp) => fs.promises.writeFile(tmp, data, { mode: options.mode ?? 0o666 }), options);
+  await withAtomicPath(finalPath, (tmp) => fs.promises.writeFile(tmp, data, { flag: 'wx' }), options);
 }
 
 /**
  * Lets `produce` write a temp path however it likes (a stream, DuckDB, a child process),
- * then fsyncs it and renames it over `finalPath`. If `produce` throws, the temp file is
- * removed, `finalPath` is untouched, and the error is rethrown.
+ * then commits it over `finalPath` (commitPartial). If `produce` or the commit throws, the
+ * temp file is removed, `finalPath` is untouched, and the error is rethrown.
  */
 export async function withAtomicPath<T>(
   finalPath: string,
@@ -74,14 +79,85 @@ export async function withAtomicPath<T>(
   const tmp = partialPathFor(finalPath);
   try {
     const result = await produce(tmp);
-    if (options.mode !== undefined) await fs.promises.chmod(tmp, options.mode);
-    if (options.durable !== false) await fsyncPath(tmp);
-    await fs.promises.rename(tmp, finalPath);
-    if (options.durable !== false) await fsyncPath(path.dirname(finalPath));
+    await commitPartial(tmp, finalPath, options);
     return result;
   } catch (err) {
     await fs.promises.rm(tmp, { force: true, recursive: true });
     throw err;
+  }
+}
+
+/**
+ * Puts a finished temp file in place: chmod (when asked), fsync it, rename it over
+ * `finalPath` (or, with noReplace, link it only where nothing is), fsync the directory.
+ * On failure the temp file is left for the caller to remove.
+ */
+export async function commitPartial(tmpPath: string, finalPath: string, options: AtomicWriteOptions = {}): Promise<void> {
+  const durable = options.durable !== false;
+  if (options.mode !== undefined) await fs.promises.chmod(tmpPath, options.mode);
+  if (durable) await fsyncFile(tmpPath);
+  if (options.noReplace) {
+    if (!(await moveNoReplace(tmpPath, finalPath))) {
+      throw Object.assign(new Error(`EEXIST: file already exists, ${finalPath}`), { code: 'EEXIST', path: finalPath });
+    }
+  } else {
+    await fs.promises.rename(tmpPath, finalPath);
+  }
+  if (durable) await fsyncDir(path.dirname(finalPath));
+}
+
+/**
+ * Moves `temp` to `target` only if `target` does not exist (hard link, then unlink the temp).
+ * Returns false, leaving `temp` in place, when `target` already exists.
+ */
+export async function moveNoReplace(temp: string, target: string): Promise<boolean> {
+  try {
+    await fs.promises.link(temp, target);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+    // No hard links on this file system: check, then rename (a small window, still atomic).
+    if (await fs.promises.lstat(target).then(() => true, () => false)) return false;
+    await fs.promises.rename(temp, target);
+    return true;
+  }
+  await fs.promises.unlink(temp);
+  return true;
+}
+
+/** fsync a file's data (opened read-only: works on 0444 files too). */
+export async function fsyncFile(file: string): Promise<void> {
+  const handle = await fs.promises.open(file, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** fsync a directory so a rename or link in it is durable (ignored where the platform cannot). */
+export async function fsyncDir(dir: string): Promise<void> {
+  let handle: fs.promises.FileHandle | undefined;
+  try {
+    handle = await fs.promises.open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // Some platforms cannot open or fsync a directory; the rename itself is still atomic.
+  } finally {
+    await handle?.close();
+  }
+}
+
+function fsyncDirSync(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // as fsyncDir
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 
@@ -93,23 +169,5 @@ function openCreatingParents(file: string, mode: number): number {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     fs.mkdirSync(path.dirname(file), { recursive: true });
     return fs.openSync(file, 'w', mode);
-  }
-}
-
-async function fsyncPath(p: string): Promise<void> {
-  const handle = await fs.promises.open(p, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-function fsyncDirectorySync(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
   }
 }

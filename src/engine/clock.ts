@@ -25,30 +25,3 @@ export const systemClock: Clock = {
       signal?.addEventListener('abort', onAbort, { once: true });
     }),
 };
-
-/**
- * A clock for tests: time stands still until something sleeps, and every sleep advances it
- * at once by the time asked. `sleeps` records what was asked, in order.
- */
-export class FakeClock implements Clock {
-  readonly sleeps: number[] = [];
-  private current: number;
-
-  constructor(start = Date.UTC(2026, 0, 1)) {
-    this.current = start;
-  }
-
-  now(): number {
-    return this.current;
-  }
-
-  advance(ms: number): void {
-    this.current += ms;
-  }
-
-  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) throw signal.reason;
-    this.sleeps.push(ms);
-    this.current += ms;
-  }
-}

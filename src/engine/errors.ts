@@ -32,7 +32,7 @@ export class MallardError extends Error {
 }
 
 /** Codes of errors the user caused by what they asked for or configured: exit code 2. */
-export const USAGE_ERROR_CODES: ReadonlySet<string> = new Set(['ERR_CONFIG', 'ERR_USAGE', 'ERR_CYCLE', 'ERR_LOCKED', 'ERR_UNKNOWN_TASK']);
+export const USAGE_ERROR_CODES: ReadonlySet<string> = new Set(['ERR_CONFIG', 'ERR_USAGE', 'ERR_CYCLE', 'ERR_LOCKED']);
 
 export function isMallardError(err: unknown): err is MallardError {
   return err instanceof MallardError;

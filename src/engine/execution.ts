@@ -186,8 +186,8 @@ export class Execution {
   }
 
   private failedAttempt(node: TaskNode, err: unknown): void {
-    const verdict = classifyError(err);
     const policy = node.task.retryPolicy();
+    const verdict = classifyError(err, policy);
     const message = errorMessage(err);
     const code = isMallardError(err) ? err.code : undefined;
     if (!verdict.retryable || node.attempts >= policy.maxAttempts || this.stopReason !== undefined) {

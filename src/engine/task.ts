@@ -3,22 +3,13 @@
  * targets it produces, and how to run it. Tasks are plain objects; the scheduler owns state.
  */
 import type { Clock } from './clock.js';
+import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 import type { Target } from './target.js';
+
+export { DEFAULT_RETRY, NO_RETRY, type RetryPolicy } from './retry.js';
 
 export type ParamValue = string | number | boolean;
 export type Params = Readonly<Record<string, ParamValue>>;
-
-export interface RetryPolicy {
-  /** Total attempts including the first (1 = no retry). */
-  maxAttempts: number;
-  /** Delay before the second attempt; doubles each further attempt. */
-  baseDelayMs: number;
-  /** Upper bound of one delay (before jitter). */
-  maxDelayMs: number;
-}
-
-export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 60_000 };
-export const NO_RETRY: RetryPolicy = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
 
 export interface TaskContext {
   readonly runId: string;
@@ -70,15 +61,6 @@ export abstract class Task<P extends Params = Params> {
 
   retryPolicy(): RetryPolicy {
     return DEFAULT_RETRY;
-  }
-}
-
-/** Inputs made outside the tool (a file the user provides): only checked for existence. */
-export abstract class ExternalTask<P extends Params = Params> extends Task<P> {
-  override readonly external: boolean = true;
-
-  override async run(): Promise<void> {
-    throw new Error(`${this.id} is an external input and cannot be produced by mallard`);
   }
 }
 

@@ -9,15 +9,19 @@ import { systemClock, type Clock } from '../engine/clock.js';
 import { statusError, toRequestError, type RequestContext } from './errors.js';
 import { HostLimiter } from './host-limiter.js';
 import { makeRedactor, redactUrl } from './redact.js';
-import { retryDelay } from './retry.js';
+import { computeRetryDelay, type RetryNote, type RetryPolicy } from '../engine/retry.js';
+import { httpRetryPolicy, type HttpRetryOptions } from './retry.js';
 import { defaultUserAgent } from './user-agent.js';
 
-export interface HttpClientOptions {
+/** Told about every retry before its wait (layer 'http'), for the run log and progress displays. */
+export type OnRetry = (note: RetryNote) => void;
+
+export interface HttpClientOptions extends HttpRetryOptions {
   /** Default `mallard/<version> (+https://github.com/mallard-data/mallard)`. */
   userAgent?: string;
   /** Limit for connecting, for the response headers, and for an idle socket mid-body. Default 30 000. */
   timeoutMs?: number;
-  /** Retries after the first try, for network errors, 408, 429 and 5xx. Default 3. */
+  /** Retries after the first try, for network errors and the statuses of HTTP_RETRY (408, 429, most 5xx). Default 3. */
   retries?: number;
   /** Requests started per second per host. Default: no limit. */
   requestsPerSecond?: number;
@@ -28,30 +32,29 @@ export interface HttpClientOptions {
   /** Strings never to show in a message (tokens). */
   secrets?: string[];
   clock?: Clock;
-  /** Backoff before the first retry (before jitter). Default 1 000. */
+  /** Backoff before the first retry (jitter takes up to half off). Default 1 000. */
   retryBaseMs?: number;
-  /** Largest backoff (before jitter). Default 30 000. */
+  /** Largest backoff. Default 30 000. */
   retryMaxMs?: number;
   /** A Retry-After longer than this is not waited for; the error goes up. Default 120 000. */
   maxRetryAfterMs?: number;
-  /** Source of jitter, in [0, 1). Default Math.random. */
+  /** Source of jitter, in [0, 1) (0 = the full backoff). Default Math.random. */
   random?: () => number;
-  /** Told about every retry before its wait (for logs and progress displays). */
-  onRetry?: (event: RetryEvent) => void;
-}
-
-export interface RetryEvent {
-  /** Redacted. */
-  url: string;
-  /** The retry about to happen: 1 for the first. */
-  retry: number;
-  delayMs: number;
-  error: MallardError;
+  /** Told about every retry of every request of this client, before its wait. */
+  onRetry?: OnRetry;
 }
 
 export interface RequestOptions {
   searchParams?: Record<string, string | number | boolean | undefined>;
   headers?: Record<string, string>;
+  /** Told about each retry of this request (besides the client's onRetry). */
+  onRetry?: OnRetry;
+}
+
+export interface RunOptions {
+  method?: string;
+  extraSecrets?: string[];
+  onRetry?: OnRetry;
 }
 
 export interface TextResponse {
@@ -66,6 +69,8 @@ export interface HttpClient {
   readonly userAgent: string;
   readonly clock: Clock;
   readonly limiter: HostLimiter;
+  /** The retry policy every request of this client follows. */
+  readonly retryPolicy: RetryPolicy;
   /** The configured got instance: got's own retry is off (this client retries), errors are not thrown for statuses. */
   got(): Promise<Got>;
   /** Masks secrets, credential query parameters and auth headers in a text. */
@@ -75,8 +80,10 @@ export interface HttpClient {
   /**
    * Runs `attempt` under the host's limits, retrying it while it fails with a retryable
    * error (backoff with jitter, or the server's Retry-After). Network errors become ERR_HTTP.
+   * An error retried until the attempts ran out comes out with `retryable: false` and
+   * `context.attempts`: nothing above should try it again.
    */
-  run<T>(url: string, attempt: (attemptNumber: number) => Promise<T>, opts?: { method?: string; extraSecrets?: string[] }): Promise<T>;
+  run<T>(url: string, attempt: (attemptNumber: number) => Promise<T>, opts?: RunOptions): Promise<T>;
   /** GET a text body (decompressed); a non-2xx status is an ERR_HTTP error. */
   getText(url: string, opts?: RequestOptions): Promise<TextResponse>;
   /** GET and parse JSON; a body that is not JSON is an ERR_HTTP error (not retried). */
@@ -98,6 +105,11 @@ export function headerSecrets(headers: Record<string, string> | undefined): stri
   return out;
 }
 
+/** Whether `err` is one a client retried until its attempts ran out: no layer above should retry it. */
+export function retriesExhausted(err: unknown): boolean {
+  return err instanceof MallardError && err.context.retriesExhausted === true;
+}
+
 /** `url` with `searchParams` appended (undefined values left out). */
 export function buildUrl(url: string, searchParams?: RequestOptions['searchParams']): string {
   if (!searchParams) return url;
@@ -112,7 +124,7 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
   const clock = opts.clock ?? systemClock;
   const userAgent = opts.userAgent ?? defaultUserAgent();
   const timeoutMs = opts.timeoutMs ?? 30_000;
-  const retries = opts.retries ?? 3;
+  const policy = httpRetryPolicy(opts);
   const secrets = [...(opts.secrets ?? []), ...headerSecrets(opts.headers)];
   const redact = makeRedactor(secrets);
   const limiter = new HostLimiter({ concurrency: opts.concurrency ?? 4, requestsPerSecond: opts.requestsPerSecond, clock });
@@ -143,11 +155,12 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
     userAgent,
     clock,
     limiter,
+    retryPolicy: policy,
     got: loadGot,
     redact,
     context,
     run: (url, attempt, runOpts = {}) =>
-      runWithRetries({ url, attempt, method: runOpts.method ?? 'GET', extraSecrets: runOpts.extraSecrets ?? [], retries, opts, limiter, clock, context }),
+      runWithRetries({ url, attempt, method: runOpts.method ?? 'GET', extraSecrets: runOpts.extraSecrets ?? [], policy, opts, runOpts, limiter, clock, context }),
     getText: (url, reqOpts = {}) => getText(client, url, reqOpts),
     getJson: async <T>(url: string, reqOpts: RequestOptions = {}): Promise<T> => parseJsonBody<T>(client, await getText(client, url, reqOpts)),
   };
@@ -159,8 +172,9 @@ interface RunInput<T> {
   attempt: (attemptNumber: number) => Promise<T>;
   method: string;
   extraSecrets: string[];
-  retries: number;
+  policy: RetryPolicy;
   opts: HttpClientOptions;
+  runOpts: RunOptions;
   limiter: HostLimiter;
   clock: Clock;
   context: HttpClient['context'];
@@ -179,29 +193,27 @@ async function runWithRetries<T>(input: RunInput<T>): Promise<T> {
       release();
     }
     if (!(error instanceof MallardError)) throw error;
-    const delayMs = retryDelay({
-      retry: attemptNumber,
-      retries: input.retries,
-      retryable: error.retryable,
-      retryAfterMs: error.retryAfterMs,
-      backoff: { baseMs: input.opts.retryBaseMs ?? 1000, maxMs: input.opts.retryMaxMs ?? 30_000 },
-      maxRetryAfterMs: input.opts.maxRetryAfterMs ?? 120_000,
-      random: input.opts.random,
-    });
+    const delayMs = computeRetryDelay(input.policy, { attempt: attemptNumber, retryable: error.retryable, retryAfterMs: error.retryAfterMs }, input.opts.random);
     if (delayMs === undefined) throw withAttempts(error, attemptNumber);
-    const redactor = input.context(input.url, input.method, input.extraSecrets).redact;
-    input.opts.onRetry?.({ url: redactor(redactUrl(input.url)), retry: attemptNumber, delayMs, error });
+    const note: RetryNote = { attempt: attemptNumber, delayMs, error: error.message, code: error.code, layer: 'http' };
+    input.opts.onRetry?.(note);
+    input.runOpts.onRetry?.(note);
     await input.clock.sleep(delayMs);
   }
 }
 
-/** The error, saying how many tries were made when there was more than one. */
+/**
+ * The error, saying how many tries were made when there was more than one. A retryable
+ * error retried until the attempts ran out is no longer retryable and says so in
+ * `context.retriesExhausted` (one layer of retries: this one).
+ */
 function withAttempts(error: MallardError, attempts: number): MallardError {
   if (attempts <= 1) return error;
+  const exhausted = error.retryable === true;
   return new MallardError(error.code, `${error.message} (gave up after ${attempts} attempts)`, {
-    context: { ...error.context, attempts },
+    context: { ...error.context, attempts, ...(exhausted ? { retriesExhausted: true } : {}) },
     suggestions: error.suggestions,
-    retryable: error.retryable,
+    retryable: exhausted ? false : error.retryable,
     retryAfterMs: error.retryAfterMs,
     cause: error.cause,
   });
@@ -210,6 +222,7 @@ function withAttempts(error: MallardError, attempts: number): MallardError {
 async function getText(client: HttpClient, url: string, reqOpts: RequestOptions): Promise<TextResponse> {
   const full = buildUrl(url, reqOpts.searchParams);
   const extraSecrets = headerSecrets(reqOpts.headers);
+  const onRetry = reqOpts.onRetry;
   return client.run(
     full,
     async () => {
@@ -220,7 +233,7 @@ async function getText(client: HttpClient, url: string, reqOpts: RequestOptions)
       }
       return { status: res.statusCode, headers: res.headers, body: res.body, url: res.url };
     },
-    { extraSecrets },
+    onRetry ? { extraSecrets, onRetry } : { extraSecrets },
   );
 }
 

@@ -1,13 +1,13 @@
 /**
  * Streaming a response body to a file: the body goes, chunk by chunk (optionally through a
- * transform), to a temp file in the destination's directory that is renamed into place
- * only when everything succeeded. The whole body is never held in memory, a failed try
+ * transform), to a temp file beside the destination (the engine's withAtomicPath: named by
+ * partialPathFor, fsynced, renamed into place) only when everything succeeded. The whole body is never held in memory, a failed try
  * leaves nothing behind, and retryable failures are tried again.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { partialPathFor } from '../engine/atomic-file.js';
+import { withAtomicPath } from '../engine/atomic-file.js';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { buildUrl, headerSecrets, type HttpClient, type RequestOptions } from './client.js';
@@ -46,9 +46,6 @@ export interface DownloadResult<T> {
   /** What the stage's finish() returned; undefined without a stage. */
   value: T;
 }
-
-/** A temp file name beside `destPath` (the engine's: hidden, `.partial`, never a finished file's name). */
-export const tempPathFor = partialPathFor;
 
 /** Counts the bytes flowing through. */
 class ByteCounter extends Transform {
@@ -92,7 +89,8 @@ export async function downloadToFile<T = undefined>(
   const full = buildUrl(url, opts.searchParams);
   const extraSecrets = headerSecrets(opts.headers);
   await mkdir(path.dirname(destPath), { recursive: true });
-  return client.run(full, (attempt) => downloadOnce(client, full, destPath, opts, attempt, extraSecrets), { extraSecrets });
+  const runOpts = opts.onRetry ? { extraSecrets, onRetry: opts.onRetry } : { extraSecrets };
+  return client.run(full, (attempt) => downloadOnce(client, full, destPath, opts, attempt, extraSecrets), runOpts);
 }
 
 async function downloadOnce<T>(
@@ -105,7 +103,6 @@ async function downloadOnce<T>(
 ): Promise<DownloadResult<T>> {
   const got = await client.got();
   const request = got.stream(url, { headers: opts.headers });
-  const tmp = tempPathFor(destPath);
   try {
     const response = await new Promise<GotResponseLike>((resolve, reject) => {
       request.once('response', resolve);
@@ -120,11 +117,12 @@ async function downloadOnce<T>(
     const stage = opts.through?.({ status: response.statusCode, contentType, headers: response.headers });
     const received = new ByteCounter();
     const written = new ByteCounter();
-    const out = createWriteStream(tmp, { flags: 'wx', flush: true });
-    if (stage) await pipeline(request, received, stage.transform, written, out);
-    else await pipeline(request, received, written, out);
-    const value = (stage ? await stage.finish() : undefined) as T;
-    await rename(tmp, destPath);
+    const value = await withAtomicPath(destPath, async (tmp) => {
+      const out = createWriteStream(tmp, { flags: 'wx' });
+      if (stage) await pipeline(request, received, stage.transform, written, out);
+      else await pipeline(request, received, written, out);
+      return (stage ? await stage.finish() : undefined) as T;
+    });
     return {
       path: destPath,
       bytesReceived: received.bytes,
@@ -136,7 +134,6 @@ async function downloadOnce<T>(
     };
   } catch (err) {
     request.destroy();
-    await rm(tmp, { force: true });
     throw err;
   }
 }

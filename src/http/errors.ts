@@ -6,15 +6,9 @@
  */
 import { MallardError, errorMessage } from '../engine/errors.js';
 import { redactUrl } from './redact.js';
-import { parseRetryAfter } from './retry.js';
+import { isRetryableStatus, parseRetryAfter, RETRY_ERROR_CODES } from './retry.js';
 
 export const ERR_HTTP = 'ERR_HTTP';
-
-/** Network error codes where the same request may succeed a moment later. */
-const RETRYABLE_CODES: ReadonlySet<string> = new Set([
-  'ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ENOTFOUND', 'ENETUNREACH',
-  'EHOSTUNREACH', 'EAI_AGAIN', 'EADDRINUSE', 'ERR_HTTP_CONTENT_LENGTH_MISMATCH', 'ERR_STREAM_PREMATURE_CLOSE',
-]);
 
 /** got's error classes, by name; a ReadError or TimeoutError is always worth another try. */
 const GOT_ERROR_NAMES: ReadonlySet<string> = new Set([
@@ -26,11 +20,6 @@ export interface RequestContext {
   url: string;
   redact: (text: string) => string;
   now: number;
-}
-
-/** 408, 429 and 5xx (but not 501 Not Implemented or 505) may succeed on a later try; other 4xx will not. */
-export function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 429 || (status >= 500 && status !== 501 && status !== 505);
 }
 
 function statusSuggestions(status: number): string[] {
@@ -71,7 +60,7 @@ export function isNetworkError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   if (GOT_ERROR_NAMES.has(err.name) && 'options' in err) return true;
   const code = errorCode(err);
-  return code !== undefined && RETRYABLE_CODES.has(code);
+  return code !== undefined && RETRY_ERROR_CODES.includes(code);
 }
 
 /** A copy of an error whose message and stack carry no secret, fit to be a `cause`. */
@@ -91,7 +80,7 @@ export function networkError(ctx: RequestContext, err: unknown): MallardError {
   const code = errorCode(err);
   const name = err instanceof Error ? err.name : 'Error';
   const timeout = name === 'TimeoutError' || code === 'ETIMEDOUT';
-  const retryable = timeout || name === 'ReadError' || (code !== undefined && RETRYABLE_CODES.has(code));
+  const retryable = timeout || name === 'ReadError' || (code !== undefined && RETRY_ERROR_CODES.includes(code));
   const url = ctx.redact(redactUrl(ctx.url));
   const detail = ctx.redact(errorMessage(err));
   const message = `${ctx.method} ${url} ${timeout ? 'timed out' : 'failed'}: ${detail}${code && !detail.includes(code) ? ` (${code})` : ''}`;

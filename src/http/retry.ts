@@ -1,22 +1,55 @@
 /**
- * Retry timing as pure functions: exponential backoff with jitter, and the server's
- * Retry-After (delay-seconds or an HTTP date) read against the injected clock.
+ * HTTP's side of the one retry policy (src/engine/retry.ts): which statuses and network
+ * error codes are worth another try, the client's defaults, and the server's Retry-After
+ * (delay-seconds or an HTTP date) read against the injected clock.
  */
-export interface BackoffOptions {
-  /** Delay before the first retry, before jitter. */
-  baseMs: number;
-  /** Largest delay before jitter. */
-  maxMs: number;
-}
+import { TRANSIENT_ERROR_CODES, type RetryPolicy } from '../engine/retry.js';
 
 /**
- * Delay before retry number `retry` (1 for the first retry): `min(maxMs, baseMs * 2^(retry-1))`
- * stretched by a random factor in [1, 1.5) so that clients that failed together do not
- * come back together.
+ * Statuses where the same request may succeed later: 408, 429 and the 5xx of overloaded or
+ * restarting servers and proxies. Not 501 Not Implemented, 505 HTTP Version Not Supported
+ * or the other 5xx that say the request itself will never work.
  */
-export function backoffDelayMs(retry: number, opts: BackoffOptions, random: () => number = Math.random): number {
-  const exponential = Math.min(opts.maxMs, opts.baseMs * 2 ** Math.max(0, retry - 1));
-  return Math.floor(exponential * (1 + 0.5 * random()));
+export const RETRY_STATUS_CODES: readonly number[] = [408, 429, 500, 502, 503, 504, 509, 520, 521, 522, 523, 524, 529, 530, 598, 599];
+
+/** Network error codes worth another try: the engine's transient list plus got's body-length check. */
+export const RETRY_ERROR_CODES: readonly string[] = [...TRANSIENT_ERROR_CODES, 'EADDRINUSE', 'ERR_HTTP_CONTENT_LENGTH_MISMATCH'];
+
+/** The HTTP client's policy: 4 attempts, 1 s doubling to 30 s with half jitter, Retry-After up to 2 min waited exactly. */
+export const HTTP_RETRY: RetryPolicy = {
+  maxAttempts: 4,
+  baseDelayMs: 1000,
+  maxDelayMs: 30_000,
+  jitter: 0.5,
+  honourRetryAfter: true,
+  maxRetryAfterMs: 120_000,
+  statusCodes: RETRY_STATUS_CODES,
+  errorCodes: RETRY_ERROR_CODES,
+};
+
+export interface HttpRetryOptions {
+  /** Retries after the first try. */
+  retries?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  maxRetryAfterMs?: number;
+  /** Any other field of the policy (jitter, statusCodes, errorCodes, honourRetryAfter). */
+  retry?: Partial<RetryPolicy>;
+}
+
+/** HTTP_RETRY with a client's options applied (the shorthands win over `retry`). */
+export function httpRetryPolicy(opts: HttpRetryOptions = {}): RetryPolicy {
+  const policy: RetryPolicy = { ...HTTP_RETRY, ...opts.retry };
+  if (opts.retries !== undefined) policy.maxAttempts = opts.retries + 1;
+  if (opts.retryBaseMs !== undefined) policy.baseDelayMs = opts.retryBaseMs;
+  if (opts.retryMaxMs !== undefined) policy.maxDelayMs = opts.retryMaxMs;
+  if (opts.maxRetryAfterMs !== undefined) policy.maxRetryAfterMs = opts.maxRetryAfterMs;
+  return policy;
+}
+
+/** Whether a response status is worth another try under `policy` (default HTTP_RETRY). */
+export function isRetryableStatus(status: number, policy: RetryPolicy = HTTP_RETRY): boolean {
+  return (policy.statusCodes ?? []).includes(status);
 }
 
 /**
@@ -32,26 +65,4 @@ export function parseRetryAfter(value: string | string[] | undefined, nowMs: num
   const date = Date.parse(text);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - nowMs);
-}
-
-export interface RetryDecisionInput {
-  /** The retry about to happen: 1 for the first. */
-  retry: number;
-  /** How many retries are allowed in all. */
-  retries: number;
-  retryable: boolean | undefined;
-  retryAfterMs: number | undefined;
-  backoff: BackoffOptions;
-  /** A Retry-After longer than this is not waited for: the error goes up instead. */
-  maxRetryAfterMs: number;
-  random?: () => number;
-}
-
-/** How long to wait before the next try, or undefined when the error must go up now. */
-export function retryDelay(input: RetryDecisionInput): number | undefined {
-  if (!input.retryable || input.retry > input.retries) return undefined;
-  if (input.retryAfterMs !== undefined) {
-    return input.retryAfterMs > input.maxRetryAfterMs ? undefined : input.retryAfterMs;
-  }
-  return backoffDelayMs(input.retry, input.backoff, input.random);
 }

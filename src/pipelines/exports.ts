@@ -4,6 +4,7 @@
  * exports.json listing each file (rows, bytes, sha256). Written in a hidden folder renamed
  * into place at the end; every file is read-only (0444). The store's listings ignore folders.
  */
+import { partialPathFor } from '../engine/atomic-file.js';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { openDatabase, sqlIdentifier, sqlString } from '../duckdb/index.js';
@@ -65,7 +66,7 @@ export async function exportArtifactTables(artifactsDir: string, artifactPath: s
   if (await fsp.stat(final).catch(() => undefined)) {
     throw new MallardError('ERR_PUBLISH', `exports of ${artifactPath} already exist at ${final}`, { context: { dir: final } });
   }
-  const tmp = path.join(path.dirname(final), `.${path.basename(final)}.${process.pid}.exports.partial`);
+  const tmp = partialPathFor(final);
   await fsp.rm(tmp, { recursive: true, force: true });
   await fsp.mkdir(tmp, { recursive: true });
   const rel = (f: string): string => path.relative(artifactsDir, f).split(path.sep).join('/');

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { displayPath, formatProblem, parseSource, splitCommandLine, type ConfigProblem, type LoadedConfig, type ScheduleConfig } from '../config/index.js';
-import { MallardError } from '../engine/index.js';
+import { closestMatch, MallardError } from '../engine/index.js';
 
 /** What the CLI offers, by command id (`artifacts:prune`): whether it takes --site and --config-file. */
 export type CommandCatalog = ReadonlyMap<string, { site: boolean; configFile: boolean }>;
@@ -38,30 +38,9 @@ export function resolveStep(line: string, catalog: CommandCatalog): ResolvedStep
   const known = [...catalog.keys()].filter((id) => !FORBIDDEN(id)).map((id) => id.replace(/:/g, ' '));
   const topic = known.some((k) => k.startsWith(`${words[0]} `));
   const given = words.slice(0, topic ? 2 : 1).join(' ');
-  const guess = closest(given, known);
+  const guess = closestMatch(given, known);
   const hint = guess === undefined ? `commands: ${known.join(', ')}` : `did you mean "${guess}"?`;
   return `unknown command "${given}": a step is a mallard command line such as "run-models --select usage" (${hint})`;
-}
-
-/** The known command nearest to `word`, when it is near enough to be a typo. */
-function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(word, c);
-    if (d < bestDistance) [best, bestDistance] = [c, d];
-  }
-  return bestDistance <= Math.max(2, Math.floor(word.length / 4)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = row;
-  }
-  return prev[b.length]!;
 }
 
 /** The named schedule of a loaded config, or ERR_USAGE listing the ones there are. */

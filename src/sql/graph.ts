@@ -3,38 +3,13 @@
  * cycles with the engine's findCycle (error naming the chain and the files), and orders
  * models so each comes after what it refs (ties broken by name: the order is reproducible).
  */
-import { findCycle, MallardError } from '../engine/index.js';
+import { closestMatch, findCycle, MallardError } from '../engine/index.js';
 import type { Model, ModelProject } from './project.js';
 
 interface Node {
   id: string;
   deps: Node[];
   dependents: Node[];
-}
-
-/** Edit distance, for did-you-mean hints. */
-export function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j] as number;
-      row[j] = Math.min(cur + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length] as number;
-}
-
-export function closest(name: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
-  for (const c of candidates) {
-    const d = editDistance(name, c);
-    if (d < bestDistance) [best, bestDistance] = [c, d];
-  }
-  return best;
 }
 
 function checkRefs(project: ModelProject, model: Model): void {
@@ -48,7 +23,7 @@ function checkRefs(project: ModelProject, model: Model): void {
         suggestions: [`a group builds one database: read ${target.group}'s database with source() instead`],
       });
     }
-    const hint = closest(ref.name, project.models.keys());
+    const hint = closestMatch(ref.name, project.models.keys());
     throw new MallardError('ERR_MODEL_REF', `${where}: ref('${ref.name}'): no model named '${ref.name}'`, {
       context: { file: model.displayPath, line: ref.line, model: model.name },
       suggestions: [hint === undefined ? `models are files models/<group>/<name>.sql` : `did you mean ref('${hint}')?`],

@@ -3,8 +3,8 @@
  * `+name` (with everything upstream), `name+` (with everything downstream), `+name+`.
  * Several selectors (space or comma separated) select the union.
  */
-import { MallardError } from '../engine/index.js';
-import { closest, modelDeps, orderModels, reachable } from './graph.js';
+import { closestMatch, MallardError } from '../engine/index.js';
+import { modelDeps, orderModels, reachable } from './graph.js';
 import type { ModelGroup, ModelProject } from './project.js';
 
 export interface GroupSelection {
@@ -23,7 +23,7 @@ function parseToken(token: string): { name: string; up: boolean; down: boolean }
 }
 
 function unknownSelector(project: ModelProject, token: string, name: string): MallardError {
-  const hint = closest(name, [...project.models.keys(), ...project.groups.keys()]);
+  const hint = closestMatch(name, [...project.models.keys(), ...project.groups.keys()]);
   return new MallardError('ERR_USAGE', `--select ${token}: no model or group named '${name}'`, {
     context: { selector: token },
     suggestions: [

@@ -28,5 +28,6 @@ export { type PublishOptions, type PublishedArtifact, publishArtifact } from './
 export { type VerifyProblem, type VerifyProblemKind, type VerifyReport, verifyArtifacts } from './verify.js';
 export { type PruneOptions, type PruneReport, type PrunedArtifact, pruneArtifacts, selectForPrune } from './prune.js';
 export { type LineageNode, type LineageStatus, artifactLineage, resolveArtifactRef } from './lineage.js';
-export { sha256File } from './fs-atomic.js';
+export { sha256File } from './files.js';
+export { ERR_STATE_FILE, parseStateFile, readStateFile, readStateFileSync, requireStateFileSync, type StateFileSpec } from './state-file.js';
 export { parseCount, parseDuration } from './parse-options.js';

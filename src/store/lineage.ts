@@ -5,7 +5,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { MallardError, errorMessage } from '../engine/errors.js';
-import { exists } from './fs-atomic.js';
+import { exists } from './files.js';
 import {
   DB_SUFFIX,
   MANIFEST_SUFFIX,

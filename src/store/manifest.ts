@@ -3,10 +3,9 @@
  * counts, and what it was built from. Written last and atomically, then made read-only.
  */
 import { z } from 'zod';
-import { promises as fsp } from 'node:fs';
-import { MallardError, errorMessage } from '../engine/errors.js';
+import { writeFileAtomic } from '../engine/atomic-file.js';
 import { ARTIFACT_MODE } from './layout.js';
-import { writeFileAtomic } from './fs-atomic.js';
+import { readStateFile } from './state-file.js';
 
 export const MANIFEST_VERSION = 1;
 
@@ -40,30 +39,15 @@ export type ArtifactManifest = z.infer<typeof manifestSchema>;
 
 /** Reads and validates a manifest; throws ERR_MANIFEST naming the file when it is unusable. */
 export async function readManifest(file: string): Promise<ArtifactManifest> {
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch (err) {
-    throw new MallardError('ERR_MANIFEST', `Cannot read manifest ${file}: ${errorMessage(err)}`, { cause: err, context: { file } });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new MallardError('ERR_MANIFEST', `Manifest ${file} is not valid JSON: ${errorMessage(err)}`, { cause: err, context: { file } });
-  }
-  const parsed = manifestSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
-    throw new MallardError('ERR_MANIFEST', `Manifest ${file} is malformed${where}: ${issue?.message ?? 'invalid'}`, {
-      context: { file },
-    });
-  }
-  return parsed.data;
+  return readStateFile(file, {
+    what: 'manifest',
+    schema: manifestSchema,
+    code: 'ERR_MANIFEST',
+    remedy: 'an artifact with a bad manifest is never used: publish it again (rerun its stage), or check `artifacts verify`',
+  });
 }
 
 /** Writes a manifest atomically (temp file, fsync, rename) and makes it read-only. */
 export async function writeManifest(file: string, manifest: ArtifactManifest): Promise<void> {
-  await writeFileAtomic(file, JSON.stringify(manifest, null, 2) + '\n', ARTIFACT_MODE);
+  await writeFileAtomic(file, JSON.stringify(manifest, null, 2) + '\n', { mode: ARTIFACT_MODE, noReplace: true });
 }

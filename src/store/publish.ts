@@ -6,7 +6,8 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { MallardError, errorMessage } from '../engine/errors.js';
 import type { ArtifactInfo } from './catalog.js';
-import { copyAndHash, exists, fsyncDir, moveNoReplace, tempPathFor } from './fs-atomic.js';
+import { fsyncDir, moveNoReplace, partialPathFor } from '../engine/atomic-file.js';
+import { copyAndHash, exists } from './files.js';
 import {
   ARTIFACT_MODE,
   absoluteArtifactPath,
@@ -101,7 +102,7 @@ export async function publishArtifact(opts: PublishOptions): Promise<PublishedAr
   const lineage = await normalizeLineage(opts.artifactsDir, opts.lineage);
   const dir = readOnlyDir(opts.artifactsDir, opts.site);
   await fsp.mkdir(dir, { recursive: true });
-  const temp = tempPathFor(path.join(dir, `${opts.name}.db`));
+  const temp = partialPathFor(path.join(dir, `${opts.name}.db`));
   let slot: ReturnType<typeof artifactSlot> | undefined;
   try {
     const { sha256, size } = await copyAndHash(opts.sourcePath, temp);

@@ -4,7 +4,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import { type ArtifactEntry, scanArtifacts } from './catalog.js';
-import { sha256File } from './fs-atomic.js';
+import { sha256File } from './files.js';
 import { ARTIFACT_MODE } from './layout.js';
 
 export type VerifyProblemKind = 'missing-manifest' | 'missing-file' | 'bad-manifest' | 'size-mismatch' | 'hash-mismatch' | 'wrong-mode';

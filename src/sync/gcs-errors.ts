@@ -3,6 +3,8 @@
  * names the bucket (and object): missing credentials, permission denied, missing bucket.
  */
 import { MallardError, errorMessage, isMallardError } from '../engine/errors.js';
+import { describeFailure, isRetryable } from '../engine/retry.js';
+import { HTTP_RETRY, isRetryableStatus } from '../http/index.js';
 
 export const ERR_GCS_CREDENTIALS = 'ERR_GCS_CREDENTIALS';
 export const ERR_GCS_PERMISSION = 'ERR_GCS_PERMISSION';
@@ -63,13 +65,8 @@ export function toGcsError(err: unknown, ctx: GcsErrorContext): MallardError {
       suggestions: ['check GCP_BUCKET / --bucket, or create it with `./cli.sh create-bucket`'],
     });
   }
-  const retryable = status === undefined ? isNetworkError(err) : status === 408 || status === 429 || status >= 500;
+  const retryable = status === undefined ? isRetryable(HTTP_RETRY, describeFailure(err)) : isRetryableStatus(status);
   return new MallardError(ERR_GCS, `Could not ${ctx.action} ${where}: ${firstLine(message)}`, { cause: err, context, retryable });
-}
-
-function isNetworkError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|ENOTFOUND)$/.test(code);
 }
 
 function firstLine(text: string): string {

@@ -4,7 +4,7 @@
  * place (read_only/ files made 0444). Identical local files are skipped; a differing local
  * read-only artifact is never rewritten (reported as a conflict).
  */
-import { randomBytes } from 'node:crypto';
+import { commitPartial, partialPathFor } from '../engine/atomic-file.js';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { MallardError } from '../engine/errors.js';
@@ -125,11 +125,10 @@ async function classify(item: Item, cache: HashCache, dryRun: boolean, result: P
 
 async function downloadItem(store: ObjectStore, bucket: string, item: Item, cache: HashCache): Promise<void> {
   await fsp.mkdir(path.dirname(item.target), { recursive: true });
-  const temp = path.join(path.dirname(item.target), `.${path.basename(item.target)}.${process.pid}.${randomBytes(6).toString('hex')}.partial`);
+  const temp = partialPathFor(item.target);
   try {
     const md5 = await store.download(bucket, item.obj.name, temp, { md5: item.obj.md5 });
-    if (item.readOnly) await fsp.chmod(temp, READ_ONLY_MODE);
-    await fsp.rename(temp, item.target);
+    await commitPartial(temp, item.target, item.readOnly ? { mode: READ_ONLY_MODE } : {});
     const st = await fsp.stat(item.target);
     cache.remember({ relPath: item.rel, absPath: item.target, size: st.size, mtimeMs: st.mtimeMs }, md5);
   } finally {

@@ -1,11 +1,10 @@
 /**
  * Published artifacts as they appear in a listing: `read_only/<site>/<name>_<YYYYMMDDTHHmmssZ>.db`
- * plus `.manifest.json`. The same naming contract as src/store/layout.ts (sync may not import
- * store, so the pattern is repeated here); "latest" = newest timestamp that has a manifest.
+ * plus `.manifest.json`, named by the store's one pattern (src/store/layout.ts,
+ * parseArtifactFileName); "latest" = newest timestamp that has a manifest.
  */
+import { parseArtifactFileName, READ_ONLY_DIR } from '../store/index.js';
 import type { RemoteObject } from './object-store.js';
-
-const FILE_RE = /^([a-z0-9_]+)_(\d{8}T\d{6}Z)(\.db|\.manifest\.json)$/;
 
 export interface RemoteArtifact {
   site: string;
@@ -31,13 +30,14 @@ export function completeArtifacts(listed: Iterable<[string, RemoteObject]>): Rem
   const slots = new Map<string, Slot>();
   for (const [rel, obj] of listed) {
     const parts = rel.split('/');
-    if (parts.length !== 3 || parts[0] !== 'read_only') continue;
-    const m = FILE_RE.exec(parts[2]!);
-    if (!m) continue;
-    const [site, name, timestamp] = [parts[1]!, m[1]!, m[2]!];
+    if (parts.length !== 3 || parts[0] !== READ_ONLY_DIR) continue;
+    const file = parseArtifactFileName(parts[2]!);
+    if (!file) continue;
+    const { name, timestamp } = file;
+    const site = parts[1]!;
     const key = `${site}/${name}_${timestamp}`;
     const slot = slots.get(key) ?? { site, name, timestamp };
-    if (m[3] === '.db') slot.db = { obj, rel };
+    if (file.kind === 'db') slot.db = { obj, rel };
     else slot.manifest = { obj, rel };
     slots.set(key, slot);
   }

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import { MallardError, runSession, sessionPaths, type Clock, type EngineEvent, type SessionResult, type Task } from '../engine/index.js';
 import type { Renderer } from './renderer.js';
+import { closestMatch } from '../engine/did-you-mean.js';
 
 export interface RunCliOptions {
   artifactsDir: string;
@@ -115,7 +116,7 @@ function unknownForce(unmatched: string[], families: string[]): MallardError {
   const what = unmatched.map((v) => JSON.stringify(v)).join(', ');
   const suggestions: string[] = [];
   for (const v of unmatched) {
-    const close = families.find((f) => v.startsWith(`${f}(`)) ?? families.find((f) => editDistance(f.toLowerCase(), v.toLowerCase()) <= 2);
+    const close = families.find((f) => v.startsWith(`${f}(`)) ?? closestMatch(v, families);
     if (close !== undefined && close !== v) suggestions.push(`did you mean ${v.startsWith(`${close}(`) ? `a task of ${close} (check its parameters)` : close}?`);
   }
   suggestions.push(families.length === 0 ? 'this run has no tasks' : `families in this run: ${families.join(', ')}`);
@@ -124,19 +125,6 @@ function unknownForce(unmatched: string[], families: string[]): MallardError {
     context: { unmatched, families },
     suggestions,
   });
-}
-
-/** Levenshtein distance (small strings: family names). */
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = row;
-  }
-  return prev[b.length] as number;
 }
 
 /** What watchInterrupts listens on: `process`, or an EventEmitter in tests. */

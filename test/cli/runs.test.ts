@@ -5,7 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { before, after, describe, test } from 'node:test';
-import { FakeClock, runSession } from '../../src/engine/index.js';
+import { runSession } from '../../src/engine/index.js';
+import { FakeClock } from '../support/fake-clock.js';
 import { Aggregate } from '../ui/file-tasks.js';
 import { runCli, type CliResult } from '../support/cli.js';
 

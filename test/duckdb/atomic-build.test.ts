@@ -2,7 +2,8 @@ import { readFile, readdir, stat, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DatabaseRegistry, buildDatabaseAtomically, buildingPath, openDatabase, tableRowCounts } from '../../src/duckdb/index.js';
+import { isPartialPath, partialPathFor } from '../../src/engine/atomic-file.js';
+import { DatabaseRegistry, buildDatabaseAtomically, openDatabase, tableRowCounts } from '../../src/duckdb/index.js';
 import { MallardError } from '../../src/engine/errors.js';
 import { withTempDir } from '../support/temp-dir.js';
 
@@ -59,7 +60,7 @@ describe('buildDatabaseAtomically', () => {
       assert.ok(during.includes(`${path.basename(seenTemp)}.wal`), during.join(', '));
       assert.ok(during.includes(`${path.basename(seenTemp)}.tmp`), during.join(', '));
       assert.ok(err instanceof Error && err.message === 'boom', String(err));
-      assert.match(path.basename(seenTemp), /^\.out\.db\.\d+\.[0-9a-f]+\.building\.db$/);
+      assert.ok(isPartialPath(seenTemp) && path.basename(seenTemp).startsWith('.out.db.'), seenTemp);
       assert.deepEqual(await readdir(dir), listing);
       assert.ok((await readFile(final)).equals(before));
       assert.deepEqual(await countsOf(final), { old: 1 });
@@ -81,10 +82,10 @@ describe('buildDatabaseAtomically', () => {
       const final = path.join(dir, 'x.db');
       await mkdir(`${final}.tmp`); // what DuckDB creates when x.db spills
       await writeFile(path.join(`${final}.tmp`, 'keep'), 'spill of another run');
-      const temp = buildingPath(final);
+      const temp = partialPathFor(final);
       assert.notEqual(temp, `${final}.tmp`);
       assert.equal(path.dirname(temp), dir);
-      assert.notEqual(buildingPath(final), temp);
+      assert.notEqual(partialPathFor(final), temp);
       await buildDatabaseAtomically(final, (db) => db.run('CREATE TABLE t (i INTEGER)'));
       assert.deepEqual(await countsOf(final), { t: 0 });
       assert.equal(await readFile(path.join(`${final}.tmp`, 'keep'), 'utf8'), 'spill of another run');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { FakeClock } from '../../src/engine/clock.js';
+import { FakeClock } from '../support/fake-clock.js';
 import { MemoryReceiptStore } from '../../src/engine/receipts.js';
 import { runTasks } from '../../src/engine/scheduler.js';
 import { world } from './helpers.js';

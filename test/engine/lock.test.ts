@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { FakeClock } from '../../src/engine/clock.js';
+import { FakeClock } from '../support/fake-clock.js';
 import { isMallardError, type MallardError } from '../../src/engine/errors.js';
 import { acquireLock, takeoverClaimFile, type Lock } from '../../src/engine/lock.js';
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { FakeClock } from '../../src/engine/clock.js';
+import { FakeClock } from '../support/fake-clock.js';
 import { JournalReceiptStore } from '../../src/engine/receipt-journal.js';
 import { MemoryReceiptStore } from '../../src/engine/receipts.js';
 import { runTasks } from '../../src/engine/scheduler.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { FakeClock } from '../../src/engine/clock.js';
+import { FakeClock } from '../support/fake-clock.js';
 import { MallardError } from '../../src/engine/errors.js';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { MemoryReceiptStore } from '../../src/engine/receipts.js';
@@ -158,7 +158,7 @@ describe('retries', () => {
       },
     });
     const events: EngineEvent[] = [];
-    const summary = await runTasks([flaky], { clock, random: () => 1, onEvent: (e) => events.push(e) });
+    const summary = await runTasks([flaky], { clock, random: () => 0, onEvent: (e) => events.push(e) });
     assert.equal(summary.status, 'success');
     assert.deepEqual(clock.sleeps, [1000, 2000, 4000]);
     assert.equal(events.filter((e) => e.type === 'task_retry').length, 3);
@@ -170,7 +170,8 @@ describe('retries', () => {
     const clock = new FakeClock();
     let calls = 0;
     // Six attempts, so the exponential (1 s, 2 s, 4 s, 8 s, 16 s) runs into the 5 s cap twice;
-    // jitter alternates between its extremes (random 0 halves the delay, 1 keeps it whole).
+    // jitter alternates between its extremes (random 0 keeps the delay whole, 1 halves it; a
+    // Retry-After wait draws no random number).
     const randoms = [0, 1, 0, 1, 0];
     const limited = task('limited', {
       retry: { ...policy, maxAttempts: 6 },
@@ -204,7 +205,7 @@ describe('retries', () => {
   test('gives up after maxAttempts and reports the last error', async () => {
     const { task } = world();
     let calls = 0;
-    const t = task('t', { retry: policy, run: async () => { calls += 1; throw Object.assign(new Error(`HTTP 503 #${calls}`), { statusCode: 503 }); } });
+    const t = task('t', { retry: policy, run: async () => { calls += 1; throw new MallardError('ERR_HTTP', `HTTP 503 #${calls}`, { retryable: true }); } });
     const summary = await runTasks([t], fixed);
     assert.equal(calls, 4);
     assert.equal(summary.failures[0]?.message, 'HTTP 503 #4');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { collapseParams, collapseValues } from '../../src/engine/collapse.js';
-import { FakeClock } from '../../src/engine/clock.js';
+import { FakeClock } from '../support/fake-clock.js';
 import { runTasks } from '../../src/engine/scheduler.js';
 import { formatSummary } from '../../src/engine/summary.js';
 import { world } from './helpers.js';

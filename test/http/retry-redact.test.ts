@@ -1,14 +1,16 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backoffDelayMs, HostLimiter, isRetryableStatus, makeRedactor, parseRetryAfter, redactUrl, retryDelay } from '../../src/http/index.js';
+import { computeRetryDelay } from '../../src/engine/retry.js';
+import { HostLimiter, httpRetryPolicy, isRetryableStatus, makeRedactor, parseRetryAfter, redactUrl } from '../../src/http/index.js';
 import { fakeClock } from '../support/fake-clock.js';
 
 describe('retry timing', () => {
-  test('backoff doubles per retry, is capped, and jitter adds at most half', () => {
-    const opts = { baseMs: 1000, maxMs: 5000 };
-    assert.deepEqual([1, 2, 3, 4, 5].map((n) => backoffDelayMs(n, opts, () => 0)), [1000, 2000, 4000, 5000, 5000]);
-    assert.equal(backoffDelayMs(2, opts, () => 0.5), 2500);
-    assert.equal(backoffDelayMs(1, opts, () => 0.9999), 1499);
+  test('the HTTP policy: backoff doubles per retry, is capped, jitter takes at most half off', () => {
+    const policy = httpRetryPolicy({ retries: 10, retryBaseMs: 1000, retryMaxMs: 5000 });
+    const delay = (attempt: number, random: number) => computeRetryDelay(policy, { attempt, retryable: true }, () => random);
+    assert.deepEqual([1, 2, 3, 4, 5].map((n) => delay(n, 0)), [1000, 2000, 4000, 5000, 5000]);
+    assert.equal(delay(2, 0.5), 1500);
+    assert.equal(delay(1, 0.9999), 500);
   });
 
   test('Retry-After: seconds, HTTP dates (past means 0), garbage', () => {
@@ -23,18 +25,25 @@ describe('retry timing', () => {
     assert.equal(parseRetryAfter('', now), undefined);
   });
 
-  test('retryDelay: not retryable, out of retries, Retry-After within and beyond the cap', () => {
-    const base = { retries: 3, backoff: { baseMs: 100, maxMs: 1000 }, maxRetryAfterMs: 10_000, random: () => 0 };
-    assert.equal(retryDelay({ ...base, retry: 1, retryable: false, retryAfterMs: undefined }), undefined);
-    assert.equal(retryDelay({ ...base, retry: 4, retryable: true, retryAfterMs: undefined }), undefined);
-    assert.equal(retryDelay({ ...base, retry: 3, retryable: true, retryAfterMs: undefined }), 400);
-    assert.equal(retryDelay({ ...base, retry: 1, retryable: true, retryAfterMs: 9000 }), 9000);
-    assert.equal(retryDelay({ ...base, retry: 1, retryable: true, retryAfterMs: 11_000 }), undefined);
+  test('not retryable, out of retries, Retry-After within and beyond the limit', () => {
+    const policy = httpRetryPolicy({ retries: 3, retryBaseMs: 100, retryMaxMs: 1000, maxRetryAfterMs: 10_000 });
+    const delay = (f: Parameters<typeof computeRetryDelay>[1]) => computeRetryDelay(policy, f, () => 0);
+    assert.equal(delay({ attempt: 1, retryable: false }), undefined);
+    assert.equal(delay({ attempt: 4, retryable: true }), undefined);
+    assert.equal(delay({ attempt: 3, retryable: true }), 400);
+    assert.equal(delay({ attempt: 1, retryable: true, retryAfterMs: 9000 }), 9000);
+    assert.equal(delay({ attempt: 1, retryable: true, retryAfterMs: 11_000 }), undefined);
   });
 
-  test('retryable statuses', () => {
-    assert.deepEqual([408, 429, 500, 502, 503, 504].map(isRetryableStatus), [true, true, true, true, true, true]);
-    assert.deepEqual([400, 401, 403, 404, 409, 410, 451, 501, 505].map(isRetryableStatus), Array(9).fill(false));
+  test('retryable statuses and network codes, one list each', () => {
+    assert.deepEqual([408, 429, 500, 502, 503, 504].map((s) => isRetryableStatus(s)), [true, true, true, true, true, true]);
+    assert.deepEqual([400, 401, 403, 404, 409, 410, 451, 501, 505].map((s) => isRetryableStatus(s)), Array(9).fill(false));
+    const policy = httpRetryPolicy();
+    assert.equal(computeRetryDelay(policy, { attempt: 1, statusCode: 503 }, () => 0), 1000);
+    assert.equal(computeRetryDelay(policy, { attempt: 1, statusCode: 501 }, () => 0), undefined);
+    assert.equal(computeRetryDelay(policy, { attempt: 1, errorCode: 'ECONNRESET' }, () => 0), 1000);
+    assert.equal(computeRetryDelay(policy, { attempt: 1, errorCode: 'ERR_HTTP_CONTENT_LENGTH_MISMATCH' }, () => 0), 1000);
+    assert.equal(computeRetryDelay(policy, { attempt: 1, errorCode: 'EACCES' }, () => 0), undefined);
   });
 });
 

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { test } from 'node:test';
-import { FakeClock } from '../../src/engine/clock.js';
+import { FakeClock } from '../support/fake-clock.js';
 import { runSession } from '../../src/engine/session.js';
 import { CkanCrawlTask } from '../../src/sources/ckan/tasks.js';
 import { startCkanServer } from '../support/ckan-server.js';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { FakeClock } from '../../src/engine/clock.js';
+import { FakeClock } from '../support/fake-clock.js';
 import { runSession } from '../../src/engine/session.js';
 import { CkanCrawlTask } from '../../src/sources/ckan/tasks.js';
 import { startCkanServer, type CkanTestServer } from '../support/ckan-server.js';

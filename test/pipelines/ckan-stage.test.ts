@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { FakeClock } from '../../src/engine/clock.js';
+import { FakeClock } from '../support/fake-clock.js';
 import { runSession } from '../../src/engine/session.js';
 import { ckanStage } from '../../src/pipelines/ckan.js';
 import { createHttpClient } from '../../src/http/index.js';

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { siteConfigSchema, type LoadedConfig, type SiteConfig } from '../../src/config/index.js';
-import { FakeClock } from '../../src/engine/clock.js';
+import { FakeClock } from '../support/fake-clock.js';
 import { runSession } from '../../src/engine/session.js';
 import type { Task } from '../../src/engine/index.js';
 import { createHttpClient } from '../../src/http/index.js';

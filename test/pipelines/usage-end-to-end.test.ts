@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { siteConfigSchema, type LoadedConfig, type SiteConfig } from '../../src/config/index.js';
-import { FakeClock } from '../../src/engine/clock.js';
+import { FakeClock } from '../support/fake-clock.js';
 import type { Task } from '../../src/engine/index.js';
 import { runSession } from '../../src/engine/session.js';
 import { createHttpClient } from '../../src/http/index.js';

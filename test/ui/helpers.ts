@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
-import { FakeClock, type EngineEvent, type RunSummary } from '../../src/engine/index.js';
+import { type EngineEvent, type RunSummary } from '../../src/engine/index.js';
+import { FakeClock } from '../support/fake-clock.js';
 
 export interface Capture {
   stream: { write(chunk: string): boolean; isTTY?: boolean; columns?: number; rows?: number };

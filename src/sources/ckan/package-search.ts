@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { MallardError } from '../../engine/errors.js';
-import { downloadToFile, redactUrl, type HttpClient } from '../../http/index.js';
+import { downloadToFile, redactUrl, type HttpClient, type OnRetry } from '../../http/index.js';
 import { ckanApiError, ckanErrorInfo } from './errors.js';
 import { CkanPageSplitter, type PageSummary } from './page-splitter.js';
 
@@ -62,15 +62,17 @@ export function searchPageUrl(params: SearchPageParams): string {
  * Fetches one package_search page into `destPath` (a page file path, see pageFileName).
  * Retries per the client's policy; a response that is not the envelope is an
  * ERR_CKAN_RESPONSE, `success: false` an ERR_CKAN_API, other failures ERR_HTTP. On any
- * error nothing is left at `destPath` (an older file there is left untouched).
+ * error nothing is left at `destPath` (an older file there is left untouched). Each retry is
+ * told to `opts.onRetry` (layer 'http').
  */
-export async function fetchSearchPage(client: HttpClient, params: SearchPageParams, destPath: string): Promise<SearchPageResult> {
+export async function fetchSearchPage(client: HttpClient, params: SearchPageParams, destPath: string, opts: { onRetry?: OnRetry } = {}): Promise<SearchPageResult> {
   if (!Number.isInteger(params.rows) || params.rows < 1) throw new RangeError(`rows must be a whole number >= 1, got ${params.rows}`);
   const url = searchPageUrl(params);
   const shownUrl = client.redact(redactUrl(url));
   try {
     const result = await downloadToFile<PageSummary>(client, url, path.resolve(destPath), {
       errorBodyBytes: 64 * 1024,
+      ...(opts.onRetry ? { onRetry: opts.onRetry } : {}),
       through: (response) => {
         const splitter = new CkanPageSplitter({ url: shownUrl, status: response.status, contentType: response.contentType });
         return { transform: splitter, finish: () => splitter.summary() };

@@ -5,21 +5,13 @@
  * asks for every other page at run time. A rerun fetches only missing pages.
  */
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { FileTarget, isMallardError, MallardError, Task, type RetryPolicy, type TaskContext } from '../../engine/index.js';
 import { ERR_CKAN_RESPONSE } from './errors.js';
-import type { HttpClient } from '../../http/index.js';
+import { retriesExhausted, type HttpClient } from '../../http/index.js';
 import { fetchSearchPage, pageFileName } from './package-search.js';
 import { planPages } from './plan.js';
-
-export interface CkanQuery {
-  baseUrl: string;
-  rows: number;
-  sort: string;
-  q?: string;
-  fq?: string;
-}
+import { readCrawlManifest, readPageMetaFile, type CkanQuery, type CrawlManifest, type PageMeta } from './state.js';
 
 export interface CrawlSettings {
   site: string;
@@ -30,29 +22,7 @@ export interface CrawlSettings {
   client: () => HttpClient;
 }
 
-export interface PageMeta {
-  start: number;
-  rows: number;
-  count: number;
-  received: number;
-  firstId?: string;
-  lastId?: string;
-  bytes: number;
-  url: string;
-}
-
-export interface CrawlManifest {
-  site: string;
-  query: CkanQuery;
-  /** What the portal reported on the first page. */
-  count: number;
-  /** Rows the portal returns per full page (it may cap what was asked). */
-  effectiveRows: number;
-  pages: Array<{ file: string; start: number; received: number }>;
-  received: number;
-  /** The lowest and highest count seen across pages (a portal changing mid-crawl shows here). */
-  countRange: [number, number];
-}
+export type { CkanQuery, CrawlManifest, PageMeta } from './state.js';
 
 /** Short hash of what the crawl asks the portal: pages of another query are other tasks. */
 export function queryKey(query: CkanQuery): string {
@@ -105,20 +75,21 @@ export class CkanPageTask extends Task<{ site: string; query: string; start: num
 }
 
 /**
- * One layer of retries: the HTTP client already retried network errors, 429 and 5xx (with
- * backoff and Retry-After), so its final error is final here too. What the client does not
- * retry, an answer that is not the CKAN envelope (a proxy's HTML page with status 200, a
- * body cut short), is usually passing: the task tries that again, within its policy.
+ * One layer of retries per request: the HTTP client retries network errors, 429, 5xx and
+ * cut-off bodies (with backoff and Retry-After); what it retried to exhaustion comes out
+ * not retryable (`retriesExhausted`) and is final here. What the client did not retry, an answer that
+ * is not the CKAN envelope (a proxy's HTML page with status 200, or a cut body with client
+ * retries off), is usually passing: the task tries that again, within its policy.
  */
 function retryOddResponses(err: unknown): never {
   if (!isMallardError(err)) throw err;
-  const retryable = err.code === ERR_CKAN_RESPONSE;
+  const retryable = err.code === ERR_CKAN_RESPONSE && !retriesExhausted(err);
   if (err.retryable === retryable) throw err;
   throw new MallardError(err.code, err.message, { cause: err, context: err.context, suggestions: err.suggestions, retryable });
 }
 
 export function readPageMeta(task: CkanPageTask): PageMeta {
-  return JSON.parse(fs.readFileSync(task.metaFile, 'utf8')) as PageMeta;
+  return readPageMetaFile(task.metaFile);
 }
 
 export class CkanCrawlTask extends Task<{ site: string; query: string }> {
@@ -162,12 +133,9 @@ export class CkanCrawlTask extends Task<{ site: string; query: string }> {
   }
 }
 
+/** crawl.json, validated (a malformed one is ERR_STATE_FILE naming it); undefined when there is none. */
 export function readManifestIfAny(file: string): CrawlManifest | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as CrawlManifest;
-  } catch {
-    return undefined;
-  }
+  return readCrawlManifest(file);
 }
 
 function effectiveRowsOf(head: PageMeta, asked: number): number {

@@ -5,6 +5,7 @@
  * Repositories that are gone (404, 410, 451, access blocked) are results, not errors.
  */
 import { MallardError } from '../../engine/errors.js';
+import { isRetryableStatus } from '../../http/index.js';
 
 export const ERR_GITHUB = 'ERR_GITHUB';
 export const ERR_GITHUB_RATE_LIMIT = 'ERR_GITHUB_RATE_LIMIT';
@@ -33,6 +34,6 @@ export function githubError(input: GithubErrorInput): MallardError {
   if (input.status === 401) {
     return new MallardError(ERR_GITHUB_AUTH, what, { context, retryable: false, suggestions: ['the token in the env var named by github.tokenEnv is wrong or expired'] });
   }
-  const retryable = input.status >= 500 || input.status === 408;
+  const retryable = isRetryableStatus(input.status);
   return new MallardError(ERR_GITHUB, what, { context, retryable, suggestions: retryable ? ['GitHub failed; try again later'] : [] });
 }

@@ -1,6 +1,6 @@
 /** The GitHub repository metadata client (octokit with throttling and retry), record files, and the per-repository task. */
 export { createGithubClient } from './client.js';
-export type { GithubClient, GithubClientOptions } from './client.js';
+export type { GithubClient, GithubClientOptions, GithubRequestOptions } from './client.js';
 export type { RepoFetch } from './repo-fetch.js';
 export { RateLimitState, RESET_MARGIN_MS } from './rate-limit.js';
 export type { RateLimitSnapshot } from './rate-limit.js';

@@ -3,9 +3,10 @@
  * said (ok, renamed, gone), the metadata the usage models need, and the ETag for the next
  * conditional request. Repositories are keyed by the numeric `id` (it survives renames).
  */
-import fs from 'node:fs';
+import { z } from 'zod';
 import { writeFileAtomic } from '../../engine/atomic-file.js';
-import type { GithubClient } from './client.js';
+import { readStateFileSync } from '../../store/index.js';
+import type { GithubClient, GithubRequestOptions } from './client.js';
 import type { RepoFetch } from './repo-fetch.js';
 import type { RepoName } from './repo-name.js';
 
@@ -72,13 +73,24 @@ export function toRepoRecord(requested: RepoName, res: Extract<RepoFetch, { kind
   return record;
 }
 
+/** What a stored record must hold to be used again (other fields are kept as they are). */
+const storedRecordSchema = z.looseObject({
+  requested: z.string(),
+  status: z.enum(['ok', 'renamed', 'gone']),
+  httpStatus: z.number().int(),
+  etag: z.string().optional(),
+  fetchedAt: z.string(),
+  checkedAt: z.string(),
+  notModifiedCount: z.number().int().min(0).optional(),
+});
+
+/** The stored record of a repository, validated; undefined when there is none. A malformed one is ERR_STATE_FILE naming it. */
 export function readRepoRecord(file: string): GithubRepoRecord | undefined {
-  try {
-    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as GithubRepoRecord;
-    return typeof parsed === 'object' && parsed !== null && typeof parsed.status === 'string' ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
+  return readStateFileSync(file, {
+    what: 'the GitHub repository record',
+    schema: storedRecordSchema as unknown as z.ZodType<GithubRepoRecord>,
+    remedy: 'delete it and rerun enrich-github-repos: that repository is fetched again',
+  });
 }
 
 export interface RepoFileResult {
@@ -93,10 +105,10 @@ export interface RepoFileResult {
  * file already holds data with an ETag the request is conditional: a 304 keeps the data
  * (only checkedAt changes). Gone repositories are written as such; errors write nothing.
  */
-export async function fetchRepoToFile(client: GithubClient, repo: RepoName, destPath: string): Promise<RepoFileResult> {
+export async function fetchRepoToFile(client: GithubClient, repo: RepoName, destPath: string, opts: GithubRequestOptions = {}): Promise<RepoFileResult> {
   const stored = readRepoRecord(destPath);
   const etag = stored && stored.status !== 'gone' ? stored.etag : undefined;
-  const res = await client.getRepo(repo, etag);
+  const res = await client.getRepo(repo, etag, opts);
   const now = new Date(client.clock.now()).toISOString();
   let record: GithubRepoRecord;
   if (res.kind === 'not-modified' && stored) {

@@ -6,10 +6,11 @@
  * (retried by the HTTP client), never a result.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { headerSecrets, readSnippet, redactUrl, statusError, tempPathFor, type HttpClient } from '../../http/index.js';
+import { withAtomicPath } from '../../engine/atomic-file.js';
+import { headerSecrets, readSnippet, redactUrl, statusError, type HttpClient, type OnRetry } from '../../http/index.js';
 import { badResponseError, incompleteStreamError, searchFailedError } from './errors.js';
 import { LIMIT_REASONS, toAlert, toProgress, toStoredMatch, type ProgressInfo, type SearchAlert, type SkippedReason } from './matches.js';
 import { buildSearchQuery, streamSearchUrl, type QueryOptions } from './query.js';
@@ -59,8 +60,8 @@ export interface SearchFileResult extends SearchSummary {
   bytes: number;
 }
 
-/** Streams the search for `params.term` into `destPath` (atomically), retrying per the client's policy. */
-export async function searchToFile(client: HttpClient, params: SearchParams, destPath: string): Promise<SearchFileResult> {
+/** Streams the search for `params.term` into `destPath` (atomically), retrying per the client's policy (each retry told to `opts.onRetry`). */
+export async function searchToFile(client: HttpClient, params: SearchParams, destPath: string, opts: { onRetry?: OnRetry } = {}): Promise<SearchFileResult> {
   const query = buildSearchQuery(params.term, params);
   const url = streamSearchUrl(params.baseUrl, query);
   const headers: Record<string, string> = { accept: 'text/event-stream' };
@@ -69,7 +70,8 @@ export async function searchToFile(client: HttpClient, params: SearchParams, des
   const dest = path.resolve(destPath);
   await mkdir(path.dirname(dest), { recursive: true });
   const shownUrl = client.redact(redactUrl(url));
-  return client.run(url, (attempt) => searchOnce({ client, params, query, url, shownUrl, headers, extraSecrets, dest, attempt }), { extraSecrets });
+  const runOpts = opts.onRetry ? { extraSecrets, onRetry: opts.onRetry } : { extraSecrets };
+  return client.run(url, (attempt) => searchOnce({ client, params, query, url, shownUrl, headers, extraSecrets, dest, attempt }), runOpts);
 }
 
 interface AttemptInput {
@@ -95,18 +97,29 @@ async function searchOnce(input: AttemptInput): Promise<SearchFileResult> {
   const searchedAt = new Date(client.clock.now()).toISOString();
   const got = await client.got();
   const request = got.stream(input.url, { headers: input.headers, ...(params.timeoutMs ? { timeout: { request: params.timeoutMs } } : {}) });
-  const tmp = tempPathFor(input.dest);
-  let out: WriteStream | undefined;
   try {
     const response = await new Promise<ResponseHead>((resolve, reject) => {
       request.once('response', resolve);
       request.once('error', reject);
     });
     await checkResponse(input, request, response);
-    out = createWriteStream(tmp, { flags: 'wx' });
+    return await withAtomicPath(input.dest, (tmp) => writeResult(input, request, searchedAt, tmp));
+  } catch (err) {
+    request.destroy();
+    throw err;
+  }
+}
+
+/** Writes the stream's matches and summary to `tmp`; the caller renames it into place. */
+async function writeResult(input: AttemptInput, request: Readable, searchedAt: string, tmp: string): Promise<SearchFileResult> {
+  const { params } = input;
+  let out: WriteStream | undefined = createWriteStream(tmp, { flags: 'wx' });
+  try {
     const writer = new ResultWriter(out);
     await writer.write(`{"term":${JSON.stringify(params.term)},"query":${JSON.stringify(input.query)},"url":${JSON.stringify(input.shownUrl)},"searchedAt":${JSON.stringify(searchedAt)},"matches":[`);
     const state = await readEvents(request, writer, params.maxEventBytes, input.shownUrl);
+    // Everything needed was read: end the request, so that its timeout does not run on during our own disk work.
+    request.destroy();
     if (state.error !== undefined) throw searchFailedError(input.shownUrl, params.term, state.error);
     if (!state.done) throw incompleteStreamError(input.shownUrl, params.term, state.events);
     const summary = summarize(input, searchedAt, state);
@@ -114,12 +127,9 @@ async function searchOnce(input: AttemptInput): Promise<SearchFileResult> {
     await writer.write(`\n],${JSON.stringify(rest).slice(1)}\n`);
     await writer.close();
     out = undefined;
-    await rename(tmp, input.dest);
     return { ...summary, path: input.dest, bytes: writer.bytes };
   } catch (err) {
-    request.destroy();
     if (out) await discard(out);
-    await rm(tmp, { force: true });
     throw err;
   }
 }

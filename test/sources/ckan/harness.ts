@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createHttpClient, type HttpClient } from '../../../src/http/index.js';
 import type { SearchPageParams } from '../../../src/sources/ckan/index.js';
-import { fakeClock, type FakeClock } from '../../support/fake-clock.js';
+import { fakeClock, FakeClock } from '../../support/fake-clock.js';
 import { startCkanServer, type CkanPackage, type CkanTestServer } from '../../support/ckan-server.js';
 
 /** Small packages with the variety portals show: multilingual titles, null organization, no extras, odd sizes. */

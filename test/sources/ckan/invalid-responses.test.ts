@@ -37,7 +37,7 @@ describe('responses that are not the CKAN envelope are errors and leave no file'
     await expectFailure(h.params(), (err) => {
       assert.equal(err.code, 'ERR_CKAN_RESPONSE');
       assert.match(err.message, /cut short/);
-      assert.equal(err.retryable, true);
+      assert.equal(err.retryable, false, 'retried to exhaustion by the client: no layer above tries again');
       assert.equal(err.context.attempts, 4);
     });
   });
@@ -86,7 +86,8 @@ describe('responses that are not the CKAN envelope are errors and leave no file'
     await expectFailure(h.params(), (err) => {
       assert.equal(err.code, 'ERR_CKAN_API');
       assert.equal(err.context.ckanErrorType, 'Search Index Error');
-      assert.equal(err.retryable, true);
+      assert.equal(err.retryable, false, 'retried to exhaustion by the client');
+      assert.equal(err.context.attempts, 2);
     }, createHttpClient({ clock: h.clock, retries: 1, random: () => 0, retryBaseMs: 1 }));
   });
 

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createGithubClient, fetchRepoToFile, parseRepoName, repoFileName, type GithubClientOptions, type GithubRepoRecord } from '../../../src/sources/github/index.js';
 import { rejection } from '../../support/expect-error.js';
-import { fakeClock, type FakeClock } from '../../support/fake-clock.js';
+import { fakeClock, FakeClock } from '../../support/fake-clock.js';
+import type { RetryNote } from '../../../src/engine/retry.js';
 import { makeRepoBody, startGithubServer, type GhServerOptions, type GithubTestServer } from '../../support/github-server.js';
 
 let server: GithubTestServer;
@@ -152,8 +153,29 @@ describe('GitHub repository metadata', () => {
     server.schedule({ kind: 'status', status: 500 }, { kind: 'status', status: 500 }, { kind: 'status', status: 500 });
     const err = await rejection(fetchRepo('o/b', { retries: 2 }));
     assert.equal(err.code, 'ERR_GITHUB');
-    assert.equal(err.retryable, true);
+    assert.equal(err.retryable, false, 'retried to exhaustion: no layer above tries again');
+    assert.equal(err.context.attempts, 3);
     assert.equal(server.pendingFaults(), 0);
+  });
+
+  test('every retry is told to onRetry (client and request), layer http; 404 and 501 are not retried', async () => {
+    await start({ repos: [makeRepoBody(1, 'o/a')] });
+    server.schedule({ kind: 'status', status: 503 }, { kind: 'drop' });
+    const clientNotes: RetryNote[] = [];
+    const requestNotes: RetryNote[] = [];
+    const c = client({ onRetry: (n) => clientNotes.push(n) });
+    const repo = parseRepoName('o/a');
+    const { record } = await fetchRepoToFile(c, repo, path.join(dir, repoFileName(repo)), { onRetry: (n) => requestNotes.push(n) });
+    assert.equal(record.status, 'ok');
+    assert.deepEqual(clientNotes, requestNotes);
+    assert.deepEqual(clientNotes.map((n) => [n.attempt, n.delayMs, n.layer]), [[1, 1000, 'http'], [2, 2000, 'http']]);
+    assert.match(clientNotes[0]!.error, /GET \/repos\/o\/a answered 503/);
+    assert.match(clientNotes[1]!.error, /GET \/repos\/o\/a failed/);
+    server.schedule({ kind: 'status', status: 501 });
+    const err = await rejection(fetchRepo('o/a', {}, c));
+    assert.equal(err.code, 'ERR_GITHUB');
+    assert.equal(err.retryable, false, '501 is not worth another try');
+    assert.equal(clientNotes.length, 2, 'no retry of a 501');
   });
 
   test('401 is ERR_GITHUB_AUTH and never shows the token', async () => {

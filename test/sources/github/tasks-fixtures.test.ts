@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { FakeClock } from '../../../src/engine/clock.js';
+import { FakeClock } from '../../support/fake-clock.js';
 import { runSession } from '../../../src/engine/session.js';
 import { createGithubClient, GithubRepoTask, parseRepoName, readRepoRecord, repoFileName, type GithubSettings } from '../../../src/sources/github/index.js';
 import { fixturePath, fixturesSkip } from '../../support/fixtures.js';

@@ -12,7 +12,7 @@
  * when both succeeded; otherwise both roll back, leaving the tables empty.
  */
 import type { DuckDbHandle } from '../../../duckdb/index.js';
-import { isStructureError, runOnPages } from './chunks.js';
+import { isStructureError, runOnPages } from './page-scans.js';
 import {
   STAGE,
   insertChildrenSql,

@@ -1,7 +1,7 @@
 /**
  * The statements of the CKAN bulk load. Every scan reads page files in page and line order, and
  * every INSERT keeps that order (preserve_insertion_order on), so row order is crawl order:
- * reproducible without sorting. The load works in chunks of pages (chunks.ts):
+ * reproducible without sorting. The load works in chunks of pages (page-scans.ts):
  *
  * - keys: one row per package line of every page (page, id, metadata_modified, dropped), read
  *   first, so that duplicates are decided across all pages before anything is written. Keys and

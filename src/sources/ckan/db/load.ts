@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MallardError, errorMessage } from '../../../engine/errors.js';
 import { hasGlobCharacters, type DuckDbHandle, type JsonRow } from '../../../duckdb/index.js';
-import { CHUNK_BYTES, chunkPages, isStructureError, runScan } from './chunks.js';
+import { CHUNK_BYTES, chunkPages, isStructureError, runScan } from './page-scans.js';
 import { fillTables } from './fill.js';
 import {
   LOAD_DB,

@@ -1,0 +1,51 @@
+/**
+ * The store's file helpers: existence, copy-and-hash for publishing, sha256 for verifying.
+ * Atomic writes (temp name, fsync, rename or create-only move) are the engine's
+ * atomic-file module; this file only reads and copies.
+ */
+import { createHash } from 'node:crypto';
+import { constants as fsConstants, promises as fsp } from 'node:fs';
+import { fsyncFile } from '../engine/atomic-file.js';
+
+export async function exists(file: string): Promise<boolean> {
+  try {
+    await fsp.lstat(file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+/** Bytes read per call when hashing: large reads keep hashing near memory speed. */
+const HASH_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Copies `source` into a new file `dest` (in-kernel copy; fails if `dest` exists), then hashes
+ * the copy's bytes while it is fsynced: the digest is of the file as published, and the two
+ * waits (disk flush, hashing from the page cache) overlap.
+ */
+export async function copyAndHash(source: string, dest: string): Promise<{ sha256: string; size: number }> {
+  await fsp.copyFile(source, dest, fsConstants.COPYFILE_EXCL);
+  const [digest] = await Promise.all([sha256File(dest), fsyncFile(dest)]);
+  return digest;
+}
+
+/** sha256 (hex) and size of a file, read in large chunks. */
+export async function sha256File(file: string): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  const handle = await fsp.open(file, 'r');
+  const buffer = Buffer.allocUnsafe(HASH_CHUNK_BYTES);
+  let size = 0;
+  try {
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+      size += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
+  return { sha256: hash.digest('hex'), size };
+}
