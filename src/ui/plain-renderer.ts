@@ -56,6 +56,8 @@ export class PlainRenderer implements Renderer {
       case 'task_warning':
         this.line(e.at, `WARNING ${e.id}: ${oneLine(e.message, 1000)}`);
         break;
+      case 'graph':
+        return;
       case 'run_finished':
         this.summary = e.summary;
         this.line(e.at, `run ${e.summary.runId} finished: ${e.summary.status.toUpperCase()} in ${formatDuration(e.summary.durationMs)}`);
