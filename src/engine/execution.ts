@@ -237,7 +237,7 @@ export class Execution {
   private fail(node: TaskNode, message: string, code: string | undefined): void {
     if (code === 'ERR_INTERRUPTED' && this.stopReason !== undefined) {
       // Stopped by the interruption, not broken: counted with what was not run.
-      this.skip(node, this.stopReason);
+      this.skip(node, `stopped before it finished: ${this.stopReason.replace(/^not started: /, '')}`);
       this.skipDownstream(node, `upstream not run: ${node.id}`);
       return;
     }
