@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { FakeClock } from '../../src/engine/clock.js';
 import { runSession } from '../../src/engine/session.js';
-import { ckanStage } from '../../src/pipelines/ckan.js';
+import { CRAWL_FAMILIES, ckanStage } from '../../src/pipelines/ckan.js';
 import { createHttpClient } from '../../src/http/index.js';
 import { listArtifacts } from '../../src/store/index.js';
 import { startCkanServer, type CkanTestServer } from '../support/ckan-server.js';
@@ -77,6 +77,7 @@ describe('the CKAN stage: download, create, insert', () => {
       scope: 'test-portal',
       clock: new FakeClock(Date.UTC(2026, 10, 22, 13)),
       force: ['CkanPage', 'CkanCrawl'],
+      runtimeFamilies: CRAWL_FAMILIES,
     });
     assert.equal(summary.status, 'success');
     const artifacts = await listArtifacts(dir, { site: 'test-portal', name: 'ckan_api' });
