@@ -83,7 +83,13 @@ export abstract class RunCommand extends SiteCommand {
       onLockWait: (holder) => renderer.notice(`waiting for the run holding the lock of ${loaded.config.site} to finish (--wait): ${holder}`),
     };
     try {
-      const { summary } = await runSession(roots, options).finally(() => renderer.close());
+      const { summary } = await runSession(roots, options)
+        .catch((err: unknown) => {
+          // Interrupted before the run began (waiting for the lock): still 130/143, not 1.
+          if (signal !== undefined) process.exitCode = signalExitCode(signal);
+          throw err;
+        })
+        .finally(() => renderer.close());
       if (summary.status === 'dry-run' && !json) this.log(formatPlan(summary));
       if (json) this.streamed = summary;
       process.exitCode = this.exitFor(summary, signal);

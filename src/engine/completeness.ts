@@ -4,7 +4,8 @@
  * outputs unchanged since, built from the inputs that are there now). External inputs need
  * only exist. A forced task is incomplete whatever it says.
  */
-import { changedInputs, hashStamps, receiptStamp, type ReceiptStore } from './receipts.js';
+import { MallardError } from './errors.js';
+import { changedInputs, hashStamps, MAX_EXPLAINED_INPUTS, receiptStamp, type Receipt, type ReceiptStore } from './receipts.js';
 import type { CompletionCheck, Task, Verdict } from './task.js';
 
 export type { Verdict } from './task.js';
@@ -83,4 +84,39 @@ function describeInputChange(receipt: Parameters<typeof changedInputs>[0], now: 
   if (changed === undefined || changed.length === 0) return `inputs changed since its run (${now.size} inputs)`;
   const shown = changed.slice(0, 3).join(', ');
   return `inputs changed since its run: ${shown}${changed.length > 3 ? ` and ${changed.length - 3} more` : ''}`;
+}
+
+/**
+ * The receipt of a successful run of `task`: its outputs' stamps (ERR_OUTPUT_MISSING if one
+ * is missing: a run that did not produce its outputs is a failure) and its inputs' stamps.
+ */
+export async function receiptOfRun(
+  task: Task,
+  deps: readonly Task[],
+  dynamicIds: readonly string[],
+  receipts: ReceiptStore,
+  run: { runId: string; started: number; finishedAt: () => number },
+): Promise<Receipt> {
+  const outputs = await outputStamps(task);
+  const missing = [...outputs].filter(([, stamp]) => stamp === undefined).map(([d]) => d);
+  if (missing.length > 0) {
+    throw new MallardError('ERR_OUTPUT_MISSING', `${task.id} finished without producing ${missing.join(', ')}`, {
+      context: { task: task.id, missing },
+      retryable: false,
+    });
+  }
+  const inputs = await inputStamps(deps, dynamicIds, receipts);
+  const finishedAt = run.finishedAt();
+  const receipt: Receipt = {
+    taskId: task.id,
+    runId: run.runId,
+    finishedAt,
+    durationMs: finishedAt - run.started,
+    version: task.version,
+    inputs: hashStamps(inputs),
+    outputs: Object.fromEntries(outputs) as Record<string, string>,
+  };
+  if (inputs.size > 0 && inputs.size <= MAX_EXPLAINED_INPUTS) receipt.inputStamps = Object.fromEntries(inputs);
+  if (dynamicIds.length > 0) receipt.dynamic = [...new Set(dynamicIds)];
+  return receipt;
 }

@@ -3,12 +3,12 @@
  * fail-fast and interruption, and dependencies asked for at run time.
  */
 import type { Clock } from './clock.js';
-import { outputStamps, inputStamps } from './completeness.js';
+import { receiptOfRun } from './completeness.js';
 import { errorMessage, isMallardError, MallardError } from './errors.js';
 import type { EngineEvent } from './events.js';
-import { hashStamps, MAX_EXPLAINED_INPUTS, type Receipt, type ReceiptStore } from './receipts.js';
+import type { ReceiptStore } from './receipts.js';
 import { classifyError, retryDelayMs } from './retry.js';
-import type { NodeQueue, TaskNode } from './run-state.js';
+import { dependencyFailed, missingInput, notify, waitFor, type NodeQueue, type TaskNode } from './run-state.js';
 import type { RunStatus } from './summary.js';
 import type { RetryNote, Task, TaskContext } from './task.js';
 
@@ -169,27 +169,11 @@ export class Execution {
   }
 
   private async recordSuccess(node: TaskNode, started: number): Promise<void> {
-    const outputs = await outputStamps(node.task);
-    const missing = [...outputs].filter(([, stamp]) => stamp === undefined).map(([d]) => d);
-    if (missing.length > 0) {
-      throw new MallardError('ERR_OUTPUT_MISSING', `${node.id} finished without producing ${missing.join(', ')}`, {
-        context: { task: node.id, missing },
-        retryable: false,
-      });
-    }
-    const inputs = await inputStamps(node.deps.map((d) => d.task), node.dynamic, this.host.receipts);
-    const finishedAt = this.host.clock.now();
-    const receipt: Receipt = {
-      taskId: node.id,
+    const receipt = await receiptOfRun(node.task, node.deps.map((d) => d.task), node.dynamic, this.host.receipts, {
       runId: this.host.runId,
-      finishedAt,
-      durationMs: finishedAt - started,
-      version: node.task.version,
-      inputs: hashStamps(inputs),
-      outputs: Object.fromEntries(outputs) as Record<string, string>,
-    };
-    if (inputs.size > 0 && inputs.size <= MAX_EXPLAINED_INPUTS) receipt.inputStamps = Object.fromEntries(inputs);
-    if (node.dynamic.length > 0) receipt.dynamic = [...new Set(node.dynamic)];
+      started,
+      finishedAt: () => this.host.clock.now(),
+    });
     this.host.receipts.put(receipt);
   }
 
@@ -297,35 +281,4 @@ export class Execution {
       await this.acquireSlot();
     }
   }
-}
-
-function waitFor(needer: TaskNode, dep: TaskNode): Promise<void> {
-  return new Promise((resolve, reject) => {
-    dep.listeners.push((ok) => (ok ? resolve() : reject(dependencyFailed(needer, dep))));
-  });
-}
-
-function dependencyFailed(needer: TaskNode, dep: TaskNode): MallardError {
-  const what = dep.state === 'failed' ? 'failed' : 'was not run';
-  if (dep.state === 'skipped' && dep.reason.includes('interrupted')) {
-    return new MallardError('ERR_INTERRUPTED', `${needer.id} needed ${dep.id}, which ${what}: ${dep.reason}`, { retryable: false });
-  }
-  return new MallardError('ERR_DEPENDENCY_FAILED', `${needer.id} needed ${dep.id}, which ${what}: ${dep.reason}`, {
-    context: { task: needer.id, dependency: dep.id },
-    retryable: false,
-  });
-}
-
-function notify(node: TaskNode, ok: boolean): void {
-  const listeners = node.listeners;
-  node.listeners = [];
-  for (const listener of listeners) listener(ok);
-}
-
-function missingInput(task: Task): MallardError {
-  const missing = task.outputs().map((t) => t.description).join(', ');
-  return new MallardError('ERR_MISSING_INPUT', `missing input ${missing} (${task.id} is not produced by mallard)`, {
-    context: { task: task.id },
-    retryable: false,
-  });
 }

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { acquireLock, systemClock } from '../../src/engine/index.js';
 import { startCkanServer, type CkanTestServer } from '../support/ckan-server.js';
 import { repoRoot } from '../support/cli.js';
 import { smallCorpus } from '../sources/ckan/harness.js';
@@ -103,5 +104,21 @@ describe('interrupting a run (built CLI)', () => {
     run.child.kill('SIGINT');
     assert.equal(await run.exit, 130, run.stderr());
     assert.equal(fs.existsSync(path.join(artifacts, '.mallard', 'locks', 's.lock')), false, 'lock released on the way out');
+  });
+
+  test('SIGINT while waiting for another run\'s lock (--wait): exit 130, no run recorded, the other lock untouched', async () => {
+    const artifacts = path.join(dir, 'art-wait');
+    const lockFile = path.join(artifacts, '.mallard', 'locks', 's.lock');
+    const lock = await acquireLock(lockFile, { clock: systemClock, command: 'the other run' });
+    try {
+      const run = startCli(['download-datasets-info', '--site', 's', '--wait', '--artifacts-dir', artifacts], dir);
+      await run.waitFor(/waiting for the run holding the lock of s to finish \(--wait\): pid \d+/);
+      run.child.kill('SIGINT');
+      assert.equal(await run.exit, 130, run.stderr());
+      assert.equal(fs.existsSync(path.join(artifacts, 'runs')), false, 'no run recorded');
+      assert.match(fs.readFileSync(lockFile, 'utf8'), /the other run/);
+    } finally {
+      lock.release();
+    }
   });
 });
