@@ -107,7 +107,7 @@ export class PlainRenderer implements Renderer {
   private taskLine(e: Of<'task_started' | 'task_done' | 'task_retry' | 'task_failed' | 'task_skipped'>): void {
     switch (e.type) {
       case 'task_retry':
-        this.line(e.at, `retry ${e.id}: attempt ${e.attempt} failed, next in ${formatDuration(e.delayMs)}: ${oneLine(withCode(e.error, e.code))}`);
+        this.line(e.at, `retry ${e.id}${e.layer !== undefined && e.layer !== 'task' ? ` (${e.layer})` : ''}: attempt ${e.attempt} failed, next in ${formatDuration(e.delayMs)}: ${oneLine(withCode(e.error, e.code))}`);
         return;
       case 'task_failed':
         this.line(e.at, `FAILED ${e.id} (${plural(e.attempt, 'attempt')}): ${oneLine(withCode(e.error, e.code))}`);

@@ -121,4 +121,21 @@ describe('interrupting a run (built CLI)', () => {
       lock.release();
     }
   });
+
+  test('a signal that comes while the last task runs: it finishes and publishes (0444), exit 0', async () => {
+    const models = path.join(dir, 'slow-models');
+    fs.mkdirSync(path.join(models, 'slow'), { recursive: true });
+    fs.writeFileSync(path.join(models, 'slow', 'schema.yml'), 'database: slow\n');
+    fs.writeFileSync(path.join(models, 'slow', 'total.sql'), 'SELECT sum(range) AS s FROM range(400000000)');
+    const artifacts = path.join(dir, 'art-slow');
+    const run = startCli(['run-models', '--site', 's', '--select', 'slow', '--models-dir', models, '--artifacts-dir', artifacts], dir);
+    await run.waitFor(/start BuildModels\(/);
+    run.child.kill('SIGINT');
+    assert.equal(await run.exit, 0, run.stderr());
+    assert.match(run.stderr(), /SIGINT: stopping/, 'the signal came during the run');
+    assert.match(run.stderr(), /===== mallard run \S+: SUCCESS/);
+    const published = fs.readdirSync(path.join(artifacts, 'read_only', 's')).filter((f) => /^slow_\d{8}T\d{6}Z\.db$/.test(f));
+    assert.equal(published.length, 1);
+    assert.equal(fs.statSync(path.join(artifacts, 'read_only', 's', published[0] as string)).mode & 0o777, 0o444);
+  });
 });
