@@ -92,4 +92,17 @@ describe('the site pipeline graph', () => {
     assert.equal(third.summary.counts.ran, 1);
     assert.equal((await listArtifacts(dir, { site: SITE, name: 'term_stats' })).length, 2);
   });
+
+  test('a source artifact nothing makes: the build is skipped and the failure names the artifact and where to put it', async () => {
+    const models = path.join(dir, 'models');
+    writeGroup(models, 'outside', {
+      'rows.sql': "SELECT * FROM {{ source('ext', 'things') }}",
+      'schema.yml': 'database: outside_stats\nsources:\n  - name: ext\n    artifact: census\n',
+    });
+    const { summary } = await run(await new SitePipeline(loaded(), { artifactsDir: dir, modelsDir: models }).models('outside'));
+    assert.equal(summary.status, 'failed');
+    assert.deepEqual(summary.failures.map((f) => [f.id, f.code]), [['ArtifactPublished(name=census, site=graph-site)', 'ERR_MISSING_SOURCE']]);
+    assert.match(summary.failures[0]?.message ?? '', /no published census artifact for site graph-site under .*read_only/);
+    assert.deepEqual(summary.skipped.map((k) => k.family), ['BuildModels']);
+  });
 });
