@@ -16,7 +16,8 @@ export interface GraphEvent {
 export class FamilyGraph {
   private readonly families = new Map<string, number>();
   private readonly edges = new Map<string, { from: string; to: string; count: number }>();
-  private readonly dynamicPairs = new Set<string>();
+  /** Per needer, the tasks it asked for (node references: no strings made per edge). */
+  private readonly needed = new Map<TaskNode, Set<TaskNode>>();
   /** Changed since the last snapshot. */
   dirty = false;
 
@@ -32,10 +33,11 @@ export class FamilyGraph {
 
   /** Dependencies `needer` asked for at run time (each pair counted once, also across retries). */
   addNeeded(needer: TaskNode, targets: readonly TaskNode[]): void {
+    let seen = this.needed.get(needer);
+    if (seen === undefined) this.needed.set(needer, (seen = new Set()));
     for (const target of targets) {
-      const pair = `${target.id}\0${needer.id}`;
-      if (this.dynamicPairs.has(pair)) continue;
-      this.dynamicPairs.add(pair);
+      if (seen.has(target)) continue;
+      seen.add(target);
       this.addEdge(target.task.family, needer.task.family);
       this.dirty = true;
     }
