@@ -1,6 +1,6 @@
 /** create-raw-ckan-db-tables: the raw CKAN database with its schema, empty. */
 import type { RunSummary } from '../src/engine/index.js';
-import { ckanStage } from '../src/pipelines/ckan.js';
+import { SitePipeline } from '../src/pipelines/site-pipeline.js';
 import { RunCommand } from './run-command.js';
 
 export class CreateRawCkanDbTables extends RunCommand {
@@ -12,7 +12,7 @@ export class CreateRawCkanDbTables extends RunCommand {
   async run(): Promise<RunSummary> {
     const { flags } = await this.parse(CreateRawCkanDbTables);
     const loaded = await this.loadConfig(flags);
-    const { create } = ckanStage(loaded, { artifactsDir: this.artifactsDir(flags['artifacts-dir']) });
+    const { create } = new SitePipeline(loaded, { artifactsDir: this.artifactsDir(flags['artifacts-dir']) }).ckan();
     return this.execute([create], flags, loaded);
   }
 }

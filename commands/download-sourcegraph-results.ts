@@ -2,7 +2,8 @@
 import { Flags } from '@oclif/core';
 import type { RunSummary } from '../src/engine/index.js';
 import { CRAWL_FAMILIES } from '../src/pipelines/ckan.js';
-import { codeSearchStage, SEARCH_FAMILIES } from '../src/pipelines/code-search.js';
+import { SEARCH_FAMILIES } from '../src/pipelines/code-search.js';
+import { SitePipeline } from '../src/pipelines/site-pipeline.js';
 import { RunCommand } from './run-command.js';
 
 export const MODELS_DIR_FLAG = Flags.string({ description: 'Directory of the model groups (ckan_clean is built from it when clean_ckan_api is not published yet).', default: './models' });
@@ -29,7 +30,7 @@ export class DownloadSourcegraphResults extends RunCommand {
   async run(): Promise<RunSummary> {
     const { flags } = await this.parse(DownloadSourcegraphResults);
     const loaded = await this.loadConfig(flags);
-    const { searches } = await codeSearchStage(loaded, { artifactsDir: this.artifactsDir(flags['artifacts-dir']), modelsDir: flags['models-dir'], env: process.env });
+    const { searches } = await new SitePipeline(loaded, { artifactsDir: this.artifactsDir(flags['artifacts-dir']), modelsDir: flags['models-dir'], env: process.env }).codeSearch();
     const force = flags.refresh ? [...(flags.force ?? []), ...SEARCH_FAMILIES] : flags.force;
     return this.execute([searches], { ...flags, ...(force === undefined ? {} : { force }) }, loaded);
   }

@@ -3,7 +3,8 @@ import { Flags } from '@oclif/core';
 import type { RunSummary } from '../src/engine/index.js';
 import { CRAWL_FAMILIES } from '../src/pipelines/ckan.js';
 import { SEARCH_FAMILIES } from '../src/pipelines/code-search.js';
-import { GITHUB_FAMILIES, githubStage } from '../src/pipelines/github-repos.js';
+import { GITHUB_FAMILIES } from '../src/pipelines/github-repos.js';
+import { SitePipeline } from '../src/pipelines/site-pipeline.js';
 import { MODELS_DIR_FLAG } from './download-sourcegraph-results.js';
 import { RunCommand } from './run-command.js';
 
@@ -29,7 +30,7 @@ export class EnrichGithubRepos extends RunCommand {
   async run(): Promise<RunSummary> {
     const { flags } = await this.parse(EnrichGithubRepos);
     const loaded = await this.loadConfig(flags);
-    const { insert } = await githubStage(loaded, { artifactsDir: this.artifactsDir(flags['artifacts-dir']), modelsDir: flags['models-dir'], env: process.env });
+    const { insert } = await new SitePipeline(loaded, { artifactsDir: this.artifactsDir(flags['artifacts-dir']), modelsDir: flags['models-dir'], env: process.env }).github();
     const force = flags.refresh ? [...(flags.force ?? []), ...GITHUB_FAMILIES] : flags.force;
     return this.execute([insert], { ...flags, ...(force === undefined ? {} : { force }) }, loaded);
   }

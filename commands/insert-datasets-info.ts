@@ -1,6 +1,7 @@
 /** insert-datasets-info: load the crawled pages into ckan_api.db and publish it read-only. */
 import type { RunSummary } from '../src/engine/index.js';
-import { CRAWL_FAMILIES, ckanStage } from '../src/pipelines/ckan.js';
+import { CRAWL_FAMILIES } from '../src/pipelines/ckan.js';
+import { SitePipeline } from '../src/pipelines/site-pipeline.js';
 import { RunCommand } from './run-command.js';
 
 export class InsertDatasetsInfo extends RunCommand {
@@ -19,7 +20,7 @@ export class InsertDatasetsInfo extends RunCommand {
   async run(): Promise<RunSummary> {
     const { flags } = await this.parse(InsertDatasetsInfo);
     const loaded = await this.loadConfig(flags);
-    const { insert } = ckanStage(loaded, { artifactsDir: this.artifactsDir(flags['artifacts-dir']) });
+    const { insert } = new SitePipeline(loaded, { artifactsDir: this.artifactsDir(flags['artifacts-dir']) }).ckan();
     return this.execute([insert], flags, loaded);
   }
 }

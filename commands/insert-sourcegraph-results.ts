@@ -1,7 +1,8 @@
 /** insert-sourcegraph-results: load the search results into sourcegraph_api.db and publish it read-only. */
 import type { RunSummary } from '../src/engine/index.js';
 import { CRAWL_FAMILIES } from '../src/pipelines/ckan.js';
-import { codeSearchStage, SEARCH_FAMILIES } from '../src/pipelines/code-search.js';
+import { SEARCH_FAMILIES } from '../src/pipelines/code-search.js';
+import { SitePipeline } from '../src/pipelines/site-pipeline.js';
 import { MODELS_DIR_FLAG } from './download-sourcegraph-results.js';
 import { RunCommand } from './run-command.js';
 
@@ -24,7 +25,7 @@ export class InsertSourcegraphResults extends RunCommand {
   async run(): Promise<RunSummary> {
     const { flags } = await this.parse(InsertSourcegraphResults);
     const loaded = await this.loadConfig(flags);
-    const { insert } = await codeSearchStage(loaded, { artifactsDir: this.artifactsDir(flags['artifacts-dir']), modelsDir: flags['models-dir'], env: process.env });
+    const { insert } = await new SitePipeline(loaded, { artifactsDir: this.artifactsDir(flags['artifacts-dir']), modelsDir: flags['models-dir'], env: process.env }).codeSearch();
     return this.execute([insert], flags, loaded);
   }
 }

@@ -1,9 +1,11 @@
 /**
  * Entry point of the CLI (run by cli.sh). Runs oclif, and is the one place that turns an
  * outcome into an exit code: 0 all requested work done, 1 a task failed, 2 bad usage or
- * bad config. Errors print as one clear message; stacks only with --verbose.
+ * bad config, 130/143 interrupted by SIGINT/SIGTERM (set by commands/run-command.ts).
+ * Errors print as one clear message; stacks only with --verbose.
  */
 import { run, flush, Errors } from '@oclif/core';
+import { isMallardError } from '../src/engine/errors.js';
 import { exitCodeFor, renderError } from './render-error.js';
 
 // A reader that went away (`./cli.sh runs | head -1`) is not an error: leave quietly.
@@ -20,6 +22,8 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof Errors.ExitError) return err.oclif.exit ?? 0;
     process.stderr.write(renderError(err, verbose));
+    // A run interrupted by a signal before it began set its exit code (130/143).
+    if (isMallardError(err) && err.code === 'ERR_INTERRUPTED' && typeof process.exitCode === 'number' && process.exitCode >= 128) return process.exitCode;
     return exitCodeFor(err);
   }
 }

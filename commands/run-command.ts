@@ -1,13 +1,15 @@
 /**
  * Base of every command that runs tasks: the flags they share (--workers, --dry-run,
  * --force, --fail-fast, --wait, --json) and `execute`, which runs the tasks in one session
- * with progress on stderr and decides the exit code. The logic is in src/ui/run-cli.ts.
+ * (src/engine/session.ts) with a renderer (src/ui) listening, handles SIGINT/SIGTERM, and
+ * decides the exit code.
  */
 import { writeSync } from 'node:fs';
 import { Flags } from '@oclif/core';
 import type { LoadedConfig } from '../src/config/index.js';
-import { MallardError, type RunSummary, type Task } from '../src/engine/index.js';
-import { chooseRenderMode, createRenderer, executeRun, formatPlan, watchInterrupts } from '../src/ui/index.js';
+import { MallardError, runSession, type RunSummary, type SessionOptions, type Task } from '../src/engine/index.js';
+import { chooseRenderMode, createRenderer, formatPlan } from '../src/ui/index.js';
+import { signalExitCode, watchInterrupts } from './interrupts.js';
 import { EXIT_OK, EXIT_TASK_FAILED } from './render-error.js';
 import { SiteCommand, type SiteFlags } from './site-command.js';
 
@@ -53,46 +55,61 @@ export abstract class RunCommand extends SiteCommand {
     const mode = chooseRenderMode({ json, isTTY: process.stderr.isTTY === true, env: process.env });
     const renderer = createRenderer(mode, { stdout: process.stdout, stderr: process.stderr, verbose: flags.verbose });
     const interrupt = new AbortController();
+    let signal: NodeJS.Signals | undefined;
     const unwatch = watchInterrupts(process, {
-      onInterrupt: (signal) => {
-        renderer.notice(`${signal}: stopping (no new tasks; running ones are asked to stop). Press Ctrl-C again to quit at once.`);
-        interrupt.abort(new MallardError('ERR_INTERRUPTED', `interrupted by ${signal}`));
+      onInterrupt: (s) => {
+        signal = s;
+        renderer.notice(`${s}: stopping (no new tasks; running ones are asked to stop). Press Ctrl-C again to quit at once.`);
+        interrupt.abort(new MallardError('ERR_INTERRUPTED', `interrupted by ${s}`));
       },
-      onForceExit: () => {
+      onForceExit: (s) => {
         // The live display hides the cursor and holds stderr: show the cursor again directly.
         if (mode === 'tty') writeSync(2, '\u001b[?25h\n');
-        process.exit(EXIT_FORCED);
+        process.exit(signalExitCode(s));
       },
     });
+    const options: SessionOptions = {
+      artifactsDir: this.artifactsDir(flags['artifacts-dir']),
+      scope: loaded.config.site,
+      command: this.commandLine(),
+      workers: flags.workers,
+      dryRun: flags['dry-run'],
+      force: flags.force ?? [],
+      runtimeFamilies: this.runtimeFamilies(),
+      failFast: flags['fail-fast'],
+      wait: flags.wait,
+      signal: interrupt.signal,
+      onEvent: (e) => renderer.onEvent(e),
+      onLockWait: (holder) => renderer.notice(`waiting for the run holding the lock of ${loaded.config.site} to finish (--wait): ${holder}`),
+    };
     try {
-      const { summary } = await executeRun(roots, {
-        artifactsDir: this.artifactsDir(flags['artifacts-dir']),
-        scope: loaded.config.site,
-        command: this.commandLine(),
-        workers: flags.workers,
-        dryRun: flags['dry-run'],
-        force: flags.force ?? [],
-        failFast: flags['fail-fast'],
-        wait: flags.wait,
-        renderer,
-        signal: interrupt.signal,
-        runtimeFamilies: this.runtimeFamilies(),
-      });
+      const { summary } = await runSession(roots, options)
+        .catch((err: unknown) => {
+          // Interrupted before the run began (waiting for the lock): still 130/143, not 1.
+          if (signal !== undefined) process.exitCode = signalExitCode(signal);
+          throw err;
+        })
+        .finally(() => renderer.close());
       if (summary.status === 'dry-run' && !json) this.log(formatPlan(summary));
       if (json) this.streamed = summary;
-      process.exitCode = this.exitFor(summary);
+      process.exitCode = this.exitFor(summary, signal);
       return summary;
     } finally {
       unwatch();
     }
   }
 
-  /** 0 when everything asked for is done (or a dry run), 1 when a task failed or the run was interrupted. */
-  protected exitFor(summary: RunSummary): number {
+  /**
+   * 0 when everything asked for is done (or a dry run; also when a signal came after the
+   * work was done), 130/143 when a SIGINT/SIGTERM left work undone, 1 when a task failed.
+   */
+  protected exitFor(summary: RunSummary, signal: NodeJS.Signals | undefined): number {
     switch (summary.status) {
       case 'success':
       case 'dry-run':
         return EXIT_OK;
+      case 'interrupted':
+        return signalExitCode(signal ?? 'SIGINT');
       default:
         return EXIT_TASK_FAILED;
     }

@@ -4,9 +4,9 @@ import { Flags } from '@oclif/core';
 import type { RunSummary } from '../src/engine/index.js';
 import { CRAWL_FAMILIES } from '../src/pipelines/ckan.js';
 import { GITHUB_FAMILIES } from '../src/pipelines/github-repos.js';
-import { missingSourceProducers } from '../src/pipelines/model-sources.js';
 import { SEARCH_FAMILIES } from '../src/pipelines/code-search.js';
-import { planModels, runModelsTasks, type ModelsStageOptions } from '../src/pipelines/models.js';
+import { planModels, type ModelsStageOptions } from '../src/pipelines/models.js';
+import { SitePipeline } from '../src/pipelines/site-pipeline.js';
 import { formatBuildPlan, type PlannedBuild } from '../src/sql/index.js';
 import { RunCommand } from './run-command.js';
 
@@ -39,22 +39,20 @@ A group whose schema.yml lists \`exports\` (usage does) also writes those tables
   async run(): Promise<RunSummary | { dryRun: true; builds: PlannedBuild[] }> {
     const { flags } = await this.parse(RunModels);
     const loaded = await this.loadConfig(flags);
-    const options: ModelsStageOptions = {
-      artifactsDir: this.artifactsDir(flags['artifacts-dir']),
-      modelsDir: path.resolve(flags['models-dir']),
-      selector: flags.select,
-      allowShrink: flags['allow-shrink'],
-      configHash: loaded.hash,
-    };
-    // What the models read and is not published yet is made first (ckan_api; code search for usage).
-    const upstream = await missingSourceProducers(loaded, options, process.env);
-    if (upstream.length > 0) options.upstream = upstream;
+    const artifactsDir = this.artifactsDir(flags['artifacts-dir']);
+    const modelsDir = path.resolve(flags['models-dir']);
+    // Each build requires the artifacts its models read; what is not published yet is made first.
+    const pipeline = new SitePipeline(loaded, { artifactsDir, modelsDir, env: process.env });
+    const tasks = await pipeline.models(flags.select, flags['allow-shrink']);
     if (flags['dry-run']) {
+      const options: ModelsStageOptions = { artifactsDir, modelsDir, selector: flags.select, allowShrink: flags['allow-shrink'], configHash: loaded.hash };
       const builds = await planModels(loaded.config, options);
-      if (!this.jsonEnabled()) this.log(builds.map(formatBuildPlan).join('\n\n'));
+      if (this.jsonEnabled()) return { dryRun: true, builds };
+      // What would run and why (like every command's --dry-run), then the SQL of each build.
+      await this.execute(tasks, flags, loaded);
+      this.log(builds.map(formatBuildPlan).join('\n\n'));
       return { dryRun: true, builds };
     }
-    const tasks = await runModelsTasks(loaded.config, options);
     return this.execute(tasks, flags, loaded);
   }
 }

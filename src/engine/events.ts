@@ -1,5 +1,8 @@
 /** What the scheduler reports while it works; renderers and the run log listen to these. */
+import type { GraphEvent } from './family-graph.js';
 import type { RunSummary } from './summary.js';
+
+export type { GraphEvent } from './family-graph.js';
 
 interface TaskEventBase {
   id: string;
@@ -16,7 +19,10 @@ export type EngineEvent =
   | (TaskEventBase & { type: 'task_log'; message: string })
   | (TaskEventBase & { type: 'task_warning'; message: string })
   | (TaskEventBase & { type: 'task_done'; attempt: number; durationMs: number })
-  | (TaskEventBase & { type: 'task_retry'; attempt: number; delayMs: number; error: string; code?: string })
+  /** After planning, and again (whole) when tasks needed at run time change it: task families and the edges between them. */
+  | GraphEvent
+  /** A retry: of the whole task by the engine (layer 'task'), or inside it (ctx.retried: 'http', ...). */
+  | (TaskEventBase & { type: 'task_retry'; attempt: number; delayMs: number; error: string; code?: string; layer: string })
   | (TaskEventBase & { type: 'task_failed'; attempt: number; error: string; code?: string })
   | (TaskEventBase & { type: 'task_skipped'; reason: string })
   | { type: 'run_finished'; at: number; summary: RunSummary };

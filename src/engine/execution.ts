@@ -2,17 +2,39 @@
  * Running the planned tasks: worker slots, retries with backoff, failure propagation,
  * fail-fast and interruption, and dependencies asked for at run time.
  */
-import { outputStamps, inputStamps } from './completeness.js';
+import type { Clock } from './clock.js';
+import { receiptOfRun } from './completeness.js';
 import { errorMessage, isMallardError, MallardError } from './errors.js';
-import { dependsOn } from './graph.js';
-import { readyNodes } from './planner.js';
-import { hashStamps, MAX_EXPLAINED_INPUTS, type Receipt } from './receipts.js';
+import type { EngineEvent } from './events.js';
+import type { ReceiptStore } from './receipts.js';
 import { classifyError, retryDelayMs } from './retry.js';
-import type { TaskNode } from './run-state.js';
-import type { NodeQueue } from './run-state.js';
-import type { RunOptions, Scheduler } from './scheduler.js';
+import { dependencyFailed, missingInput, notify, waitFor, type NodeQueue, type TaskNode } from './run-state.js';
 import type { RunStatus } from './summary.js';
-import type { Task, TaskContext } from './task.js';
+import type { RetryNote, Task, TaskContext } from './task.js';
+
+/** What an Execution needs of the run around it (the scheduler): the graph, events, receipts. */
+export interface ExecutionHost {
+  readonly runId: string;
+  readonly clock: Clock;
+  readonly workers: number;
+  readonly receipts: ReceiptStore;
+  emit(event: EngineEvent): void;
+  warned(node: TaskNode, message: string): void;
+  retried(node: TaskNode, note: RetryNote): void;
+  /**
+   * Adds tasks `needer` asks for at run time to the graph and plans them: their nodes, and
+   * the newly pending ones that are ready to start. ERR_CYCLE if one of them requires `needer`.
+   */
+  addNeeded(needer: TaskNode, tasks: readonly Task[]): Promise<{ targets: TaskNode[]; ready: TaskNode[] }>;
+  allNodes(): Iterable<TaskNode>;
+}
+
+export interface ExecutionOptions {
+  failFast: boolean;
+  random: () => number;
+  /** Aborting it interrupts the run. */
+  signal: AbortSignal | undefined;
+}
 
 export class Execution {
   private running = 0;
@@ -23,15 +45,13 @@ export class Execution {
   private interrupted = false;
   private readonly abort = new AbortController();
   private idle: (() => void) | undefined;
-  private readonly random: () => number;
   private lastYield = performance.now();
 
   constructor(
-    private readonly s: Scheduler,
-    private readonly options: RunOptions,
+    private readonly host: ExecutionHost,
+    private readonly options: ExecutionOptions,
     private readonly queue: NodeQueue,
   ) {
-    this.random = options.random ?? Math.random;
     const external = options.signal;
     if (external !== undefined) {
       const onAbort = (): void => {
@@ -56,15 +76,20 @@ export class Execution {
     });
   }
 
+  /** 'interrupted' only when the interruption left work undone: a run that had finished says success. */
   status(): RunStatus {
     let failed = false;
-    for (const node of this.s.nodes.values()) if (node.state === 'failed') failed = true;
-    if (this.interrupted) return 'interrupted';
+    let undone = false;
+    for (const node of this.host.allNodes()) {
+      if (node.state === 'failed') failed = true;
+      else if (node.state !== 'done' && node.state !== 'complete' && node.state !== 'unchecked') undone = true;
+    }
+    if (this.interrupted && (failed || undone)) return 'interrupted';
     return failed ? 'failed' : 'success';
   }
 
   private pump(): void {
-    while (this.stopReason === undefined && this.running < this.s.workers && this.queue.length > 0) {
+    while (this.stopReason === undefined && this.running < this.host.workers && this.queue.length > 0) {
       const node = this.queue.shift() as TaskNode;
       if (node.state !== 'queued') continue;
       this.running += 1;
@@ -89,7 +114,7 @@ export class Execution {
   }
 
   private acquireSlot(): Promise<void> {
-    if (this.running < this.s.workers) {
+    if (this.running < this.host.workers) {
       this.running += 1;
       return Promise.resolve();
     }
@@ -102,8 +127,8 @@ export class Execution {
     node.attempts += 1;
     this.inFlight += 1;
     await this.yieldNowAndThen();
-    const started = this.s.clock.now();
-    this.s.emit({ type: 'task_started', id: node.id, family: task.family, at: started, attempt: node.attempts });
+    const started = this.host.clock.now();
+    this.host.emit({ type: 'task_started', id: node.id, family: task.family, at: started, attempt: node.attempts });
     let error: unknown;
     try {
       if (task.external) throw missingInput(task);
@@ -132,48 +157,30 @@ export class Execution {
 
   private context(node: TaskNode): TaskContext {
     return {
-      runId: this.s.runId,
+      runId: this.host.runId,
       attempt: node.attempts,
       signal: this.abort.signal,
-      clock: this.s.clock,
-      log: (message) => this.s.emit({ type: 'task_log', id: node.id, family: node.task.family, at: this.s.clock.now(), message }),
-      warn: (message) => {
-        this.s.warnings.push({ id: node.id, family: node.task.family, message });
-        this.s.emit({ type: 'task_warning', id: node.id, family: node.task.family, at: this.s.clock.now(), message });
-      },
+      clock: this.host.clock,
+      log: (message) => this.host.emit({ type: 'task_log', id: node.id, family: node.task.family, at: this.host.clock.now(), message }),
+      warn: (message) => this.host.warned(node, message),
       need: (tasks) => this.need(node, tasks),
+      retried: (note) => this.host.retried(node, note),
     };
   }
 
   private async recordSuccess(node: TaskNode, started: number): Promise<void> {
-    const outputs = await outputStamps(node.task);
-    const missing = [...outputs].filter(([, stamp]) => stamp === undefined).map(([d]) => d);
-    if (missing.length > 0) {
-      throw new MallardError('ERR_OUTPUT_MISSING', `${node.id} finished without producing ${missing.join(', ')}`, {
-        context: { task: node.id, missing },
-        retryable: false,
-      });
-    }
-    const inputs = await inputStamps(node.deps.map((d) => d.task), node.dynamic, this.s.receipts);
-    const finishedAt = this.s.clock.now();
-    const receipt: Receipt = {
-      taskId: node.id,
-      runId: this.s.runId,
-      finishedAt,
-      durationMs: finishedAt - started,
-      version: node.task.version,
-      inputs: hashStamps(inputs),
-      outputs: Object.fromEntries(outputs) as Record<string, string>,
-    };
-    if (inputs.size > 0 && inputs.size <= MAX_EXPLAINED_INPUTS) receipt.inputStamps = Object.fromEntries(inputs);
-    if (node.dynamic.length > 0) receipt.dynamic = [...new Set(node.dynamic)];
-    this.s.receipts.put(receipt);
+    const receipt = await receiptOfRun(node.task, node.deps.map((d) => d.task), node.dynamic, this.host.receipts, {
+      runId: this.host.runId,
+      started,
+      finishedAt: () => this.host.clock.now(),
+    });
+    this.host.receipts.put(receipt);
   }
 
   private succeeded(node: TaskNode, started: number): void {
     node.state = 'done';
-    const at = this.s.clock.now();
-    this.s.emit({ type: 'task_done', id: node.id, family: node.task.family, at, attempt: node.attempts, durationMs: at - started });
+    const at = this.host.clock.now();
+    this.host.emit({ type: 'task_done', id: node.id, family: node.task.family, at, attempt: node.attempts, durationMs: at - started });
     for (const dependent of node.dependents) {
       if (dependent.state !== 'pending') continue;
       dependent.waitingOn -= 1;
@@ -194,11 +201,11 @@ export class Execution {
       this.fail(node, message, code);
       return;
     }
-    const delayMs = retryDelayMs(policy, node.attempts, this.random, verdict.retryAfterMs);
+    const delayMs = retryDelayMs(policy, node.attempts, this.options.random, verdict.retryAfterMs);
     node.state = 'retry-wait';
     this.retryWaiting += 1;
-    this.s.emit({ type: 'task_retry', id: node.id, family: node.task.family, at: this.s.clock.now(), attempt: node.attempts, delayMs, error: message, ...(code === undefined ? {} : { code }) });
-    this.s.clock.sleep(delayMs, this.abort.signal).then(
+    this.host.retried(node, { attempt: node.attempts, delayMs, error: message, ...(code === undefined ? {} : { code }), layer: 'task' });
+    this.host.clock.sleep(delayMs, this.abort.signal).then(
       () => {
         this.retryWaiting -= 1;
         this.enqueue(node);
@@ -212,27 +219,37 @@ export class Execution {
   }
 
   private fail(node: TaskNode, message: string, code: string | undefined): void {
+    if (code === 'ERR_INTERRUPTED' && this.stopReason !== undefined) {
+      // Stopped by the interruption, not broken: counted with what was not run.
+      this.skip(node, `stopped before it finished: ${this.stopReason.replace(/^not started: /, '')}`);
+      this.skipDownstream(node, `upstream not run: ${node.id}`);
+      return;
+    }
     node.state = 'failed';
     node.reason = message;
     node.code = code;
-    this.s.emit({ type: 'task_failed', id: node.id, family: node.task.family, at: this.s.clock.now(), attempt: node.attempts, error: message, ...(code === undefined ? {} : { code }) });
+    this.host.emit({ type: 'task_failed', id: node.id, family: node.task.family, at: this.host.clock.now(), attempt: node.attempts, error: message, ...(code === undefined ? {} : { code }) });
     notify(node, false);
+    this.skipDownstream(node, `upstream failed: ${node.id}`);
+    if (this.options.failFast) this.stop('not started: the run stopped at the first failure (--fail-fast)');
+  }
+
+  private skipDownstream(node: TaskNode, reason: string): void {
     const stack = [node];
     while (stack.length > 0) {
       const current = stack.pop() as TaskNode;
       for (const dependent of current.dependents) {
         if (dependent.state !== 'pending' && dependent.state !== 'queued') continue;
-        this.skip(dependent, `upstream failed: ${node.id}`);
+        this.skip(dependent, reason);
         stack.push(dependent);
       }
     }
-    if (this.options.failFast === true) this.stop('not started: the run stopped at the first failure (--fail-fast)');
   }
 
   private skip(node: TaskNode, reason: string): void {
     node.state = 'skipped';
     node.reason = reason;
-    this.s.emit({ type: 'task_skipped', id: node.id, family: node.task.family, at: this.s.clock.now(), reason });
+    this.host.emit({ type: 'task_skipped', id: node.id, family: node.task.family, at: this.host.clock.now(), reason });
     notify(node, false);
   }
 
@@ -240,20 +257,17 @@ export class Execution {
     if (this.stopReason !== undefined) return;
     this.stopReason = reason;
     this.abort.abort(new MallardError('ERR_INTERRUPTED', reason));
-    for (const node of this.s.nodes.values()) if (node.state === 'pending') this.skip(node, reason);
+    // Queued tasks too, at once: a task waiting in ctx.need() for one of them must hear it
+    // was not run (otherwise it waits forever and the run never ends).
+    for (const node of this.queue.drain()) if (node.state === 'queued') this.skip(node, reason);
+    for (const node of this.host.allNodes()) if (node.state === 'pending' || node.state === 'queued') this.skip(node, reason);
     this.checkIdle();
   }
 
   private async need(node: TaskNode, tasks: readonly Task[]): Promise<void> {
     if (this.stopReason !== undefined) throw new MallardError('ERR_INTERRUPTED', this.stopReason);
-    const { targets, added } = this.s.add(tasks);
-    for (const target of targets) {
-      if (target === node || dependsOn(target, node)) {
-        throw new MallardError('ERR_CYCLE', `dependency cycle: ${node.id} needs ${target.id}, which requires ${node.id}`, { retryable: false });
-      }
-    }
-    const pending = await this.s.plan(targets, new Set(added));
-    for (const ready of readyNodes(pending)) this.enqueue(ready);
+    const { targets, ready } = await this.host.addNeeded(node, tasks);
+    for (const r of ready) this.enqueue(r);
     node.dynamic.push(...targets.map((t) => t.id));
     const open = targets.filter((t) => t.state !== 'complete' && t.state !== 'done');
     const broken = open.find((t) => t.state === 'failed' || t.state === 'skipped');
@@ -267,32 +281,4 @@ export class Execution {
       await this.acquireSlot();
     }
   }
-}
-
-function waitFor(needer: TaskNode, dep: TaskNode): Promise<void> {
-  return new Promise((resolve, reject) => {
-    dep.listeners.push((ok) => (ok ? resolve() : reject(dependencyFailed(needer, dep))));
-  });
-}
-
-function dependencyFailed(needer: TaskNode, dep: TaskNode): MallardError {
-  const what = dep.state === 'failed' ? 'failed' : 'was not run';
-  return new MallardError('ERR_DEPENDENCY_FAILED', `${needer.id} needed ${dep.id}, which ${what}: ${dep.reason}`, {
-    context: { task: needer.id, dependency: dep.id },
-    retryable: false,
-  });
-}
-
-function notify(node: TaskNode, ok: boolean): void {
-  const listeners = node.listeners;
-  node.listeners = [];
-  for (const listener of listeners) listener(ok);
-}
-
-function missingInput(task: Task): MallardError {
-  const missing = task.outputs().map((t) => t.description).join(', ');
-  return new MallardError('ERR_MISSING_INPUT', `missing input ${missing} (${task.id} is not produced by mallard)`, {
-    context: { task: task.id },
-    retryable: false,
-  });
 }

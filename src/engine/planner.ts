@@ -15,24 +15,46 @@ export interface PlanContext {
   onPending(node: TaskNode): void;
 }
 
-/** Checks `starts` and, below each incomplete task, its dependencies. */
+/**
+ * Checks `starts` and, below each incomplete task, its dependencies. With `descendAll`
+ * (--force), the upstream of complete tasks is searched too, but only for forced tasks:
+ * an incomplete task found there is left alone (it is not needed: what it feeds is
+ * complete), unless a forced task makes what it feeds run, which `propagate` then checks.
+ */
 export async function checkFrom(starts: readonly TaskNode[], ctx: PlanContext): Promise<void> {
   const stack = [...starts].reverse(); // popped in the order given: tasks start in that order
+  const below: TaskNode[] = [];
   while (stack.length > 0) {
     const node = stack.pop() as TaskNode;
     if (node.state !== 'unchecked') continue;
     const verdict = await checkTask(node.task, node.deps.map((d) => d.task), ctx.receipts, ctx.isForced(node));
     if (verdict.complete) {
       node.state = 'complete';
-      if (!ctx.descendAll) continue;
-    } else {
-      markPending(node, verdict.reason, ctx);
+      if (ctx.descendAll) below.push(...node.deps);
+      continue;
     }
+    markPending(node, verdict.reason, ctx);
     for (let i = node.deps.length - 1; i >= 0; i -= 1) {
       const dep = node.deps[i] as TaskNode;
       if (dep.state === 'unchecked') stack.push(dep);
     }
   }
+  if (below.length > 0) await findForced(below, ctx);
+}
+
+/** Below complete tasks: forced tasks become pending (and are checked as usual); the rest stays unchecked. */
+async function findForced(starts: readonly TaskNode[], ctx: PlanContext): Promise<void> {
+  const seen = new Set<TaskNode>();
+  const stack = [...starts];
+  const forced: TaskNode[] = [];
+  while (stack.length > 0) {
+    const node = stack.pop() as TaskNode;
+    if (seen.has(node) || node.state !== 'unchecked') continue;
+    seen.add(node);
+    if (ctx.isForced(node)) forced.push(node);
+    else stack.push(...node.deps);
+  }
+  if (forced.length > 0) await checkFrom(forced, ctx);
 }
 
 /**

@@ -1,4 +1,5 @@
 /** The scheduler's per-task state: plain records over the graph, owned by one run. */
+import { MallardError } from './errors.js';
 import type { GraphNode } from './graph.js';
 import type { Task } from './task.js';
 
@@ -75,4 +76,37 @@ export class NodeQueue {
     this.head = 0;
     return rest;
   }
+}
+
+/** Resolves when `dep` ends done or complete; rejects (ERR_DEPENDENCY_FAILED, or ERR_INTERRUPTED) when it fails or is not run. */
+export function waitFor(needer: TaskNode, dep: TaskNode): Promise<void> {
+  return new Promise((resolve, reject) => {
+    dep.listeners.push((ok) => (ok ? resolve() : reject(dependencyFailed(needer, dep))));
+  });
+}
+
+export function dependencyFailed(needer: TaskNode, dep: TaskNode): MallardError {
+  const what = dep.state === 'failed' ? 'failed' : 'was not run';
+  if (dep.state === 'skipped' && dep.reason.includes('interrupted')) {
+    return new MallardError('ERR_INTERRUPTED', `${needer.id} needed ${dep.id}, which ${what}: ${dep.reason}`, { retryable: false });
+  }
+  return new MallardError('ERR_DEPENDENCY_FAILED', `${needer.id} needed ${dep.id}, which ${what}: ${dep.reason}`, {
+    context: { task: needer.id, dependency: dep.id },
+    retryable: false,
+  });
+}
+
+/** Tells everyone waiting on `node` how it ended. */
+export function notify(node: TaskNode, ok: boolean): void {
+  const listeners = node.listeners;
+  node.listeners = [];
+  for (const listener of listeners) listener(ok);
+}
+
+export function missingInput(task: Task): MallardError {
+  const missing = task.outputs().map((t) => t.description).join(', ');
+  return new MallardError('ERR_MISSING_INPUT', `missing input ${missing} (${task.id} is not produced by mallard)`, {
+    context: { task: task.id },
+    retryable: false,
+  });
 }

@@ -1,5 +1,5 @@
 /** Builds the RunSummary from the final state of every task the run looked at. */
-import { groupOutcomes, listProblems, type FinishedTask, type Outcome, type RunSummary, type TaskProblem } from './summary.js';
+import { groupOutcomes, listProblems, type FinishedTask, type Outcome, type RetryCounts, type RunSummary, type TaskProblem } from './summary.js';
 import type { TaskNode, TaskState } from './run-state.js';
 
 const OUTCOME: Partial<Record<TaskState, Outcome>> = {
@@ -18,6 +18,7 @@ export interface SummaryHeader {
   finishedAt: number;
   workers: number;
   warnings: TaskProblem[];
+  retries: RetryCounts;
 }
 
 export function buildSummary(nodes: Iterable<TaskNode>, header: SummaryHeader): RunSummary {

@@ -1,16 +1,19 @@
 /**
- * A run as the CLI makes it: take the lock of the scope (a site) in the artifacts
- * directory, open its receipt journal and a run log, run, and release everything —
- * also when the run throws. Layout under the artifacts directory:
- * `.mallard/locks/<scope>.lock`, `.mallard/receipts/<scope>.jsonl`, `runs/<runId>.jsonl`.
+ * A run as the CLI makes it: build and check the graph (a bad --force or a cycle is refused
+ * here, before anything is locked or logged), take the lock of the scope (a site) in the
+ * artifacts directory, open its receipt journal and a run log, run, and release everything —
+ * also when the run throws, and (lock and log) when the process exits at once on a second
+ * Ctrl-C. Layout under the artifacts directory: `.mallard/locks/<scope>.lock`,
+ * `.mallard/receipts/<scope>.jsonl`, `runs/<runId>.jsonl`.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { systemClock } from './clock.js';
 import type { EngineEvent } from './events.js';
 import { acquireLock } from './lock.js';
 import { JournalReceiptStore } from './receipt-journal.js';
 import { RunLog } from './run-log.js';
-import { newRunId, runTasks, type RunOptions } from './scheduler.js';
+import { newRunId, prepareRun, type RunOptions } from './scheduler.js';
 import type { RunSummary } from './summary.js';
 import type { Task } from './task.js';
 
@@ -22,6 +25,8 @@ export interface SessionOptions extends Omit<RunOptions, 'receipts' | 'runId'> {
   wait?: boolean;
   /** The command line, recorded in the lock and the run log. */
   command?: string;
+  /** Called before waiting for another run's lock (--wait), with who holds it. */
+  onLockWait?: (holder: string) => void;
 }
 
 export interface SessionResult {
@@ -41,25 +46,54 @@ export function sessionPaths(artifactsDir: string, scope: string): { lock: strin
 export async function runSession(roots: readonly Task[], options: SessionOptions): Promise<SessionResult> {
   const clock = options.clock ?? systemClock;
   const paths = sessionPaths(options.artifactsDir, options.scope);
+  const runId = newRunId(clock);
+  const prepared = prepareRun(roots, { ...options, clock, runId });
+  if (options.wait === true && options.onLockWait !== undefined) {
+    const holder = lockHolder(options.artifactsDir, options.scope);
+    if (holder !== undefined) options.onLockWait(holder);
+  }
   const lock = await acquireLock(paths.lock, {
     clock,
     wait: options.wait === true,
     ...(options.command === undefined ? {} : { command: options.command }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
-  const runId = newRunId(clock);
   const receipts = JournalReceiptStore.open(paths.receipts);
   const log = new RunLog(paths.runs, runId);
+  // process.exit() (a second Ctrl-C) runs 'exit' listeners synchronously: leave no lock behind.
+  const onExit = (): void => {
+    log.close();
+    lock.release();
+  };
+  process.once('exit', onExit);
   try {
     const onEvent = (event: EngineEvent): void => {
       log.write(event.type === 'run_started' ? { ...event, scope: options.scope, command: options.command } : event);
       options.onEvent?.(event);
     };
-    const summary = await runTasks(roots, { ...options, clock, runId, receipts, onEvent });
+    const summary = await prepared.execute({ receipts, onEvent });
     return { summary, logFile: log.file };
   } finally {
+    process.off('exit', onExit);
     await receipts.close();
     log.close();
     lock.release();
+  }
+}
+
+/** Who holds the scope's lock now, as text (undefined when nobody does). */
+export function lockHolder(artifactsDir: string, scope: string): string | undefined {
+  const file = sessionPaths(artifactsDir, scope).lock;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const h = JSON.parse(text) as { pid?: unknown; startedAt?: unknown; command?: unknown };
+    return `pid ${String(h.pid)}, started ${String(h.startedAt)}${typeof h.command === 'string' && h.command !== '' ? ` (${h.command})` : ''}`;
+  } catch {
+    return file;
   }
 }

@@ -40,11 +40,42 @@ export interface RunSummary {
   skipped: TaskProblem[];
   /** For a dry run: each task that would run, with why (at most MAX_LISTED_PROBLEMS). */
   plan: TaskProblem[];
+  /** Every retry of the run, at any layer ('task': the engine reran a task; 'http': a request inside one), total and per family. */
+  retries: RetryCounts;
   /** What tasks warned about while succeeding (ctx.warn), e.g. a crawl that got fewer datasets than reported. */
   warnings: TaskProblem[];
 }
 
 export const MAX_LISTED_PROBLEMS = 200;
+
+export interface RetryCounts {
+  total: number;
+  byLayer: Record<string, number>;
+  /** family → layer → retries. */
+  byFamily: Record<string, Record<string, number>>;
+}
+
+export function emptyRetryCounts(): RetryCounts {
+  return { total: 0, byLayer: {}, byFamily: {} };
+}
+
+export function countRetry(counts: RetryCounts, family: string, layer: string): void {
+  counts.total += 1;
+  counts.byLayer[layer] = (counts.byLayer[layer] ?? 0) + 1;
+  const f = (counts.byFamily[family] ??= {});
+  f[layer] = (f[layer] ?? 0) + 1;
+}
+
+/** `5 retries: 3 http, 2 task (CkanPage 4, Leaf 1)`, or undefined without retries. */
+export function formatRetries(r: RetryCounts | undefined): string | undefined {
+  if (r === undefined || r.total === 0) return undefined;
+  const layers = Object.entries(r.byLayer).sort((a, b) => b[1] - a[1]).map(([l, n]) => `${n} ${l}`);
+  const families = Object.entries(r.byFamily)
+    .map(([f, by]) => [f, Object.values(by).reduce((a, b) => a + b, 0)] as const)
+    .sort((a, b) => b[1] - a[1])
+    .map(([f, n]) => `${f} ${n}`);
+  return `${r.total} retr${r.total === 1 ? 'y' : 'ies'}: ${layers.join(', ')} (${families.join(', ')})`;
+}
 
 export interface FinishedTask {
   id: string;
@@ -102,6 +133,8 @@ export function formatSummary(s: RunSummary): string {
     for (const g of groups) lines.push(`    - ${g.count} ${g.tasks}`);
   }
   if (s.counts.retried > 0) lines.push(`* ${s.counts.retried} needed more than one attempt`);
+  const retries = formatRetries(s.retries);
+  if (retries !== undefined) lines.push(`* ${retries}`);
   for (const f of s.failures) lines.push(`  failed: ${f.id}: ${f.code === undefined ? '' : `[${f.code}] `}${f.message}`);
   if (s.counts.failed > s.failures.length) lines.push(`  ... and ${s.counts.failed - s.failures.length} more failures (see the run log)`);
   const skipReasons = new Map<string, number>();

@@ -3,6 +3,7 @@
  * targets it produces, and how to run it. Tasks are plain objects; the scheduler owns state.
  */
 import type { Clock } from './clock.js';
+import type { Receipt } from './receipts.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 import type { Target } from './target.js';
 
@@ -29,6 +30,37 @@ export interface TaskContext {
    * meanwhile, so a single worker cannot deadlock.
    */
   need(tasks: readonly Task[]): Promise<void>;
+  /**
+   * A retry made inside the task (by an HTTP client, say, before the task sees an error):
+   * reported as a `task_retry` event with this `layer` and counted in the summary. The
+   * engine's own retries of a whole task are reported with layer 'task'.
+   */
+  retried(note: RetryNote): void;
+}
+
+/** One retry, at any layer: what the run log and the summary record of it. */
+export interface RetryNote {
+  /** The attempt that failed (1 = the first). */
+  attempt: number;
+  delayMs: number;
+  error: string;
+  code?: string;
+  /** Who retried: 'task' (the engine), 'http' (the HTTP client), ... */
+  layer: string;
+}
+
+/** Whether a task is complete, and if not, why (shown by --dry-run and in the run log). */
+export type Verdict = { complete: true } | { complete: false; reason: string };
+
+/** What a task's complete() may consult. */
+export interface CompletionCheck {
+  /** The receipt of this task's last successful run, if any. */
+  receipt(): Receipt | undefined;
+  /**
+   * The default verdict: every output exists and a receipt vouches for them (same task
+   * version, outputs unchanged since, built from the inputs that are there now).
+   */
+  vouched(): Promise<Verdict>;
 }
 
 export abstract class Task<P extends Params = Params> {
@@ -38,6 +70,13 @@ export abstract class Task<P extends Params = Params> {
   readonly version: string = '1';
   /** External tasks are not run by the tool: complete as soon as their outputs exist. */
   readonly external: boolean = false;
+  /**
+   * What a task downstream records of this one as its input. 'receipt' (default): the
+   * receipt of its last run, so a rerun upstream makes the downstream stale. 'outputs': the
+   * current stamps of its outputs, for a task whose complete() does not rest on its own
+   * receipt (an external input; "the latest published artifact", whoever published it).
+   */
+  readonly stampedBy: 'receipt' | 'outputs' = 'receipt';
   readonly params: P;
   private cachedId: string | undefined;
 
@@ -56,6 +95,21 @@ export abstract class Task<P extends Params = Params> {
   }
 
   abstract outputs(): readonly Target[];
+
+  /** The outputs of what this task requires, one list per requirement, in requires() order (Luigi's input()). */
+  input(): Array<readonly Target[]> {
+    return this.requires().map((t) => t.outputs());
+  }
+
+  /**
+   * Is the task complete (then it is not run, and its upstream is not even looked at)?
+   * Default: `check.vouched()`, or for an external task, every output exists. Override it
+   * for a task that is complete on other terms (an artifact published by whoever), and say
+   * so with `stampedBy`. --force reruns a task whatever this says.
+   */
+  async complete(check: CompletionCheck): Promise<Verdict> {
+    return check.vouched();
+  }
 
   abstract run(ctx: TaskContext): Promise<void>;
 

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LoadedConfig } from '../config/index.js';
-import { NO_RETRY, Task, type RetryPolicy, type Target, type TaskContext } from '../engine/index.js';
+import { FileTarget, NO_RETRY, Task, type CompletionCheck, type RetryPolicy, type TaskContext, type Verdict } from '../engine/index.js';
 import { buildCkanApiDatabase, buildEmptyCkanApiDatabase, type CkanLoadSummary } from '../sources/ckan/db/index.js';
 import { readManifestIfAny, type CkanCrawlTask } from '../sources/ckan/tasks.js';
 import { siteLayout } from './layout.js';
@@ -15,23 +15,6 @@ import { LoadStageTask, type StageLoad } from './load-stage-task.js';
 
 /** Bump when the raw schema changes: databases made with another version are rebuilt. */
 const RAW_SCHEMA_VERSION = '1';
-
-/**
- * A database whose task guarantees its schema, not its rows: later loads replace the file
- * (new data), yet the schema task stays complete. Its stamp is the schema version.
- */
-class SchemaTarget implements Target {
-  constructor(readonly path: string, readonly version: string) {}
-  get description(): string {
-    return this.path;
-  }
-  async exists(): Promise<boolean> {
-    return fs.existsSync(this.path);
-  }
-  async stamp(): Promise<string | undefined> {
-    return fs.existsSync(this.path) ? `schema v${this.version}` : undefined;
-  }
-}
 
 export interface CkanDbSettings {
   loaded: LoadedConfig;
@@ -50,8 +33,22 @@ export class CreateRawCkanDbTask extends Task<{ site: string }> {
     super({ site: settings.loaded.config.site });
   }
 
-  outputs(): Target[] {
-    return [new SchemaTarget(ckanApiDbPath(this.settings), RAW_SCHEMA_VERSION)];
+  outputs(): FileTarget[] {
+    return [new FileTarget(ckanApiDbPath(this.settings))];
+  }
+
+  /**
+   * It guarantees the schema, not the rows: insert-datasets-info replaces the file with a
+   * loaded one later, which must not make this task (nor the insert after it) run again.
+   * Complete while the database exists and a run of this schema version made it.
+   */
+  override async complete(check: CompletionCheck): Promise<Verdict> {
+    const file = ckanApiDbPath(this.settings);
+    if (!fs.existsSync(file)) return { complete: false, reason: `missing output ${file}` };
+    const receipt = check.receipt();
+    if (receipt === undefined) return { complete: false, reason: 'no receipt: the database exists but no successful run of this task recorded it' };
+    if (receipt.version !== this.version) return { complete: false, reason: `task version changed (${receipt.version} -> ${this.version})` };
+    return { complete: true };
   }
 
   override retryPolicy(): RetryPolicy {
@@ -69,7 +66,7 @@ export class InsertDatasetsInfoTask extends LoadStageTask<CkanLoadSummary> {
   override readonly version = RAW_SCHEMA_VERSION;
   protected readonly artifactName = 'ckan_api';
 
-  constructor(readonly settings: CkanDbSettings, readonly crawl: CkanCrawlTask, readonly create: CreateRawCkanDbTask) {
+  constructor(readonly settings: CkanDbSettings, private readonly crawl: CkanCrawlTask, private readonly create: CreateRawCkanDbTask) {
     super(settings.loaded.config.site, settings.artifactsDir, settings.loaded.hash);
   }
 
@@ -78,9 +75,11 @@ export class InsertDatasetsInfoTask extends LoadStageTask<CkanLoadSummary> {
   }
 
   protected async load(ctx: TaskContext): Promise<StageLoad<CkanLoadSummary>> {
-    const crawl = readManifestIfAny(this.crawl.manifestFile);
-    if (crawl === undefined) throw new Error(`the crawl manifest ${this.crawl.manifestFile} is missing or unreadable`);
-    const pages = crawl.pages.map((p) => path.join(this.crawl.settings.dir, p.file));
+    // The crawl's first output is crawl.json; its pages sit beside it.
+    const manifestFile = (this.input()[0]?.[0] as FileTarget).path;
+    const crawl = readManifestIfAny(manifestFile);
+    if (crawl === undefined) throw new Error(`the crawl manifest ${manifestFile} is missing or unreadable`);
+    const pages = crawl.pages.map((p) => path.join(path.dirname(manifestFile), p.file));
     ctx.log(`loading ${pages.length} pages into ${this.databaseFile}`);
     const load = await buildCkanApiDatabase(this.databaseFile, pages);
     if (load.datasets < crawl.count) {

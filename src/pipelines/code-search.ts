@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { resolveToken, type LoadedConfig, type SiteConfig } from '../config/index.js';
 import { openDatabase } from '../duckdb/index.js';
-import { FileTarget, NO_RETRY, Task, type RetryPolicy, type Target, type TaskContext } from '../engine/index.js';
+import { FileTarget, NO_RETRY, Task, type RetryPolicy, type TaskContext } from '../engine/index.js';
 import { createHttpClient, type HttpClient } from '../http/index.js';
 import {
   buildSourcegraphApiDatabase,
@@ -19,13 +19,11 @@ import {
   type SourcegraphLoadSummary,
   type SourcegraphSettings,
 } from '../sources/sourcegraph/index.js';
-import { latestArtifact } from '../store/index.js';
-import { ckanStage } from './ckan.js';
 import { lazyClient } from './http-clients.js';
 import { siteLayout } from './layout.js';
-import { runModelsTasks } from './models.js';
 import { LoadStageTask, type LoadReport, type StageLoad } from './load-stage-task.js';
-import { LatestArtifactTarget, readJsonIfAny, readJsonOrFail, requireLatest } from './stage-support.js';
+import { inputArtifact, type ArtifactPublishedTask } from './published-artifact.js';
+import { readJsonIfAny, readJsonOrFail } from './stage-support.js';
 
 export interface CodeSearchOptions {
   artifactsDir: string;
@@ -63,22 +61,6 @@ export function sourcegraphSettings(config: SiteConfig, options: CodeSearchOptio
   };
 }
 
-/** The tasks that publish clean_ckan_api (and ckan_api before it) when none is published yet. */
-export async function cleanCkanUpstream(loaded: LoadedConfig, options: CodeSearchOptions): Promise<Task[]> {
-  const { artifactsDir } = options;
-  const site = loaded.config.site;
-  if ((await latestArtifact(artifactsDir, site, 'clean_ckan_api')) !== undefined) return [];
-  const hasRaw = (await latestArtifact(artifactsDir, site, 'ckan_api')) !== undefined;
-  return runModelsTasks(loaded.config, {
-    artifactsDir,
-    modelsDir: path.resolve(options.modelsDir ?? 'models'),
-    selector: 'ckan_clean',
-    allowShrink: false,
-    configHash: loaded.hash,
-    ...(hasRaw ? {} : { upstream: [ckanStage(loaded, { artifactsDir, ...(options.ckanClient ? { client: options.ckanClient } : {}) }).insert] }),
-  });
-}
-
 /** raw/<site>/sourcegraph/searches.json: what a download searched, for the loader. */
 export interface SearchesManifest {
   site: string;
@@ -103,26 +85,24 @@ FROM dataset_search_terms WHERE term IS NOT NULL AND term <> '' GROUP BY term OR
 export class SourcegraphSearchesTask extends Task<{ site: string; options: string }> {
   readonly family = 'SourcegraphSearches';
 
-  constructor(readonly settings: SourcegraphSettings, readonly artifactsDir: string, readonly upstream: readonly Task[] = []) {
+  /** `cleanCkan`: the published clean_ckan_api it reads the terms of (a newer one makes it run again). */
+  constructor(readonly settings: SourcegraphSettings, readonly artifactsDir: string, private readonly cleanCkan: ArtifactPublishedTask) {
     super({ site: settings.site, options: searchOptionsKey(settings) });
   }
 
-  get manifestFile(): string {
+  private get manifestFile(): string {
     return path.join(this.settings.dir, 'searches.json');
   }
 
   override requires(): readonly Task[] {
-    return this.upstream;
+    return [this.cleanCkan];
   }
 
-  /**
-   * searches.json, the clean_ckan_api it read (a newer one makes it run again), and every
-   * result file it lists (a deleted result is searched again).
-   */
-  outputs(): Target[] {
+  /** searches.json first, then every result file it lists (a deleted result is searched again). */
+  outputs(): FileTarget[] {
     const manifest = readJsonIfAny<SearchesManifest>(this.manifestFile);
     const files = manifest?.searches.map((s) => new FileTarget(path.join(this.settings.dir, s.file))) ?? [];
-    return [new FileTarget(this.manifestFile), new LatestArtifactTarget(this.artifactsDir, this.params.site, 'clean_ckan_api'), ...files];
+    return [new FileTarget(this.manifestFile), ...files];
   }
 
   override retryPolicy(): RetryPolicy {
@@ -130,7 +110,7 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
   }
 
   async run(ctx: TaskContext): Promise<void> {
-    const clean = await requireLatest(this.artifactsDir, this.params.site, 'clean_ckan_api', 'run-models --select ckan_clean');
+    const clean = await inputArtifact(this.input(), 'clean_ckan_api');
     const terms = await readSearchTerms(clean);
     const datasets = new Set(terms.flatMap((t) => t.datasetIds)).size;
     ctx.log(`${terms.length} search terms for ${datasets} datasets (${path.basename(clean)})`);
@@ -151,7 +131,7 @@ export class InsertSourcegraphResultsTask extends LoadStageTask<SourcegraphLoadS
   readonly family = 'InsertSourcegraphResults';
   protected readonly artifactName = 'sourcegraph_api';
 
-  constructor(readonly searches: SourcegraphSearchesTask, configHash?: string) {
+  constructor(private readonly searches: SourcegraphSearchesTask, configHash?: string) {
     super(searches.params.site, searches.artifactsDir, configHash);
   }
 
@@ -160,8 +140,10 @@ export class InsertSourcegraphResultsTask extends LoadStageTask<SourcegraphLoadS
   }
 
   protected async load(ctx: TaskContext): Promise<StageLoad<SourcegraphLoadSummary>> {
-    const manifest = readJsonOrFail<SearchesManifest>(this.searches.manifestFile, 'the searches manifest');
-    const files = manifest.searches.map((s) => path.join(this.searches.settings.dir, s.file));
+    // The searches' first output is searches.json; the result files sit beside it.
+    const manifestFile = (this.input()[0]?.[0] as FileTarget).path;
+    const manifest = readJsonOrFail<SearchesManifest>(manifestFile, 'the searches manifest');
+    const files = manifest.searches.map((s) => path.join(path.dirname(manifestFile), s.file));
     ctx.log(`loading ${files.length} result files into ${this.databaseFile}`);
     const load = await buildSourcegraphApiDatabase(this.databaseFile, files, manifest.searches);
     const incomplete = await countIncomplete(this.databaseFile);
@@ -185,10 +167,9 @@ export interface CodeSearchTasks {
   insert: InsertSourcegraphResultsTask;
 }
 
-/** download-sourcegraph-results (searches) and insert-sourcegraph-results (insert) of a site. */
-export async function codeSearchStage(loaded: LoadedConfig, options: CodeSearchOptions): Promise<CodeSearchTasks> {
-  const upstream = await cleanCkanUpstream(loaded, options);
-  const searches = new SourcegraphSearchesTask(sourcegraphSettings(loaded.config, options), options.artifactsDir, upstream);
+/** download-sourcegraph-results (searches) and insert-sourcegraph-results (insert) of a site, reading `cleanCkan`. */
+export function codeSearchTasks(loaded: LoadedConfig, options: CodeSearchOptions, cleanCkan: ArtifactPublishedTask): CodeSearchTasks {
+  const searches = new SourcegraphSearchesTask(sourcegraphSettings(loaded.config, options), options.artifactsDir, cleanCkan);
   return { searches, insert: new InsertSourcegraphResultsTask(searches, loaded.hash) };
 }
 

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { resolveToken, type LoadedConfig, type SiteConfig } from '../config/index.js';
 import { openDatabase } from '../duckdb/index.js';
-import { FileTarget, NO_RETRY, Task, type RetryPolicy, type Target, type TaskContext } from '../engine/index.js';
+import { FileTarget, NO_RETRY, Task, type RetryPolicy, type TaskContext } from '../engine/index.js';
 import {
   buildGithubApiDatabase,
   createGithubClient,
@@ -19,11 +19,11 @@ import {
   type GithubSettings,
   type RepoName,
 } from '../sources/github/index.js';
-import { latestArtifact } from '../store/index.js';
-import { codeSearchStage, type CodeSearchOptions } from './code-search.js';
+import type { CodeSearchOptions } from './code-search.js';
 import { siteLayout } from './layout.js';
 import { LoadStageTask, type LoadReport, type StageLoad } from './load-stage-task.js';
-import { LatestArtifactTarget, readJsonIfAny, readJsonOrFail, requireLatest } from './stage-support.js';
+import { inputArtifact, type ArtifactPublishedTask } from './published-artifact.js';
+import { readJsonIfAny, readJsonOrFail } from './stage-support.js';
 
 export interface GithubStageOptions extends CodeSearchOptions {
   githubClient?: () => GithubClient;
@@ -75,22 +75,24 @@ export async function readGithubRepositories(sourcegraphDb: string): Promise<{ r
 export class GithubReposTask extends Task<{ site: string }> {
   readonly family = 'GithubRepos';
 
-  constructor(readonly settings: GithubSettings, readonly artifactsDir: string, readonly upstream: readonly Task[] = []) {
+  /** `sourcegraph`: the published sourcegraph_api it reads the repositories of (a newer one makes it run again). */
+  constructor(readonly settings: GithubSettings, readonly artifactsDir: string, private readonly sourcegraph: ArtifactPublishedTask) {
     super({ site: settings.site });
   }
 
-  get manifestFile(): string {
+  private get manifestFile(): string {
     return path.join(this.settings.dir, 'repos.json');
   }
 
   override requires(): readonly Task[] {
-    return this.upstream;
+    return [this.sourcegraph];
   }
 
-  outputs(): Target[] {
+  /** repos.json first, then every record file it lists. */
+  outputs(): FileTarget[] {
     const manifest = readJsonIfAny<ReposManifest>(this.manifestFile);
     const files = manifest?.repos.map((r) => new FileTarget(path.join(this.settings.dir, r.file))) ?? [];
-    return [new FileTarget(this.manifestFile), new LatestArtifactTarget(this.artifactsDir, this.params.site, 'sourcegraph_api'), ...files];
+    return [new FileTarget(this.manifestFile), ...files];
   }
 
   override retryPolicy(): RetryPolicy {
@@ -98,7 +100,7 @@ export class GithubReposTask extends Task<{ site: string }> {
   }
 
   async run(ctx: TaskContext): Promise<void> {
-    const source = await requireLatest(this.artifactsDir, this.params.site, 'sourcegraph_api', 'insert-sourcegraph-results');
+    const source = await inputArtifact(this.input(), 'sourcegraph_api');
     const { repos, invalid } = await readGithubRepositories(source);
     if (invalid.length > 0) ctx.warn(`${invalid.length} github.com repository names are not owner/name and were skipped: ${invalid.slice(0, 3).join(', ')}`);
     ctx.log(`${repos.length} GitHub repositories in ${path.basename(source)}`);
@@ -119,7 +121,7 @@ export class InsertGithubReposTask extends LoadStageTask<GithubLoadSummary> {
   readonly family = 'InsertGithubRepos';
   protected readonly artifactName = 'github_api';
 
-  constructor(readonly repos: GithubReposTask, configHash?: string) {
+  constructor(private readonly repos: GithubReposTask, configHash?: string) {
     super(repos.params.site, repos.artifactsDir, configHash);
   }
 
@@ -128,19 +130,24 @@ export class InsertGithubReposTask extends LoadStageTask<GithubLoadSummary> {
   }
 
   protected async load(ctx: TaskContext): Promise<StageLoad<GithubLoadSummary>> {
-    const manifest = readJsonOrFail<ReposManifest>(this.repos.manifestFile, 'the repositories manifest');
-    const files = manifest.repos.map((r) => path.join(this.repos.settings.dir, r.file));
+    // The first output of GithubRepos is repos.json; the record files sit beside it.
+    const manifestFile = (this.input()[0]?.[0] as FileTarget).path;
+    const manifest = readJsonOrFail<ReposManifest>(manifestFile, 'the repositories manifest');
+    const files = manifest.repos.map((r) => path.join(path.dirname(manifestFile), r.file));
     const load = await buildGithubApiDatabase(this.databaseFile, files);
     ctx.log(`${load.repos} repositories: ${load.ok} ok, ${load.renamed} renamed, ${load.gone} gone`);
     return { load, artifacts: [manifest.source], rawFiles: files };
   }
 }
 
-/** enrich-github-repos of a site: the Sourcegraph stage first when no sourcegraph_api is published. */
-export async function githubStage(loaded: LoadedConfig, options: GithubStageOptions): Promise<{ repos: GithubReposTask; insert: InsertGithubReposTask }> {
-  const site = loaded.config.site;
-  const upstream = (await latestArtifact(options.artifactsDir, site, 'sourcegraph_api')) === undefined ? [(await codeSearchStage(loaded, options)).insert] : [];
-  const repos = new GithubReposTask(githubSettings(loaded.config, options), options.artifactsDir, upstream);
+export interface GithubTasks {
+  repos: GithubReposTask;
+  insert: InsertGithubReposTask;
+}
+
+/** enrich-github-repos of a site, reading `sourcegraph` (the published sourcegraph_api). */
+export function githubTasks(loaded: LoadedConfig, options: GithubStageOptions, sourcegraph: ArtifactPublishedTask): GithubTasks {
+  const repos = new GithubReposTask(githubSettings(loaded.config, options), options.artifactsDir, sourcegraph);
   return { repos, insert: new InsertGithubReposTask(repos, loaded.hash) };
 }
 

@@ -2,12 +2,12 @@
  * What the three "load raw files into a database and publish it" tasks share
  * (insert-datasets-info, insert-sourcegraph-results, enrich-github-repos' load):
  * work/<site>/<name>.db built by the subclass, published read-only, and a load report
- * work/<site>/<name>.load.json as the task's output.
+ * work/<site>/<name>.load.json as the task's outputs.
  */
 import path from 'node:path';
 import { FileTarget, NO_RETRY, Task, type RetryPolicy, type TaskContext } from '../engine/index.js';
 import { siteLayout } from './layout.js';
-import { publishStage } from './stage-support.js';
+import { publishStage, readJsonIfAny } from './stage-support.js';
 
 export interface StageLoad<L> {
   /** What the load reported (row counts and the like). */
@@ -43,8 +43,14 @@ export abstract class LoadStageTask<L> extends Task<{ site: string }> {
     return this.databaseFile.replace(/\.db$/, '.load.json');
   }
 
+  /**
+   * The load report, and once it exists the artifact it says was published: a deleted
+   * published copy makes the stage run (and publish) again.
+   */
   outputs(): FileTarget[] {
-    return [new FileTarget(this.reportFile)];
+    const report = readJsonIfAny<{ published?: unknown }>(this.reportFile);
+    const published = typeof report?.published === 'string' ? [new FileTarget(report.published)] : [];
+    return [new FileTarget(this.reportFile), ...published];
   }
 
   override retryPolicy(): RetryPolicy {

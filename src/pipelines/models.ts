@@ -2,13 +2,15 @@
  * The model stage: `run-models --select <selector>` as engine tasks. One task per database
  * build (a group of models): its run executes the group's selected models in order in ONE
  * new DuckDB file and renames it into place, so the build stays all or nothing (one task per
- * model could not share the uncommitted file, nor undo its siblings). Sources are the latest
- * published artifacts of the site; a successful build is published with them as lineage.
+ * model could not share the uncommitted file, nor undo its siblings). A build requires,
+ * for each artifact its selected models read with {{ source() }}, the task "that artifact is
+ * published" (ArtifactPublishedTask), and only those: its producer runs first when none is
+ * published. A successful build is published with its sources as lineage.
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { SiteConfig } from '../config/index.js';
-import { FileTarget, NO_RETRY, Task, type RetryPolicy, type Target, type TaskContext } from '../engine/index.js';
+import { FileTarget, NO_RETRY, Task, type RetryPolicy, type TaskContext } from '../engine/index.js';
 import { toolVersion } from '../http/index.js';
 import {
   buildModelDatabase,
@@ -23,7 +25,7 @@ import {
 import { latestArtifact, latestArtifactInfo, publishArtifact } from '../store/index.js';
 import { exportArtifactTables } from './exports.js';
 import { siteLayout } from './layout.js';
-import { LatestArtifactTarget } from './stage-support.js';
+import { ArtifactPublishedTask, inputArtifact } from './published-artifact.js';
 
 export interface ModelsStageOptions {
   artifactsDir: string;
@@ -32,8 +34,11 @@ export interface ModelsStageOptions {
   selector: string;
   allowShrink: boolean;
   configHash?: string;
-  /** Tasks that publish the sources (run first when their artifacts are missing). */
-  upstream?: readonly Task[];
+  /**
+   * The task "artifact <name> is published" for a source artifact the builds read, with its
+   * producer (default: one without a producer, complete only when <name> is published).
+   */
+  sourceTask?: (artifact: string) => Promise<ArtifactPublishedTask>;
 }
 
 /**
@@ -52,63 +57,56 @@ interface BuildSettings {
   selection: GroupSelection;
 }
 
-/** Source name → path of the latest published artifact it reads (undefined when none). */
+/** The source names (the db of each {{ source(db, table) }}) the selected models use, sorted. */
+function usedSources(selection: GroupSelection, project: ModelProject): string[] {
+  return [...new Set(selection.models.flatMap((n) => project.models.get(n)?.sources.map((s) => s.db) ?? []))].sort();
+}
+
+function artifactOf(selection: GroupSelection, source: string): string {
+  return selection.group.sources.get(source)?.artifact ?? source;
+}
+
+/** The artifact names the selected models of a group read, sorted by source name. */
+export function sourceArtifactsOf(selection: GroupSelection, project: ModelProject): string[] {
+  return usedSources(selection, project).map((name) => artifactOf(selection, name));
+}
+
+/** Source name → path of the latest published artifact it reads (undefined when none): for the dry-run SQL. */
 export async function resolveSources(artifactsDir: string, site: string, selection: GroupSelection, project: ModelProject): Promise<Record<string, string | undefined>> {
-  const used = new Set(selection.models.flatMap((n) => project.models.get(n)?.sources.map((s) => s.db) ?? []));
   const result: Record<string, string | undefined> = {};
-  for (const name of [...used].sort()) {
-    const artifact = selection.group.sources.get(name)?.artifact ?? name;
-    result[name] = await latestArtifact(artifactsDir, site, artifact);
-  }
+  for (const name of usedSources(selection, project)) result[name] = await latestArtifact(artifactsDir, site, artifactOf(selection, name));
   return result;
 }
 
-/** Artifact names of the sources (not their files: which file is latest is an output stamp, see outputs()). */
-function sourceArtifacts(s: BuildSettings, sources: Record<string, string | undefined>): string[] {
-  return Object.keys(sources).sort().map((name) => s.selection.group.sources.get(name)?.artifact ?? name);
-}
-
-function inputsHash(s: BuildSettings, sources: Record<string, string | undefined>): string {
+function inputsHash(s: BuildSettings): string {
   const hash = createHash('sha256');
   for (const name of s.selection.group.models) hash.update(`${name}\0${s.project.models.get(name)?.text ?? ''}\0`);
   for (const t of s.selection.group.tests) hash.update(JSON.stringify(t));
-  hash.update(JSON.stringify([s.selection.models, s.selection.group.database, sourceArtifacts(s, sources), modelVars(s.config)]));
+  hash.update(JSON.stringify([s.selection.models, s.selection.group.database, sourceArtifactsOf(s.selection, s.project), modelVars(s.config)]));
   return hash.digest('hex').slice(0, 10);
 }
 
 export class ModelBuildTask extends Task<{ site: string; database: string; select: string; inputs: string }> {
   readonly family = 'BuildModels';
 
-  private readonly sourceArtifacts: string[];
+  /** The published source artifacts it reads (filled in by runModelsTasks). */
+  readonly sources: ArtifactPublishedTask[] = [];
 
-  constructor(private readonly settings: BuildSettings, sources: Record<string, string | undefined>) {
-    super({ site: settings.config.site, database: settings.selection.group.database, select: settings.options.selector, inputs: inputsHash(settings, sources) });
-    this.sourceArtifacts = sourceArtifacts(settings, sources);
+  constructor(private readonly settings: BuildSettings) {
+    super({ site: settings.config.site, database: settings.selection.group.database, select: settings.options.selector, inputs: inputsHash(settings) });
   }
 
   get databaseFile(): string {
     return path.join(siteLayout(this.settings.options.artifactsDir, this.params.site).work, `${this.params.database}.db`);
   }
 
-  /** Builds of other groups whose database this one reads as a source (same run). */
-  readonly dependsOn: Task[] = [];
-
-  /**
-   * Other builds of this run only. The tasks publishing missing sources (options.upstream) are
-   * needed at run time instead: they are there only while a source is missing, and as static
-   * dependencies their absence on the next run would count as changed inputs (a rebuild).
-   */
+  /** Sourcing artifacts: exactly the ones its selected models read. */
   override requires(): readonly Task[] {
-    return this.dependsOn;
+    return this.sources;
   }
 
-  /**
-   * The database, and the latest artifact of each source: the receipt records which ones the
-   * build read, so a newer source published since (by this run or another) makes it rebuild.
-   */
-  outputs(): Target[] {
-    const { artifactsDir } = this.settings.options;
-    return [new FileTarget(this.databaseFile), ...this.sourceArtifacts.map((a) => new LatestArtifactTarget(artifactsDir, this.params.site, a))];
+  outputs(): FileTarget[] {
+    return [new FileTarget(this.databaseFile)];
   }
 
   override retryPolicy(): RetryPolicy {
@@ -118,9 +116,9 @@ export class ModelBuildTask extends Task<{ site: string; database: string; selec
   async run(ctx: TaskContext): Promise<void> {
     const { config, options, project, selection } = this.settings;
     const { artifactsDir } = options;
-    if ((options.upstream ?? []).length > 0) await ctx.need(options.upstream ?? []);
-    const found = await resolveSources(artifactsDir, config.site, selection, project);
-    const sources = Object.fromEntries(Object.entries(found).filter((e): e is [string, string] => e[1] !== undefined));
+    const inputs = this.input();
+    const sources: Record<string, string> = {};
+    for (const name of usedSources(selection, project)) sources[name] = await inputArtifact(inputs, artifactOf(selection, name));
     const previous = await latestArtifactInfo(artifactsDir, config.site, this.params.database);
     const result = await buildModelDatabase({
       project,
@@ -161,19 +159,23 @@ export async function selectBuilds(options: Pick<ModelsStageOptions, 'modelsDir'
   return { project, selections: selectByGroup(project, options.selector) };
 }
 
-/** One task per database the selection builds. */
+/**
+ * One task per database the selection builds, each requiring the published artifacts its
+ * models read: built by another task of this selection, or given by `options.sourceTask`.
+ */
 export async function runModelsTasks(config: SiteConfig, options: ModelsStageOptions): Promise<ModelBuildTask[]> {
   const { project, selections } = await selectBuilds(options);
-  const tasks: ModelBuildTask[] = [];
-  for (const selection of selections) {
-    const sources = await resolveSources(options.artifactsDir, config.site, selection, project);
-    tasks.push(new ModelBuildTask({ config, options, project, selection }, sources));
+  const tasks = selections.map((selection) => ({ selection, task: new ModelBuildTask({ config, options, project, selection }) }));
+  for (const { selection, task } of tasks) {
+    for (const artifact of sourceArtifactsOf(selection, project)) {
+      const inRun = tasks.find((t) => t.task !== task && t.task.params.database === artifact)?.task;
+      const source = inRun !== undefined
+        ? new ArtifactPublishedTask(options.artifactsDir, config.site, artifact, inRun)
+        : ((await options.sourceTask?.(artifact)) ?? new ArtifactPublishedTask(options.artifactsDir, config.site, artifact));
+      task.sources.push(source);
+    }
   }
-  for (const task of tasks) {
-    const artifacts = new Set([...(selections.find((s) => s.group.database === task.params.database)?.group.sources.values() ?? [])].map((s) => s.artifact));
-    task.dependsOn.push(...tasks.filter((t) => t !== task && artifacts.has(t.params.database)));
-  }
-  return tasks;
+  return tasks.map((t) => t.task);
 }
 
 /** The compiled SQL each build would run (for --dry-run). */
@@ -184,16 +186,4 @@ export async function planModels(config: SiteConfig, options: ModelsStageOptions
     plans.push(planBuild(project, selection, await resolveSources(options.artifactsDir, config.site, selection, project), modelVars(config)));
   }
   return plans;
-}
-
-/** Artifact names the selected builds read as sources (to make missing ones first). */
-export async function sourceArtifactNames(options: Pick<ModelsStageOptions, 'modelsDir' | 'selector'>): Promise<Set<string>> {
-  const { project, selections } = await selectBuilds(options);
-  const names = new Set<string>();
-  for (const selection of selections) {
-    for (const model of selection.models) {
-      for (const src of project.models.get(model)?.sources ?? []) names.add(selection.group.sources.get(src.db)?.artifact ?? src.db);
-    }
-  }
-  return names;
 }

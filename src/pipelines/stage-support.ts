@@ -1,9 +1,9 @@
-/** Small pieces the code-search stages share: reading JSON manifests, latest inputs, publishing. */
+/** Small pieces the stages share: reading JSON manifests, publishing a stage's database. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { MallardError, type Target, type TaskContext } from '../engine/index.js';
+import { MallardError, type TaskContext } from '../engine/index.js';
 import { toolVersion } from '../http/index.js';
-import { latestArtifact, publishArtifact, type PublishedArtifact } from '../store/index.js';
+import { publishArtifact, type PublishedArtifact } from '../store/index.js';
 
 export function readJsonIfAny<T>(file: string): T | undefined {
   try {
@@ -22,18 +22,6 @@ export function readJsonOrFail<T>(file: string, what: string): T {
     });
   }
   return value;
-}
-
-/** The latest published artifact `name` of the site, or ERR_MISSING_SOURCE naming the command that makes it. */
-export async function requireLatest(artifactsDir: string, site: string, name: string, command: string): Promise<string> {
-  const found = await latestArtifact(artifactsDir, site, name);
-  if (found === undefined) {
-    throw new MallardError('ERR_MISSING_SOURCE', `no published ${name} artifact for site ${site} under ${path.join(artifactsDir, 'read_only', site)}`, {
-      context: { site, artifact: name },
-      suggestions: [`run ./cli.sh ${command} --site ${site} first`],
-    });
-  }
-  return found;
 }
 
 export interface StagePublish {
@@ -60,23 +48,4 @@ export async function publishStage(p: StagePublish, ctx: TaskContext): Promise<P
   });
   ctx.log(`published ${path.relative(p.artifactsDir, published.absolutePath)}`);
   return published;
-}
-
-/**
- * "The latest published <name> of the site" as a task output: it exists once one is published
- * and its stamp is that artifact's file name. A task reading the latest artifact lists it, so
- * its receipt records which artifact it read: a newer one published since makes it run again.
- */
-export class LatestArtifactTarget implements Target {
-  constructor(readonly artifactsDir: string, readonly site: string, readonly name: string) {}
-  get description(): string {
-    return `latest ${this.name} artifact of ${this.site}`;
-  }
-  async exists(): Promise<boolean> {
-    return (await latestArtifact(this.artifactsDir, this.site, this.name)) !== undefined;
-  }
-  async stamp(): Promise<string | undefined> {
-    const found = await latestArtifact(this.artifactsDir, this.site, this.name);
-    return found === undefined ? undefined : path.basename(found);
-  }
 }

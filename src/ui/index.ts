@@ -9,5 +9,4 @@ export { describeCounts, isFinished, ProgressTracker, type FamilyCounts, type Ru
 export { formatPlan, reasonKind } from './plan.js';
 export { findRunFile, listRunHistory, MAX_DETAIL_ITEMS, readRunDetail, runsDirOf, type RetriedTask, type RunDetail, type RunFailure, type RunList } from './run-history.js';
 export { askedFor, formatRunDetail, formatRunList, statusLabel } from './run-history-format.js';
-export { executeRun, ForceCheck, lockHolder, watchInterrupts, type InterruptHandlers, type RunCliOptions, type SignalSource } from './run-cli.js';
 export { formatDuration, isoSeconds } from './format.js';

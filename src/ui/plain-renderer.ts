@@ -56,6 +56,8 @@ export class PlainRenderer implements Renderer {
       case 'task_warning':
         this.line(e.at, `WARNING ${e.id}: ${oneLine(e.message, 1000)}`);
         break;
+      case 'graph':
+        return;
       case 'run_finished':
         this.summary = e.summary;
         this.line(e.at, `run ${e.summary.runId} finished: ${e.summary.status.toUpperCase()} in ${formatDuration(e.summary.durationMs)}`);
@@ -105,7 +107,7 @@ export class PlainRenderer implements Renderer {
   private taskLine(e: Of<'task_started' | 'task_done' | 'task_retry' | 'task_failed' | 'task_skipped'>): void {
     switch (e.type) {
       case 'task_retry':
-        this.line(e.at, `retry ${e.id}: attempt ${e.attempt} failed, next in ${formatDuration(e.delayMs)}: ${oneLine(withCode(e.error, e.code))}`);
+        this.line(e.at, `retry ${e.id}${e.layer !== undefined && e.layer !== 'task' ? ` (${e.layer})` : ''}: attempt ${e.attempt} failed, next in ${formatDuration(e.delayMs)}: ${oneLine(withCode(e.error, e.code))}`);
         return;
       case 'task_failed':
         this.line(e.at, `FAILED ${e.id} (${plural(e.attempt, 'attempt')}): ${oneLine(withCode(e.error, e.code))}`);

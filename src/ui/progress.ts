@@ -60,6 +60,8 @@ export class ProgressTracker {
       case 'task_log':
       case 'task_warning':
         return this.families.get(e.family);
+      case 'graph':
+        return undefined;
       default:
         return this.taskEvent(e);
     }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { FakeClock } from '../support/fake-clock.js';
 import { runSession } from '../../src/engine/session.js';
-import { ckanStage } from '../../src/pipelines/ckan.js';
+import { CRAWL_FAMILIES, ckanStage } from '../../src/pipelines/ckan.js';
 import { createHttpClient } from '../../src/http/index.js';
 import { listArtifacts } from '../../src/store/index.js';
 import { startCkanServer, type CkanTestServer } from '../support/ckan-server.js';
@@ -77,10 +77,26 @@ describe('the CKAN stage: download, create, insert', () => {
       scope: 'test-portal',
       clock: new FakeClock(Date.UTC(2026, 10, 22, 13)),
       force: ['CkanPage', 'CkanCrawl'],
+      runtimeFamilies: CRAWL_FAMILIES,
     });
     assert.equal(summary.status, 'success');
     const artifacts = await listArtifacts(dir, { site: 'test-portal', name: 'ckan_api' });
     assert.equal(artifacts.length, 2);
     assert.deepEqual(artifacts.map((a) => a.manifest.tables['datasets']).sort(), [300, 350]);
+  });
+
+  test('a deleted published ckan_api is made again by the insert alone: no page is fetched again', async () => {
+    server = await startCkanServer({ packages: generatePackages(120, 5), maxRows: 1000 });
+    await run(stage().insert);
+    const [artifact] = await listArtifacts(dir, { site: 'test-portal', name: 'ckan_api' });
+    assert.ok(artifact);
+    fs.rmSync(artifact.absolutePath);
+    fs.rmSync(artifact.absolutePath.replace(/\.db$/, '.manifest.json'));
+    const requests = server.requests.length;
+    const { summary } = await runSession([stage().insert], { artifactsDir: dir, scope: 'test-portal', clock: new FakeClock(Date.UTC(2026, 10, 22, 14)) });
+    assert.equal(summary.status, 'success', JSON.stringify(summary.failures));
+    assert.deepEqual(summary.groups.filter((g) => g.outcome === 'ran').map((g) => g.family), ['InsertDatasetsInfo']);
+    assert.equal(server.requests.length, requests);
+    assert.equal((await listArtifacts(dir, { site: 'test-portal', name: 'ckan_api' })).length, 1);
   });
 });

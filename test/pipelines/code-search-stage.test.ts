@@ -9,8 +9,8 @@ import { FakeClock } from '../support/fake-clock.js';
 import { runSession } from '../../src/engine/session.js';
 import type { Task } from '../../src/engine/index.js';
 import { createHttpClient } from '../../src/http/index.js';
-import { codeSearchStage } from '../../src/pipelines/code-search.js';
-import { GITHUB_FAMILIES, githubStage } from '../../src/pipelines/github-repos.js';
+import { GITHUB_FAMILIES } from '../../src/pipelines/github-repos.js';
+import { codeSearchStage, githubStage } from '../../src/pipelines/site-pipeline.js';
 import { createGithubClient } from '../../src/sources/github/index.js';
 import { latestArtifactInfo, listArtifacts } from '../../src/store/index.js';
 import { readDb } from '../support/ckan-db.js';
@@ -52,7 +52,7 @@ function options() {
 }
 
 const run = (roots: Task[], force?: string[], workers = 3) =>
-  runSession(roots, { artifactsDir: dir, scope: SITE, workers, clock, random: () => 0, ...(force ? { force } : {}) });
+  runSession(roots, { artifactsDir: dir, scope: SITE, workers, clock, random: () => 0, runtimeFamilies: GITHUB_FAMILIES, ...(force ? { force } : {}) });
 
 function corpus() {
   return {

@@ -14,10 +14,8 @@ import { FakeClock } from '../support/fake-clock.js';
 import type { Task } from '../../src/engine/index.js';
 import { runSession } from '../../src/engine/session.js';
 import { createHttpClient } from '../../src/http/index.js';
-import { codeSearchStage } from '../../src/pipelines/code-search.js';
 import { exportDirFor, type ExportIndex } from '../../src/pipelines/exports.js';
-import { githubStage } from '../../src/pipelines/github-repos.js';
-import { runModelsTasks } from '../../src/pipelines/models.js';
+import { codeSearchStage, SitePipeline } from '../../src/pipelines/site-pipeline.js';
 import { createGithubClient } from '../../src/sources/github/index.js';
 import { searchFileName } from '../../src/sources/sourcegraph/index.js';
 import { latestArtifactInfo, listArtifacts } from '../../src/store/index.js';
@@ -58,12 +56,9 @@ function options() {
   return { artifactsDir: dir, modelsDir: path.join(repoRoot, 'models'), ckanClient: () => http, sourcegraphClient: () => http, githubClient: () => github };
 }
 
-/** What `run-models --select usage` runs: the usage build, and the code-search stage when its artifacts are missing. */
+/** What `run-models --select usage` runs: the usage build, requiring the artifacts it reads (made first when missing). */
 async function usageRoots(): Promise<Task[]> {
-  const l = loaded();
-  const o = options();
-  const missing = (await latestArtifactInfo(dir, SITE, 'github_api')) === undefined;
-  return runModelsTasks(l.config, { ...o, selector: 'usage', allowShrink: false, configHash: l.hash, ...(missing ? { upstream: [(await githubStage(l, o)).insert] } : {}) });
+  return new SitePipeline(loaded(), options()).models('usage');
 }
 
 const run = (roots: Task[]) => runSession(roots, { artifactsDir: dir, scope: SITE, workers: 3, clock, random: () => 0 });

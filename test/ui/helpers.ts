@@ -66,7 +66,7 @@ export class Script {
     return { type: 'task_done', id, family: familyOf(id), at: this.at(), attempt, durationMs };
   }
   retry(id: string, error: string, attempt = 1, delayMs = 1000): EngineEvent {
-    return { type: 'task_retry', id, family: familyOf(id), at: this.at(), attempt, delayMs, error, code: 'ERR_HTTP' };
+    return { type: 'task_retry', id, family: familyOf(id), at: this.at(), attempt, delayMs, error, code: 'ERR_HTTP', layer: 'task' };
   }
   failed(id: string, error: string, attempt = 1): EngineEvent {
     return { type: 'task_failed', id, family: familyOf(id), at: this.at(), attempt, error };
@@ -101,6 +101,7 @@ export function summaryOf(status: RunSummary['status'], counts: Partial<RunSumma
     skipped: [],
     plan: [],
     warnings: [],
+    retries: { total: 0, byLayer: {}, byFamily: {} },
     ...extra,
   };
 }

@@ -1,19 +1,20 @@
-/** The pieces of RunCommand as functions: a real session on files, --force checks, Ctrl-C handling. */
+/** A session as RunCommand makes it: real files, a renderer listening, --force checked before the lock, Ctrl-C handling. */
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { acquireLock, isMallardError, MallardError, type RunSummary, type Task } from '../../src/engine/index.js';
+import { signalExitCode, watchInterrupts } from '../../commands/interrupts.js';
+import { acquireLock, checkForce, isMallardError, MallardError, runSession, type RunSummary, type SessionOptions, type Task } from '../../src/engine/index.js';
+import { createRenderer, formatPlan } from '../../src/ui/index.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { createRenderer, executeRun, ForceCheck, formatPlan, watchInterrupts, type RunCliOptions } from '../../src/ui/index.js';
-import { Aggregate } from './file-tasks.js';
-import { capture, Script, tempDir, type Capture } from './helpers.js';
+import { Aggregate } from '../ui/file-tasks.js';
+import { capture, tempDir, type Capture } from '../ui/helpers.js';
 
 interface Harness {
   err: Capture;
   out: Capture;
-  run(roots: Task[], extra?: Partial<RunCliOptions>): Promise<RunSummary>;
+  run(roots: Task[], extra?: Partial<SessionOptions>): Promise<RunSummary>;
 }
 
 function harness(artifactsDir: string, mode: 'plain' | 'json' = 'plain'): Harness {
@@ -24,13 +25,21 @@ function harness(artifactsDir: string, mode: 'plain' | 'json' = 'plain'): Harnes
     out,
     async run(roots, extra = {}) {
       const renderer = createRenderer(mode, { stdout: out.stream, stderr: err.stream, clock: new FakeClock() });
-      const opts: RunCliOptions = { artifactsDir, scope: 'test-site', command: 'mallard test', workers: 2, dryRun: false, force: [], failFast: false, wait: false, renderer, ...extra };
-      return (await executeRun(roots, opts)).summary;
+      const opts: SessionOptions = {
+        artifactsDir,
+        scope: 'test-site',
+        command: 'mallard test',
+        workers: 2,
+        onEvent: (e) => renderer.onEvent(e),
+        onLockWait: (holder) => renderer.notice(`waiting for the run holding the lock of test-site to finish (--wait): ${holder}`),
+        ...extra,
+      };
+      return (await runSession(roots, opts).finally(() => renderer.close())).summary;
     },
   };
 }
 
-describe('executeRun', () => {
+describe('runSession with a renderer', () => {
   test('runs the graph in a session: outputs, run log, progress lines and the summary on stderr', async (t) => {
     const dir = await tempDir(t);
     const h = harness(dir);
@@ -110,7 +119,7 @@ describe('executeRun', () => {
     assert.deepEqual(runs.sort(), ['Aggregate(n=3)', 'Leaf(i=2)']);
   });
 
-  test('--force naming nothing in the graph is ERR_USAGE listing the families, and nothing runs', async (t) => {
+  test('--force naming nothing in the graph is ERR_USAGE listing the families: nothing runs, no lock, no run log', async (t) => {
     const dir = await tempDir(t);
     const h = harness(dir);
     const runs: string[] = [];
@@ -128,7 +137,15 @@ describe('executeRun', () => {
     assert.deepEqual(runs, []);
     assert.equal(fs.existsSync(path.join(dir, 'aggregate.txt')), false);
     assert.doesNotMatch(h.err.text(), /=====/, 'no summary for a run that was refused');
-    assert.equal(fs.existsSync(path.join(dir, '.mallard', 'locks', 'test-site.lock')), false, 'lock released');
+    assert.equal(fs.existsSync(path.join(dir, '.mallard')), false, 'refused before the lock and the receipts');
+    assert.equal(fs.existsSync(path.join(dir, 'runs')), false, 'no run recorded');
+  });
+
+  test('--force is refused before the lock is even looked at', async (t) => {
+    const dir = await tempDir(t);
+    const lock = await acquireLock(path.join(dir, '.mallard', 'locks', 'test-site.lock'), { clock: new FakeClock(), command: 'mallard other' });
+    t.after(() => lock.release());
+    await assert.rejects(harness(dir).run([new Aggregate(dir, 1)], { force: ['Nope'] }), (err: unknown) => isMallardError(err) && err.code === 'ERR_USAGE');
   });
 
   test('a family declared as found at run time is accepted by --force', async (t) => {
@@ -173,18 +190,29 @@ describe('executeRun', () => {
   });
 });
 
-describe('ForceCheck', () => {
-  test('matches ids among the planned tasks and families among all families; silent without --force', () => {
-    const s = new Script();
-    const planned = s.planned({ Leaf: { toRun: 1, complete: 2 } });
-    assert.equal(new ForceCheck([]).observe(planned), undefined);
-    const byId = new ForceCheck(['Leaf(i=1)']);
-    byId.observe(s.pending('Leaf(i=1)', 'forced (--force)'));
-    assert.equal(byId.observe(planned), undefined);
-    assert.equal(new ForceCheck(['Leaf']).observe(planned), undefined);
-    assert.ok(new ForceCheck(['Lef']).observe(planned)?.suggestions.includes('did you mean Leaf?'));
-    assert.ok(!new ForceCheck(['Aggregate']).observe(planned)?.suggestions.some((x) => x.startsWith('did you mean')));
-    const miss = new ForceCheck(['Leaf(i=5)']).observe(planned);
+describe('checkForce', () => {
+  const graph = { ids: new Set(['Leaf(i=0)', 'Leaf(i=1)', 'Leaf(i=2)', 'Aggregate(n=3)']), families: new Set(['Leaf', 'Aggregate']) };
+  const error = (force: string[], runtime: string[] = []): MallardError | undefined => {
+    try {
+      checkForce(force, graph, runtime);
+      return undefined;
+    } catch (err) {
+      assert.ok(isMallardError(err));
+      return err;
+    }
+  };
+
+  test('accepts ids and families in the graph and declared run-time families; silent without --force', () => {
+    assert.equal(error([]), undefined);
+    assert.equal(error(['Leaf(i=1)']), undefined);
+    assert.equal(error(['Leaf', 'Aggregate']), undefined);
+    assert.equal(error(['Page'], ['Page']), undefined);
+  });
+
+  test('refuses the rest with did-you-mean', () => {
+    assert.ok(error(['Lef'])?.suggestions.includes('did you mean Leaf?'));
+    assert.ok(!error(['Page'])?.suggestions.some((x) => x.startsWith('did you mean')));
+    const miss = error(['Leaf(i=5)']);
     assert.equal(miss?.code, 'ERR_USAGE');
     assert.ok(miss?.suggestions.includes('did you mean a task of Leaf (check its parameters)?'));
   });
@@ -201,5 +229,10 @@ describe('watchInterrupts', () => {
     assert.deepEqual(calls, ['stop SIGINT', 'exit SIGTERM', 'exit SIGINT']);
     dispose();
     assert.equal(source.listenerCount('SIGINT') + source.listenerCount('SIGTERM'), 0);
+  });
+
+  test('exit codes are the shell\'s 128 + signal', () => {
+    assert.equal(signalExitCode('SIGINT'), 130);
+    assert.equal(signalExitCode('SIGTERM'), 143);
   });
 });

@@ -1,0 +1,60 @@
+/**
+ * The graph of a run at the level of task families, for the run log (`graph` events) and
+ * reports: tasks per family, and edges `from` the upstream family `to` the family requiring
+ * it, with how many task-to-task edges each stands for. Kept up to date incrementally as
+ * tasks are added (static requirements and dependencies asked for at run time).
+ */
+import type { TaskNode } from './run-state.js';
+
+export interface GraphEvent {
+  type: 'graph';
+  at: number;
+  families: Record<string, { tasks: number }>;
+  edges: Array<{ from: string; to: string; count: number }>;
+}
+
+export class FamilyGraph {
+  private readonly families = new Map<string, number>();
+  private readonly edges = new Map<string, { from: string; to: string; count: number }>();
+  /** Per needer, the tasks it asked for (node references: no strings made per edge). */
+  private readonly needed = new Map<TaskNode, Set<TaskNode>>();
+  /** Changed since the last snapshot. */
+  dirty = false;
+
+  /** Nodes new to the graph: counted, with their static dependencies. */
+  addNodes(nodes: readonly TaskNode[]): void {
+    for (const node of nodes) {
+      const family = node.task.family;
+      this.families.set(family, (this.families.get(family) ?? 0) + 1);
+      for (const dep of node.deps) this.addEdge(dep.task.family, family);
+    }
+    if (nodes.length > 0) this.dirty = true;
+  }
+
+  /** Dependencies `needer` asked for at run time (each pair counted once, also across retries). */
+  addNeeded(needer: TaskNode, targets: readonly TaskNode[]): void {
+    let seen = this.needed.get(needer);
+    if (seen === undefined) this.needed.set(needer, (seen = new Set()));
+    for (const target of targets) {
+      if (seen.has(target)) continue;
+      seen.add(target);
+      this.addEdge(target.task.family, needer.task.family);
+      this.dirty = true;
+    }
+  }
+
+  snapshot(at: number): GraphEvent {
+    this.dirty = false;
+    const families: Record<string, { tasks: number }> = {};
+    for (const [family, tasks] of [...this.families].sort((a, b) => a[0].localeCompare(b[0]))) families[family] = { tasks };
+    const edges = [...this.edges.values()].map((e) => ({ ...e })).sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to));
+    return { type: 'graph', at, families, edges };
+  }
+
+  private addEdge(from: string, to: string): void {
+    const key = `${from}\0${to}`;
+    const edge = this.edges.get(key);
+    if (edge === undefined) this.edges.set(key, { from, to, count: 1 });
+    else edge.count += 1;
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * The flagship pipeline of one site as a graph built from `requires()` alone: each stage
+ * requires "artifact X is published" (ArtifactPublishedTask) for what it reads, and that
+ * task requires the stage that publishes X. Nothing here looks at the disk: whether X is
+ * published is the planner's question, so a rerun with everything published is a no-op,
+ * --dry-run shows the whole plan, and a model group that reads no CKAN source never
+ * reaches the CKAN stage.
+ *
+ * Producers: ckan_api ← insert-datasets-info; sourcegraph_api ← insert-sourcegraph-results;
+ * github_api ← enrich-github-repos; the database of any model group ← that group's build
+ * (clean_ckan_api ← ckan_clean). Any other artifact has no producer: it must be published.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { LoadedConfig } from '../config/index.js';
+import type { Task } from '../engine/index.js';
+import { loadProject } from '../sql/index.js';
+import { ckanStage, type CkanDbTasks } from './ckan.js';
+import { codeSearchTasks, type CodeSearchOptions, type CodeSearchTasks } from './code-search.js';
+import { githubTasks, type GithubStageOptions, type GithubTasks } from './github-repos.js';
+import { runModelsTasks, type ModelBuildTask } from './models.js';
+import { ArtifactPublishedTask } from './published-artifact.js';
+
+export type PipelineOptions = GithubStageOptions & CodeSearchOptions;
+
+export class SitePipeline {
+  private readonly artifacts = new Map<string, Promise<ArtifactPublishedTask>>();
+  private ckanTasks: CkanDbTasks | undefined;
+  private codeSearchTasks: Promise<CodeSearchTasks> | undefined;
+  private githubTasks: Promise<GithubTasks> | undefined;
+
+  constructor(readonly loaded: LoadedConfig, readonly options: PipelineOptions) {}
+
+  private get site(): string {
+    return this.loaded.config.site;
+  }
+
+  private get modelsDir(): string {
+    return path.resolve(this.options.modelsDir ?? 'models');
+  }
+
+  /** The CKAN stage: crawl, empty schema, load and publish ckan_api. */
+  ckan(): CkanDbTasks {
+    this.ckanTasks ??= ckanStage(this.loaded, { artifactsDir: this.options.artifactsDir, ...(this.options.ckanClient ? { client: this.options.ckanClient } : {}) });
+    return this.ckanTasks;
+  }
+
+  /** download- and insert-sourcegraph-results, reading the published clean_ckan_api. */
+  codeSearch(): Promise<CodeSearchTasks> {
+    this.codeSearchTasks ??= this.artifact('clean_ckan_api').then((clean) => codeSearchTasks(this.loaded, this.options, clean));
+    return this.codeSearchTasks;
+  }
+
+  /** enrich-github-repos, reading the published sourcegraph_api. */
+  github(): Promise<GithubTasks> {
+    this.githubTasks ??= this.artifact('sourcegraph_api').then((sg) => githubTasks(this.loaded, this.options, sg));
+    return this.githubTasks;
+  }
+
+  /** run-models --select <selector>: one build per database, each requiring the artifacts it reads. */
+  models(selector: string, allowShrink = false): Promise<ModelBuildTask[]> {
+    return runModelsTasks(this.loaded.config, {
+      artifactsDir: this.options.artifactsDir,
+      modelsDir: this.modelsDir,
+      selector,
+      allowShrink,
+      configHash: this.loaded.hash,
+      sourceTask: (name) => this.artifact(name),
+    });
+  }
+
+  /** "The latest <name> of the site is published", with the task that publishes it when there is one. */
+  artifact(name: string): Promise<ArtifactPublishedTask> {
+    let task = this.artifacts.get(name);
+    if (task === undefined) {
+      task = this.producerOf(name).then((producer) => new ArtifactPublishedTask(this.options.artifactsDir, this.site, name, producer));
+      this.artifacts.set(name, task);
+    }
+    return task;
+  }
+
+  private async producerOf(name: string): Promise<Task | undefined> {
+    switch (name) {
+      case 'ckan_api':
+        return this.ckan().insert;
+      case 'sourcegraph_api':
+        return (await this.codeSearch()).insert;
+      case 'github_api':
+        return (await this.github()).insert;
+      default:
+        return this.modelGroupBuilding(name);
+    }
+  }
+
+  /** The build of the model group whose database is `name`, if any group has that database. */
+  private async modelGroupBuilding(name: string): Promise<Task | undefined> {
+    if (!fs.existsSync(this.modelsDir)) return undefined;
+    const project = await loadProject(this.modelsDir);
+    const group = [...project.groups.values()].find((g) => g.database === name);
+    if (group === undefined) return undefined;
+    return (await this.models(group.name)).find((t) => t.params.database === name);
+  }
+}
+
+/** download-sourcegraph-results and insert-sourcegraph-results of a site (and what they need upstream). */
+export function codeSearchStage(loaded: LoadedConfig, options: PipelineOptions): Promise<CodeSearchTasks> {
+  return new SitePipeline(loaded, options).codeSearch();
+}
+
+/** enrich-github-repos of a site (and what it needs upstream). */
+export function githubStage(loaded: LoadedConfig, options: PipelineOptions): Promise<GithubTasks> {
+  return new SitePipeline(loaded, options).github();
+}
