@@ -17,7 +17,7 @@ export interface GraphInput {
 
 export function layoutFamilies(input: GraphInput): ReportGraph {
   const g = new dagre.graphlib.Graph({ multigraph: false });
-  g.setGraph({ rankdir: 'LR', nodesep: 24, ranksep: 70, marginx: 12, marginy: 12 });
+  g.setGraph({ rankdir: 'LR', nodesep: 24, ranksep: 90, marginx: 12, marginy: 12 });
   g.setDefaultEdgeLabel(() => ({}));
   for (const f of input.families) g.setNode(f, { width: Math.max(170, Math.min(320, f.length * CHAR_WIDTH + 28)), height: NODE_HEIGHT });
   const known = new Set(input.families);

@@ -34,6 +34,8 @@ export interface SyntheticLog {
   /** Failure messages by code, as written. */
   failureCodes: Record<string, number>;
   events: number;
+  /** Every task id, in order. */
+  ids: string[];
 }
 
 function rng(seed: number): () => number {
@@ -75,7 +77,7 @@ export function writeSyntheticLog(file: string, opts: SyntheticOptions): Synthet
   for (const [f, v] of Object.entries(fam)) byFamilyPlanned[f] = { toRun: v.tasks, complete: f === 'CkanPage' ? 3 : 0 };
   push({ type: 'tasks_planned', at: t0 + 3, toRun: ids.length, complete: 3, byFamily: byFamilyPlanned });
   const free = Array.from({ length: workers }, () => t0 + 5);
-  const result: SyntheticLog = { file, runId, counts: { done: 0, failed: 0, skipped: 0, retries: 0, running: 0 }, byFamily: {}, failureCodes: {}, events: 0 };
+  const result: SyntheticLog = { file, runId, counts: { done: 0, failed: 0, skipped: 0, retries: 0, running: 0 }, byFamily: {}, failureCodes: {}, events: 0, ids: ids.map((t) => t.id) };
   for (const f of SYNTHETIC_FAMILIES) result.byFamily[f] = { done: 0, failed: 0, skipped: 0, running: 0 };
   let failedUpstream: string | undefined;
   const cutoff = finished ? Infinity : t0 + 5 + (ids.length * 20) / workers / 2;

@@ -25,7 +25,7 @@ M.renderGraph = function () {
     var mid = e.points[Math.floor(e.points.length / 2)];
     svg.appendChild(M.el('svg:g', { class: 'edge', 'data-from': e.from, 'data-to': e.to },
       M.el('svg:path', { d: d, 'marker-end': 'url(#arrow)' }),
-      e.count > 1 ? M.el('svg:text', { x: mid[0] + 4, y: mid[1] - 4, text: '×' + M.fmtInt(e.count) }) : null));
+      e.count > 1 ? M.el('svg:text', { x: mid[0], y: mid[1] - 5, 'text-anchor': 'middle', text: '×' + M.fmtInt(e.count) }) : null));
   });
   var byName = {};
   M.data.families.forEach(function (f) { byName[f.name] = f; });
