@@ -19,7 +19,7 @@ export function layoutFamilies(input: GraphInput): ReportGraph {
   const g = new dagre.graphlib.Graph({ multigraph: false });
   g.setGraph({ rankdir: 'LR', nodesep: 24, ranksep: 90, marginx: 12, marginy: 12 });
   g.setDefaultEdgeLabel(() => ({}));
-  for (const f of input.families) g.setNode(f, { width: Math.max(170, Math.min(320, f.length * CHAR_WIDTH + 28)), height: NODE_HEIGHT });
+  for (const f of input.families) g.setNode(f, { width: Math.max(230, Math.min(340, f.length * CHAR_WIDTH + 28)), height: NODE_HEIGHT });
   const known = new Set(input.families);
   const edges = input.edges.filter((e) => known.has(e.from) && known.has(e.to) && e.from !== e.to);
   for (const e of edges) g.setEdge(e.from, e.to);

@@ -12,7 +12,7 @@ export interface EngineRun {
   runId: string;
 }
 
-export async function realEngineRun(artifactsDir: string, opts: { leaves?: number; gate?: Promise<void> } = {}): Promise<EngineRun> {
+export async function realEngineRun(artifactsDir: string, opts: { leaves?: number; gate?: Promise<void>; onBlocked?: () => void } = {}): Promise<EngineRun> {
   const w = world();
   const leaves = opts.leaves ?? 40;
   const tries = new Map<string, number>();
@@ -22,7 +22,10 @@ export async function realEngineRun(artifactsDir: string, opts: { leaves?: numbe
       family: 'FetchPage',
       retry: fetchRetry,
       run: async (_ctx: TaskContext) => {
-        if (opts.gate !== undefined && i >= leaves / 2) await opts.gate;
+        if (opts.gate !== undefined && i >= leaves / 2) {
+          opts.onBlocked?.();
+          await opts.gate;
+        }
         const n = (tries.get(`f${i}`) ?? 0) + 1;
         tries.set(`f${i}`, n);
         if (i % 10 === 3 && n === 1) throw httpError(503);
