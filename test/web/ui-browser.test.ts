@@ -1,0 +1,75 @@
+/** `ui` in a real headless Chromium: a run watched live while the engine runs it. */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { startUiServer } from '../../src/web/index.js';
+import { browserMissing, launchBrowser } from '../support/browser.js';
+import { pngStats } from '../support/png.js';
+import { withTempDir } from '../support/temp-dir.js';
+import { realEngineRun } from '../report/engine-run.js';
+
+type Doc = { querySelector(s: string): { getAttribute(n: string): string | null; textContent: string | null } | null };
+
+function attr(page: Page, selector: string, name: string, value: string, timeout?: number): Promise<unknown> {
+  return page.waitForFunction(
+    ([s, n, v]) => (globalThis as unknown as { document: Doc }).document.querySelector(s)?.getAttribute(n) === v,
+    [selector, name, value] as const,
+    timeout === undefined ? {} : { timeout },
+  );
+}
+
+test('ui: a running run updates live, within a second of its events; the runs page lists it with family times', { skip: browserMissing() }, async () => {
+  await withTempDir(async (dir) => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let blocked = 0;
+    let onThreeBlocked!: () => void;
+    const threeBlocked = new Promise<void>((resolve) => (onThreeBlocked = resolve));
+    const running = realEngineRun(dir, { gate, onBlocked: () => ++blocked === 3 && onThreeBlocked() });
+    await threeBlocked;
+    const server = await startUiServer({ artifactsDir: dir, port: 0 });
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${server.url}runs/latest`);
+      await page.waitForSelector('body[data-ready="true"]');
+      assert.equal(await page.textContent('#run-status'), 'running or unfinished');
+      await page.waitForFunction(() => (globalThis as unknown as { document: Doc }).document.querySelector('#live-status')?.textContent === '● live');
+      const fetch = '#graph-view g.family[data-family="FetchPage"]';
+      // Three attempts are held at the gate: the page shows them running.
+      await attr(page, fetch, 'data-running', '3');
+      const doneBefore = Number(await page.getAttribute(fetch, 'data-done'));
+      assert.ok(doneBefore < 36, String(doneBefore));
+
+      release();
+      const run = await running;
+      assert.equal(run.summary.status, 'failed');
+      const finishedAt = Date.now();
+      await attr(page, fetch, 'data-done', '36', 1000);
+      await attr(page, fetch, 'data-failed', '4', 1000);
+      await attr(page, '#graph-view g.family[data-family="BuildDatabase"]', 'data-skipped', '1', 1000);
+      const lag = Date.now() - finishedAt;
+      await page.waitForFunction(() => (globalThis as unknown as { document: Doc }).document.querySelector('#run-status')?.textContent === 'failed');
+      assert.ok(lag < 1000, `${lag} ms`);
+
+      await page.goto(server.url);
+      await page.waitForSelector('body[data-ready="true"]');
+      assert.equal(await page.locator(`#runs-table tr[data-run="${run.runId}"]`).count(), 1);
+      assert.match((await page.textContent(`#runs-table tr[data-run="${run.runId}"]`)) ?? '', /failed/);
+      assert.equal(await page.locator('#history-table tr[data-family]').count(), 4);
+      const png = await page.screenshot({ fullPage: true });
+      fs.writeFileSync(path.join(os.tmpdir(), 'mallard-ui-runs.png'), png);
+      assert.ok(pngStats(png).colours > 5);
+      assert.deepEqual(errors, []);
+    } finally {
+      release();
+      await browser.close();
+      await server.close();
+    }
+  });
+});
