@@ -23,7 +23,9 @@ import { InsertSourcegraphResults } from './insert-sourcegraph-results.js';
 import { SyncArtifacts } from './sync-artifacts.js';
 import { RunModels } from './run-models.js';
 import { Runs } from './runs.js';
+import { RunsReport } from './runs/report.js';
 import { RunsShow } from './runs/show.js';
+import { Ui } from './ui.js';
 
 export const COMMANDS: Record<string, Command.Class> = {
   'artifacts:latest': ArtifactsLatest,
@@ -44,5 +46,7 @@ export const COMMANDS: Record<string, Command.Class> = {
   'sync-artifacts': SyncArtifacts,
   'run-models': RunModels,
   runs: Runs,
+  'runs:report': RunsReport,
   'runs:show': RunsShow,
+  ui: Ui,
 };
