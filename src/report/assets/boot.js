@@ -39,6 +39,7 @@ M.loadData = function (el) {
     M.renderAll();
     M.initTimelineHover();
     if (opts.live) M.startLive(opts.live);
+    M.readyAt = performance.now();
     document.body.setAttribute('data-ready', 'true');
   }
   function start() {
