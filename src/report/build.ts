@@ -20,9 +20,8 @@ export interface BuildOptions {
 
 export async function buildReportData(logFile: string, opts: BuildOptions = {}): Promise<ReportData> {
   const runId = path.basename(logFile, '.jsonl');
-  const chunk = readLogFrom(logFile, 0);
   const builder = new ReportBuilder(runId);
-  for (const e of chunk.events) builder.take(e);
+  const chunk = readLogFrom(logFile, 0, (e) => builder.take(e));
   const data = assemble(builder, chunk.nextOffset, opts.now?.() ?? Date.now());
   data.run.badLines = chunk.badLines;
   data.run.truncated = chunk.partial;

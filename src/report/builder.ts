@@ -136,11 +136,20 @@ export class ReportBuilder {
     return i;
   }
 
+  private lastId = '';
+  private lastIndex = -1;
+
   private task(e: Ev): number | undefined {
     const id = str(e.id);
     if (id === undefined) return undefined;
+    // The events of one task often come one after another (started, done).
+    if (id === this.lastId) return this.lastIndex;
     let i = this.taskIndex.get(id);
-    if (i !== undefined) return i;
+    if (i !== undefined) {
+      this.lastId = id;
+      this.lastIndex = i;
+      return i;
+    }
     const family = str(e.family) ?? (/^([^(]+)\(/.exec(id)?.[1] ?? 'unknown');
     const fi = this.family(family);
     i = this.tasks.id.length;
@@ -156,6 +165,8 @@ export class ReportBuilder {
     t.reason.push(-1);
     t.failure.push(-1);
     this.acc(fi).counts.pending += 1;
+    this.lastId = id;
+    this.lastIndex = i;
     return i;
   }
 

@@ -15,17 +15,27 @@ export interface LogChunk {
   nextOffset: number;
 }
 
-export function readLogFrom(file: string, offset = 0): LogChunk {
+/**
+ * With `onEvent`, each event is handed over as it is parsed and none is kept (`events` stays
+ * empty): a 100,000-task log then never holds its 300,000 events at once.
+ */
+export function readLogFrom(file: string, offset = 0, onEvent?: (event: Record<string, unknown> & { type: string }) => void): LogChunk {
   const buf = readBytesFrom(file, offset);
   const lastNl = buf.lastIndexOf(0x0a);
   const complete = lastNl < 0 ? '' : buf.subarray(0, lastNl).toString('utf8');
   const out: LogChunk = { events: [], badLines: 0, partial: lastNl < buf.length - 1, nextOffset: offset + lastNl + 1 };
   if (complete === '') return out;
-  for (const line of complete.split('\n')) {
+  let start = 0;
+  while (start < complete.length) {
+    let end = complete.indexOf('\n', start);
+    if (end < 0) end = complete.length;
+    const line = complete.slice(start, end);
+    start = end + 1;
     const event = parseEvent(line);
     if (event === undefined) {
       if (line.trim() !== '') out.badLines += 1;
-    } else out.events.push(event);
+    } else if (onEvent !== undefined) onEvent(event);
+    else out.events.push(event);
   }
   return out;
 }

@@ -58,7 +58,7 @@ function familyTimes(file: string): Record<string, FamilyTime> | null {
   let families: Record<string, FamilyTime> | null = null;
   try {
     const builder = new ReportBuilder(path.basename(file, '.jsonl'));
-    for (const e of readLogFrom(file).events) builder.take(e);
+    readLogFrom(file, 0, (e) => builder.take(e));
     families = {};
     for (const f of builder.finish().families) {
       families[f.name] = { spanMs: f.firstStart === null ? 0 : (f.lastEnd ?? f.firstStart) - f.firstStart, busyMs: f.busyMs, ran: f.counts.done, failed: f.counts.failed };
