@@ -3,7 +3,7 @@
  * tasks: some succeed, some fail, some fail once and are retried, some are skipped because
  * their upstream failed. The report is tested against what the engine really writes.
  */
-import { MallardError, runSession, type RunSummary, type TaskContext } from '../../src/engine/index.js';
+import { MallardError, runSession, type EngineEvent, type RunSummary, type TaskContext } from '../../src/engine/index.js';
 import { httpError, world } from '../engine/helpers.js';
 
 export interface EngineRun {
@@ -12,7 +12,7 @@ export interface EngineRun {
   runId: string;
 }
 
-export async function realEngineRun(artifactsDir: string, opts: { leaves?: number; gate?: Promise<void>; onBlocked?: () => void } = {}): Promise<EngineRun> {
+export async function realEngineRun(artifactsDir: string, opts: { leaves?: number; hold?: (i: number) => Promise<void> | undefined; onBlocked?: (i: number) => void; onEvent?: (e: EngineEvent) => void } = {}): Promise<EngineRun> {
   const w = world();
   const leaves = opts.leaves ?? 40;
   const tries = new Map<string, number>();
@@ -22,9 +22,10 @@ export async function realEngineRun(artifactsDir: string, opts: { leaves?: numbe
       family: 'FetchPage',
       retry: fetchRetry,
       run: async (_ctx: TaskContext) => {
-        if (opts.gate !== undefined && i >= leaves / 2) {
-          opts.onBlocked?.();
-          await opts.gate;
+        const held = opts.hold?.(i);
+        if (held !== undefined) {
+          opts.onBlocked?.(i);
+          await held;
         }
         const n = (tries.get(`f${i}`) ?? 0) + 1;
         tries.set(`f${i}`, n);
@@ -38,6 +39,6 @@ export async function realEngineRun(artifactsDir: string, opts: { leaves?: numbe
   );
   const root = w.task('build', { family: 'BuildDatabase', requires: () => loads });
   const ok = w.task('config', { family: 'CheckConfig' });
-  const result = await runSession([root, ok], { artifactsDir, scope: 'test-site', workers: 3, command: 'mallard test-run' });
+  const result = await runSession([root, ok], { artifactsDir, scope: 'test-site', workers: 3, command: 'mallard test-run', ...(opts.onEvent === undefined ? {} : { onEvent: opts.onEvent }) });
   return { summary: result.summary, logFile: result.logFile, runId: result.summary.runId };
 }

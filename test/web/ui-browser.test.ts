@@ -11,6 +11,12 @@ import { pngStats } from '../support/png.js';
 import { withTempDir } from '../support/temp-dir.js';
 import { realEngineRun } from '../report/engine-run.js';
 
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
 type Doc = { querySelector(s: string): { getAttribute(n: string): string | null; textContent: string | null } | null };
 
 function attr(page: Page, selector: string, name: string, value: string, timeout?: number): Promise<unknown> {
@@ -23,13 +29,23 @@ function attr(page: Page, selector: string, name: string, value: string, timeout
 
 test('ui: a running run updates live, within a second of its events; the runs page lists it with family times', { skip: browserMissing() }, async () => {
   await withTempDir(async (dir) => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let blocked = 0;
-    let onThreeBlocked!: () => void;
-    const threeBlocked = new Promise<void>((resolve) => (onThreeBlocked = resolve));
-    const running = realEngineRun(dir, { gate, onBlocked: () => ++blocked === 3 && onThreeBlocked() });
-    await threeBlocked;
+    // FetchPage 20-29 wait at gate A, 30-39 at gate B: the run pauses twice while the page watches.
+    const gates = [deferred(), deferred()];
+    const blockedAt = [deferred(), deferred()];
+    const blocked = [0, 0];
+    const gateOf = (i: number): number | undefined => (i >= 30 ? 1 : i >= 20 ? 0 : undefined);
+    // What the engine has reported so far for FetchPage: the page must come to show the same.
+    const seen = { done: 0, failed: 0 };
+    const running = realEngineRun(dir, {
+      onEvent: (e) => {
+        if (e.type === 'task_done' && e.family === 'FetchPage') seen.done += 1;
+        if (e.type === 'task_failed' && e.family === 'FetchPage') seen.failed += 1;
+      },
+      hold: (i) => { const g = gateOf(i); return g === undefined ? undefined : gates[g]!.promise; },
+      onBlocked: (i) => { const g = gateOf(i)!; if (++blocked[g]! === 3) blockedAt[g]!.resolve(); },
+    });
+    const release = (): void => gates.forEach((g) => g.resolve());
+    await blockedAt[0]!.promise;
     const server = await startUiServer({ artifactsDir: dir, port: 0 });
     const browser = await launchBrowser();
     try {
@@ -43,8 +59,21 @@ test('ui: a running run updates live, within a second of its events; the runs pa
       const fetch = '#graph-view g.family[data-family="FetchPage"]';
       // Three attempts are held at the gate: the page shows them running.
       await attr(page, fetch, 'data-running', '3');
-      const doneBefore = Number(await page.getAttribute(fetch, 'data-done'));
+      await attr(page, fetch, 'data-done', String(seen.done));
+      await attr(page, fetch, 'data-failed', String(seen.failed));
+      const doneBefore = seen.done;
       assert.ok(doneBefore < 36, String(doneBefore));
+
+      // Gate A opens, ten more attempts end, the run waits at gate B: the page follows over SSE alone.
+      gates[0]!.resolve();
+      await blockedAt[1]!.promise;
+      assert.ok(seen.done > doneBefore);
+      const pausedAt = Date.now();
+      await attr(page, fetch, 'data-done', String(seen.done), 1000);
+      await attr(page, fetch, 'data-failed', String(seen.failed), 1000);
+      const followed = Date.now() - pausedAt;
+      assert.ok(followed < 1000, `${followed} ms`);
+      assert.equal(await page.textContent('#run-status'), 'running or unfinished');
 
       release();
       const run = await running;
