@@ -1,9 +1,10 @@
 /** `runs report` and a run command's automatic report and --ui, through the built CLI. */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { runCli, runCliAsync } from '../support/cli.js';
+import { repoRoot, runCli, runCliAsync } from '../support/cli.js';
 import { withTempDir } from '../support/temp-dir.js';
 import { writeSyntheticLog } from './synthetic-log.js';
 
@@ -47,5 +48,31 @@ test('a run command writes its report beside the log; --ui prints the live view 
     const html = path.join(dir, 'artifacts', 'runs', `${end.summary.runId}.html`);
     assert.ok(fs.existsSync(html), 'report beside the log');
     assert.match(fs.readFileSync(html, 'utf8'), new RegExp(`mallard run ${end.summary.runId}`));
+  });
+});
+
+test('ui: prints its 127.0.0.1 URL, serves the runs page, stops on Ctrl-C with exit 0', async () => {
+  await withTempDir(async (dir) => {
+    const runs = path.join(dir, 'artifacts', 'runs');
+    fs.mkdirSync(runs, { recursive: true });
+    writeSyntheticLog(path.join(runs, '20261201T100000Z-abc123.jsonl'), { tasks: 20 });
+    const child = spawn(path.join(repoRoot, 'node_modules/.bin/node'), [path.join(repoRoot, 'dist/commands/main.js'), 'ui', '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+        const m = /mallard ui: (http:\/\/127\.0\.0\.1:\d+\/) \(Ctrl-C to stop\)/.exec(out);
+        if (m) resolve(m[1] as string);
+      });
+      child.on('exit', () => reject(new Error(`ui exited: ${stderr}`)));
+    });
+    const page = await fetch(url);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /20261201T100000Z-abc123/);
+    child.kill('SIGINT');
+    assert.equal(await exited, 0, stderr);
   });
 });
