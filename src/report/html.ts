@@ -62,7 +62,7 @@ export function renderReportHtml(data: ReportData, opts: PageOptions = {}): stri
 <nav><a href="#graph">Graph</a><a href="#timeline">Timeline</a><a href="#failures">Failures</a><a href="#tasks">Tasks</a><a href="#artifacts">Artifacts</a>${opts.live ? `<a href="${escapeHtml(opts.live.indexUrl)}">All runs</a>` : ''}<span id="live-status"></span></nav>
 <main>
 <section id="graph"><h2>Task families</h2><div id="graph-note" class="note"></div><div id="graph-view"></div></section>
-<section id="timeline"><h2>Timeline</h2><div class="legend"><span class="sw ok"></span>ran <span class="sw retried"></span>attempt failed, retried <span class="sw failed"></span>failed <span class="sw running"></span>running</div><div id="timeline-view"><canvas id="timeline-canvas"></canvas><div id="timeline-tip" hidden></div></div></section>
+<section id="timeline"><h2>Timeline</h2><div class="legend"><span class="sw ok"></span>ran <span class="sw retried"></span>attempt failed, retried <span class="sw failed"></span>failed <span class="sw running"></span>running; ticks above the lanes mark every retry and failure</div><div id="timeline-view"><canvas id="timeline-canvas"></canvas><div id="timeline-tip" hidden></div></div></section>
 <section id="failures"><h2>Failures</h2><div id="failures-view"></div></section>
 <section id="tasks"><h2>Tasks</h2><div id="table-controls"></div><div id="table-view"></div></section>
 <section id="artifacts"><h2>Artifacts published</h2><div id="artifacts-view"></div></section>

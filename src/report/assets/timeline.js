@@ -27,16 +27,24 @@ M.renderTimeline = function () {
     ctx.fillStyle = '#1d2330';
     ctx.fillText(M.clip(ctx, d.families[b.family].name, T.labelW - 12), 6, b.y + 14);
   });
-  var s = d.segments, famOf = d.tasks.family;
-  for (var k = 0; k < 4; k++) {
+  // Lanes: every attempt at its place (at least 1 px). A failed attempt colours its lane only
+  // where it is wide enough to see on its own, so that in a dense run a few failures never hide
+  // the work that succeeded; every retry and failure also gets a tick in a strip above the lanes
+  // (retries on top, failures below).
+  var s = d.segments, famOf = d.tasks.family, order = [0, 3, 1, 2];
+  order.forEach(function (k) {
     ctx.fillStyle = M.SEG_COLORS[k];
     for (var j = 0; j < s.task.length; j++) {
       if (s.kind[j] !== k) continue;
       var b2 = bands[famOf[s.task[j]]];
-      var x = T.labelW + s.start[j] * sx, w = Math.max(1, ((s.end[j] < 0 ? span : s.end[j]) - s.start[j]) * sx);
-      ctx.fillRect(x, b2.y + 10 + s.lane[j] * T.laneH, w, T.laneH - 1);
+      var x = T.labelW + s.start[j] * sx, raw = ((s.end[j] < 0 ? span : s.end[j]) - s.start[j]) * sx;
+      if (k === 1 || k === 2) {
+        ctx.fillRect(x + Math.max(1, raw) - 1, b2.y + (k === 1 ? 2 : 6), 2, 3);
+        if (raw < 2) continue;
+      }
+      ctx.fillRect(x, b2.y + 10 + s.lane[j] * T.laneH, Math.max(1, raw), T.laneH - 1);
     }
-  }
+  });
   T.buckets = null;
 };
 
