@@ -4,12 +4,11 @@
  * fields are ignored or counted as unknown, never thrown on.
  */
 import { SEGMENT, STATE, type FailureGroup, type FamilyCounts, type ReportRun, type ReportSegments, type ReportTasks } from './model.js';
-import { failureKey, failurePattern, reasonLabel, splitTaskId } from './text.js';
+import { FailureGroups, ReasonDict } from './groups.js';
+import { splitTaskId } from './text.js';
 
 type Ev = Record<string, unknown> & { type: string };
 
-/** Distinct reason strings kept in full; past this, a reason is kept as its kind only. */
-const MAX_REASONS = 2000;
 const MAX_WARNINGS = 500;
 
 export interface GraphEvent {
@@ -33,8 +32,10 @@ export class ReportBuilder {
   readonly run: ReportRun;
   readonly tasks: ReportTasks = { id: [], family: [], state: [], start: [], end: [], duration: [], attempts: [], reason: [], failure: [] };
   readonly segments: ReportSegments = { task: [], start: [], end: [], kind: [], lane: [] };
-  readonly reasons: string[] = [];
-  readonly failures: FailureGroup[] = [];
+  private readonly reasonDict = new ReasonDict();
+  private readonly failureGroups = new FailureGroups();
+  readonly reasons: string[] = this.reasonDict.reasons;
+  readonly failures: FailureGroup[] = this.failureGroups.groups;
   readonly warnings: Array<{ id: string; message: string }> = [];
   readonly retries = { total: 0, byLayer: {} as Record<string, number>, byCode: {} as Record<string, number> };
   graph: GraphEvent | undefined;
@@ -42,8 +43,6 @@ export class ReportBuilder {
   private readonly familyIndex = new Map<string, number>();
   private readonly familyNames: string[] = [];
   private readonly taskIndex = new Map<string, number>();
-  private readonly reasonIndex = new Map<string, number>();
-  private readonly failureIndex = new Map<string, number>();
   /** Task index → its open segment's index. */
   private readonly open = new Map<number, number>();
   private planned: Record<string, { toRun?: number; complete?: number }> = {};
@@ -264,35 +263,12 @@ export class ReportBuilder {
   }
 
   private failed(i: number, e: Ev): void {
-    const id = (this.familyNames[this.tasks.family[i] as number] as string) + (this.tasks.id[i] as string);
-    const error = str(e.error) ?? 'unknown error';
-    const code = str(e.code) ?? null;
-    const key = failureKey(code, error, id);
-    let gi = this.failureIndex.get(key);
-    if (gi === undefined) {
-      gi = this.failures.length;
-      this.failureIndex.set(key, gi);
-      this.failures.push({ code, pattern: failurePattern(error, id), count: 0, tasks: [], errors: [] });
-    }
-    const g = this.failures[gi] as FailureGroup;
-    if (this.tasks.failure[i] === gi) return;
-    g.count += 1;
-    g.tasks.push(i);
-    g.errors.push(error);
-    this.tasks.failure[i] = gi;
+    if (this.tasks.failure[i] !== -1) return;
+    this.tasks.failure[i] = this.failureGroups.add(i, str(e.id) ?? 'unknown', str(e.code) ?? null, str(e.error) ?? 'unknown error');
   }
 
   private reason(text: string | undefined): number {
-    if (text === undefined) return -1;
-    let key = text;
-    if (!this.reasonIndex.has(key) && this.reasons.length >= MAX_REASONS) key = reasonLabel(text);
-    let ri = this.reasonIndex.get(key);
-    if (ri === undefined) {
-      ri = this.reasons.length;
-      this.reasons.push(key);
-      this.reasonIndex.set(key, ri);
-    }
-    return ri;
+    return this.reasonDict.add(text);
   }
 
   /** The run's fields and the families, with the end of a run that has no run_finished filled in. */

@@ -96,6 +96,10 @@ test('a 5,000-task report with failures and retries: family counts, failure grou
     await page.selectOption('#filter-state', '');
     await page.click('#graph-view g.family[data-family="RunModels"]');
     await waitText(page, '#table-shown', '50 of 5,000 tasks');
+    // Sorting by duration: longest first.
+    await page.click('#table-view .vt-head span[data-sort="duration"]');
+    const durations = (await page.locator('#task-viewport .vt-row:visible span:nth-child(4)').allTextContents()).slice(0, 15).map((t) => Number(t.replace(' ms', '')));
+    assert.ok(durations.length >= 15 && durations.every((d, i) => i === 0 || d <= durations[i - 1]!), durations.join(','));
 
     await page.evaluate('window.scrollTo(0, 0)');
     const png = await page.screenshot({ fullPage: true });

@@ -66,7 +66,9 @@ M.createTable = function () {
     var t = d.tasks, key = state.sort, dir = state.desc ? -1 : 1, arr = Array.from(state.rows);
     var val = key === 'id' ? function (i) { return M.fullId(i); } : key === 'family' ? function (i) { return d.families[t.family[i]].name; }
       : key === 'reason' ? function (i) { return t.reason[i] < 0 ? '' : d.reasons[t.reason[i]]; } : function (i) { return t[key][i]; };
-    arr.sort(function (a, b) { var x = val(a), y = val(b); return (x < y ? -1 : x > y ? 1 : a - b) * dir; });
+    var keys = new Map();
+    arr.forEach(function (i) { keys.set(i, val(i)); });
+    arr.sort(function (a, b) { var x = keys.get(a), y = keys.get(b); return (x < y ? -1 : x > y ? 1 : a - b) * dir; });
     state.rows = Int32Array.from(arr);
   }
   function sortBy(key) {
