@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { MallardError, errorMessage } from '../engine/index.js';
-import { buildReportData, renderReportHtml } from '../report/index.js';
+import { buildReportData, renderReportHtml, type ReportData } from '../report/index.js';
 import { runList } from './history.js';
 import { renderRunsPage } from './pages.js';
 import { safeJoin } from './safe-path.js';
@@ -39,8 +39,9 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
   const artifactsDir = path.resolve(opts.artifactsDir);
   const runsDir = path.join(artifactsDir, 'runs');
   const streams = new Set<{ close(): void }>();
+  const cache = new Map<string, { key: string; data: ReportData }>();
   const server = http.createServer((req, res) => {
-    handle(req, res, { artifactsDir, runsDir, limit: opts.limit ?? 50, streams }).catch((err: unknown) => {
+    handle(req, res, { artifactsDir, runsDir, limit: opts.limit ?? 50, streams, cache }).catch((err: unknown) => {
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', `mallard ui: ${errorMessage(err)}\n`);
       else res.end();
     });
@@ -73,6 +74,22 @@ interface Ctx {
   runsDir: string;
   limit: number;
   streams: Set<{ close(): void }>;
+  /** Report data of the last few logs, while their size and mtime stay the same. */
+  cache: Map<string, { key: string; data: ReportData }>;
+}
+
+const CACHED_REPORTS = 3;
+
+async function reportData(ctx: Ctx, file: string): Promise<ReportData> {
+  const st = fs.statSync(file);
+  const key = `${st.size}:${st.mtimeMs}`;
+  const hit = ctx.cache.get(file);
+  if (hit?.key === key) return hit.data;
+  const data = await buildReportData(file, { artifactsDir: ctx.artifactsDir });
+  ctx.cache.delete(file);
+  if (ctx.cache.size >= CACHED_REPORTS) ctx.cache.delete(ctx.cache.keys().next().value as string);
+  ctx.cache.set(file, { key, data });
+  return data;
 }
 
 async function handle(req: http.IncomingMessage, res: http.ServerResponse, ctx: Ctx): Promise<void> {
@@ -88,7 +105,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, ctx: 
   if (parts[0] === 'api' && parts[1] === 'runs' && parts.length === 4) {
     const file = logFile(ctx, decodeURIComponent(parts[2] as string));
     if (file === undefined) return notFound(res);
-    if (parts[3] === 'data') return sendJson(res, await buildReportData(file, { artifactsDir: ctx.artifactsDir }));
+    if (parts[3] === 'data') return sendJson(res, await reportData(ctx, file));
     if (parts[3] === 'events') return events(req, res, ctx, file, query);
   }
   return notFound(res);
@@ -119,7 +136,7 @@ async function runPage(res: http.ServerResponse, ctx: Ctx, runId: string): Promi
     res.writeHead(302, { location: `/runs/${encodeURIComponent(id)}`, 'cache-control': 'no-store' });
     return void res.end();
   }
-  const data = await buildReportData(file, { artifactsDir: ctx.artifactsDir });
+  const data = await reportData(ctx, file);
   const base = `/api/runs/${encodeURIComponent(id)}`;
   send(res, 200, TYPES['.html'] as string, renderReportHtml(data, { live: { eventsUrl: `${base}/events`, dataUrl: `${base}/data`, indexUrl: '/' } }));
 }
