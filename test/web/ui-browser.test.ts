@@ -74,6 +74,14 @@ test('ui: a running run updates live, within a second of its events; the runs pa
       const followed = Date.now() - pausedAt;
       assert.ok(followed < 1000, `${followed} ms`);
       assert.equal(await page.textContent('#run-status'), 'running or unfinished');
+      // The failure group grows too (redrawn at most once a second).
+      await page.waitForFunction(
+        (want) => (globalThis as unknown as { document: Doc }).document.querySelector('#failures-view details.group[data-code="ERR_CKAN"] .count')?.textContent === want,
+        `${seen.failed} ${seen.failed === 1 ? 'task' : 'tasks'}`,
+        { timeout: 3000 },
+      ).catch(async (err: unknown) => {
+        throw new Error(`failures view: ${await page.textContent('#failures-view')} (want ${seen.failed}): ${String(err)}`);
+      });
 
       release();
       const run = await running;

@@ -2,7 +2,7 @@
 'use strict';
 M.startLive = function (live) {
   var status = document.getElementById('live-status'), es = null, queue = [], scheduled = false, lastTimeline = 0;
-  var index = null, laneEnds = null;
+  var index = null, laneEnds = null, failuresDirty = false, slowDirty = false, slowTimer = null;
 
   function buildIndex() {
     var d = M.data, t = d.tasks;
@@ -53,9 +53,24 @@ M.startLive = function (live) {
     if (structural) return reload();
     M.data.families.forEach(function (f, fi) { if (changed[fi]) M.updateGraphNode(f); });
     M.renderHeader();
-    var now = performance.now();
-    if (finished || now - lastTimeline > 1000) { lastTimeline = now; M.renderTimeline(); M.table.refresh(); }
+    if (changed.failures) failuresDirty = true;
+    slowDirty = true;
+    var wait = finished ? 0 : Math.max(0, 1000 - (performance.now() - lastTimeline));
+    if (wait === 0) slowUpdate();
+    else if (slowTimer === null) slowTimer = setTimeout(slowUpdate, wait);
     if (finished) { if (es) es.close(); status.textContent = 'run finished'; M.renderFailures(); }
+  }
+
+  /** The timeline, table and failures: redrawn at most once a second, and once more after the last event. */
+  function slowUpdate() {
+    if (slowTimer !== null) clearTimeout(slowTimer);
+    slowTimer = null;
+    if (!slowDirty) return;
+    slowDirty = false;
+    lastTimeline = performance.now();
+    M.renderTimeline();
+    M.table.refresh();
+    if (failuresDirty && !M.anyFailureOpen()) { failuresDirty = false; M.renderFailures(); }
   }
 
   function rel(at) { var t0 = M.data.run.startedAt; return typeof at === 'number' && typeof t0 === 'number' ? Math.max(0, Math.round(at - t0)) : 0; }
@@ -104,8 +119,8 @@ M.startLive = function (live) {
         if (lane + 1 > d.families[t.family[i]].lanes) d.families[t.family[i]].lanes = lane + 1;
         setState(i, 1, changed); break;
       case 'task_done': close(i, at, 0); setState(i, 3, changed); break;
-      case 'task_retry': close(i, at, 1); d.retries.total += 1; setState(i, 2, changed); break;
-      case 'task_failed': close(i, at, 2); setState(i, 4, changed); break;
+      case 'task_retry': close(i, at, 1); retried(e); changed.failures = true; setState(i, 2, changed); break;
+      case 'task_failed': close(i, at, 2); addFailure(i, e); changed.failures = true; setState(i, 4, changed); break;
       case 'task_skipped': t.reason[i] = reasonIndex(e.reason); setState(i, 5, changed); break;
     }
     return null;
@@ -123,6 +138,25 @@ M.startLive = function (live) {
     }
   }
 
+  /** Into its group by code and generalised message, as src/report/text.ts failurePattern does. */
+  function addFailure(i, e) {
+    var d = M.data, t = d.tasks;
+    if (t.failure[i] >= 0) return;
+    var error = typeof e.error === 'string' ? e.error : 'unknown error', code = typeof e.code === 'string' ? e.code : null;
+    var pattern = M.failurePattern(error, e.id);
+    var gi = d.failures.findIndex(function (g) { return g.code === code && g.pattern === pattern; });
+    if (gi < 0) { gi = d.failures.length; d.failures.push({ code: code, pattern: pattern, count: 0, tasks: [], errors: [] }); }
+    var g = d.failures[gi];
+    g.count += 1; g.tasks.push(i); g.errors.push(error); t.failure[i] = gi;
+  }
+
+  function retried(e) {
+    var r = M.data.retries, layer = typeof e.layer === 'string' ? e.layer : 'unknown', code = typeof e.code === 'string' ? e.code : 'no code';
+    r.total += 1;
+    r.byLayer[layer] = (r.byLayer[layer] || 0) + 1;
+    r.byCode[code] = (r.byCode[code] || 0) + 1;
+  }
+
   function reasonIndex(text) {
     if (typeof text !== 'string') return -1;
     var k = M.data.reasons.indexOf(text);
@@ -132,3 +166,14 @@ M.startLive = function (live) {
 
   connect();
 };
+
+/** The failure message generalised: the task's own id, URLs' query strings and numbers (mirrors src/report/text.ts). */
+M.failurePattern = function (message, taskId) {
+  var m = message.split(taskId).join('<task>');
+  m = m.replace(/https?:\/\/[^\s'"]+/g, function (url) { return url.replace(/\?.*$/, '?…').replace(/\d+/g, 'N'); });
+  m = m.replace(/\b\d+(\.\d+)?\b/g, 'N');
+  return m.length > 300 ? m.slice(0, 300) + '…' : m;
+};
+
+/** Someone reading a failure group: leave the list alone until they close it. */
+M.anyFailureOpen = function () { return document.querySelector('#failures-view details[open]') !== null; };
