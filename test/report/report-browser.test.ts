@@ -74,6 +74,8 @@ test('a 5,000-task report with failures and retries: family counts, failure grou
     const ckan = page.locator('#failures-view details.group[data-code="ERR_CKAN"]');
     assert.match((await ckan.locator('summary').textContent()) ?? '', new RegExp(`ERR_CKAN\\s*CKAN error NotFound: dataset N is gone${log.failureCodes.ERR_CKAN} tasks`));
     await ckan.locator('summary').click();
+    // The items are drawn on the (asynchronous) toggle event.
+    await ckan.locator('.item').nth(log.failureCodes.ERR_CKAN! - 1).waitFor();
     assert.equal(await ckan.locator('.item').count(), log.failureCodes.ERR_CKAN);
     assert.match((await ckan.locator('.item pre').first().textContent()) ?? '', /^CKAN error NotFound: dataset \d+ is gone$/);
     assert.match((await ckan.locator('.item .tid').first().textContent()) ?? '', /^\w+\(site=data-gov-uk, /);
@@ -177,6 +179,7 @@ test('ids and errors are shown as text: markup in them never runs or breaks the 
     const { page, errors } = await open(pathToFileURL(out).href);
     assert.equal(await page.evaluate(() => (globalThis as unknown as { pwned?: number }).pwned), undefined);
     await page.locator('#failures-view details.group summary').click();
+    await page.locator('#failures-view .item pre').waitFor();
     assert.equal(await page.locator('#failures-view .item pre').textContent(), `bad ${evil}`);
     assert.equal(await page.locator('#task-viewport .vt-row .tid').first().textContent(), `Evil(q=${evil})`);
     assert.deepEqual(errors.filter((e) => !e.includes('Content Security Policy')), []);

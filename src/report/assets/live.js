@@ -37,7 +37,10 @@ M.startLive = function (live) {
       M.data = data; index = null;
       M.renderAll();
       connect();
-    }, function () { status.textContent = 'could not reload the run'; });
+    }, function () {
+      M.renderHeader();
+      status.textContent = M.data.run.status === 'running' ? 'could not reload the run' : 'run finished; the server has stopped';
+    });
   }
 
   function flush() {
@@ -88,7 +91,13 @@ M.startLive = function (live) {
       var names = Object.keys(e.families || {});
       return names.some(function (n) { return !d.families.some(function (f) { return f.name === n; }); }) || (e.edges || []).length !== d.graph.edges.length ? 'reload' : null;
     }
-    if (e.type === 'run_finished') return 'reload';
+    if (e.type === 'run_finished') {
+      // Kept even if the reload below fails (a `--ui` server stops soon after its run).
+      var sum = e.summary || {};
+      d.run.status = typeof sum.status === 'string' ? sum.status : 'failed';
+      if (typeof sum.durationMs === 'number') d.run.durationMs = sum.durationMs;
+      return 'reload';
+    }
     if (e.type === 'tasks_planned') {
       for (var name in e.byFamily || {}) {
         var fam = d.families.find(function (f) { return f.name === name; });
