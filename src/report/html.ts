@@ -42,8 +42,9 @@ export const COMPRESS_ABOVE_BYTES = 256 * 1024;
 
 /** The data's <script> element: plain JSON when small (readable), gzip + base64 when large. */
 export function dataScript(data: unknown): string {
-  const json = scriptJson(data);
-  if (json.length <= COMPRESS_ABOVE_BYTES) return `<script id="report-data" type="application/json">${json}</script>`;
+  const json = JSON.stringify(data);
+  // Small: readable JSON, made safe inside <script>. Large: base64 needs no escaping.
+  if (json.length <= COMPRESS_ABOVE_BYTES) return `<script id="report-data" type="application/json">${scriptJson(data)}</script>`;
   const packed = zlib.gzipSync(json, { level: 1 }).toString('base64');
   return `<script id="report-data" type="application/octet-stream" data-encoding="gzip-base64">${packed}</script>`;
 }
