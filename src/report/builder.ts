@@ -108,7 +108,7 @@ export class ReportBuilder {
   private finished(e: Ev, at: number | undefined): void {
     const s = (e.summary ?? {}) as Record<string, unknown>;
     const status = str(s.status);
-    this.run.status = status === 'success' || status === 'failed' || status === 'interrupted' || status === 'dry-run' ? status : 'failed';
+    this.run.status = status === 'success' || status === 'failed' || status === 'interrupted' || status === 'dry-run' ? status : 'unknown';
     if (status === undefined) this.run.unknown.push('status');
     this.run.endedAt = num(s.finishedAt) ?? at ?? null;
     this.run.durationMs = num(s.durationMs) ?? null;

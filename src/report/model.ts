@@ -13,7 +13,8 @@ export const STATE_NAMES = ['pending', 'running', 'retrying', 'done', 'failed', 
 /** Attempt segments on the timeline, as the numbers in `segments.kind`. */
 export const SEGMENT = { ok: 0, retried: 1, failed: 2, running: 3 } as const;
 
-export type ReportStatus = 'success' | 'failed' | 'interrupted' | 'dry-run' | 'running';
+/** 'unknown': the log ended with a summary that did not say (an earlier version). */
+export type ReportStatus = 'success' | 'failed' | 'interrupted' | 'dry-run' | 'running' | 'unknown';
 
 export interface ReportRun {
   runId: string;

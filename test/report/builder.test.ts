@@ -82,6 +82,17 @@ test('a log without run_finished, graph or run_started fields, with a cut last l
     assert.equal(bare.families[0]?.counts.done, 1);
     assert.ok(bare.run.unknown.includes('run_started'));
     assert.match(renderReportHtml(bare), /<script id="report-data" type="application\/json">/);
+
+    // An interrupted run, and a summary from a version that had no status.
+    fs.writeFileSync(file, '{"type":"run_started","runId":"x","at":5,"roots":[],"workers":2,"dryRun":false}\n{"type":"run_finished","at":9,"summary":{"status":"interrupted","durationMs":4}}\n');
+    const stopped = await buildReportData(file);
+    assert.equal(stopped.run.status, 'interrupted');
+    assert.equal(stopped.run.durationMs, 4);
+    fs.writeFileSync(file, '{"type":"run_finished","at":9,"summary":{}}\n');
+    const noStatus = await buildReportData(file);
+    assert.equal(noStatus.run.status, 'unknown');
+    assert.ok(noStatus.run.unknown.includes('status'));
+    assert.equal(noStatus.run.workers, null);
   });
 });
 

@@ -94,7 +94,7 @@ M.startLive = function (live) {
     if (e.type === 'run_finished') {
       // Kept even if the reload below fails (a `--ui` server stops soon after its run).
       var sum = e.summary || {};
-      d.run.status = typeof sum.status === 'string' ? sum.status : 'failed';
+      d.run.status = typeof sum.status === 'string' ? sum.status : 'unknown';
       if (typeof sum.durationMs === 'number') d.run.durationMs = sum.durationMs;
       return 'reload';
     }
