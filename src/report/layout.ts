@@ -43,7 +43,9 @@ const round = (n: number): number => Math.round(n * 10) / 10;
  * `familyOf(task)` gives a segment's family index.
  */
 export function assignLanes(segments: ReportSegments, familyOf: (task: number) => number, families: number): number[] {
-  const order = segments.start.map((_, i) => i).sort((a, b) => (segments.start[a] as number) - (segments.start[b] as number));
+  const order = segments.start.map((_, i) => i);
+  // Attempts are recorded as they start, so this is nearly always in order already.
+  if (!isSorted(segments.start)) order.sort((a, b) => (segments.start[a] as number) - (segments.start[b] as number));
   const laneEnds: number[][] = Array.from({ length: families }, () => []);
   for (const si of order) {
     const ends = laneEnds[familyOf(segments.task[si] as number)] as number[];
@@ -55,4 +57,9 @@ export function assignLanes(segments: ReportSegments, familyOf: (task: number) =
     segments.lane[si] = lane;
   }
   return laneEnds.map((ends) => Math.max(1, ends.length));
+}
+
+function isSorted(values: readonly number[]): boolean {
+  for (let i = 1; i < values.length; i++) if ((values[i] as number) < (values[i - 1] as number)) return false;
+  return true;
 }
