@@ -5,6 +5,7 @@
  * decides the exit code.
  */
 import { writeSync } from 'node:fs';
+import path from 'node:path';
 import { Flags } from '@oclif/core';
 import type { LoadedConfig } from '../src/config/index.js';
 import { MallardError, runSession, type RunSummary, type SessionOptions, type Task } from '../src/engine/index.js';
@@ -21,6 +22,24 @@ export interface RunFlags extends SiteFlags {
   wait: boolean;
   verbose: boolean;
   'artifacts-dir': string;
+  ui: boolean;
+}
+
+/** `--ui`: the ui server on its usual port, or any free one when that is taken (by a `ui` already running, say). */
+async function startRunUi(artifactsDir: string): Promise<{ url: string; close(): Promise<void> }> {
+  const { startUiServer } = await import('../src/web/index.js');
+  const { DEFAULT_UI_PORT } = await import('./ui.js');
+  return startUiServer({ artifactsDir, port: DEFAULT_UI_PORT }).catch(() => startUiServer({ artifactsDir, port: 0 }));
+}
+
+/** The run's HTML report beside its log (runs/<id>.html). A report that cannot be written never changes the run's outcome. */
+async function writeReportBesideLog(artifactsDir: string, runId: string): Promise<void> {
+  try {
+    const { writeRunReport } = await import('../src/report/index.js');
+    await writeRunReport(path.join(artifactsDir, 'runs'), runId);
+  } catch (err) {
+    process.stderr.write(`warning: the HTML report of run ${runId} was not written: ${err instanceof Error ? err.message : String(err)}\n`);
+  }
 }
 
 /** Exit code of a second Ctrl-C, which leaves without waiting (the shell's 128 + SIGINT). */
@@ -39,6 +58,7 @@ export abstract class RunCommand extends SiteCommand {
     }),
     'fail-fast': Flags.boolean({ description: 'Stop starting tasks after the first failure (default: keep going with independent work).', default: false, helpGroup: 'RUN' }),
     wait: Flags.boolean({ description: "Wait for another run holding this site's lock to finish, instead of refusing.", default: false, helpGroup: 'RUN' }),
+    ui: Flags.boolean({ description: 'Serve the live web page of this run on 127.0.0.1 while it runs (as `ui` does) and print its URL.', default: false, helpGroup: 'RUN' }),
   };
 
   /** The summary already printed as the run_finished event (--json): not printed again. */
@@ -82,7 +102,14 @@ export abstract class RunCommand extends SiteCommand {
       onEvent: (e) => renderer.onEvent(e),
       onLockWait: (holder) => renderer.notice(`waiting for the run holding the lock of ${loaded.config.site} to finish (--wait): ${holder}`),
     };
+    let ui: { url: string; close(): Promise<void> } | undefined;
     try {
+      if (flags.ui) {
+        ui = await startRunUi(options.artifactsDir);
+        const line = `live view: ${ui.url}runs/latest`;
+        if (json) process.stderr.write(`${line}\n`);
+        else renderer.notice(line);
+      }
       const { summary } = await runSession(roots, options)
         .catch((err: unknown) => {
           // Interrupted before the run began (waiting for the lock): still 130/143, not 1.
@@ -90,12 +117,14 @@ export abstract class RunCommand extends SiteCommand {
           throw err;
         })
         .finally(() => renderer.close());
+      await writeReportBesideLog(options.artifactsDir, summary.runId);
       if (summary.status === 'dry-run' && !json) this.log(formatPlan(summary));
       if (json) this.streamed = summary;
       process.exitCode = this.exitFor(summary, signal);
       return summary;
     } finally {
       unwatch();
+      await ui?.close();
     }
   }
 

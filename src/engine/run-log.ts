@@ -8,12 +8,15 @@ import type { EngineEvent } from './events.js';
 import type { RunSummary } from './summary.js';
 
 const FLUSH_BYTES = 256 * 1024;
+/** Buffered events reach the file within this long, so a live view (`ui`) tailing it keeps up. */
+const FLUSH_AFTER_MS = 200;
 
 export class RunLog {
   readonly file: string;
   private fd: number | undefined;
   private buffer: string[] = [];
   private bytes = 0;
+  private timer: NodeJS.Timeout | undefined;
 
   /** The file is created on the first write. */
   constructor(private readonly runsDir: string, runId: string) {
@@ -27,9 +30,12 @@ export class RunLog {
     this.bytes += line.length;
     const type = (event as { type?: string }).type;
     if (this.bytes >= FLUSH_BYTES || type === 'task_failed' || type === 'run_finished' || type === 'run_started') this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), FLUSH_AFTER_MS).unref();
   };
 
   flush(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
     if (this.buffer.length === 0) return;
     if (this.fd === undefined) {
       fs.mkdirSync(this.runsDir, { recursive: true });

@@ -40,7 +40,9 @@ describe('download-datasets-info (built CLI)', () => {
     assert.equal(end.summary.counts.ran, 0);
     assert.equal(server.requests.length, requests);
     const runs = fs.readdirSync(path.join(dir, 'artifacts', 'runs'));
-    assert.equal(runs.length, 2);
+    assert.equal(runs.filter((n) => n.endsWith('.jsonl')).length, 2);
+    // Each run's HTML report beside its log.
+    assert.deepEqual(runs.filter((n) => n.endsWith('.html')).sort(), runs.filter((n) => n.endsWith('.jsonl')).map((n) => n.replace(/\.jsonl$/, '.html')).sort());
   });
 
   test('--dry-run --refresh says every page would run, forced, and fetches nothing', async () => {
