@@ -91,10 +91,3 @@ export function world(): { fs: MemFs; log: RunLog; task: (name: string, spec?: S
   const log: RunLog = [];
   return { fs, log, task: (name, spec) => new SpecTask(fs, log, name, spec) };
 }
-
-/** An error shaped like an HTTP failure with a status code. */
-export function httpError(statusCode: number): Error {
-  const err = new Error(`HTTP ${statusCode}`) as Error & { statusCode: number };
-  err.statusCode = statusCode;
-  return err;
-}

@@ -4,7 +4,7 @@
  * their upstream failed. The report is tested against what the engine really writes.
  */
 import { MallardError, runSession, type EngineEvent, type RunSummary, type TaskContext } from '../../src/engine/index.js';
-import { httpError, world } from '../engine/helpers.js';
+import { world } from '../engine/helpers.js';
 
 export interface EngineRun {
   summary: RunSummary;
@@ -29,7 +29,7 @@ export async function realEngineRun(artifactsDir: string, opts: { leaves?: numbe
         }
         const n = (tries.get(`f${i}`) ?? 0) + 1;
         tries.set(`f${i}`, n);
-        if (i % 10 === 3 && n === 1) throw httpError(503);
+        if (i % 10 === 3 && n === 1) throw new MallardError('ERR_HTTP', 'HTTP 503 Service Unavailable', { retryable: true });
         if (i % 10 === 7) throw new MallardError('ERR_CKAN', `CKAN error NotFound: page ${i * 100} is gone`, { retryable: false });
       },
     }),
