@@ -24,6 +24,9 @@ export function crawlSettings(config: SiteConfig, options: CkanStageOptions): Cr
       ...(config.ckan.fq === undefined ? {} : { fq: config.ckan.fq }),
     },
     client: options.client ?? ckanClient(config),
+    maxDatasets: config.ckan.maxDatasets,
+    overlapMs: config.ckan.overlapMinutes * 60_000,
+    reconcileEveryMs: config.ckan.reconcileEveryDays * 86_400_000,
   };
 }
 
