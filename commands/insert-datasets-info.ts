@@ -1,6 +1,6 @@
 /** insert-datasets-info: load the crawled pages into ckan_api.db and publish it read-only. */
 import type { RunSummary } from '../src/engine/index.js';
-import { CRAWL_FAMILIES, ckanStage } from '../src/pipelines/ckan.js';
+import { CRAWL_RUNTIME_FAMILIES, ckanStage } from '../src/pipelines/ckan.js';
 import { RunCommand, type RunFlags } from './run-command.js';
 
 export class InsertDatasetsInfo extends RunCommand {
@@ -13,7 +13,7 @@ export class InsertDatasetsInfo extends RunCommand {
   ];
 
   protected override runtimeFamilies(): readonly string[] {
-    return CRAWL_FAMILIES;
+    return CRAWL_RUNTIME_FAMILIES;
   }
 
   async run(): Promise<RunSummary> {

@@ -52,7 +52,7 @@ export function expectedCounts(pages: readonly (readonly CkanPackage[])[]): Reco
   const orgs = new Set(kept.map((p) => (p['organization'] as { id?: unknown } | null)?.id).filter((id) => typeof id === 'string' && id !== ''));
   return {
     datasets: kept.length, resources: sum('resources'), tags: sum('tags'), extras: sum('extras'),
-    groups: sum('groups'), organizations: orgs.size, pages: pages.length, coerced: NO_COERCIONS,
+    groups: sum('groups'), organizations: orgs.size, pages: pages.length, deleted: 0, coerced: NO_COERCIONS,
   };
 }
 

@@ -13,6 +13,7 @@
  */
 import type { DuckDbHandle } from '../../../duckdb/index.js';
 import { isStructureError, runOnPages } from './chunks.js';
+import { markDeletedSql } from './deletions.js';
 import { countStructures, countTimestamps, noCoercions, type CkanCoercions } from './coercions.js';
 import {
   STAGE,
@@ -31,9 +32,10 @@ import {
 /** 'fast': read_json with the declared columns; 'tolerant': from_json (NULL for an unexpected type). */
 export type ScanMode = 'fast' | 'tolerant';
 
-async function datasetsSide(db: DuckDbHandle, chunks: readonly PageScan[], mode: ScanMode): Promise<void> {
+async function datasetsSide(db: DuckDbHandle, chunks: readonly PageScan[], mode: ScanMode, markDeleted: boolean): Promise<void> {
   const insert = mode === 'fast' ? insertDatasetsFastSql : insertDatasetsTolerantSql;
   for (const chunk of chunks) await runOnPages(db, chunk, insert(chunk));
+  if (markDeleted) await db.run(markDeletedSql());
 }
 
 async function childrenSide(db: DuckDbHandle, chunks: readonly PageScan[], mode: ScanMode, loadedAt: Date, coerced: CkanCoercions): Promise<void> {
@@ -60,13 +62,13 @@ function firstError(results: readonly PromiseSettledResult<void>[]): unknown {
  * Fills every table from the chunks (see the file comment) and returns what was coerced to NULL
  * or empty rows on the way. Throws the first failure of either side.
  */
-export async function fillTables(db: DuckDbHandle, chunks: readonly PageScan[], loadedAt: Date, mode: ScanMode): Promise<CkanCoercions> {
+export async function fillTables(db: DuckDbHandle, chunks: readonly PageScan[], loadedAt: Date, mode: ScanMode, markDeleted = false): Promise<CkanCoercions> {
   const coerced = noCoercions();
   const other = await db.connect();
   try {
     await other.run('SET preserve_insertion_order = true');
     await Promise.all([db.run('BEGIN TRANSACTION'), other.run('BEGIN TRANSACTION')]);
-    const results = await Promise.allSettled([datasetsSide(db, chunks, mode), childrenSide(other, chunks, mode, loadedAt, coerced)]);
+    const results = await Promise.allSettled([datasetsSide(db, chunks, mode, markDeleted), childrenSide(other, chunks, mode, loadedAt, coerced)]);
     if (results.some((r) => r.status === 'rejected')) {
       await Promise.all([db.run('ROLLBACK'), other.run('ROLLBACK')].map((p) => p.catch(() => undefined)));
       throw firstError(results);

@@ -136,7 +136,7 @@ function datasetColumns(scan: PageScan): string {
   return `s.id, s.name, ${readableText('s.title')}, ${readableText('s.notes')}, s.url, s.license_id, s.license_title,
   coalesce(s.organization.id, s.owner_org), s.state, try_cast(s.private AS BOOLEAN), s.type, s.author, s.maintainer, s.version,
   ${listLength('s.num_resources', 'resources')}, ${listLength('s.num_tags', 'tags')},
-  ${utcTimestamp('s.metadata_created')}, ${utcTimestamp('s.metadata_modified')}, ${sqlStringList(scan.names)}[s.page - ${scan.firstPage} + 1], raw`;
+  ${utcTimestamp('s.metadata_created')}, ${utcTimestamp('s.metadata_modified')}, ${sqlStringList(scan.names)}[s.page - ${scan.firstPage} + 1], raw, NULL::TIMESTAMP`;
 }
 
 function listLength(given: string, list: string): string {
@@ -225,5 +225,6 @@ export function summarySql(withKeys: boolean): string {
   (SELECT count(*) FROM ${KEYS} WHERE coalesce(id, '') = '')::BIGINT AS invalid,`
     : '0 AS packages, 0 AS invalid,';
   return `SELECT ${keyed}
+  (SELECT count(*) FROM datasets WHERE deleted_at IS NOT NULL)::BIGINT AS deleted,
   ${['datasets', 'resources', 'tags', 'extras', 'groups', 'organizations', 'pages'].map(count).join(', ')}`;
 }

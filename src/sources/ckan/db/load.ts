@@ -8,6 +8,7 @@ import { MallardError, errorMessage } from '../../../engine/errors.js';
 import { hasGlobCharacters, type DuckDbHandle, type JsonRow } from '../../../duckdb/index.js';
 import { CHUNK_BYTES, chunkPages, isStructureError, runScan } from './chunks.js';
 import { noCoercions, type CkanCoercions } from './coercions.js';
+import { decideDeletions, type ListingInput } from './deletions.js';
 import { fillTables } from './fill.js';
 import {
   LOAD_DB,
@@ -29,6 +30,8 @@ export interface LoadCkanPagesOptions {
    * (pages.file, datasets.page_file), so a published database holds no local absolute path.
    */
   relativeTo?: string;
+  /** Id-only listings of the portal (incremental crawls): datasets they lack get deleted_at. */
+  listings?: readonly ListingInput[];
 }
 
 export interface CkanLoadSummary {
@@ -40,6 +43,8 @@ export interface CkanLoadSummary {
   invalid: number;
   /** Lines dropped because another line had the same id and won. */
   duplicates: number;
+  /** Datasets (in `datasets`) marked deleted: a listing of the portal lacked them. */
+  deleted: number;
   datasets: number;
   resources: number;
   tags: number;
@@ -94,7 +99,7 @@ async function readSummary(db: DuckDbHandle, withKeys: boolean, coerced: CkanCoe
   const n = (k: string): number => Number(row[k] ?? 0);
   return {
     pages: n('pages'), packages: n('packages'), invalid: n('invalid'),
-    duplicates: n('packages') - n('invalid') - n('datasets'),
+    duplicates: n('packages') - n('invalid') - n('datasets'), deleted: n('deleted'),
     datasets: n('datasets'), resources: n('resources'), tags: n('tags'), extras: n('extras'),
     groups: n('groups'), organizations: n('organizations'), coerced,
   };
@@ -119,14 +124,16 @@ export async function loadCkanPages(db: DuckDbHandle, pageFiles: readonly string
     await db.run(`SET preserve_insertion_order = true; ATTACH ':memory:' AS ${LOAD_DB}; ${filesTableSql(files)}`);
     for (const chunk of chunks) await runScan(db, chunk, keysFastSql, keysTolerantSql);
     await db.run(dropDuplicatesSql());
+    const listings = options.listings ?? [];
+    if (listings.length > 0) await decideDeletions(db, listings);
     let coerced: CkanCoercions;
     try {
-      coerced = await fillTables(db, chunks, loadedAt, 'fast');
+      coerced = await fillTables(db, chunks, loadedAt, 'fast', listings.length > 0);
     } catch (err) {
       // A line whose structure does not fit the declared columns (a portal oddity): all over
       // again with the tolerant scans (rare; the rollback left the tables empty).
       if (!isStructureError(err)) throw err;
-      coerced = await fillTables(db, chunks, loadedAt, 'tolerant');
+      coerced = await fillTables(db, chunks, loadedAt, 'tolerant', listings.length > 0);
     }
     return await readSummary(db, true, coerced);
   } finally {
