@@ -3,7 +3,7 @@
  * time, an id-only listing that finds deleted datasets, and the update task that runs both on
  * top of a complete base crawl and records them. Both page by key, never by offset: each page
  * asks for the keys after the last one received (`metadata_modified:[cursor TO *]`, sorted
- * `metadata_modified asc, id asc`; `id:{cursor TO *]` sorted `id asc`), so a dataset changed or
+ * `metadata_modified asc, id asc`; `id:[cursor TO *]` sorted `id asc`; the keys at the cursor already received are skipped by `start`), so a dataset changed or
  * deleted while paging never shifts another out of the pages, and a rerun after an interruption
  * asks exactly the same pages again: those already fetched are complete tasks, skipped.
  */
@@ -68,7 +68,8 @@ abstract class KeysetCrawl extends Task<{ site: string; query: string; since: st
 
   protected manifestPages(): string[] {
     try {
-      return (JSON.parse(fs.readFileSync(this.manifestFile, 'utf8')) as { pages: string[] }).pages;
+      const manifest = JSON.parse(fs.readFileSync(this.manifestFile, 'utf8')) as { pages?: string[]; files?: string[] };
+      return manifest.pages ?? manifest.files ?? [];
     } catch {
       return [];
     }
@@ -153,7 +154,7 @@ export class CkanListingTask extends KeysetCrawl {
   }
 
   protected pageQuery(cursor: Cursor) {
-    const after = cursor.value === undefined ? undefined : `id:{${JSON.stringify(cursor.value)} TO *]`;
+    const after = cursor.value === undefined ? undefined : `id:[${JSON.stringify(cursor.value)} TO *]`;
     const fq = after === undefined ? this.settings.query.fq ?? '' : combineFq(this.settings.query.fq, after);
     return { sort: 'id asc', fq, fl: 'id' };
   }
@@ -212,7 +213,14 @@ export class CkanUpdateTask extends Task<{ site: string; query: string; since: s
     if (ctx.clock.now() - Date.parse(lastListing(this.baseId, increments)) >= every) {
       const listing = new CkanListingTask(this.settings, this.since);
       await ctx.need([listing]);
-      steps.push(JSON.parse(fs.readFileSync(listing.manifestFile, 'utf8')) as ReconcileStep);
+      const listed = JSON.parse(fs.readFileSync(listing.manifestFile, 'utf8')) as ReconcileStep;
+      const total = (steps[0] as DeltaStep).total;
+      if (listed.ids < total / 2) {
+        // A listing cut short (a portal ignoring the id filter, an outage) would mark live datasets deleted.
+        ctx.warn(`the id listing of the portal gave ${listed.ids} ids but it reports ${total} datasets: not used to mark deleted datasets (${listing.manifestFile}); the next incremental crawl lists again`);
+      } else {
+        steps.push(listed);
+      }
     }
     const next: Increments = { base: this.baseId, steps: [...increments.steps, ...steps] };
     new FileTarget(this.incrementsFile).write(JSON.stringify(next, null, 2) + '\n');
