@@ -1,6 +1,6 @@
 /** insert-datasets-info: load the crawled pages into ckan_api.db and publish it read-only. */
 import type { RunSummary } from '../src/engine/index.js';
-import { CRAWL_FAMILIES } from '../src/pipelines/ckan.js';
+import { CRAWL_RUNTIME_FAMILIES } from '../src/pipelines/ckan.js';
 import { SitePipeline } from '../src/pipelines/site-pipeline.js';
 import { RunCommand } from './run-command.js';
 
@@ -14,7 +14,7 @@ export class InsertDatasetsInfo extends RunCommand {
   ];
 
   protected override runtimeFamilies(): readonly string[] {
-    return CRAWL_FAMILIES;
+    return CRAWL_RUNTIME_FAMILIES;
   }
 
   async run(): Promise<RunSummary> {

@@ -54,6 +54,10 @@ export const ckanSchema = z.strictObject({
   fq: z.string().min(1).optional(),
   concurrency: positiveInt(32).default(2),
   requestsPerSecond: rate().default(5),
+  maxDatasets: positiveInt(1_000_000_000).default(5_000_000),
+  incremental: z.boolean().default(false),
+  overlapMinutes: z.int().min(0).max(10_080).default(60),
+  reconcileEveryDays: z.number().min(0).max(3650).default(7),
 });
 
 export const sourcegraphSchema = z.strictObject({
@@ -126,6 +130,14 @@ export interface CkanConfig {
   fq?: string;
   concurrency: number;
   requestsPerSecond: number;
+  /** The most datasets a crawl takes, whatever the portal claims. */
+  maxDatasets: number;
+  /** download-datasets-info fetches only what changed since the last complete crawl (--since auto). */
+  incremental: boolean;
+  /** How far each incremental crawl reaches back before the previous crawl's start. */
+  overlapMinutes: number;
+  /** Incremental crawls list ids to mark deleted datasets this often (0 = every time). */
+  reconcileEveryDays: number;
 }
 
 export interface SourcegraphConfig {

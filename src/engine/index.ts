@@ -16,5 +16,5 @@ export { listRuns, readRun, RunLog, type RunRecord } from './run-log.js';
 export { newRunId, prepareRun, runTasks, type PreparedRun, type RunOptions } from './scheduler.js';
 export { formatRetries, formatSummary, type RetryCounts, type RunStatus, type RunSummary, type SummaryGroup } from './summary.js';
 export { FileTarget, type Target } from './target.js';
-export { DEFAULT_RETRY, NO_RETRY, Task, taskId, type CompletionCheck, type Params, type ParamValue, type RetryNote, type RetryPolicy, type TaskContext, type Verdict } from './task.js';
+export { DEFAULT_RETRY, ExternalTask, NO_RETRY, Task, taskId, type CompletionCheck, type Params, type ParamValue, type RetryNote, type RetryPolicy, type TaskContext, type Verdict } from './task.js';
 export { lockHolder, runSession, sessionPaths, type SessionOptions, type SessionResult } from './session.js';

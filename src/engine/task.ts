@@ -118,6 +118,19 @@ export abstract class Task<P extends Params = Params> {
   }
 }
 
+/**
+ * An input the tool does not make in this graph (a file a user or another command provides):
+ * complete as soon as its outputs exist, and downstream receipts record its outputs' stamps.
+ */
+export abstract class ExternalTask<P extends Params = Params> extends Task<P> {
+  override readonly external: boolean = true;
+  override readonly stampedBy: 'receipt' | 'outputs' = 'outputs';
+
+  override async run(): Promise<void> {
+    throw new Error(`${this.id} is an external input and cannot be produced by mallard`);
+  }
+}
+
 export function taskId(family: string, params: Params): string {
   const keys = Object.keys(params).sort();
   if (keys.length === 0) return `${family}()`;

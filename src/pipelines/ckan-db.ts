@@ -9,12 +9,14 @@ import path from 'node:path';
 import type { LoadedConfig } from '../config/index.js';
 import { FileTarget, NO_RETRY, Task, type CompletionCheck, type RetryPolicy, type TaskContext, type Verdict } from '../engine/index.js';
 import { buildCkanApiDatabase, buildEmptyCkanApiDatabase, type CkanLoadSummary } from '../sources/ckan/db/index.js';
+import { CkanIncrementsInput } from '../sources/ckan/increments-input.js';
+import { baseId, loadPlan, readIncrements } from '../sources/ckan/increments.js';
 import { readManifestIfAny, type CkanCrawlTask } from '../sources/ckan/tasks.js';
 import { siteLayout } from './layout.js';
 import { LoadStageTask, type StageLoad } from './load-stage-task.js';
 
 /** Bump when the raw schema changes: databases made with another version are rebuilt. */
-const RAW_SCHEMA_VERSION = '1';
+const RAW_SCHEMA_VERSION = '2';
 
 export interface CkanDbSettings {
   loaded: LoadedConfig;
@@ -71,20 +73,42 @@ export class InsertDatasetsInfoTask extends LoadStageTask<CkanLoadSummary> {
   }
 
   override requires(): Task[] {
-    return [this.crawl, this.create];
+    return [this.crawl, this.create, new CkanIncrementsInput(this.params.site, siteLayout(this.settings.artifactsDir, this.params.site).rawCkan)];
   }
 
   protected async load(ctx: TaskContext): Promise<StageLoad<CkanLoadSummary>> {
-    // The crawl's first output is crawl.json; its pages sit beside it.
+    // The crawl's first output is crawl.json; its pages (and the increments) sit beside it.
     const manifestFile = (this.input()[0]?.[0] as FileTarget).path;
+    const dir = path.dirname(manifestFile);
     const crawl = readManifestIfAny(manifestFile);
     if (crawl === undefined) throw new Error(`the crawl manifest ${manifestFile} is missing or unreadable`);
-    const pages = crawl.pages.map((p) => path.join(path.dirname(manifestFile), p.file));
-    ctx.log(`loading ${pages.length} pages into ${this.databaseFile}`);
-    const load = await buildCkanApiDatabase(this.databaseFile, pages);
-    if (load.datasets < crawl.count) {
-      ctx.warn(`${load.datasets} distinct datasets loaded but the portal reported ${crawl.count}: ${crawl.count - load.datasets} missing (${load.duplicates} duplicates across pages were dropped)`);
-    }
-    return { load, artifacts: [], rawFiles: pages, extra: { reported: crawl.count } };
+    const plan = loadPlan(dir, crawl, readIncrements(dir, baseId(dir, crawl)));
+    ctx.log(`loading ${plan.pages.length} pages into ${this.databaseFile}`);
+    const listings = plan.reconciles.map((r) => ({ files: r.files, listedAt: new Date(r.listedAt), afterPages: r.afterPages }));
+    const memoryLimit = duckdbMemoryLimit(this.settings.loaded);
+    const load = await buildCkanApiDatabase(this.databaseFile, plan.pages, { relativeTo: this.settings.artifactsDir, listings, ...(memoryLimit === undefined ? {} : { memoryLimit }) });
+    const reported = plan.total ?? crawl.count;
+    warnAboutLoad(ctx, load, reported);
+    const rawFiles = [...plan.pages, ...plan.reconciles.flatMap((r) => r.files)];
+    return { load, artifacts: [], rawFiles, extra: { reported }, build: { coerced: load.coerced, deleted: load.deleted, reported } };
+  }
+}
+
+/** duckdb.memoryLimit of the site config, once that key exists (until then the load's default). */
+function duckdbMemoryLimit(loaded: LoadedConfig): string | undefined {
+  const section = (loaded.config as { duckdb?: { memoryLimit?: unknown } }).duckdb;
+  return typeof section?.memoryLimit === 'string' ? section.memoryLimit : undefined;
+}
+
+function warnAboutLoad(ctx: TaskContext, load: CkanLoadSummary, reported: number): void {
+  const alive = load.datasets - load.deleted;
+  if (alive !== reported) {
+    const diff = reported - alive;
+    ctx.warn(`${alive} datasets loaded (not deleted) but the portal reports ${reported}: ${Math.abs(diff)} ${diff > 0 ? 'missing' : 'more than reported'} (${load.duplicates} duplicates across pages were dropped${load.deleted > 0 ? `, ${load.deleted} marked deleted` : ''}); rerun download-datasets-info with --refresh to crawl everything again`);
+  }
+  const c = load.coerced;
+  if (c.timestamps + c.nonObjectItems + c.nonListValues > 0) {
+    const fields = Object.entries(c.byField).map(([f, n]) => `${f}: ${n}`).join(', ');
+    ctx.warn(`the portal's data did not fit in places, stored as NULL or empty rows (raw keeps the original): ${c.timestamps} unparseable timestamps, ${c.nonObjectItems} list items that are not objects, ${c.nonListValues} values that should be lists or objects (${fields})`);
   }
 }

@@ -2,7 +2,9 @@
 import type { LoadedConfig, SiteConfig } from '../config/index.js';
 import { CreateRawCkanDbTask, InsertDatasetsInfoTask } from './ckan-db.js';
 import type { HttpClient } from '../http/index.js';
-import { CkanCrawlTask, type CrawlSettings } from '../sources/ckan/tasks.js';
+import { CkanUpdateTask } from '../sources/ckan/incremental.js';
+import { baseId, nextSince, readIncrements } from '../sources/ckan/increments.js';
+import { CkanCrawlTask, readManifestIfAny, type CrawlSettings } from '../sources/ckan/tasks.js';
 import { ckanClient } from './http-clients.js';
 import { siteLayout } from './layout.js';
 
@@ -10,6 +12,10 @@ export interface CkanStageOptions {
   artifactsDir: string;
   /** Defaults to a client built from the config. */
   client?: () => HttpClient;
+  /** 'auto': fetch only what changed since the last complete crawl; 'full': the whole crawl; default: ckan.incremental. */
+  since?: 'auto' | 'full';
+  /** Overrides ckan.reconcileEveryDays (ms). */
+  reconcileEveryMs?: number;
 }
 
 export function crawlSettings(config: SiteConfig, options: CkanStageOptions): CrawlSettings {
@@ -24,15 +30,32 @@ export function crawlSettings(config: SiteConfig, options: CkanStageOptions): Cr
       ...(config.ckan.fq === undefined ? {} : { fq: config.ckan.fq }),
     },
     client: options.client ?? ckanClient(config),
+    maxDatasets: config.ckan.maxDatasets,
+    overlapMs: config.ckan.overlapMinutes * 60_000,
+    reconcileEveryMs: options.reconcileEveryMs ?? config.ckan.reconcileEveryDays * 86_400_000,
   };
 }
 
-export function downloadDatasetsInfo(config: SiteConfig, options: CkanStageOptions): CkanCrawlTask {
-  return new CkanCrawlTask(crawlSettings(config, options));
+/**
+ * The crawl task: the full crawl, or (--since auto, or ckan.incremental) once a full crawl is
+ * complete, an update fetching what changed since the last complete crawl.
+ */
+export function downloadDatasetsInfo(config: SiteConfig, options: CkanStageOptions): CkanCrawlTask | CkanUpdateTask {
+  const settings = crawlSettings(config, options);
+  const base = new CkanCrawlTask(settings);
+  const incremental = options.since === 'auto' || (options.since === undefined && config.ckan.incremental);
+  const manifest = incremental ? readManifestIfAny(base.manifestFile) : undefined;
+  if (manifest === undefined) return base;
+  const id = baseId(settings.dir, manifest);
+  return new CkanUpdateTask(settings, base, id, nextSince(id, readIncrements(settings.dir, id), settings.overlapMs ?? 3_600_000));
 }
 
 /** Families a fresh crawl (--refresh) reruns. */
 export const CRAWL_FAMILIES = ['CkanPage', 'CkanCrawl'] as const;
+/** Families found only at run time (accepted by --force). */
+export const CRAWL_RUNTIME_FAMILIES: readonly string[] = [...CRAWL_FAMILIES, 'CkanDelta', 'CkanListing'];
+
+
 
 export interface CkanDbTasks {
   crawl: CkanCrawlTask;
@@ -42,7 +65,7 @@ export interface CkanDbTasks {
 
 /** The whole CKAN stage of a site: crawl, empty schema, load and publish. */
 export function ckanStage(loaded: LoadedConfig, options: CkanStageOptions): CkanDbTasks {
-  const crawl = downloadDatasetsInfo(loaded.config, options);
+  const crawl = new CkanCrawlTask(crawlSettings(loaded.config, options));
   const settings = { loaded, artifactsDir: options.artifactsDir };
   const create = new CreateRawCkanDbTask(settings);
   return { crawl, create, insert: new InsertDatasetsInfoTask(settings, crawl, create) };

@@ -18,6 +18,8 @@ export interface StageLoad<L> {
   rawFiles: string[];
   /** More fields for the load report. */
   extra?: Record<string, unknown>;
+  /** Build info for the artifact's manifest. */
+  build?: Record<string, unknown>;
 }
 
 export interface LoadReport<L> {
@@ -61,7 +63,7 @@ export abstract class LoadStageTask<L> extends Task<{ site: string }> {
   protected abstract load(ctx: TaskContext): Promise<StageLoad<L>>;
 
   async run(ctx: TaskContext): Promise<void> {
-    const { load, artifacts, rawFiles, extra } = await this.load(ctx);
+    const { load, artifacts, rawFiles, extra, build } = await this.load(ctx);
     const published = await publishStage(
       {
         artifactsDir: this.artifactsDir,
@@ -70,6 +72,7 @@ export abstract class LoadStageTask<L> extends Task<{ site: string }> {
         database: this.databaseFile,
         artifacts,
         rawFiles,
+        ...(build === undefined ? {} : { build }),
         ...(this.configHash === undefined ? {} : { configHash: this.configHash }),
       },
       ctx,

@@ -32,6 +32,8 @@ export interface StagePublish {
   artifacts: string[];
   rawFiles: string[];
   configHash?: string;
+  /** Build info for the manifest. */
+  build?: Record<string, unknown>;
 }
 
 export async function publishStage(p: StagePublish, ctx: TaskContext): Promise<PublishedArtifact> {
@@ -43,6 +45,7 @@ export async function publishStage(p: StagePublish, ctx: TaskContext): Promise<P
     lineage: { artifacts: p.artifacts, rawInputs: p.rawFiles.map((f) => ({ path: f, bytes: fs.statSync(f).size })) },
     ...(p.configHash === undefined ? {} : { configHash: p.configHash }),
     runId: ctx.runId,
+    ...(p.build === undefined ? {} : { build: p.build }),
     toolVersion: toolVersion(),
     now: () => new Date(ctx.clock.now()),
   });

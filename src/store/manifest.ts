@@ -32,6 +32,8 @@ export const manifestSchema = z.object({
   toolVersion: z.string(),
   runId: z.string().nullable(),
   createdAt: z.string(),
+  /** What the stage that built it reports about the build (e.g. a CKAN load's coercion counts). */
+  build: z.record(z.string(), z.unknown()).optional(),
 });
 
 export type RawInput = z.infer<typeof rawInputSchema>;

@@ -39,6 +39,8 @@ export interface PublishOptions {
   runId?: string;
   toolVersion: string;
   now: () => Date;
+  /** Build info recorded in the manifest (`build`). */
+  build?: Record<string, unknown>;
 }
 
 export type PublishedArtifact = ArtifactInfo;
@@ -124,6 +126,7 @@ export async function publishArtifact(opts: PublishOptions): Promise<PublishedAr
       toolVersion: opts.toolVersion,
       runId: opts.runId ?? null,
       createdAt: opts.now().toISOString(),
+      ...(opts.build === undefined ? {} : { build: opts.build }),
     };
     await writeManifest(absoluteArtifactPath(opts.artifactsDir, slot.manifestPath), manifest);
     return { ...slot, absolutePath: absoluteArtifactPath(opts.artifactsDir, slot.path), manifest };

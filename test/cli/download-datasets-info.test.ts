@@ -73,4 +73,18 @@ describe('download-datasets-info (built CLI)', () => {
     assert.match(r.stderr, /127\.0\.0\.1:9/);
     assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
   });
+
+  test('--since auto after a complete crawl fetches the changes only; a bad --reconcile-every is a usage error', async () => {
+    const requests = server.requests.length;
+    const r = await runCliAsync(['download-datasets-info', '--site', 'local', '--since', 'auto', '--reconcile-every', '0', '--json'], { cwd: dir });
+    assert.equal(r.status, 0, r.stderr);
+    const sent = server.requests.slice(requests);
+    assert.ok(sent.some((q) => /^metadata_modified:\[\S+ TO \*\]$/.test(q.query.get('fq') ?? '')), 'a delta since the last crawl');
+    assert.ok(sent.some((q) => q.query.get('fl') === 'id'), '--reconcile-every 0: an id listing every time');
+    assert.ok(sent.length <= 6, `${sent.length} requests`);
+    assert.ok(fs.existsSync(path.join(dir, 'artifacts', 'raw', 'local', 'ckan', 'increments.json')));
+    const bad = await runCliAsync(['download-datasets-info', '--site', 'local', '--since', 'auto', '--reconcile-every', 'soon'], { cwd: dir });
+    assert.equal(bad.status, 2, bad.stderr);
+    assert.match(bad.stderr, /--reconcile-every "soon" is not a duration/);
+  });
 });

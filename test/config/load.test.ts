@@ -94,7 +94,8 @@ describe('defaults and normalisation', () => {
     const { config } = await loadSiteConfig({ site: 'alpha', env: {}, cwd });
     const expected: SiteConfig = {
       site: 'alpha',
-      ckan: { url: 'https://data.example.org/api/3/action', rows: 1000, sort: 'id asc', q: '*:*', concurrency: 2, requestsPerSecond: 5 },
+      ckan: { url: 'https://data.example.org/api/3/action', rows: 1000, sort: 'id asc', q: '*:*', concurrency: 2, requestsPerSecond: 5,
+        maxDatasets: 5_000_000, incremental: false, overlapMinutes: 60, reconcileEveryDays: 7 },
       sourcegraph: {
         url: 'https://sourcegraph.com', tokenEnv: 'SOURCEGRAPH_TOKEN', concurrency: 2, requestsPerSecond: 2,
         includeForks: false, includeArchived: false, timeoutSeconds: 60,

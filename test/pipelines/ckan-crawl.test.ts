@@ -85,3 +85,35 @@ describe('download-datasets-info: the CKAN crawl', () => {
     assert.equal(fs.existsSync(path.join(dir, 'raw', 'test-portal', 'ckan', 'page_000000000.ndjson')), false, 'nothing invalid is written');
   });
 });
+
+describe('download-datasets-info: a hostile or lying portal', () => {
+  test('a portal claiming 10^9 datasets and serving 3: a handful of requests, a capped plan, clear warnings', async () => {
+    server = await startCkanServer({ packages: smallCorpus(3), reportCount: () => 1_000_000_000 });
+    const started = Date.now();
+    const { summary } = await crawl();
+    assert.equal(summary.status, 'success', JSON.stringify(summary.failures));
+    assert.ok(Date.now() - started < 20_000, 'planned lazily: no page list of the claimed size');
+    assert.ok(server.count('/api/3/action/package_search') <= 5, `stops at the first empty pages: ${server.count('/api/3/action/package_search')} requests`);
+    const messages = summary.warnings.map((w) => w.message).join('\n');
+    assert.match(messages, /reports 1000000000 datasets, more than ckan\.maxDatasets \(5000000\)/);
+    assert.match(messages, /got 3 datasets but the portal reported 1000000000/);
+    assert.equal(crawledIds(path.join(dir, 'raw', 'test-portal', 'ckan')).length, 3);
+  });
+
+  test('a portal reporting 500 datasets but returning 3 is not asked for 166 empty pages', async () => {
+    server = await startCkanServer({ packages: smallCorpus(3), reportCount: () => 500 });
+    const { summary } = await crawl();
+    assert.equal(summary.status, 'success');
+    assert.ok(server.count('/api/3/action/package_search') <= 5, `${server.count('/api/3/action/package_search')} requests`);
+    assert.match(summary.warnings.map((w) => w.message).join('\n'), /got 3 datasets but the portal reported 500: 497 missing/);
+  });
+
+  test('ckan.maxDatasets caps an honest portal too, and says so', async () => {
+    server = await startCkanServer({ packages: smallCorpus(950), maxRows: 100 });
+    const { summary } = await crawl(testConfig(server.actionUrl, { maxDatasets: 300 }));
+    assert.equal(summary.status, 'success');
+    assert.equal(crawledIds(path.join(dir, 'raw', 'test-portal', 'ckan')).length, 300);
+    assert.equal(server.count('/api/3/action/package_search'), 3);
+    assert.match(summary.warnings.map((w) => w.message).join('\n'), /more than ckan\.maxDatasets \(300\)/);
+  });
+});

@@ -7,8 +7,8 @@ import { crawlSettings } from '../../src/pipelines/ckan.js';
 import type { CrawlManifest } from '../../src/sources/ckan/tasks.js';
 import { fakeClock } from '../support/fake-clock.js';
 
-export function testConfig(actionUrl: string, overrides: { rows?: number } = {}): SiteConfig {
-  return siteConfigSchema.parse({ site: 'test-portal', ckan: { url: actionUrl, rows: overrides.rows ?? 1000 } }) as SiteConfig;
+export function testConfig(actionUrl: string, overrides: { rows?: number } & Record<string, unknown> = {}): SiteConfig {
+  return siteConfigSchema.parse({ site: 'test-portal', ckan: { url: actionUrl, rows: 1000, ...overrides } }) as SiteConfig;
 }
 
 /** Crawl settings whose HTTP client never really sleeps (retries and rate limits run on a fake clock). */

@@ -99,4 +99,24 @@ describe('the CKAN stage: download, create, insert', () => {
     assert.equal(server.requests.length, requests);
     assert.equal((await listArtifacts(dir, { site: 'test-portal', name: 'ckan_api' })).length, 1);
   });
+
+  test('a portal whose data does not fit: the coercions are warned about, in the load report and the manifest; no absolute paths', async () => {
+    const corpus = generatePackages(20, 5);
+    const odd = [
+      { ...corpus[0]!, tags: ['water', 'air'] },
+      { ...corpus[1]!, extras: { theme: 'water' } },
+      { ...corpus[2]!, metadata_created: 'last tuesday' },
+    ];
+    server = await startCkanServer({ packages: [...odd, ...corpus.slice(3)] });
+    const { summary } = await run(stage().insert);
+    assert.equal(summary.status, 'success', JSON.stringify(summary.failures));
+    const warning = summary.warnings.map((w) => w.message).join('\n');
+    assert.match(warning, /1 unparseable timestamps, 2 list items that are not objects, 1 values that should be lists or objects/);
+    const report = JSON.parse(fs.readFileSync(path.join(dir, 'work', 'test-portal', 'ckan_api.load.json'), 'utf8'));
+    assert.deepEqual(report.load.coerced.byField, { metadata_created: 1, 'tags[]': 2, extras: 1 });
+    const [artifact] = await listArtifacts(dir, { site: 'test-portal', name: 'ckan_api' });
+    assert.deepEqual((artifact?.manifest.build?.['coerced'] as { byField: unknown }).byField, report.load.coerced.byField);
+    const files = await readDb(artifact!.absolutePath, (db) => db.all('SELECT DISTINCT file FROM (SELECT file FROM pages UNION ALL SELECT page_file FROM datasets)'));
+    assert.deepEqual(files, [{ file: 'raw/test-portal/ckan/page_000000000.ndjson' }]);
+  });
 });

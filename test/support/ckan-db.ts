@@ -43,13 +43,16 @@ export function keptPackages(pages: readonly (readonly CkanPackage[])[]): CkanPa
 
 const listLength = (pkg: CkanPackage, key: string): number => (Array.isArray(pkg[key]) ? (pkg[key] as unknown[]).length : 0);
 
-export function expectedCounts(pages: readonly (readonly CkanPackage[])[]): Record<string, number> {
+/** The load summary of clean pages (nothing coerced), but packages, invalid and duplicates. */
+export const NO_COERCIONS = { timestamps: 0, nonObjectItems: 0, nonListValues: 0, byField: {} };
+
+export function expectedCounts(pages: readonly (readonly CkanPackage[])[]): Record<string, unknown> {
   const kept = keptPackages(pages);
   const sum = (key: string): number => kept.reduce((n, p) => n + listLength(p, key), 0);
   const orgs = new Set(kept.map((p) => (p['organization'] as { id?: unknown } | null)?.id).filter((id) => typeof id === 'string' && id !== ''));
   return {
     datasets: kept.length, resources: sum('resources'), tags: sum('tags'), extras: sum('extras'),
-    groups: sum('groups'), organizations: orgs.size, pages: pages.length,
+    groups: sum('groups'), organizations: orgs.size, pages: pages.length, deleted: 0, coerced: NO_COERCIONS,
   };
 }
 

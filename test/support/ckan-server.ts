@@ -1,6 +1,6 @@
 /**
  * A local CKAN portal for tests: real HTTP on 127.0.0.1 (port 0) serving the Action API's
- * package_search over an in-memory corpus, like a real portal: rows/start/sort/q/fq, rows
+ * package_search over an in-memory corpus, like a real portal: rows/start/sort/q/fq/fl (fq with Solr ranges on metadata_modified and id), rows
  * silently capped at a maximum, CKAN's error envelopes, and faults injected per test
  * (500s, 429 with Retry-After, dropped connections, cut bodies, HTML pages, slow answers).
  */
@@ -57,6 +57,8 @@ export interface CkanServerOptions {
   pretty?: boolean;
   /** Actions this portal does not know (answered as unknown actions), e.g. ['package_search']. */
   disabledActions?: string[];
+  /** The count package_search reports, from the true number of matches (a lying portal: `() => 1e9`). */
+  reportCount?: (matching: number) => number;
 }
 
 export interface RequestRecord {
@@ -121,15 +123,50 @@ function matchesQ(pkg: CkanPackage, q: string | null): boolean {
   return [pkg.name, pkg.title, pkg.notes].some((v) => textOf(v).toLowerCase().includes(needle));
 }
 
-/** `field:value` filters, space separated; `organization:x` matches the organization's name. */
+/** A Solr-like time or text for range comparisons: CKAN timestamps are zone-less UTC, Solr keeps milliseconds. */
+function rangeKey(field: string, value: string): string | number {
+  if (field !== 'metadata_modified' && field !== 'metadata_created') return value;
+  const zoned = /(Z|[+-]\d\d:?\d\d)$/.test(value) ? value : `${value}Z`;
+  const ms = Date.parse(zoned);
+  return Number.isNaN(ms) ? value : ms;
+}
+
+function matchesRange(field: string, actual: string, range: string): boolean {
+  const m = /^([[{])\s*(\S+)\s+TO\s+(\S+)\s*([\]}])$/.exec(range);
+  if (!m) return false;
+  const [, open, low, high, close] = m as unknown as [string, string, string, string, string];
+  const a = rangeKey(field, actual);
+  if (low !== '*') {
+    const l = rangeKey(field, low.replace(/^"|"$/g, ''));
+    if (open === '[' ? a < l : a <= l) return false;
+  }
+  if (high !== '*') {
+    const h = rangeKey(field, high.replace(/^"|"$/g, ''));
+    if (close === ']' ? a > h : a >= h) return false;
+  }
+  return true;
+}
+
+const FQ_CLAUSE = /\+?\(?([A-Za-z_]+):(\[[^\]}]*[\]}]|\{[^\]}]*[\]}]|"[^"]*"|[^\s)]+)\)?/g;
+
+/**
+ * `field:value` filters, space separated (or joined by AND, `+` prefixes and parentheses
+ * ignored); `organization:x` matches the organization's name; `field:[a TO b]` and `{a TO b]`
+ * are Solr ranges (timestamps compared as UTC instants at millisecond precision, text as text).
+ */
 function matchesFq(pkg: CkanPackage, fq: string | null): boolean {
   if (!fq) return true;
-  return fq.split(/\s+/).filter(Boolean).every((clause) => {
-    const [field, ...rest] = clause.split(':');
-    const value = rest.join(':').replace(/^"|"$/g, '');
+  return [...fq.matchAll(FQ_CLAUSE)].every(([, field, raw]) => {
     const actual = field === 'organization' ? (pkg.organization as { name?: string } | null | undefined)?.name : pkg[field!];
-    return textOf(actual) === value;
+    if (/^[[{]/.test(raw!)) return actual !== undefined && actual !== null && matchesRange(field!, textOf(actual), raw!);
+    return textOf(actual) === raw!.replace(/^"|"$/g, '');
   });
+}
+
+/** Only the fields of `fl` (comma or space separated), as CKAN answers with `fl`. */
+function pickFields(pkg: CkanPackage, fl: string | null): CkanPackage | Record<string, unknown> {
+  if (!fl) return pkg;
+  return Object.fromEntries(fl.split(/[\s,]+/).filter(Boolean).map((f) => [f, pkg[f]]));
 }
 
 function intParam(query: URLSearchParams, name: string, fallback: number): number | undefined {
@@ -180,10 +217,11 @@ export async function startCkanServer(options: CkanServerOptions = {}): Promise<
     }
     const matching = state.packages.filter((p) => matchesQ(p, query.get('q')) && matchesFq(p, query.get('fq')));
     const sorted = [...matching].sort(compareBy(sortKeys));
-    const results = sorted.slice(start, start + Math.min(rows, maxRows));
+    const results = sorted.slice(start, start + Math.min(rows, maxRows)).map((p) => pickFields(p, query.get('fl')));
+    const count = options.reportCount ? options.reportCount(matching.length) : matching.length;
     return json(200, envelope(baseUrl, 'package_search', {
       success: true,
-      result: { count: matching.length, sort: query.get('sort') ?? 'score desc, metadata_modified desc', facets: {}, results, search_facets: {} },
+      result: { count, sort: query.get('sort') ?? 'score desc, metadata_modified desc', facets: {}, results, search_facets: {} },
     }));
   };
 

@@ -19,6 +19,8 @@ export interface SearchPageParams {
   sort: string;
   q?: string;
   fq?: string;
+  /** Fields to return, e.g. "id" for an id-only listing (CKAN's `fl`). */
+  fl?: string;
 }
 
 export interface SearchPageResult {
@@ -55,6 +57,7 @@ export function searchPageUrl(params: SearchPageParams): string {
   url.searchParams.set('sort', params.sort);
   if (params.q !== undefined && params.q !== '') url.searchParams.set('q', params.q);
   if (params.fq !== undefined && params.fq !== '') url.searchParams.set('fq', params.fq);
+  if (params.fl !== undefined && params.fl !== '') url.searchParams.set('fl', params.fl);
   return url.toString();
 }
 

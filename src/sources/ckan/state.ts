@@ -14,6 +14,8 @@ export const ckanQuerySchema = z.object({
   sort: z.string(),
   q: z.string().optional(),
   fq: z.string().optional(),
+  /** Fields returned (an id-only listing asks for "id"). */
+  fl: z.string().optional(),
 });
 
 export const pageMetaSchema = z.object({
@@ -25,6 +27,10 @@ export const pageMetaSchema = z.object({
   lastId: z.string().optional(),
   bytes: count,
   url: z.string(),
+  /** The filter query of this page, when it had one. */
+  fq: z.string().optional(),
+  /** When the page was fetched (ISO, the run's clock). */
+  fetchedAt: z.string().optional(),
 });
 
 export const crawlManifestSchema = z.object({
@@ -38,6 +44,8 @@ export const crawlManifestSchema = z.object({
   received: count,
   /** The lowest and highest count seen across pages (a portal changing mid-crawl shows here). */
   countRange: z.tuple([count, count]),
+  /** When the first page was fetched (ISO): an incremental crawl asks for changes since then. */
+  startedAt: z.string().optional(),
 });
 
 export type CkanQuery = z.infer<typeof ckanQuerySchema>;

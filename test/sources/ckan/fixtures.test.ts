@@ -78,7 +78,7 @@ describe('recorded CKAN responses (../shared/fixtures/ckan)', () => {
     const sub = await mkdtemp(path.join(dir, 'crawl-'));
     const first = await fetchSearchPage(client(), params(0), path.join(sub, pageFileName(0)));
     assert.equal(first.received, 7);
-    const starts = planPages(first.count, first.received);
+    const starts = [...planPages(first.count, first.received)];
     for (const start of starts.slice(1)) await fetchSearchPage(client(), params(start), path.join(sub, pageFileName(start)));
     const got: CkanPackage[] = [];
     for (const start of starts) {

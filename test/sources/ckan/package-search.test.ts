@@ -31,7 +31,7 @@ describe('fetchSearchPage against the local CKAN server', () => {
   test('the rows cap: ask for 50, get 10, and planPages advances by what was received', async () => {
     const first = await fetchSearchPage(h.client, h.params({ rows: 50 }), path.join(h.dir, pageFileName(0)));
     assert.equal(first.received, 10);
-    const starts = planPages(first.count, first.received);
+    const starts = [...planPages(first.count, first.received)];
     assert.deepEqual(starts, [0, 10, 20]);
     const all: unknown[] = [];
     for (const start of starts) {
@@ -118,13 +118,16 @@ describe('pageFileName and planPages', () => {
   });
 
   test('planPages steps by the rows received', () => {
-    assert.deepEqual(planPages(0, 0), [0]);
-    assert.deepEqual(planPages(1, 1), [0]);
-    assert.deepEqual(planPages(1000, 1000), [0]);
-    assert.deepEqual(planPages(1001, 1000), [0, 1000]);
-    assert.deepEqual(planPages(2500, 1000), [0, 1000, 2000]);
-    assert.deepEqual(planPages(7, 3), [0, 3, 6]);
-    assert.throws(() => planPages(5, 0), (err: unknown) => err instanceof MallardError && err.code === 'ERR_CKAN_RESPONSE');
-    assert.throws(() => planPages(-1, 10), RangeError);
+    assert.deepEqual([...planPages(0, 0)], [0]);
+    assert.deepEqual([...planPages(1, 1)], [0]);
+    assert.deepEqual([...planPages(1000, 1000)], [0]);
+    assert.deepEqual([...planPages(1001, 1000)], [0, 1000]);
+    assert.deepEqual([...planPages(2500, 1000)], [0, 1000, 2000]);
+    assert.deepEqual([...planPages(7, 3)], [0, 3, 6]);
+    assert.throws(() => [...planPages(5, 0)], (err: unknown) => err instanceof MallardError && err.code === 'ERR_CKAN_RESPONSE');
+    assert.throws(() => [...planPages(-1, 10)], RangeError);
+    assert.deepEqual([...planPages(10_000, 1000, 2500)], [0, 1000, 2000], 'a limit below the count caps the plan');
+    const huge = planPages(1_000_000_000, 1);
+    assert.equal(huge.next().value, 0, 'planned lazily: a claimed count of 10^9 costs nothing up front');
   });
 });

@@ -1,25 +1,29 @@
 /**
  * ckan_api.db from page files: a new database built atomically (temporary file, CHECKPOINT,
- * fsync, rename), with the raw schema, loaded in one transaction.
+ * fsync, rename), with the raw schema, loaded in one transaction, inside a memory limit.
  */
+import { stat } from 'node:fs/promises';
 import { buildDatabaseAtomically, type DatabaseRegistry } from '../../../duckdb/index.js';
 import { loadCkanPages, type CkanLoadSummary, type LoadCkanPagesOptions } from './load.js';
+import { estimateLineBytes, maxLineBytesFor, outOfMemoryError, packagesTooLargeError, parseMemoryLimit, rowGroupSizeFor } from './memory.js';
 import { createRawCkanSchema } from './schema.js';
 
 /**
- * DuckDB settings for a load: a buffer memory limit well under 1 GB (DuckDB spills past it into
- * the build's own temporary directory; the process also holds parser and allocator memory that
- * the limit does not count: measured peak RSS is ~1.6x the limit).
+ * DuckDB settings for a load when no memory limit is given: a buffer limit well under 1 GB
+ * (DuckDB spills past it into the build's own temporary directory; the process also holds parser
+ * and allocator memory that the limit does not count: measured peak RSS is ~1.6x the limit).
  */
 export const CKAN_LOAD_SETTINGS: Readonly<Record<string, string>> = {
   memory_limit: '400MB',
 };
 
-/** Rows per row group of ckan_api.db: 16,384 packages of raw JSON are ~120 MB, written as each fills. */
+/** Rows per row group of ckan_api.db at most: 16,384 packages of raw JSON are ~120 MB (fewer for large packages: memory.ts). */
 export const CKAN_ROW_GROUP_SIZE = 16384;
 
 export interface BuildCkanApiDatabaseOptions extends LoadCkanPagesOptions {
-  /** DuckDB settings, merged over CKAN_LOAD_SETTINGS. */
+  /** DuckDB's memory limit for the load (duckdb.memoryLimit, e.g. "256MB"); default CKAN_LOAD_SETTINGS. */
+  memoryLimit?: string;
+  /** DuckDB settings, merged over CKAN_LOAD_SETTINGS (and the memory limit). */
   settings?: Readonly<Record<string, string>>;
   registry?: DatabaseRegistry;
 }
@@ -30,15 +34,25 @@ export async function buildCkanApiDatabase(
   pageFiles: readonly string[],
   options: BuildCkanApiDatabaseOptions = {},
 ): Promise<CkanLoadSummary> {
-  const settings = { ...CKAN_LOAD_SETTINGS, ...options.settings };
-  return buildDatabaseAtomically(
-    finalPath,
-    async (db) => {
-      await createRawCkanSchema(db);
-      return loadCkanPages(db, pageFiles, options);
-    },
-    { settings, rowGroupSize: CKAN_ROW_GROUP_SIZE, registry: options.registry },
-  );
+  const settings = { ...CKAN_LOAD_SETTINGS, ...(options.memoryLimit === undefined ? {} : { memory_limit: options.memoryLimit }), ...options.settings };
+  const limit = settings['memory_limit'] as string;
+  const limitBytes = parseMemoryLimit(limit);
+  const sizes = await Promise.all(pageFiles.map(async (file) => ({ file, bytes: (await stat(file).catch(() => ({ size: 0 }))).size })));
+  const lineBytes = await estimateLineBytes(sizes);
+  const totalBytes = sizes.reduce((n, f) => n + f.bytes, 0);
+  if (limitBytes !== undefined && lineBytes > maxLineBytesFor(limitBytes) && totalBytes > limitBytes / 2) throw packagesTooLargeError(limit, lineBytes, limitBytes);
+  try {
+    return await buildDatabaseAtomically(
+      finalPath,
+      async (db) => {
+        await createRawCkanSchema(db);
+        return loadCkanPages(db, pageFiles, options);
+      },
+      { settings, rowGroupSize: Math.min(CKAN_ROW_GROUP_SIZE, rowGroupSizeFor(limitBytes, lineBytes)), registry: options.registry },
+    );
+  } catch (err) {
+    throw outOfMemoryError(err, limit);
+  }
 }
 
 /** Builds `finalPath` with the raw schema and no data (create-raw-ckan-db-tables). */

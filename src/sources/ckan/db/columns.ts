@@ -9,8 +9,9 @@ type ColumnSpec = 'VARCHAR' | 'JSON' | { readonly [key: string]: ColumnSpec } | 
 
 const V = 'VARCHAR';
 
+/** A resource's name and description may be multilingual objects too (JSON, flattened like titles). */
 const RESOURCE: ColumnSpec = {
-  id: V, url: V, format: V, name: V, description: V, mimetype: V, size: V,
+  id: V, url: V, format: V, name: 'JSON', description: 'JSON', mimetype: V, size: V,
   created: V, last_modified: V, state: V, url_type: V, hash: V,
 };
 
@@ -30,6 +31,27 @@ export const PACKAGE_SPEC: { readonly [key: string]: ColumnSpec } = {
   groups: [{ id: V, name: V, title: V }],
 };
 
+type Spec = { readonly [key: string]: ColumnSpec };
+
+function pick(spec: Spec, keys: readonly string[], over: Spec = {}): Spec {
+  return Object.fromEntries(keys.map((k) => [k, over[k] ?? (spec[k] as ColumnSpec)]));
+}
+
+/**
+ * What the datasets side reads: the scalars only (the lists, which hold most of the bytes, are
+ * the children side's), and of the organization its id. Parsing a 300 MB page's resources here
+ * too would hold them all in memory beside the raw lines.
+ */
+export const DATASET_SPEC: Spec = pick(
+  PACKAGE_SPEC,
+  ['id', 'name', 'title', 'notes', 'url', 'license_id', 'license_title', 'organization', 'owner_org', 'state', 'private', 'type',
+    'author', 'maintainer', 'version', 'num_resources', 'num_tags', 'metadata_created', 'metadata_modified'],
+  { organization: { id: V } },
+);
+
+/** What the children side stages: the lists, the organization, and what dedupe and counts need. */
+export const LIST_SPEC: Spec = pick(PACKAGE_SPEC, ['id', 'metadata_modified', 'metadata_created', 'organization', 'resources', 'tags', 'extras', 'groups']);
+
 function duckType(spec: ColumnSpec): string {
   if (typeof spec === 'string') return spec;
   if (Array.isArray(spec)) return `${duckType(spec[0] as ColumnSpec)}[]`;
@@ -37,15 +59,15 @@ function duckType(spec: ColumnSpec): string {
   return `STRUCT(${fields.join(', ')})`;
 }
 
-/** read_json's `columns={...}` argument for the package spec. */
-export function readJsonColumns(): string {
-  const entries = Object.entries(PACKAGE_SPEC).map(([k, v]) => `"${k}": '${duckType(v)}'`);
+/** read_json's `columns={...}` argument for a spec (default: the whole package spec). */
+export function readJsonColumns(spec: Spec = PACKAGE_SPEC): string {
+  const entries = Object.entries(spec).map(([k, v]) => `"${k}": '${duckType(v)}'`);
   return `{${entries.join(', ')}}`;
 }
 
-/** from_json's structure argument (a JSON text) for the package spec. */
-export function fromJsonStructure(): string {
-  return JSON.stringify(PACKAGE_SPEC);
+/** from_json's structure argument (a JSON text) for a spec (default: the whole package spec). */
+export function fromJsonStructure(spec: Spec = PACKAGE_SPEC): string {
+  return JSON.stringify(spec);
 }
 
 /**
@@ -75,5 +97,7 @@ export function byteCount(text: string): string {
   return `try_cast(trim(${text}) AS BIGINT)`;
 }
 
-/** The top-level keys read from each package, in stage column order. */
-export const PACKAGE_COLUMNS: readonly string[] = Object.keys(PACKAGE_SPEC);
+/** The top-level keys the datasets side reads from each package. */
+export const DATASET_COLUMNS: readonly string[] = Object.keys(DATASET_SPEC);
+/** The top-level keys the children side stages, in stage column order. */
+export const LIST_COLUMNS: readonly string[] = Object.keys(LIST_SPEC);

@@ -13,6 +13,8 @@
  */
 import type { DuckDbHandle } from '../../../duckdb/index.js';
 import { isStructureError, runOnPages } from './page-scans.js';
+import { markDeletedSql } from './deletions.js';
+import { countStructures, countTimestamps, noCoercions, type CkanCoercions } from './coercions.js';
 import {
   STAGE,
   insertChildrenSql,
@@ -21,6 +23,7 @@ import {
   insertOrganizationsSql,
   insertPagesSql,
   organizationCandidatesSql,
+  scanKeys,
   stageFastSql,
   stageTolerantSql,
   type PageScan,
@@ -29,15 +32,18 @@ import {
 /** 'fast': read_json with the declared columns; 'tolerant': from_json (NULL for an unexpected type). */
 export type ScanMode = 'fast' | 'tolerant';
 
-async function datasetsSide(db: DuckDbHandle, chunks: readonly PageScan[], mode: ScanMode): Promise<void> {
+async function datasetsSide(db: DuckDbHandle, chunks: readonly PageScan[], mode: ScanMode, markDeleted: boolean): Promise<void> {
   const insert = mode === 'fast' ? insertDatasetsFastSql : insertDatasetsTolerantSql;
   for (const chunk of chunks) await runOnPages(db, chunk, insert(chunk));
+  if (markDeleted) await db.run(markDeletedSql());
 }
 
-async function childrenSide(db: DuckDbHandle, chunks: readonly PageScan[], mode: ScanMode, loadedAt: Date): Promise<void> {
+async function childrenSide(db: DuckDbHandle, chunks: readonly PageScan[], mode: ScanMode, loadedAt: Date, coerced: CkanCoercions): Promise<void> {
   const stage = mode === 'fast' ? stageFastSql : stageTolerantSql;
   for (const chunk of chunks) {
     await runOnPages(db, chunk, stage(chunk));
+    await countTimestamps(db, STAGE, coerced);
+    if (mode === 'tolerant') await countStructures(db, chunk, scanKeys(chunk), coerced);
     await db.run(organizationCandidatesSql(chunk));
     for (const sql of insertChildrenSql()) await db.run(sql);
     await db.run(`DROP TABLE ${STAGE}`);
@@ -52,19 +58,24 @@ function firstError(results: readonly PromiseSettledResult<void>[]): unknown {
   return errors.find((e) => !isStructureError(e)) ?? errors[0];
 }
 
-/** Fills every table from the chunks (see the file comment). Throws the first failure of either side. */
-export async function fillTables(db: DuckDbHandle, chunks: readonly PageScan[], loadedAt: Date, mode: ScanMode): Promise<void> {
+/**
+ * Fills every table from the chunks (see the file comment) and returns what was coerced to NULL
+ * or empty rows on the way. Throws the first failure of either side.
+ */
+export async function fillTables(db: DuckDbHandle, chunks: readonly PageScan[], loadedAt: Date, mode: ScanMode, markDeleted = false): Promise<CkanCoercions> {
+  const coerced = noCoercions();
   const other = await db.connect();
   try {
     await other.run('SET preserve_insertion_order = true');
     await Promise.all([db.run('BEGIN TRANSACTION'), other.run('BEGIN TRANSACTION')]);
-    const results = await Promise.allSettled([datasetsSide(db, chunks, mode), childrenSide(other, chunks, mode, loadedAt)]);
+    const results = await Promise.allSettled([datasetsSide(db, chunks, mode, markDeleted), childrenSide(other, chunks, mode, loadedAt, coerced)]);
     if (results.some((r) => r.status === 'rejected')) {
       await Promise.all([db.run('ROLLBACK'), other.run('ROLLBACK')].map((p) => p.catch(() => undefined)));
       throw firstError(results);
     }
     await db.run('COMMIT');
     await other.run('COMMIT');
+    return coerced;
   } finally {
     await other.close();
   }

@@ -13,7 +13,7 @@
  *   organization candidates; organizations and pages at the end.
  */
 import { sqlString, sqlStringList } from '../../../duckdb/index.js';
-import { PACKAGE_COLUMNS, byteCount, fromJsonStructure, readableText, readJsonColumns, utcTimestamp } from './columns.js';
+import { DATASET_COLUMNS, DATASET_SPEC, LIST_COLUMNS, LIST_SPEC, byteCount, fromJsonStructure, readableText, readJsonColumns, utcTimestamp } from './columns.js';
 
 /** The in-memory database of the load's shared tables (attached for the load, then detached). */
 export const LOAD_DB = 'ckan_load';
@@ -25,6 +25,8 @@ const ORGS = 'ckan_load_orgs';
 
 export interface PageFileRow {
   file: string;
+  /** What the tables say the file is (pages.file, datasets.page_file): relative to the artifacts directory when inside it. */
+  name: string;
   start: number | null;
   bytes: number;
 }
@@ -32,12 +34,14 @@ export interface PageFileRow {
 /** A scan of consecutive page files; `firstPage` is the page order index of the first one. */
 export interface PageScan {
   files: readonly string[];
+  /** The stored names of the same files (PageFileRow.name). */
+  names: readonly string[];
   firstPage: number;
 }
 
 /** The temporary table of the page files, in page order (index = page order). */
 export function filesTableSql(files: readonly PageFileRow[]): string {
-  const values = files.map((f, i) => `(${i}, ${sqlString(f.file)}, ${f.start ?? 'NULL'}, ${f.bytes})`);
+  const values = files.map((f, i) => `(${i}, ${sqlString(f.name)}, ${f.start ?? 'NULL'}, ${f.bytes})`);
   return `CREATE TABLE ${FILES} (page INTEGER, file VARCHAR, start BIGINT, bytes BIGINT);
 INSERT INTO ${FILES} VALUES ${values.join(',\n')};`;
 }
@@ -86,7 +90,7 @@ export function dropDuplicatesSql(): string {
 }
 
 /** The keys of a scan's lines, in line order (a positional join partner). */
-function scanKeys(scan: PageScan): string {
+export function scanKeys(scan: PageScan): string {
   const lastPage = scan.firstPage + scan.files.length - 1;
   return `(SELECT page AS key_page, id AS key_id, dropped FROM ${KEYS} WHERE page BETWEEN ${scan.firstPage} AND ${lastPage})`;
 }
@@ -97,8 +101,6 @@ function keysAgree(typed: string): string {
   THEN error('the key and typed scans of the CKAN pages disagree on a row') ELSE NOT k.dropped END`;
 }
 
-const LIST_COLUMNS = ['id', 'metadata_modified', 'organization', 'resources', 'tags', 'extras', 'groups'];
-
 /**
  * The children side's stage of a scan: the kept lines' lists (and what organizations need),
  * typed by read_json with the declared columns; fails on a structure that does not fit them.
@@ -106,7 +108,7 @@ const LIST_COLUMNS = ['id', 'metadata_modified', 'organization', 'resources', 't
 export function stageFastSql(scan: PageScan): string {
   const cols = LIST_COLUMNS.map((c) => `"${c}"`).join(', ');
   return `CREATE TEMP TABLE ${STAGE} AS
-SELECT s.* EXCLUDE (page) FROM (SELECT file_index::INTEGER + ${scan.firstPage} AS page, ${cols} FROM ${readJson(scan.files, readJsonColumns())}) s
+SELECT s.* EXCLUDE (page) FROM (SELECT file_index::INTEGER + ${scan.firstPage} AS page, ${cols} FROM ${readJson(scan.files, readJsonColumns(LIST_SPEC))}) s
 POSITIONAL JOIN ${scanKeys(scan)} k
 WHERE ${keysAgree('s')}`;
 }
@@ -116,7 +118,7 @@ export function stageTolerantSql(scan: PageScan): string {
   const cols = LIST_COLUMNS.map((c) => `p."${c}"`).join(', ');
   return `CREATE TEMP TABLE ${STAGE} AS
 SELECT s.* EXCLUDE (page) FROM (SELECT fa::INTEGER + ${scan.firstPage} AS page, ${cols}
-  FROM (SELECT file_index AS fa, from_json(json, ${sqlString(fromJsonStructure())}) AS p FROM ${readObjects(scan.files)})) s
+  FROM (SELECT file_index AS fa, from_json(json, ${sqlString(fromJsonStructure(LIST_SPEC))}) AS p FROM ${readObjects(scan.files)})) s
 POSITIONAL JOIN ${scanKeys(scan)} k
 WHERE ${keysAgree('s')}`;
 }
@@ -126,12 +128,19 @@ export function bareReadSql(files: readonly string[], table: string): string {
   return `CREATE TABLE ${table} AS SELECT * FROM ${readJson(files, readJsonColumns())}`;
 }
 
-/** The datasets columns from a row `s` of typed columns (PACKAGE_COLUMNS, page) and its verbatim line `raw`. */
+/**
+ * The datasets columns from a row `s` of typed columns (DATASET_COLUMNS, page) and its verbatim
+ * line `raw`. A count the portal left out is the length of the list in `raw` (parsed only then).
+ */
 function datasetColumns(scan: PageScan): string {
   return `s.id, s.name, ${readableText('s.title')}, ${readableText('s.notes')}, s.url, s.license_id, s.license_title,
   coalesce(s.organization.id, s.owner_org), s.state, try_cast(s.private AS BOOLEAN), s.type, s.author, s.maintainer, s.version,
-  coalesce(try_cast(s.num_resources AS INTEGER), len(s.resources)), coalesce(try_cast(s.num_tags AS INTEGER), len(s.tags)),
-  ${utcTimestamp('s.metadata_created')}, ${utcTimestamp('s.metadata_modified')}, ${sqlStringList(scan.files)}[s.page - ${scan.firstPage} + 1], raw`;
+  ${listLength('s.num_resources', 'resources')}, ${listLength('s.num_tags', 'tags')},
+  ${utcTimestamp('s.metadata_created')}, ${utcTimestamp('s.metadata_modified')}, ${sqlStringList(scan.names)}[s.page - ${scan.firstPage} + 1], raw, NULL::TIMESTAMP`;
+}
+
+function listLength(given: string, list: string): string {
+  return `CASE WHEN try_cast(${given} AS INTEGER) IS NULL THEN CASE WHEN json_type(raw, '$.${list}') = 'ARRAY' THEN json_array_length(raw, '$.${list}')::INTEGER END ELSE try_cast(${given} AS INTEGER) END`;
 }
 
 /**
@@ -145,7 +154,7 @@ export function insertDatasetsFastSql(scan: PageScan): string {
     OR (s.id IS NOT NULL AND NOT contains(r.raw, s.id) AND json_extract_string(r.raw, '$.id') IS DISTINCT FROM s.id)`;
   return `INSERT INTO datasets
 SELECT ${datasetColumns(scan)}
-FROM (SELECT file_index::INTEGER + ${scan.firstPage} AS page, * FROM ${readJson(scan.files, readJsonColumns())}) s
+FROM (SELECT file_index::INTEGER + ${scan.firstPage} AS page, * FROM ${readJson(scan.files, readJsonColumns(DATASET_SPEC))}) s
 POSITIONAL JOIN (SELECT file_index AS fb, json AS raw FROM ${readObjects(scan.files)}) r
 POSITIONAL JOIN ${scanKeys(scan)} k
 WHERE CASE WHEN ${misaligned} THEN error('the typed and raw scans of the CKAN pages disagree on a row') ELSE ${keysAgree('s')} END`;
@@ -153,11 +162,11 @@ WHERE CASE WHEN ${misaligned} THEN error('the typed and raw scans of the CKAN pa
 
 /** The datasets of a scan by from_json over the verbatim lines (tolerant: NULL for an unexpected type). */
 export function insertDatasetsTolerantSql(scan: PageScan): string {
-  const cols = PACKAGE_COLUMNS.map((c) => `p."${c}"`).join(', ');
+  const cols = DATASET_COLUMNS.map((c) => `p."${c}"`).join(', ');
   return `INSERT INTO datasets
 SELECT ${datasetColumns(scan)}
 FROM (SELECT fa::INTEGER + ${scan.firstPage} AS page, ${cols}, raw
-  FROM (SELECT file_index AS fa, json AS raw, from_json(json, ${sqlString(fromJsonStructure())}) AS p FROM ${readObjects(scan.files)})) s
+  FROM (SELECT file_index AS fa, json AS raw, from_json(json, ${sqlString(fromJsonStructure(DATASET_SPEC))}) AS p FROM ${readObjects(scan.files)})) s
 POSITIONAL JOIN ${scanKeys(scan)} k
 WHERE ${keysAgree('s')}`;
 }
@@ -173,7 +182,7 @@ FROM (SELECT id AS dataset_id, unnest(${list}) AS x, generate_subscripts(${list}
 export function insertChildrenSql(): string[] {
   return [
     insertListSql('resources', 'resources', [
-      'x.id', 'x.url', 'x.format', 'x.name', 'x.description', 'x.mimetype', byteCount('x.size'), 'x.size',
+      'x.id', 'x.url', 'x.format', readableText('x.name'), readableText('x.description'), 'x.mimetype', byteCount('x.size'), 'x.size',
       utcTimestamp('x.created'), utcTimestamp('x.last_modified'), 'x.state', 'x.url_type', 'x.hash',
     ]),
     insertListSql('tags', 'tags', ['x.name', 'x.display_name', 'x.vocabulary_id']),
@@ -216,5 +225,6 @@ export function summarySql(withKeys: boolean): string {
   (SELECT count(*) FROM ${KEYS} WHERE coalesce(id, '') = '')::BIGINT AS invalid,`
     : '0 AS packages, 0 AS invalid,';
   return `SELECT ${keyed}
+  (SELECT count(*) FROM datasets WHERE deleted_at IS NOT NULL)::BIGINT AS deleted,
   ${['datasets', 'resources', 'tags', 'extras', 'groups', 'organizations', 'pages'].map(count).join(', ')}`;
 }

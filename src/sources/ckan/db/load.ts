@@ -7,6 +7,8 @@ import path from 'node:path';
 import { MallardError, errorMessage } from '../../../engine/errors.js';
 import { hasGlobCharacters, type DuckDbHandle, type JsonRow } from '../../../duckdb/index.js';
 import { CHUNK_BYTES, chunkPages, isStructureError, runScan } from './page-scans.js';
+import { noCoercions, type CkanCoercions } from './coercions.js';
+import { decideDeletions, type ListingInput } from './deletions.js';
 import { fillTables } from './fill.js';
 import {
   LOAD_DB,
@@ -23,6 +25,13 @@ export interface LoadCkanPagesOptions {
   now?: () => Date;
   /** Bytes of page files per chunk (default CHUNK_BYTES); the same pages give the same tables whatever it is. */
   chunkBytes?: number;
+  /**
+   * The artifacts directory: page files inside it are named relative to it in the tables
+   * (pages.file, datasets.page_file), so a published database holds no local absolute path.
+   */
+  relativeTo?: string;
+  /** Id-only listings of the portal (incremental crawls): datasets they lack get deleted_at. */
+  listings?: readonly ListingInput[];
 }
 
 export interface CkanLoadSummary {
@@ -34,12 +43,16 @@ export interface CkanLoadSummary {
   invalid: number;
   /** Lines dropped because another line had the same id and won. */
   duplicates: number;
+  /** Datasets (in `datasets`) marked deleted: a listing of the portal lacked them. */
+  deleted: number;
   datasets: number;
   resources: number;
   tags: number;
   extras: number;
   groups: number;
   organizations: number;
+  /** What was stored as NULL or empty rows instead of failing the load (portal oddities; `raw` keeps them). */
+  coerced: CkanCoercions;
 }
 
 const PAGE_NAME = /^page_(\d+)\.ndjson$/;
@@ -48,7 +61,13 @@ function pageError(message: string, file: string, cause?: unknown): MallardError
   return new MallardError('ERR_PAGE_FILE', message, { cause, context: { file } });
 }
 
-async function describePages(pageFiles: readonly string[]): Promise<PageFileRow[]> {
+function storedName(file: string, relativeTo: string | undefined): string {
+  if (relativeTo === undefined) return file;
+  const relative = path.relative(path.resolve(relativeTo), file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative.split(path.sep).join('/');
+}
+
+async function describePages(pageFiles: readonly string[], relativeTo?: string): Promise<PageFileRow[]> {
   const seen = new Set<string>();
   const rows: PageFileRow[] = [];
   for (const given of pageFiles) {
@@ -60,7 +79,7 @@ async function describePages(pageFiles: readonly string[]): Promise<PageFileRow[
       throw pageError(`cannot read page file ${file}: ${errorMessage(err)}`, file, err);
     });
     const match = PAGE_NAME.exec(path.basename(file));
-    rows.push({ file, start: match ? Number(match[1]) : null, bytes: info.size });
+    rows.push({ file, name: storedName(file, relativeTo), start: match ? Number(match[1]) : null, bytes: info.size });
   }
   return rows;
 }
@@ -75,14 +94,14 @@ async function assertEmpty(db: DuckDbHandle): Promise<void> {
   }
 }
 
-async function readSummary(db: DuckDbHandle, withKeys: boolean): Promise<CkanLoadSummary> {
+async function readSummary(db: DuckDbHandle, withKeys: boolean, coerced: CkanCoercions = noCoercions()): Promise<CkanLoadSummary> {
   const row: JsonRow = (await db.all(summarySql(withKeys)))[0] ?? {};
   const n = (k: string): number => Number(row[k] ?? 0);
   return {
     pages: n('pages'), packages: n('packages'), invalid: n('invalid'),
-    duplicates: n('packages') - n('invalid') - n('datasets'),
+    duplicates: n('packages') - n('invalid') - n('datasets'), deleted: n('deleted'),
     datasets: n('datasets'), resources: n('resources'), tags: n('tags'), extras: n('extras'),
-    groups: n('groups'), organizations: n('organizations'),
+    groups: n('groups'), organizations: n('organizations'), coerced,
   };
 }
 
@@ -95,7 +114,7 @@ async function readSummary(db: DuckDbHandle, withKeys: boolean): Promise<CkanLoa
  * buildCkanApiDatabase (a failure between the two sides' commits leaves a partial load).
  */
 export async function loadCkanPages(db: DuckDbHandle, pageFiles: readonly string[], options: LoadCkanPagesOptions = {}): Promise<CkanLoadSummary> {
-  const files = await describePages(pageFiles);
+  const files = await describePages(pageFiles, options.relativeTo);
   await assertEmpty(db);
   if (files.length === 0) return readSummary(db, false);
   const loadedAt = (options.now ?? (() => new Date()))();
@@ -105,15 +124,18 @@ export async function loadCkanPages(db: DuckDbHandle, pageFiles: readonly string
     await db.run(`SET preserve_insertion_order = true; ATTACH ':memory:' AS ${LOAD_DB}; ${filesTableSql(files)}`);
     for (const chunk of chunks) await runScan(db, chunk, keysFastSql, keysTolerantSql);
     await db.run(dropDuplicatesSql());
+    const listings = options.listings ?? [];
+    if (listings.length > 0) await decideDeletions(db, listings);
+    let coerced: CkanCoercions;
     try {
-      await fillTables(db, chunks, loadedAt, 'fast');
+      coerced = await fillTables(db, chunks, loadedAt, 'fast', listings.length > 0);
     } catch (err) {
       // A line whose structure does not fit the declared columns (a portal oddity): all over
       // again with the tolerant scans (rare; the rollback left the tables empty).
       if (!isStructureError(err)) throw err;
-      await fillTables(db, chunks, loadedAt, 'tolerant');
+      coerced = await fillTables(db, chunks, loadedAt, 'tolerant', listings.length > 0);
     }
-    return await readSummary(db, true);
+    return await readSummary(db, true, coerced);
   } finally {
     const preserve = previous[0]?.['v'] === false ? 'false' : 'true';
     await db.run(`DETACH DATABASE IF EXISTS ${LOAD_DB}; SET preserve_insertion_order = ${preserve};`).catch(() => undefined);

@@ -26,19 +26,22 @@ const STRUCTURE_ERROR = /JSON transform error/i;
 export function chunkPages(files: readonly PageFileRow[], maxBytes = CHUNK_BYTES, maxFiles = CHUNK_FILES): PageScan[] {
   const chunks: PageScan[] = [];
   let current: string[] = [];
+  let names: string[] = [];
   let bytes = 0;
   let firstPage = 0;
   files.forEach((f, page) => {
     if (current.length > 0 && (bytes + f.bytes > maxBytes || current.length >= maxFiles)) {
-      chunks.push({ files: current, firstPage });
+      chunks.push({ files: current, names, firstPage });
       current = [];
+      names = [];
       bytes = 0;
     }
     if (current.length === 0) firstPage = page;
     current.push(f.file);
+    names.push(f.name);
     bytes += f.bytes;
   });
-  if (current.length > 0) chunks.push({ files: current, firstPage });
+  if (current.length > 0) chunks.push({ files: current, names, firstPage });
   return chunks;
 }
 

@@ -29,7 +29,8 @@ CREATE TABLE datasets (
   metadata_created TIMESTAMP, -- UTC
   metadata_modified TIMESTAMP,
   page_file VARCHAR,          -- the page file this version of the dataset was loaded from
-  raw JSON NOT NULL           -- the package exactly as the portal returned it
+  raw JSON NOT NULL,          -- the package exactly as the portal returned it
+  deleted_at TIMESTAMP        -- incremental crawls: when a listing of the portal first lacked it (NULL: not deleted)
 );
 CREATE TABLE resources (
   dataset_id VARCHAR NOT NULL,

@@ -12,7 +12,7 @@ import {
   loadCkanPages,
 } from '../../../../src/sources/ckan/db/index.js';
 import { generatePackages } from '../../../support/ckan-corpus.js';
-import { readDb, writePackagePages, writeRawPages } from '../../../support/ckan-db.js';
+import { NO_COERCIONS, readDb, writePackagePages, writeRawPages } from '../../../support/ckan-db.js';
 import { withTempDir } from '../../../support/temp-dir.js';
 
 async function failure(promise: Promise<unknown>): Promise<MallardError> {
@@ -91,7 +91,7 @@ describe('ckan_api.db builds', () => {
       try {
         await createRawCkanSchema(db);
         const none = await loadCkanPages(db, []);
-        assert.deepEqual(none, { pages: 0, packages: 0, invalid: 0, duplicates: 0, datasets: 0, resources: 0, tags: 0, extras: 0, groups: 0, organizations: 0 });
+        assert.deepEqual(none, { pages: 0, packages: 0, invalid: 0, duplicates: 0, datasets: 0, resources: 0, tags: 0, extras: 0, groups: 0, organizations: 0, deleted: 0, coerced: NO_COERCIONS });
         assert.equal((await loadCkanPages(db, files)).datasets, 5);
         const err = await failure(loadCkanPages(db, files));
         assert.equal(err.code, 'ERR_USAGE');

@@ -28,7 +28,8 @@ describe('loadCkanPages over generated packages', () => {
       const expected = expectedCounts(pages);
       assert.deepEqual(summary, { ...expected, packages: 1500, invalid: 0, duplicates: 0 });
       await readDb(target, async (db) => {
-        assert.deepEqual(await tableRowCounts(db), expected);
+        const { coerced: _none, deleted: _zero, ...tables } = expected;
+        assert.deepEqual(await tableRowCounts(db), tables);
         const lines = (await Promise.all(files.map((f) => readFile(f, 'utf8')))).flatMap((t) => t.split('\n').filter((l) => l !== ''));
         const stored = await db.all('SELECT id, raw, page_file FROM datasets');
         assert.deepEqual(stored.map((r) => r['id']), packages.map((p) => p.id));

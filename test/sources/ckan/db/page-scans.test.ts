@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chunkPages } from '../../../../src/sources/ckan/db/page-scans.js';
 
-const pages = (...sizes: number[]) => sizes.map((bytes, i) => ({ file: `/p/page_${i}.ndjson`, start: i * 10, bytes }));
+const pages = (...sizes: number[]) => sizes.map((bytes, i) => ({ file: `/p/page_${i}.ndjson`, name: `page_${i}.ndjson`, start: i * 10, bytes }));
 const shape = (chunks: ReturnType<typeof chunkPages>) => chunks.map((c) => [c.firstPage, c.files.length]);
 
 describe('chunkPages', () => {

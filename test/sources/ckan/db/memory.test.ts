@@ -1,0 +1,58 @@
+/** Issue #10: the CKAN load in bounded memory (duckdb.memoryLimit), and a clear error when packages are too large for it. */
+import { stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MallardError } from '../../../../src/engine/errors.js';
+import { buildCkanApiDatabase } from '../../../../src/sources/ckan/db/index.js';
+import { estimateLineBytes, rowGroupSizeFor, parseMemoryLimit } from '../../../../src/sources/ckan/db/memory.js';
+import { iteratePackages, writePageFiles } from '../../../support/ckan-corpus.js';
+import { readDb } from '../../../support/ckan-db.js';
+import { withTempDir } from '../../../support/temp-dir.js';
+
+describe('the CKAN load inside a memory limit', () => {
+  test('one 300 MB page loads at a 256 MB memory limit', async () => {
+    await withTempDir(async (dir) => {
+      const files = await writePageFiles(path.join(dir, 'pages'), iteratePackages(43_000, 7), 43_000);
+      assert.equal(files.length, 1);
+      assert.ok((await stat(files[0] as string)).size > 300e6, 'a page of over 300 MB');
+      const target = path.join(dir, 'ckan_api.db');
+      const summary = await buildCkanApiDatabase(target, files, { memoryLimit: '256MB' });
+      assert.equal(summary.datasets, 43_000);
+      await readDb(target, async (db) => {
+        assert.deepEqual(await db.all('SELECT count(*)::INT AS n FROM datasets'), [{ n: 43_000 }]);
+      });
+    });
+  });
+
+  test('packages too large for the limit: ERR_CKAN_LOAD_MEMORY naming duckdb.memoryLimit, before DuckDB runs out', async () => {
+    await withTempDir(async (dir) => {
+      const big = 'x'.repeat(100_000);
+      const lines = Array.from({ length: 120 }, (_, i) => JSON.stringify({ id: `p${i}`, notes: big, resources: [], tags: [] }));
+      const file = path.join(dir, 'page_000000000.ndjson');
+      await writeFile(file, lines.join('\n') + '\n');
+      const err = await buildCkanApiDatabase(path.join(dir, 'ckan_api.db'), [file], { memoryLimit: '16MB' }).then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof MallardError, String(err));
+      assert.equal(err.code, 'ERR_CKAN_LOAD_MEMORY');
+      assert.match(err.message, /packages of ~\d+ KB on average, more than a memory limit of 16MB can load/);
+      assert.match(err.suggestions.join(' '), /duckdb\.memoryLimit/);
+    });
+  });
+
+  test('row groups shrink with large packages and small limits, within DuckDB bounds', async () => {
+    assert.equal(parseMemoryLimit('256MB'), 256e6);
+    assert.equal(parseMemoryLimit('1GiB'), 1024 ** 3);
+    assert.equal(parseMemoryLimit('lots'), undefined);
+    assert.equal(rowGroupSizeFor(400e6, 7_000), 16_384);
+    assert.equal(rowGroupSizeFor(256e6, 7_000), 10_240);
+    assert.equal(rowGroupSizeFor(256e6, 60_000), 2_048);
+    assert.equal(rowGroupSizeFor(256e6, 20_000), 4_096);
+    assert.equal(rowGroupSizeFor(8e9, 1_000), 16_384);
+    assert.equal(rowGroupSizeFor(undefined, 7_000), 16_384);
+    await withTempDir(async (dir) => {
+      const file = path.join(dir, 'p.ndjson');
+      await writeFile(file, `${'a'.repeat(99)}\n`.repeat(1000));
+      assert.equal(await estimateLineBytes([{ file, bytes: 100_000 }]), 100);
+    });
+  });
+});
