@@ -12,14 +12,14 @@ import { FileTarget, NO_RETRY, Task, type RetryPolicy, type Target, type TaskCon
 import { createHttpClient, type HttpClient } from '../http/index.js';
 import {
   buildSourcegraphApiDatabase,
-  searchFileName,
   searchOptionsKey,
-  SourcegraphSearchTask,
+  searchTerms,
+  type RequestCoverage,
   type SearchedTerm,
   type SourcegraphLoadSummary,
   type SourcegraphSettings,
 } from '../sources/sourcegraph/index.js';
-import { latestArtifact } from '../store/index.js';
+import { latestArtifact, parseDuration } from '../store/index.js';
 import { ckanStage } from './ckan.js';
 import { lazyClient } from './http-clients.js';
 import { siteLayout } from './layout.js';
@@ -59,6 +59,9 @@ export function sourcegraphSettings(config: SiteConfig, options: CodeSearchOptio
     includeArchived: sg.includeArchived,
     ...(token === undefined ? {} : { token }),
     timeoutMs,
+    termsPerQuery: sg.termsPerQuery,
+    maxQueryLength: sg.maxQueryLength,
+    maxAgeMs: parseDuration(sg.maxAge, 'sourcegraph.maxAge'),
     client,
   };
 }
@@ -85,6 +88,9 @@ export interface SearchesManifest {
   /** The clean_ckan_api artifact the terms came from (relative to the artifacts dir). */
   source: string;
   options: string;
+  /** Which request (result file) covered which terms, and when it was searched. */
+  requests: RequestCoverage[];
+  /** Each term with its datasets and the result file of the request that covered it. */
   searches: Array<SearchedTerm & { file: string }>;
 }
 
@@ -116,13 +122,19 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
   }
 
   /**
-   * searches.json, the clean_ckan_api it read (a newer one makes it run again), and every
-   * result file it lists (a deleted result is searched again).
+   * searches.json, the clean_ckan_api it read (a newer one makes it run again), every result
+   * file it lists (a deleted result is searched again), and their freshness (sourcegraph.maxAge).
    */
   outputs(): Target[] {
     const manifest = readJsonIfAny<SearchesManifest>(this.manifestFile);
-    const files = manifest?.searches.map((s) => new FileTarget(path.join(this.settings.dir, s.file))) ?? [];
-    return [new FileTarget(this.manifestFile), new LatestArtifactTarget(this.artifactsDir, this.params.site, 'clean_ckan_api'), ...files];
+    const requests = Array.isArray(manifest?.requests) ? manifest.requests : [];
+    const files = requests.map((r) => new FileTarget(path.join(this.settings.dir, r.file)));
+    return [
+      new FileTarget(this.manifestFile),
+      new LatestArtifactTarget(this.artifactsDir, this.params.site, 'clean_ckan_api'),
+      new FreshResultsTarget(requests, this.settings),
+      ...files,
+    ];
   }
 
   override retryPolicy(): RetryPolicy {
@@ -134,12 +146,16 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
     const terms = await readSearchTerms(clean);
     const datasets = new Set(terms.flatMap((t) => t.datasetIds)).size;
     ctx.log(`${terms.length} search terms for ${datasets} datasets (${path.basename(clean)})`);
-    await ctx.need(terms.map((t) => new SourcegraphSearchTask(this.settings, t.term)));
+    const previous = readJsonIfAny<SearchesManifest>(this.manifestFile);
+    const reusable = previous?.options === this.params.options && Array.isArray(previous.requests) ? previous.requests : [];
+    const { requests } = await searchTerms(ctx, this.settings, terms.map((t) => t.term), reusable);
+    const fileOf = new Map(requests.flatMap((r) => r.terms.map((t) => [t, r.file] as const)));
     const manifest: SearchesManifest = {
       site: this.params.site,
       source: path.relative(this.artifactsDir, clean).split(path.sep).join('/'),
       options: this.params.options,
-      searches: terms.map((t) => ({ ...t, file: searchFileName(t.term) })),
+      requests,
+      searches: terms.map((t) => ({ ...t, file: fileOf.get(t.term) ?? '' })),
     };
     new FileTarget(this.manifestFile).write(JSON.stringify(manifest, null, 1) + '\n');
   }
@@ -151,7 +167,7 @@ export class InsertSourcegraphResultsTask extends LoadStageTask<SourcegraphLoadS
   readonly family = 'InsertSourcegraphResults';
   protected readonly artifactName = 'sourcegraph_api';
 
-  constructor(readonly searches: SourcegraphSearchesTask, configHash?: string) {
+  constructor(readonly searches: SourcegraphSearchesTask, configHash?: string, readonly memoryLimit?: string) {
     super(searches.params.site, searches.artifactsDir, configHash);
   }
 
@@ -161,9 +177,10 @@ export class InsertSourcegraphResultsTask extends LoadStageTask<SourcegraphLoadS
 
   protected async load(ctx: TaskContext): Promise<StageLoad<SourcegraphLoadSummary>> {
     const manifest = readJsonOrFail<SearchesManifest>(this.searches.manifestFile, 'the searches manifest');
-    const files = manifest.searches.map((s) => path.join(this.searches.settings.dir, s.file));
+    const requests = manifest.requests.map((r) => ({ file: path.join(this.searches.settings.dir, r.file), terms: r.terms }));
+    const files = requests.map((r) => r.file);
     ctx.log(`loading ${files.length} result files into ${this.databaseFile}`);
-    const load = await buildSourcegraphApiDatabase(this.databaseFile, files, manifest.searches);
+    const load = await buildSourcegraphApiDatabase(this.databaseFile, requests, manifest.searches, { memoryLimit: this.memoryLimit });
     const incomplete = await countIncomplete(this.databaseFile);
     if (incomplete > 0) ctx.warn(`${incomplete} searches hit a limit: their match counts are lower bounds (see searches.skipped_reasons)`);
     return { load, artifacts: [manifest.source], rawFiles: files };
@@ -189,7 +206,23 @@ export interface CodeSearchTasks {
 export async function codeSearchStage(loaded: LoadedConfig, options: CodeSearchOptions): Promise<CodeSearchTasks> {
   const upstream = await cleanCkanUpstream(loaded, options);
   const searches = new SourcegraphSearchesTask(sourcegraphSettings(loaded.config, options), options.artifactsDir, upstream);
-  return { searches, insert: new InsertSourcegraphResultsTask(searches, loaded.hash) };
+  return { searches, insert: new InsertSourcegraphResultsTask(searches, loaded.hash, loaded.config.duckdb.memoryLimit) };
+}
+
+/** "Every listed result is younger than sourcegraph.maxAge": a stale one makes the download run again. */
+class FreshResultsTarget implements Target {
+  constructor(readonly requests: readonly RequestCoverage[], readonly settings: SourcegraphSettings) {}
+  get description(): string {
+    return `search results younger than ${this.settings.maxAgeMs ?? 'any'} ms`;
+  }
+  async exists(): Promise<boolean> {
+    if (this.settings.maxAgeMs === undefined) return true;
+    const notBefore = this.settings.client().clock.now() - this.settings.maxAgeMs;
+    return this.requests.every((r) => Date.parse(r.searchedAt) >= notBefore);
+  }
+  async stamp(): Promise<string | undefined> {
+    return 'fresh';
+  }
 }
 
 /** Families a fresh search (--refresh) reruns. */

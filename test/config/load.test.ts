@@ -97,11 +97,12 @@ describe('defaults and normalisation', () => {
       ckan: { url: 'https://data.example.org/api/3/action', rows: 1000, sort: 'id asc', q: '*:*', concurrency: 2, requestsPerSecond: 5 },
       sourcegraph: {
         url: 'https://sourcegraph.com', tokenEnv: 'SOURCEGRAPH_TOKEN', concurrency: 2, requestsPerSecond: 2,
-        includeForks: false, includeArchived: false, timeoutSeconds: 60,
+        includeForks: false, includeArchived: false, timeoutSeconds: 60, maxAge: '30d', termsPerQuery: 100, maxQueryLength: 4000,
       },
-      github: { url: 'https://api.github.com', tokenEnv: 'GITHUB_TOKEN', concurrency: 4 },
+      github: { url: 'https://api.github.com', tokenEnv: 'GITHUB_TOKEN', concurrency: 4, maxAge: '30d' },
       http: { timeoutMs: 30000, retries: 3 },
       models: { shrinkTolerance: 0.1 },
+      duckdb: { memoryLimit: '25%' },
       gcs: {},
     };
     assert.deepEqual(config, expected);

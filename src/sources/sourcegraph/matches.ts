@@ -59,23 +59,24 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 const obj = (v: unknown): Json | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : undefined);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
-function preview(text: string): string {
+/** `text` cut to PREVIEW_MAX characters. */
+export function cutPreview(text: string): string {
   return text.length > PREVIEW_MAX ? text.slice(0, PREVIEW_MAX) : text;
 }
 
-function linesOf(raw: Json): MatchLine[] {
+function linesOf(raw: Json, preview: (text: string) => string): MatchLine[] {
   const out: MatchLine[] = [];
   for (const item of arr(raw.lineMatches)) {
     const m = obj(item);
     const n = num(m?.lineNumber);
     if (m && n !== undefined) out.push({ line: n + 1, preview: preview(str(m.line) ?? '') });
   }
-  for (const item of arr(raw.chunkMatches)) out.push(...chunkLines(obj(item)));
+  for (const item of arr(raw.chunkMatches)) out.push(...chunkLines(obj(item), preview));
   return out;
 }
 
 /** Chunk matches (`cm=true`): the content of a few lines and ranges in it; one line per range start. */
-function chunkLines(chunk: Json | undefined): MatchLine[] {
+function chunkLines(chunk: Json | undefined, preview: (text: string) => string): MatchLine[] {
   if (!chunk) return [];
   const first = num(obj(chunk.contentStart)?.line) ?? 0;
   const contentLines = (str(chunk.content) ?? '').split('\n');
@@ -90,12 +91,15 @@ function chunkLines(chunk: Json | undefined): MatchLine[] {
   return out;
 }
 
-/** A stored match for one element of a `matches` event; undefined when it names no repository. */
-export function toStoredMatch(item: unknown): StoredMatch | undefined {
+/**
+ * A stored match for one element of a `matches` event; undefined when it names no repository.
+ * `fullLines` keeps whole lines (for attribution; cut them with cutPreview before storing).
+ */
+export function toStoredMatch(item: unknown, fullLines = false): StoredMatch | undefined {
   const raw = obj(item);
   const repository = str(raw?.repository);
   if (!raw || repository === undefined) return undefined;
-  const match: StoredMatch = { type: str(raw.type) ?? 'unknown', repository, lines: linesOf(raw) };
+  const match: StoredMatch = { type: str(raw.type) ?? 'unknown', repository, lines: linesOf(raw, fullLines ? (t) => t : cutPreview) };
   const repositoryId = num(raw.repositoryID);
   if (repositoryId !== undefined) match.repositoryId = repositoryId;
   const path = str(raw.path);
