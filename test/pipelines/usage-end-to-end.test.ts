@@ -19,7 +19,6 @@ import { exportDirFor, type ExportIndex } from '../../src/pipelines/exports.js';
 import { githubStage } from '../../src/pipelines/github-repos.js';
 import { runModelsTasks } from '../../src/pipelines/models.js';
 import { createGithubClient } from '../../src/sources/github/index.js';
-import { searchFileName } from '../../src/sources/sourcegraph/index.js';
 import { latestArtifactInfo, listArtifacts } from '../../src/store/index.js';
 import { readDb } from '../support/ckan-db.js';
 import { startCkanServer, type CkanTestServer } from '../support/ckan-server.js';
@@ -117,7 +116,9 @@ describe('usage end to end', () => {
   });
 
   test('a lost search result is searched again, alone; usage is rebuilt from the new sourcegraph_api', async () => {
-    fs.rmSync(path.join(dir, 'raw', SITE, 'sourcegraph', searchFileName('files.example.org/shared.csv')));
+    const sgDir = path.join(dir, 'raw', SITE, 'sourcegraph');
+    const manifest = JSON.parse(fs.readFileSync(path.join(sgDir, 'searches.json'), 'utf8')) as { searches: Array<{ term: string; file: string }> };
+    fs.rmSync(path.join(sgDir, manifest.searches.find((s) => s.term === 'files.example.org/shared.csv')?.file ?? 'missing'));
     const before = { ckan: ckan.requests.length, sg: sg.requests.length, gh: gh.requests.length };
     // insert-sourcegraph-results alone is complete (its receipt stands): the download notices the loss.
     assert.equal((await run([(await codeSearchStage(loaded(), options())).insert])).summary.counts.ran, 0);

@@ -27,6 +27,8 @@ export interface SgCorpusEntry {
 }
 
 export type SgFault =
+  /** Answers normally (lets a later fault hit a later request). */
+  | { kind: 'pass' }
   /** Sends the first `afterEvents` events (default 2), then ends the response cleanly: no `done`. */
   | { kind: 'cut'; afterEvents?: number }
   /** Sends the first `afterEvents` events, then destroys the socket. */
