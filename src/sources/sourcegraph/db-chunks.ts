@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { sqlString, type DuckDbHandle } from '../../duckdb/index.js';
+import { MallardError } from '../../engine/errors.js';
 
 /** Most files one read_json reads: each open file costs DuckDB a buffer until the statement ends. */
 export const MAX_FILES_PER_CHUNK = 2000;
@@ -16,42 +17,77 @@ export function chunkBytes(memoryLimitBytes: number): number {
   return Math.max(4 * 2 ** 20, Math.floor(memoryLimitBytes / 8));
 }
 
-/** `files` in order, grouped so each group stays under chunkBytes(limit) (a bigger file alone) and MAX_FILES_PER_CHUNK. */
-export function chunkFiles(files: readonly string[], memoryLimitBytes: number): string[][] {
+export interface FileChunk {
+  files: string[];
+  /** The largest file of the chunk, in bytes (read_json's maximum_object_size must hold it). */
+  largest: number;
+}
+
+/** read_json buffers about twice maximum_object_size: a file may use at most this share of the limit. */
+export function largestLoadable(memoryLimitBytes: number): number {
+  return Math.floor(memoryLimitBytes / 3);
+}
+
+/** maximum_object_size for a chunk: its largest file with room to spare (read_json allocates twice this). */
+export function objectSizeFor(chunk: FileChunk): number {
+  return Math.max(1 << 20, Math.ceil(chunk.largest * 1.01) + 4096);
+}
+
+/**
+ * `files` in order, grouped so each group stays under chunkBytes(limit) (a bigger file alone) and
+ * MAX_FILES_PER_CHUNK. `tooBig(file, size)` is thrown for a file larger than `maxFileBytes`.
+ */
+export function chunkFiles(files: readonly string[], memoryLimitBytes: number, maxFileBytes: number, tooBig: (file: string, size: number) => Error): FileChunk[] {
   const budget = chunkBytes(memoryLimitBytes);
-  const chunks: string[][] = [];
-  let current: string[] = [];
+  const chunks: FileChunk[] = [];
+  let current: FileChunk = { files: [], largest: 0 };
   let bytes = 0;
   for (const file of files) {
     const size = fs.statSync(file).size;
-    if (current.length > 0 && (bytes + size > budget || current.length >= MAX_FILES_PER_CHUNK)) {
+    if (size > maxFileBytes) throw tooBig(file, size);
+    if (current.files.length > 0 && (bytes + size > budget || current.files.length >= MAX_FILES_PER_CHUNK)) {
       chunks.push(current);
-      current = [];
+      current = { files: [], largest: 0 };
       bytes = 0;
     }
-    current.push(file);
+    current.files.push(file);
+    current.largest = Math.max(current.largest, size);
     bytes += size;
   }
-  if (current.length > 0) chunks.push(current);
+  if (current.files.length > 0) chunks.push(current);
   return chunks;
+}
+
+/** ERR_INPUT_TOO_LARGE naming the file, the size it may have and the setting that raises it. */
+export function fileTooLargeError(file: string, size: number, memoryLimitBytes: number, perRecordMax: number): MallardError {
+  const mib = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MiB`;
+  const cap = Math.min(perRecordMax, largestLoadable(memoryLimitBytes));
+  const raise = perRecordMax > largestLoadable(memoryLimitBytes);
+  return new MallardError('ERR_INPUT_TOO_LARGE', `${file} is ${mib(size)}: a raw file may be at most ${mib(cap)}${raise ? ` under duckdb.memoryLimit ${mib(memoryLimitBytes)} (a third of it)` : ''}`, {
+    context: { file, bytes: size, maxBytes: cap },
+    suggestions: raise ? [`raise duckdb.memoryLimit in the site config to at least ${mib(size * 3)}`] : ['search it again with fewer terms per request (sourcegraph.termsPerQuery) or narrower filters'],
+  });
 }
 
 /** Creates temp table `table` from rows written as NDJSON to a scratch file (removed after). */
 export async function loadRows(db: DuckDbHandle, table: string, columns: string, scratchDir: string, rows: () => Iterable<Record<string, unknown>>): Promise<void> {
   fs.mkdirSync(scratchDir, { recursive: true });
   const file = path.join(scratchDir, `${table}.${process.pid}.ndjson`);
-  const fd = fs.openSync(file, 'w');
   try {
-    let buf = '';
-    for (const row of rows()) {
-      buf += `${JSON.stringify(row)}\n`;
-      if (buf.length > 1 << 20) {
-        fs.writeSync(fd, buf);
-        buf = '';
+    const fd = fs.openSync(file, 'w');
+    try {
+      let buf = '';
+      for (const row of rows()) {
+        buf += `${JSON.stringify(row)}\n`;
+        if (buf.length > 1 << 20) {
+          fs.writeSync(fd, buf);
+          buf = '';
+        }
       }
+      fs.writeSync(fd, buf);
+    } finally {
+      fs.closeSync(fd);
     }
-    fs.writeSync(fd, buf);
-    fs.closeSync(fd);
     await db.run(`CREATE TEMP TABLE ${table} AS SELECT * FROM read_json(${sqlString(file)}, format = 'newline_delimited', columns = ${columns})`);
   } finally {
     fs.rmSync(file, { force: true });

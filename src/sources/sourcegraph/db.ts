@@ -6,7 +6,7 @@
  * database stays until the rename.
  */
 import { buildDatabaseAtomically, memoryLimitBytes, memorySettings, sqlString, sqlStringList, type DatabaseRegistry, type DuckDbHandle } from '../../duckdb/index.js';
-import { chunkFiles, loadRows } from './db-chunks.js';
+import { chunkFiles, fileTooLargeError, largestLoadable, loadRows, objectSizeFor } from './db-chunks.js';
 
 /** What a term was searched for: the datasets it stands for. */
 export interface SearchedTerm {
@@ -147,10 +147,11 @@ export async function buildSourcegraphApiDatabase(
       await db.run(SOURCEGRAPH_SCHEMA);
       await db.run('SET preserve_insertion_order = false');
       await loadLookups(db, requests, terms, options.scratchDir ?? `${finalPath}.scratch`);
-      const chunks = chunkFiles(files, limitBytes);
+      const maxFile = Math.min(MAX_RESULT_BYTES, largestLoadable(limitBytes));
+      const chunks = chunkFiles(files, limitBytes, maxFile, (file, size) => fileTooLargeError(file, size, limitBytes, MAX_RESULT_BYTES));
       for (const chunk of chunks) {
-        await db.run(`CREATE OR REPLACE TEMP TABLE ${STAGE} AS SELECT * FROM read_json(${sqlStringList(chunk)}, format = 'unstructured', filename = true,
-  maximum_object_size = ${MAX_RESULT_BYTES}, columns = ${columnsSql()})`);
+        await db.run(`CREATE OR REPLACE TEMP TABLE ${STAGE} AS SELECT * FROM read_json(${sqlStringList(chunk.files)}, format = 'unstructured', filename = true,
+  maximum_object_size = ${objectSizeFor(chunk)}, columns = ${columnsSql()})`);
         for (const sql of insertSql()) await db.run(sql);
       }
       await db.run(`DROP TABLE IF EXISTS ${STAGE}; DROP TABLE IF EXISTS ${ATT}`);
