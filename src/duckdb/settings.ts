@@ -18,7 +18,7 @@ const UNITS: Readonly<Record<string, number>> = {
 };
 
 /** Smallest limit accepted: DuckDB cannot run a bulk load in less. */
-export const MIN_MEMORY_LIMIT_BYTES = 64 * 2 ** 20;
+export const MIN_MEMORY_LIMIT_BYTES = 128 * 2 ** 20;
 
 /** `value` in bytes ('25%' is a quarter of `totalMemory`); ERR_CONFIG when it is not a size. */
 export function memoryLimitBytes(value: string, totalMemory = os.totalmem()): number {

@@ -132,7 +132,7 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
     return [
       new FileTarget(this.manifestFile),
       new LatestArtifactTarget(this.artifactsDir, this.params.site, 'clean_ckan_api'),
-      new FreshResultsTarget(requests, this.settings),
+      new FreshResultsTarget(this.manifestFile, this.settings),
       ...files,
     ];
   }
@@ -175,6 +175,11 @@ export class InsertSourcegraphResultsTask extends LoadStageTask<SourcegraphLoadS
     return [this.searches];
   }
 
+  /** The load report, and the results' freshness: a stale result makes the load (and the download) run again. */
+  override outputs(): Target[] {
+    return [...super.outputs(), new FreshResultsTarget(this.searches.manifestFile, this.searches.settings)];
+  }
+
   protected async load(ctx: TaskContext): Promise<StageLoad<SourcegraphLoadSummary>> {
     const manifest = readJsonOrFail<SearchesManifest>(this.searches.manifestFile, 'the searches manifest');
     const requests = manifest.requests.map((r) => ({ file: path.join(this.searches.settings.dir, r.file), terms: r.terms }));
@@ -211,17 +216,19 @@ export async function codeSearchStage(loaded: LoadedConfig, options: CodeSearchO
 
 /** "Every listed result is younger than sourcegraph.maxAge": a stale one makes the download run again. */
 class FreshResultsTarget implements Target {
-  constructor(readonly requests: readonly RequestCoverage[], readonly settings: SourcegraphSettings) {}
+  constructor(readonly manifestFile: string, readonly settings: SourcegraphSettings) {}
   get description(): string {
-    return `search results younger than ${this.settings.maxAgeMs ?? 'any'} ms`;
+    return `every search result of ${this.manifestFile} younger than sourcegraph.maxAge`;
   }
   async exists(): Promise<boolean> {
     if (this.settings.maxAgeMs === undefined) return true;
     const notBefore = this.settings.client().clock.now() - this.settings.maxAgeMs;
-    return this.requests.every((r) => Date.parse(r.searchedAt) >= notBefore);
+    const requests: RequestCoverage[] = readJsonIfAny<SearchesManifest>(this.manifestFile)?.requests ?? [];
+    return requests.every((r) => Date.parse(r.searchedAt) >= notBefore);
   }
+  /** The engine reads only stamps: undefined (missing) when a result is stale. */
   async stamp(): Promise<string | undefined> {
-    return 'fresh';
+    return (await this.exists()) ? 'fresh' : undefined;
   }
 }
 

@@ -13,13 +13,15 @@ import {
   createGithubClient,
   GithubRepoTask,
   isValidRepoName,
+  readRepoRecord,
+  recordsNotBefore,
   repoFileName,
   type GithubClient,
   type GithubLoadSummary,
   type GithubSettings,
   type RepoName,
 } from '../sources/github/index.js';
-import { latestArtifact } from '../store/index.js';
+import { latestArtifact, parseDuration } from '../store/index.js';
 import { codeSearchStage, type CodeSearchOptions } from './code-search.js';
 import { siteLayout } from './layout.js';
 import { LoadStageTask, type LoadReport, type StageLoad } from './load-stage-task.js';
@@ -40,7 +42,12 @@ export function githubSettings(config: SiteConfig, options: GithubStageOptions):
       ...(token === undefined ? {} : { token }),
       ...(config.http.userAgent === undefined ? {} : { userAgent: config.http.userAgent }),
     });
-  return { site: config.site, dir: siteLayout(options.artifactsDir, config.site).rawGithub, client: options.githubClient ?? (() => (client ??= make())) };
+  return {
+    site: config.site,
+    dir: siteLayout(options.artifactsDir, config.site).rawGithub,
+    maxAgeMs: parseDuration(config.github.maxAge, 'github.maxAge'),
+    client: options.githubClient ?? (() => (client ??= make())),
+  };
 }
 
 /** raw/<site>/github/repos.json: the repositories an enrichment asked about. */
@@ -51,6 +58,25 @@ export interface ReposManifest {
   repos: Array<{ repository: string; file: string }>;
   /** Repository names found that GitHub cannot have (skipped). */
   invalid: string[];
+  /** The earliest checkedAt of the records (github.maxAge past it makes the enrichment run again). */
+  oldestCheckedAt?: string;
+}
+
+/** "No record is older than github.maxAge": a stale one makes the enrichment (and its load) run again. */
+class FreshRecordsTarget implements Target {
+  constructor(readonly manifestFile: string, readonly settings: GithubSettings) {}
+  get description(): string {
+    return `every GitHub record of ${this.manifestFile} checked within github.maxAge`;
+  }
+  async exists(): Promise<boolean> {
+    const notBefore = recordsNotBefore(this.settings);
+    const oldest = readJsonIfAny<ReposManifest>(this.manifestFile)?.oldestCheckedAt;
+    return notBefore === undefined || oldest === undefined || Date.parse(oldest) >= notBefore;
+  }
+  /** The engine reads only stamps: undefined (missing) when a record is stale. */
+  async stamp(): Promise<string | undefined> {
+    return (await this.exists()) ? 'fresh' : undefined;
+  }
 }
 
 /** Distinct github.com/<owner>/<name> of a sourcegraph_api file, lowercase, split into valid names and the rest. */
@@ -90,7 +116,12 @@ export class GithubReposTask extends Task<{ site: string }> {
   outputs(): Target[] {
     const manifest = readJsonIfAny<ReposManifest>(this.manifestFile);
     const files = manifest?.repos.map((r) => new FileTarget(path.join(this.settings.dir, r.file))) ?? [];
-    return [new FileTarget(this.manifestFile), new LatestArtifactTarget(this.artifactsDir, this.params.site, 'sourcegraph_api'), ...files];
+    return [
+      new FileTarget(this.manifestFile),
+      new LatestArtifactTarget(this.artifactsDir, this.params.site, 'sourcegraph_api'),
+      new FreshRecordsTarget(this.manifestFile, this.settings),
+      ...files,
+    ];
   }
 
   override retryPolicy(): RetryPolicy {
@@ -109,6 +140,8 @@ export class GithubReposTask extends Task<{ site: string }> {
       repos: repos.map((r) => ({ repository: `github.com/${r.owner}/${r.name}`, file: repoFileName(r) })),
       invalid,
     };
+    const checked = manifest.repos.map((r) => readRepoRecord(path.join(this.settings.dir, r.file))?.checkedAt ?? '').filter((t) => t !== '').sort();
+    if (checked[0] !== undefined) manifest.oldestCheckedAt = checked[0];
     new FileTarget(this.manifestFile).write(JSON.stringify(manifest, null, 1) + '\n');
   }
 }
@@ -119,7 +152,7 @@ export class InsertGithubReposTask extends LoadStageTask<GithubLoadSummary> {
   readonly family = 'InsertGithubRepos';
   protected readonly artifactName = 'github_api';
 
-  constructor(readonly repos: GithubReposTask, configHash?: string) {
+  constructor(readonly repos: GithubReposTask, configHash?: string, readonly memoryLimit?: string) {
     super(repos.params.site, repos.artifactsDir, configHash);
   }
 
@@ -127,10 +160,15 @@ export class InsertGithubReposTask extends LoadStageTask<GithubLoadSummary> {
     return [this.repos];
   }
 
+  /** The load report, and the records' freshness: a stale record makes the load (and the enrichment) run again. */
+  override outputs(): Target[] {
+    return [...super.outputs(), new FreshRecordsTarget(this.repos.manifestFile, this.repos.settings)];
+  }
+
   protected async load(ctx: TaskContext): Promise<StageLoad<GithubLoadSummary>> {
     const manifest = readJsonOrFail<ReposManifest>(this.repos.manifestFile, 'the repositories manifest');
     const files = manifest.repos.map((r) => path.join(this.repos.settings.dir, r.file));
-    const load = await buildGithubApiDatabase(this.databaseFile, files);
+    const load = await buildGithubApiDatabase(this.databaseFile, files, { memoryLimit: this.memoryLimit });
     ctx.log(`${load.repos} repositories: ${load.ok} ok, ${load.renamed} renamed, ${load.gone} gone`);
     return { load, artifacts: [manifest.source], rawFiles: files };
   }
@@ -141,7 +179,7 @@ export async function githubStage(loaded: LoadedConfig, options: GithubStageOpti
   const site = loaded.config.site;
   const upstream = (await latestArtifact(options.artifactsDir, site, 'sourcegraph_api')) === undefined ? [(await codeSearchStage(loaded, options)).insert] : [];
   const repos = new GithubReposTask(githubSettings(loaded.config, options), options.artifactsDir, upstream);
-  return { repos, insert: new InsertGithubReposTask(repos, loaded.hash) };
+  return { repos, insert: new InsertGithubReposTask(repos, loaded.hash, loaded.config.duckdb.memoryLimit) };
 }
 
 /** Families a fresh enrichment (--refresh: conditional requests, 304s cost no quota) reruns. */

@@ -5,7 +5,7 @@
  * work/<site>/<name>.load.json as the task's output.
  */
 import path from 'node:path';
-import { FileTarget, NO_RETRY, Task, type RetryPolicy, type TaskContext } from '../engine/index.js';
+import { FileTarget, NO_RETRY, Task, type RetryPolicy, type Target, type TaskContext } from '../engine/index.js';
 import { siteLayout } from './layout.js';
 import { publishStage } from './stage-support.js';
 
@@ -43,7 +43,7 @@ export abstract class LoadStageTask<L> extends Task<{ site: string }> {
     return this.databaseFile.replace(/\.db$/, '.load.json');
   }
 
-  outputs(): FileTarget[] {
+  outputs(): Target[] {
     return [new FileTarget(this.reportFile)];
   }
 

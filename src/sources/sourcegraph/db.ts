@@ -6,7 +6,7 @@
  * database stays until the rename.
  */
 import { buildDatabaseAtomically, memoryLimitBytes, memorySettings, sqlString, sqlStringList, type DatabaseRegistry, type DuckDbHandle } from '../../duckdb/index.js';
-import { chunkFiles, fileTooLargeError, largestLoadable, loadRows, objectSizeFor } from './db-chunks.js';
+import { chunkFiles, fileTooLargeError, largestLoadable, loadRows, objectSizeFor } from '../bulk-load.js';
 
 /** What a term was searched for: the datasets it stands for. */
 export interface SearchedTerm {

@@ -73,7 +73,9 @@ export class ResultFileTarget implements Target {
     return at !== undefined && at >= this.notBeforeMs;
   }
 
+  /** The engine reads only stamps: undefined (missing) for a stale result. */
   async stamp(): Promise<string | undefined> {
+    if (!(await this.exists())) return undefined;
     const st = fs.statSync(this.path, { throwIfNoEntry: false });
     return st === undefined ? undefined : `${st.size}:${Math.trunc(st.mtimeMs)}`;
   }

@@ -6,8 +6,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { sqlString, type DuckDbHandle } from '../../duckdb/index.js';
-import { MallardError } from '../../engine/errors.js';
+import { sqlString, type DuckDbHandle } from '../duckdb/index.js';
+import { MallardError } from '../engine/errors.js';
 
 /** Most files one read_json reads: each open file costs DuckDB a buffer until the statement ends. */
 export const MAX_FILES_PER_CHUNK = 2000;
@@ -88,7 +88,7 @@ export async function loadRows(db: DuckDbHandle, table: string, columns: string,
     } finally {
       fs.closeSync(fd);
     }
-    await db.run(`CREATE TEMP TABLE ${table} AS SELECT * FROM read_json(${sqlString(file)}, format = 'newline_delimited', columns = ${columns})`);
+    await db.run(`CREATE TEMP TABLE ${table} AS SELECT * FROM read_json(${sqlString(file)}, format = 'newline_delimited', maximum_object_size = 1048576, columns = ${columns})`);
   } finally {
     fs.rmSync(file, { force: true });
     fs.rmSync(scratchDir, { recursive: true, force: true });
