@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LoadedConfig } from '../config/index.js';
+import { memorySettings } from '../duckdb/index.js';
 import { NO_RETRY, Task, type RetryPolicy, type Target, type TaskContext } from '../engine/index.js';
 import { buildCkanApiDatabase, buildEmptyCkanApiDatabase, type CkanLoadSummary } from '../sources/ckan/db/index.js';
 import { readManifestIfAny, type CkanCrawlTask } from '../sources/ckan/tasks.js';
@@ -82,7 +83,7 @@ export class InsertDatasetsInfoTask extends LoadStageTask<CkanLoadSummary> {
     if (crawl === undefined) throw new Error(`the crawl manifest ${this.crawl.manifestFile} is missing or unreadable`);
     const pages = crawl.pages.map((p) => path.join(this.crawl.settings.dir, p.file));
     ctx.log(`loading ${pages.length} pages into ${this.databaseFile}`);
-    const load = await buildCkanApiDatabase(this.databaseFile, pages);
+    const load = await buildCkanApiDatabase(this.databaseFile, pages, { settings: memorySettings(this.settings.loaded.config.duckdb.memoryLimit) });
     if (load.datasets < crawl.count) {
       ctx.warn(`${load.datasets} distinct datasets loaded but the portal reported ${crawl.count}: ${crawl.count - load.datasets} missing (${load.duplicates} duplicates across pages were dropped)`);
     }

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { SiteConfig } from '../config/index.js';
+import { memorySettings } from '../duckdb/index.js';
 import { FileTarget, NO_RETRY, Task, type RetryPolicy, type Target, type TaskContext } from '../engine/index.js';
 import { toolVersion } from '../http/index.js';
 import {
@@ -129,6 +130,7 @@ export class ModelBuildTask extends Task<{ site: string; database: string; selec
       sources,
       ...(previous === undefined ? {} : { previousCounts: previous.manifest.tables }),
       shrinkTolerance: config.models.shrinkTolerance,
+      settings: memorySettings(config.duckdb.memoryLimit),
       allowShrink: options.allowShrink,
       vars: modelVars(config),
       log: (line) => ctx.log(line),
