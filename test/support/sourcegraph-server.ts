@@ -54,6 +54,8 @@ export interface SgServerOptions {
   files?: SgFile[];
   /** Most matched lines one search returns with count:all before reporting a limit (default: no limit). */
   matchLimit?: number;
+  /** Queries longer than this many characters are refused with 414 (as a proxy's URL limit does). */
+  maxQueryChars?: number;
   /** Matches per `matches` event (default 3). */
   batchSize?: number;
   /** Body written in pieces of this many bytes (default: one write per event). */
@@ -184,6 +186,7 @@ export async function startSourcegraphServer(opts: SgServerOptions = {}): Promis
       /* answered with an error event */
     }
     requests.push({ query, term: patterns[0], patterns, headers: req.headers, params: url.searchParams });
+    if (opts.maxQueryChars !== undefined && query.length > opts.maxQueryChars) return void res.writeHead(414, { 'content-type': 'text/plain' }).end('URI Too Long');
     const fault = faults.shift();
     if (fault?.kind === 'slow') await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault?.kind === 'rate-limit') return void res.writeHead(429, { 'retry-after': fault.retryAfter, 'content-type': 'text/plain' }).end('rate limited');

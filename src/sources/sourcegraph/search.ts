@@ -9,7 +9,7 @@
  * written with `split: true`: the caller searches its halves instead.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { headerSecrets, readSnippet, redactUrl, statusError, tempPathFor, type HttpClient } from '../../http/index.js';
@@ -92,6 +92,22 @@ export async function searchRequestToFile(client: HttpClient, params: RequestPar
   await mkdir(path.dirname(dest), { recursive: true });
   const shownUrl = client.redact(redactUrl(url));
   return client.run(url, (attempt) => searchOnce({ client, params, query, url, shownUrl, headers, extraSecrets, dest, attempt }), { extraSecrets });
+}
+
+/** Statuses a server gives a query it will not take (too long, too complex): a request of several terms is split. */
+export const REJECTED_QUERY_STATUSES: ReadonlySet<number> = new Set([400, 413, 414, 431]);
+
+/**
+ * The result file of a request of several terms the server refused (REJECTED_QUERY_STATUSES):
+ * no matches, `split: true`, the refusal in `error`. Written atomically like any result.
+ */
+export async function writeRejectedRequest(destPath: string, terms: readonly string[], query: string, searchedAt: string, error: string): Promise<void> {
+  const dest = path.resolve(destPath);
+  await mkdir(path.dirname(dest), { recursive: true });
+  const rest = { matchesReceived: 0, linesReceived: 0, matchCount: 0, complete: true, limitHit: false, exhaustive: false, skipped: [], alerts: [], unexplained: 0, error, split: true, attempts: 1 };
+  const tmp = tempPathFor(dest);
+  await writeFile(tmp, `{"searchedAt":${JSON.stringify(searchedAt)},"terms":${JSON.stringify(terms)},"query":${JSON.stringify(query)},"matches":[\n],${JSON.stringify(rest).slice(1)}\n`, { flag: 'wx' });
+  await rename(tmp, dest);
 }
 
 interface AttemptInput {

@@ -6,11 +6,12 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { NO_RETRY, Task, type RetryPolicy, type TaskContext } from '../../engine/index.js';
+import { MallardError, NO_RETRY, Task, type RetryPolicy, type TaskContext } from '../../engine/index.js';
 import type { HttpClient } from '../../http/index.js';
 import { requestFileName, requestHash } from './plan.js';
 import { ResultFileTarget } from './result-file.js';
-import { searchRequestToFile } from './search.js';
+import { buildBatchQuery } from './query.js';
+import { REJECTED_QUERY_STATUSES, searchRequestToFile, writeRejectedRequest } from './search.js';
 
 export interface SourcegraphSettings {
   site: string;
@@ -65,6 +66,19 @@ export class SourcegraphRequestTask extends Task<{ site: string; request: string
   }
 
   async run(ctx: TaskContext): Promise<void> {
+    try {
+      await this.search(ctx);
+    } catch (err) {
+      const status = err instanceof MallardError && err.code === 'ERR_HTTP' ? Number(err.context['status']) : undefined;
+      if (this.terms.length === 1 || status === undefined || !REJECTED_QUERY_STATUSES.has(status)) throw err;
+      const s = this.settings;
+      const query = buildBatchQuery(this.terms, { includeForks: s.includeForks, includeArchived: s.includeArchived, ...(s.extraFilters ? { extraFilters: s.extraFilters } : {}) });
+      await writeRejectedRequest(this.resultFile, this.terms, query, new Date(s.client().clock.now()).toISOString(), (err as Error).message);
+      ctx.log(`the server refused the query of ${this.terms.length} terms (HTTP ${status}): split in two`);
+    }
+  }
+
+  private async search(ctx: TaskContext): Promise<void> {
     const s = this.settings;
     const result = await searchRequestToFile(
       s.client(),

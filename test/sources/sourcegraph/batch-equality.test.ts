@@ -133,4 +133,15 @@ describe('requests of many exact terms', () => {
     assert.ok(server.requests.every((r) => r.patterns.length === 1 || new URLSearchParams({ q: r.query }).toString().length - 2 <= 4000));
     assert.deepEqual(await readDb(narrow.db, (db) => db.all(MATCHES)), await readDb(wide.db, (db) => db.all(MATCHES)));
   });
+
+  test('a server refusing long queries (414) makes the batches split until each is accepted; same matches', async () => {
+    server = await startSourcegraphServer({ files: corpus() });
+    const accepted = await searchAndLoad('accepted', 100);
+    await server.close();
+    server = await startSourcegraphServer({ files: corpus(), maxQueryChars: 150 });
+    const refused = await searchAndLoad('refused', 100);
+    assert.ok(refused.run.splits > 0);
+    assert.ok(server.requests.some((r) => r.query.length > 150), 'long queries were tried');
+    assert.deepEqual(await readDb(refused.db, (db) => db.all(MATCHES)), await readDb(accepted.db, (db) => db.all(MATCHES)));
+  });
 });
