@@ -86,14 +86,32 @@ function matcher(query: ParsedQuery): (text: string) => boolean {
   };
 }
 
+/** Every occurrence of every pattern in `text` as [offset, length], overlapping ones merged (as Zoekt reports them). */
+export function matchRanges(query: ParsedQuery, text: string): Array<[number, number]> {
+  const fold = (s: string) => (query.caseSensitive ? s : s.toLowerCase());
+  const hay = fold(text);
+  const spans: Array<[number, number]> = [];
+  for (const p of query.patterns.map(fold)) {
+    for (let at = hay.indexOf(p); at !== -1; at = hay.indexOf(p, at + 1)) spans.push([at, at + p.length]);
+  }
+  spans.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const merged: Array<[number, number]> = [];
+  for (const [start, end] of spans) {
+    const last = merged.at(-1);
+    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+    else merged.push([start, end]);
+  }
+  return merged.map(([start, end]) => [start, end - start]);
+}
+
 /** The matches of a query over the files: content matches with their lines, else path matches; then repository matches. */
-export function evaluate(query: ParsedQuery, files: readonly SgFile[]): Evaluation {
+export function evaluate(query: ParsedQuery, files: readonly SgFile[], previewMax = Number.POSITIVE_INFINITY): Evaluation {
   const hit = matcher(query);
   const ev: Evaluation = { matches: [], matchCount: 0, hiddenForks: 0, hiddenArchived: 0 };
   const repos = new Map<string, SgFile>();
   for (const f of files) {
     const first = f.firstLine ?? 0;
-    const lines = f.lines.flatMap((text, n) => (hit(text) ? [{ line: text, lineNumber: first + n, offsetAndLengths: [[0, text.length]] }] : []));
+    const lines = f.lines.flatMap((text, n) => (hit(text) ? [{ line: text.slice(0, previewMax), lineNumber: first + n, offsetAndLengths: matchRanges(query, text) }] : []));
     const pathHit = hit(f.path);
     const repoHit = hit(f.repository);
     if (lines.length === 0 && !pathHit && !repoHit) continue;

@@ -54,6 +54,8 @@ export interface SgServerOptions {
   files?: SgFile[];
   /** Most matched lines one search returns with count:all before reporting a limit (default: no limit). */
   matchLimit?: number;
+  /** Lines sent cut to this many characters (their match offsets still those of the whole line). */
+  previewMax?: number;
   /** Queries longer than this many characters are refused with 414 (as a proxy's URL limit does). */
   maxQueryChars?: number;
   /** Matches per `matches` event (default 3). */
@@ -148,7 +150,7 @@ export function streamEvents(query: string, corpus: Corpus, opts: SgServerOption
   const failed = entries.find((e) => e.error !== undefined);
   if (failed) return [...events, sse('error', { message: failed.error }, lineEnd), sse('done', {}, lineEnd)];
   const limit = parsed.countAll ? (opts.matchLimit ?? Number.POSITIVE_INFINITY) : Math.min(500, opts.matchLimit ?? 500);
-  const { ev, limited } = limitTo(evaluate(parsed, corpus.files), limit);
+  const { ev, limited } = limitTo(evaluate(parsed, corpus.files, opts.previewMax), limit);
   const skipped = [...entries.flatMap((e) => e.skipped ?? [])];
   if (limited) skipped.push({ reason: 'shard-match-limit', title: 'result limit hit', message: `only the first ${limit} results`, severity: 'info' });
   skipped.push(...excluded(ev));

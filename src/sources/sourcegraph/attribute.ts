@@ -62,6 +62,19 @@ export class TermAttributor {
   }
 
   /**
+   * Whether every range the server marked in the line is text holding one of the terms. A range
+   * past the end of the line (a line the server shortened) or holding none of them means the line
+   * may hold a term that cannot be seen: the request is split rather than a term lost.
+   */
+  rangesExplained(line: MatchLine): boolean {
+    for (const [offset, length] of line.ranges ?? []) {
+      if (offset < 0 || offset + length > line.preview.length) return false;
+      if (this.termsIn(line.preview.slice(offset, offset + length)).length === 0) return false;
+    }
+    return true;
+  }
+
+  /**
    * The match with each line's terms. One term: everything is that term's (the server answered
    * exactly its search). Several: lines by containment; the path (content and path matches) or
    * the repository name (repo matches) for terms no line holds.
@@ -75,7 +88,7 @@ export class TermAttributor {
     const inLines = new Set<number>();
     const lines = match.lines.map((l) => {
       const terms = this.termsIn(l.preview);
-      if (terms.length === 0) unexplained += 1;
+      if (terms.length === 0 || !this.rangesExplained(l)) unexplained += 1;
       for (const t of terms) inLines.add(t);
       return { ...l, terms };
     });

@@ -238,7 +238,10 @@ class MatchSink {
     if (!stored) return;
     const { match, unexplained } = this.attributor.attribute(stored);
     this.unexplained += unexplained;
-    for (const l of match.lines) l.preview = cutPreview(l.preview);
+    for (const l of match.lines) {
+      l.preview = cutPreview(l.preview);
+      delete l.ranges;
+    }
     await this.writer.write(`${this.matches === 0 ? '' : ','}\n${JSON.stringify(match)}`);
     this.matches += 1;
     this.lines += match.lines.length;

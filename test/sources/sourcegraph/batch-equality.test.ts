@@ -144,4 +144,16 @@ describe('requests of many exact terms', () => {
     assert.ok(server.requests.some((r) => r.query.length > 150), 'long queries were tried');
     assert.deepEqual(await readDb(refused.db, (db) => db.all(MATCHES)), await readDb(accepted.db, (db) => db.all(MATCHES)));
   });
+
+  test('a server that shortens long lines: a term past the cut is not lost, the request is split down to that term', async () => {
+    const long = `${'x'.repeat(200)} https://data.example.org/dataset/air-quality`;
+    const files: SgFile[] = [{ repository: 'github.com/l/long', path: 'data.txt', lines: [`popular ${long}`] }];
+    server = await startSourcegraphServer({ files, previewMax: 120 });
+    const single = await searchAndLoad('single', 1);
+    const batched = await searchAndLoad('batched', 100);
+    const rows = await readDb(batched.db, (db) => db.all(`SELECT term, line_number::INTEGER AS line FROM matches WHERE dataset_id = 'all' ORDER BY ALL`));
+    assert.deepEqual(rows.map((r) => r['term']), ['https://data.example.org/dataset/air', 'https://data.example.org/dataset/air-quality', 'popular']);
+    assert.deepEqual(await readDb(batched.db, (db) => db.all(MATCHES)), await readDb(single.db, (db) => db.all(MATCHES)));
+    assert.ok(batched.run.splits > 0);
+  });
 });
