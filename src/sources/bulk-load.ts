@@ -30,7 +30,7 @@ export function largestLoadable(memoryLimitBytes: number): number {
 
 /** maximum_object_size for a chunk: its largest file with room to spare (read_json allocates twice this). */
 export function objectSizeFor(chunk: FileChunk): number {
-  return Math.max(1 << 20, Math.ceil(chunk.largest * 1.01) + 4096);
+  return Math.max(1 << 16, Math.ceil(chunk.largest * 1.01) + 4096);
 }
 
 /**
