@@ -29,7 +29,7 @@ export class DownloadSourcegraphResults extends RunCommand {
   async run(): Promise<RunSummary> {
     const { flags } = await this.parse(DownloadSourcegraphResults);
     const loaded = await this.loadConfig(flags);
-    const { searches } = await codeSearchStage(loaded, { artifactsDir: this.artifactsDir(flags['artifacts-dir']), modelsDir: flags['models-dir'], env: process.env });
+    const { searches } = await codeSearchStage(loaded, { artifactsDir: this.artifactsDir(flags['artifacts-dir']), modelsDir: flags['models-dir'], env: process.env, refresh: flags.refresh });
     const force = flags.refresh ? [...(flags.force ?? []), ...SEARCH_FAMILIES] : flags.force;
     return this.execute([searches], { ...(flags as RunFlags), ...(force === undefined ? {} : { force }) }, loaded);
   }

@@ -36,6 +36,8 @@ export interface CodeSearchOptions {
   sourcegraphClient?: () => HttpClient;
   /** For the CKAN crawl, when nothing upstream is published yet. */
   ckanClient?: () => HttpClient;
+  /** Search every term again (--refresh): no earlier result counts as fresh. */
+  refresh?: boolean;
 }
 
 export function sourcegraphSettings(config: SiteConfig, options: CodeSearchOptions): SourcegraphSettings {
@@ -61,7 +63,7 @@ export function sourcegraphSettings(config: SiteConfig, options: CodeSearchOptio
     timeoutMs,
     termsPerQuery: sg.termsPerQuery,
     maxQueryLength: sg.maxQueryLength,
-    maxAgeMs: parseDuration(sg.maxAge, 'sourcegraph.maxAge'),
+    maxAgeMs: options.refresh ? 0 : parseDuration(sg.maxAge, 'sourcegraph.maxAge'),
     client,
   };
 }

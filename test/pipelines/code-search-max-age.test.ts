@@ -9,7 +9,7 @@ import { FakeClock } from '../../src/engine/clock.js';
 import type { Task } from '../../src/engine/index.js';
 import { runSession } from '../../src/engine/session.js';
 import { createHttpClient } from '../../src/http/index.js';
-import { codeSearchStage } from '../../src/pipelines/code-search.js';
+import { codeSearchStage, SEARCH_FAMILIES } from '../../src/pipelines/code-search.js';
 import { githubStage } from '../../src/pipelines/github-repos.js';
 import { createGithubClient } from '../../src/sources/github/index.js';
 import { latestArtifactInfo } from '../../src/store/index.js';
@@ -107,5 +107,15 @@ describe('maxAge', () => {
     const artifact = await latestArtifactInfo(dir, SITE, 'github_api');
     const checked = await readDb(artifact?.absolutePath ?? '', (db) => db.all('SELECT DISTINCT checked_at::VARCHAR AS at, not_modified_count::INTEGER AS n FROM repos'));
     assert.deepEqual(checked, [{ at: '2026-04-01 00:00:00', n: 1 }]);
+  });
+
+  test('--refresh (refresh: true, the search families forced) searches every term again though its result is fresh', async () => {
+    sg = await startSourcegraphServer({ corpus: corpus() });
+    await publishCleanTerms(dir, SITE, PAIRS, Date.UTC(2026, 0, 1));
+    assert.equal((await run([(await codeSearchStage(loaded(), options())).insert])).summary.status, 'success');
+    clock.advance(1000);
+    const forced = await runSession([(await codeSearchStage(loaded(), { ...options(), refresh: true })).searches], { artifactsDir: dir, scope: SITE, workers: 2, clock, random: () => 0, force: [...SEARCH_FAMILIES] });
+    assert.equal(forced.summary.status, 'success', JSON.stringify(forced.summary.failures));
+    assert.deepEqual(sg.requests.map((r) => r.patterns.length), [3, 3]);
   });
 });
