@@ -74,6 +74,15 @@ describe('buildSourcegraphApiDatabase', () => {
     ]);
   });
 
+  test('one result file near the largest loadable size (an eighth of the limit) loads at 256 MB', async () => {
+    const file = path.join(dir, 'one.json');
+    const many = Array.from({ length: 70_000 }, (_, i) => ({ ...match(i, [0]), lines: [{ line: 1, preview: `${'x'.repeat(200)}${i}`, terms: [0] }] }));
+    fs.writeFileSync(file, resultFile(['t'], many));
+    assert.ok(fs.statSync(file).size > 20 * 2 ** 20);
+    const load = await buildSourcegraphApiDatabase(path.join(dir, 'x.db'), [{ file, terms: ['t'] }], [{ term: 't', datasetIds: ['d'] }], { memoryLimit: '256MB' });
+    assert.equal(load.matches, 70_000);
+  });
+
   test('a result file too big for the memory limit is refused naming the file and duckdb.memoryLimit; nothing is built', async () => {
     const file = path.join(dir, 'big.json');
     const big = Array.from({ length: 5000 }, (_, i) => ({ ...match(i, [0]), lines: [{ line: 1, preview: 'x'.repeat(10_000), terms: [0] }] }));
