@@ -2,7 +2,7 @@
  * Per-site configuration: which file a run uses, its schema (zod), the `.env` file, tokens
  * by environment variable name, and redaction. The one entry point of src/config.
  */
-export type { CkanConfig, GcsConfig, GithubConfig, HttpConfig, ModelsConfig, SiteConfig, SourcegraphConfig } from './schema.js';
+export type { CkanConfig, DuckdbConfig, GcsConfig, GithubConfig, HttpConfig, ModelsConfig, SiteConfig, SourcegraphConfig } from './schema.js';
 export { SITE_NAME_PATTERN, siteConfigSchema } from './schema.js';
 export type { LoadedConfig, LoadFileOptions } from './load.js';
 export { canonicalJson, configHash, loadConfigFile, loadSiteConfig } from './load.js';

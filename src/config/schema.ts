@@ -42,6 +42,9 @@ function tokenEnv(defaultName: string) {
 }
 
 const positiveInt = (max: number) => z.int().min(1).max(max);
+/** A duration like 30d, 12h or 1d12h (converted by the stage that uses it). */
+const duration = (defaultValue: string) =>
+  z.string().regex(/^(?:\d+[smhdw])+$/, 'must be a duration like 30d, 12h or 1d12h (units s, m, h, d, w)').default(defaultValue);
 const rate = () => z.number().positive().max(1000);
 
 export const ckanSchema = z.strictObject({
@@ -68,12 +71,16 @@ export const sourcegraphSchema = z.strictObject({
   includeForks: z.boolean().default(false),
   includeArchived: z.boolean().default(false),
   timeoutSeconds: positiveInt(3600).default(60),
+  maxAge: duration('30d'),
+  termsPerQuery: positiveInt(1000).default(100),
+  maxQueryLength: z.int().min(200).max(100_000).default(4000),
 });
 
 export const githubSchema = z.strictObject({
   url: httpUrl().default('https://api.github.com'),
   tokenEnv: tokenEnv('GITHUB_TOKEN'),
   concurrency: positiveInt(32).default(4),
+  maxAge: duration('30d'),
 });
 
 export const httpSchema = z.strictObject({
@@ -91,6 +98,17 @@ export const gcsSchema = z.strictObject({
   prefix: z.string().transform((v) => v.replace(/^\/+|\/+$/g, '')).optional(),
 });
 
+/** Same grammar as src/duckdb's MEMORY_LIMIT_PATTERN (config may not import duckdb). */
+const MEMORY_LIMIT = /^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)\s*$/i;
+
+export const duckdbSchema = z.strictObject({
+  memoryLimit: z
+    .string()
+    .regex(MEMORY_LIMIT, "must be a size like '1GB' or '512MiB', or a share of the machine's RAM like '25%'")
+    .refine((v) => !v.trim().endsWith('%') || (Number.parseFloat(v) > 0 && Number.parseFloat(v) <= 100), { message: 'a percentage must be between 0 and 100' })
+    .default('25%'),
+});
+
 export const siteConfigSchema = z.strictObject({
   site: z.string().regex(SITE_NAME_PATTERN, 'must be lowercase letters, digits and dashes (e.g. data-gov-uk)').max(64),
   ckan: ckanSchema,
@@ -98,6 +116,7 @@ export const siteConfigSchema = z.strictObject({
   github: githubSchema.prefault({}),
   http: httpSchema.prefault({}),
   models: modelsSchema.prefault({}),
+  duckdb: duckdbSchema.prefault({}),
   gcs: gcsSchema.prefault({}),
   schedules: schedulesSchema.default({}),
   freshness: freshnessSchema.prefault({}),
@@ -111,6 +130,7 @@ export const SECTION_KEYS: Readonly<Record<string, readonly string[]>> = {
   github: Object.keys(githubSchema.shape),
   http: Object.keys(httpSchema.shape),
   models: Object.keys(modelsSchema.shape),
+  duckdb: Object.keys(duckdbSchema.shape),
   gcs: Object.keys(gcsSchema.shape),
   'schedules.*': Object.keys(scheduleSchema.shape),
   'schedules.*.notify': ['webhook', 'webhookEnv', 'email'],
@@ -149,6 +169,12 @@ export interface SourcegraphConfig {
   includeForks: boolean;
   includeArchived: boolean;
   timeoutSeconds: number;
+  /** A term whose last result is older than this is searched again (30d). */
+  maxAge: string;
+  /** Most exact terms joined with OR in one request (1 = one search per term). */
+  termsPerQuery: number;
+  /** Longest query of a batch, in characters once URL-encoded. */
+  maxQueryLength: number;
 }
 
 export interface GithubConfig {
@@ -156,6 +182,8 @@ export interface GithubConfig {
   /** Name of the environment variable holding the access token. */
   tokenEnv: string;
   concurrency: number;
+  /** A repository last asked about longer ago than this is asked again, conditionally (30d). */
+  maxAge: string;
 }
 
 export interface HttpConfig {
@@ -167,6 +195,11 @@ export interface HttpConfig {
 export interface ModelsConfig {
   /** Largest accepted drop in a model's row count against the previous build (0.1 = 10%). */
   shrinkTolerance: number;
+}
+
+export interface DuckdbConfig {
+  /** memory_limit of each database build: '1GB', '512MiB' or '25%' of the machine's RAM (DuckDB spills past it). */
+  memoryLimit: string;
 }
 
 export interface GcsConfig {
@@ -183,6 +216,7 @@ export interface SiteConfig {
   github: GithubConfig;
   http: HttpConfig;
   models: ModelsConfig;
+  duckdb: DuckdbConfig;
   gcs: GcsConfig;
   /** Named schedules (run-scheduled, schedule render/list/status). */
   schedules: Record<string, ScheduleConfig>;

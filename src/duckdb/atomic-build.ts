@@ -52,7 +52,9 @@ export async function buildDatabaseAtomically<T>(
   const tempPath = partialPathFor(target);
   let db: DuckDbHandle | undefined;
   try {
-    db = await openDatabase(tempPath, { settings: options.settings, rowGroupSize: options.rowGroupSize, registry });
+    // Spill next to the build (under artifacts/work/ for every stage), removed with it.
+    const settings = { temp_directory: `${tempPath}.tmp`, ...options.settings };
+    db = await openDatabase(tempPath, { settings, rowGroupSize: options.rowGroupSize, registry });
     const result = await build(db);
     await db.run('CHECKPOINT');
     await db.close();

@@ -111,7 +111,7 @@ export async function openDatabase(file: string, options: OpenDatabaseOptions = 
     if (options.rowGroupSize === undefined || inMemory) {
       if (readOnly) config['access_mode'] = 'READ_ONLY';
       instance = await Instance.create(key, config);
-      return new Handle(key, readOnly, instance, await instance.connect(), release, undefined);
+      return new Handle(key, readOnly, instance, await instance.connect(), release, undefined, config['memory_limit']);
     }
     // The row group size is an option of ATTACH only: attach the file to an in-memory instance,
     // spilling next to the file as a direct open would.
@@ -121,7 +121,7 @@ export async function openDatabase(file: string, options: OpenDatabaseOptions = 
     const alias = sqlIdentifier(catalogName(key));
     const attachOptions = [`ROW_GROUP_SIZE ${Math.floor(options.rowGroupSize)}`, ...(readOnly ? ['READ_ONLY'] : [])];
     await connection.run(`ATTACH ${sqlString(key)} AS ${alias} (${attachOptions.join(', ')}); USE ${alias}`);
-    return new Handle(key, readOnly, instance, connection, release, `USE ${alias}`);
+    return new Handle(key, readOnly, instance, connection, release, `USE ${alias}`, config['memory_limit']);
   } catch (err) {
     instance?.closeSync();
     release();
@@ -150,6 +150,8 @@ class Handle implements DuckDbHandle {
     private readonly release: (() => void) | undefined,
     /** Makes a new connection's default catalog this file (when it was attached). */
     private readonly useSql: string | undefined,
+    /** The memory_limit it was opened with (named by an out-of-memory error). */
+    private readonly memoryLimit: string | undefined,
   ) {}
 
   async connect(): Promise<DuckDbHandle> {
@@ -157,7 +159,7 @@ class Handle implements DuckDbHandle {
     try {
       const connection = await this.instance.connect();
       if (this.useSql !== undefined) await connection.run(this.useSql);
-      return new Handle(this.path, this.readOnly, this.instance, connection, undefined, this.useSql);
+      return new Handle(this.path, this.readOnly, this.instance, connection, undefined, this.useSql, this.memoryLimit);
     } catch (err) {
       throw wrapDuckDbError(err, this.path);
     }
@@ -193,7 +195,7 @@ class Handle implements DuckDbHandle {
   private enqueue<T>(sql: string, fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(duckDbError(`${this.path} is already closed`, this.path));
     const next = this.queue.then(() => fn(this.connection)).catch((err: unknown) => {
-      throw wrapDuckDbError(err, this.path, sql);
+      throw wrapDuckDbError(err, this.path, sql, this.memoryLimit);
     });
     this.queue = next.catch(() => undefined);
     return next;

@@ -16,22 +16,35 @@ function suggestionsFor(message: string, file: string): string[] {
   if (/Permission denied/i.test(message)) {
     return [`${file} is not writable (a published read-only artifact?): open it with readOnly`];
   }
-  if (/Out of Memory/i.test(message)) {
-    return ['lower the memory used (fewer threads, a smaller page size) or raise memory_limit'];
+  if (isOutOfMemory(message)) {
+    return [
+      "raise duckdb.memoryLimit in the site config (e.g. duckdb: { memoryLimit: 4GB } or '50%' of the machine's RAM)",
+      'or run fewer tasks at once (--workers): each database build has its own limit',
+    ];
   }
   return [];
+}
+
+/** DuckDB's out-of-memory errors ("Out of Memory Error: could not allocate block ..."). */
+export function isOutOfMemory(message: string): boolean {
+  return /Out of Memory|could not allocate block|failed to allocate/i.test(message);
 }
 
 /**
  * Wraps an error thrown by @duckdb/node-api into MallardError('ERR_DUCKDB') naming the
  * database file and the first line of the statement. MallardErrors pass through unchanged.
  */
-export function wrapDuckDbError(err: unknown, file: string, sql?: string): MallardError {
+export function wrapDuckDbError(err: unknown, file: string, sql?: string, memoryLimit?: string): MallardError {
   if (err instanceof MallardError) return err;
   const message = errorMessage(err);
   const context: Record<string, unknown> = { file };
   if (sql !== undefined) context['sql'] = firstLine(sql);
-  return new MallardError('ERR_DUCKDB', `DuckDB failed on ${file}: ${firstLine(message, 500)}`, {
+  const oom = isOutOfMemory(message);
+  if (oom && memoryLimit !== undefined) context['memoryLimit'] = memoryLimit;
+  const head = oom
+    ? `DuckDB ran out of memory on ${file}${memoryLimit === undefined ? '' : ` (memory limit ${memoryLimit})`}; raise duckdb.memoryLimit in the site config`
+    : `DuckDB failed on ${file}`;
+  return new MallardError('ERR_DUCKDB', `${head}: ${firstLine(message, 500)}`, {
     cause: err,
     context,
     suggestions: suggestionsFor(message, file),

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LoadedConfig } from '../config/index.js';
+import { memorySettings } from '../duckdb/index.js';
 import { FileTarget, NO_RETRY, Task, type CompletionCheck, type RetryPolicy, type TaskContext, type Verdict } from '../engine/index.js';
 import { buildCkanApiDatabase, buildEmptyCkanApiDatabase, type CkanLoadSummary } from '../sources/ckan/db/index.js';
 import { CkanIncrementsInput } from '../sources/ckan/increments-input.js';
@@ -85,19 +86,12 @@ export class InsertDatasetsInfoTask extends LoadStageTask<CkanLoadSummary> {
     const plan = loadPlan(dir, crawl, readIncrements(dir, baseId(dir, crawl)));
     ctx.log(`loading ${plan.pages.length} pages into ${this.databaseFile}`);
     const listings = plan.reconciles.map((r) => ({ files: r.files, listedAt: new Date(r.listedAt), afterPages: r.afterPages }));
-    const memoryLimit = duckdbMemoryLimit(this.settings.loaded);
-    const load = await buildCkanApiDatabase(this.databaseFile, plan.pages, { relativeTo: this.settings.artifactsDir, listings, ...(memoryLimit === undefined ? {} : { memoryLimit }) });
+    const load = await buildCkanApiDatabase(this.databaseFile, plan.pages, { relativeTo: this.settings.artifactsDir, listings, settings: memorySettings(this.settings.loaded.config.duckdb.memoryLimit) });
     const reported = plan.total ?? crawl.count;
     warnAboutLoad(ctx, load, reported);
     const rawFiles = [...plan.pages, ...plan.reconciles.flatMap((r) => r.files)];
     return { load, artifacts: [], rawFiles, extra: { reported }, build: { coerced: load.coerced, deleted: load.deleted, reported } };
   }
-}
-
-/** duckdb.memoryLimit of the site config, once that key exists (until then the load's default). */
-function duckdbMemoryLimit(loaded: LoadedConfig): string | undefined {
-  const section = (loaded.config as { duckdb?: { memoryLimit?: unknown } }).duckdb;
-  return typeof section?.memoryLimit === 'string' ? section.memoryLimit : undefined;
 }
 
 function warnAboutLoad(ctx: TaskContext, load: CkanLoadSummary, reported: number): void {

@@ -8,17 +8,18 @@
 import path from 'node:path';
 import { resolveToken, type LoadedConfig, type SiteConfig } from '../config/index.js';
 import { openDatabase } from '../duckdb/index.js';
-import { FileTarget, NO_RETRY, Task, type RetryPolicy, type TaskContext } from '../engine/index.js';
+import { FileTarget, NO_RETRY, Task, type CompletionCheck, type RetryPolicy, type TaskContext, type Verdict } from '../engine/index.js';
 import { createHttpClient, type HttpClient } from '../http/index.js';
 import {
   buildSourcegraphApiDatabase,
-  searchFileName,
   searchOptionsKey,
-  SourcegraphSearchTask,
+  searchTerms,
+  type RequestCoverage,
   type SearchedTerm,
   type SourcegraphLoadSummary,
   type SourcegraphSettings,
 } from '../sources/sourcegraph/index.js';
+import { parseDuration } from '../store/index.js';
 import { lazyClient } from './http-clients.js';
 import { siteLayout } from './layout.js';
 import { LoadStageTask, type LoadReport, type StageLoad } from './load-stage-task.js';
@@ -34,6 +35,8 @@ export interface CodeSearchOptions {
   sourcegraphClient?: () => HttpClient;
   /** For the CKAN crawl, when nothing upstream is published yet. */
   ckanClient?: () => HttpClient;
+  /** Search every term again (--refresh): no earlier result counts as fresh. */
+  refresh?: boolean;
 }
 
 export function sourcegraphSettings(config: SiteConfig, options: CodeSearchOptions): SourcegraphSettings {
@@ -57,6 +60,9 @@ export function sourcegraphSettings(config: SiteConfig, options: CodeSearchOptio
     includeArchived: sg.includeArchived,
     ...(token === undefined ? {} : { token }),
     timeoutMs,
+    termsPerQuery: sg.termsPerQuery,
+    maxQueryLength: sg.maxQueryLength,
+    maxAgeMs: options.refresh ? 0 : parseDuration(sg.maxAge, 'sourcegraph.maxAge'),
     client,
   };
 }
@@ -67,7 +73,26 @@ export interface SearchesManifest {
   /** The clean_ckan_api artifact the terms came from (relative to the artifacts dir). */
   source: string;
   options: string;
+  /** Which request (result file) covered which terms, and when it was searched. */
+  requests: RequestCoverage[];
+  /** Each term with its datasets and the result file of the request that covered it. */
   searches: Array<SearchedTerm & { file: string }>;
+}
+
+/** How many results listed in searches.json are older than sourcegraph.maxAge (0 when it is unset). */
+function staleResults(manifestFile: string, settings: SourcegraphSettings): number {
+  if (settings.maxAgeMs === undefined) return 0;
+  const notBefore = settings.client().clock.now() - settings.maxAgeMs;
+  const requests: RequestCoverage[] = readJsonIfAny<SearchesManifest>(manifestFile)?.requests ?? [];
+  return requests.filter((r) => !(Date.parse(r.searchedAt) >= notBefore)).length;
+}
+
+/** Vouched, and no result older than sourcegraph.maxAge: a stale one makes the task run again. */
+async function vouchedAndFresh(check: CompletionCheck, manifestFile: string, settings: SourcegraphSettings): Promise<Verdict> {
+  const verdict = await check.vouched();
+  if (!verdict.complete) return verdict;
+  const stale = staleResults(manifestFile, settings);
+  return stale === 0 ? verdict : { complete: false, reason: `${stale} search results are older than sourcegraph.maxAge` };
 }
 
 /** Distinct terms with their datasets, from dataset_search_terms of a clean_ckan_api file. */
@@ -90,7 +115,7 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
     super({ site: settings.site, options: searchOptionsKey(settings) });
   }
 
-  private get manifestFile(): string {
+  get manifestFile(): string {
     return path.join(this.settings.dir, 'searches.json');
   }
 
@@ -101,8 +126,14 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
   /** searches.json first, then every result file it lists (a deleted result is searched again). */
   outputs(): FileTarget[] {
     const manifest = readJsonIfAny<SearchesManifest>(this.manifestFile);
-    const files = manifest?.searches.map((s) => new FileTarget(path.join(this.settings.dir, s.file))) ?? [];
+    const requests = Array.isArray(manifest?.requests) ? manifest.requests : [];
+    const files = requests.map((r) => new FileTarget(path.join(this.settings.dir, r.file)));
     return [new FileTarget(this.manifestFile), ...files];
+  }
+
+  /** Complete when vouched and every result is younger than sourcegraph.maxAge. */
+  override async complete(check: CompletionCheck): Promise<Verdict> {
+    return vouchedAndFresh(check, this.manifestFile, this.settings);
   }
 
   override retryPolicy(): RetryPolicy {
@@ -114,12 +145,16 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
     const terms = await readSearchTerms(clean);
     const datasets = new Set(terms.flatMap((t) => t.datasetIds)).size;
     ctx.log(`${terms.length} search terms for ${datasets} datasets (${path.basename(clean)})`);
-    await ctx.need(terms.map((t) => new SourcegraphSearchTask(this.settings, t.term)));
+    const previous = readJsonIfAny<SearchesManifest>(this.manifestFile);
+    const reusable = previous?.options === this.params.options && Array.isArray(previous.requests) ? previous.requests : [];
+    const { requests } = await searchTerms(ctx, this.settings, terms.map((t) => t.term), reusable);
+    const fileOf = new Map(requests.flatMap((r) => r.terms.map((t) => [t, r.file] as const)));
     const manifest: SearchesManifest = {
       site: this.params.site,
       source: path.relative(this.artifactsDir, clean).split(path.sep).join('/'),
       options: this.params.options,
-      searches: terms.map((t) => ({ ...t, file: searchFileName(t.term) })),
+      requests,
+      searches: terms.map((t) => ({ ...t, file: fileOf.get(t.term) ?? '' })),
     };
     new FileTarget(this.manifestFile).write(JSON.stringify(manifest, null, 1) + '\n');
   }
@@ -131,7 +166,7 @@ export class InsertSourcegraphResultsTask extends LoadStageTask<SourcegraphLoadS
   readonly family = 'InsertSourcegraphResults';
   protected readonly artifactName = 'sourcegraph_api';
 
-  constructor(private readonly searches: SourcegraphSearchesTask, configHash?: string) {
+  constructor(private readonly searches: SourcegraphSearchesTask, configHash?: string, private readonly memoryLimit?: string) {
     super(searches.params.site, searches.artifactsDir, configHash);
   }
 
@@ -139,13 +174,19 @@ export class InsertSourcegraphResultsTask extends LoadStageTask<SourcegraphLoadS
     return [this.searches];
   }
 
+  /** Complete when vouched and no result is stale: a stale one makes the load (and the download) run again. */
+  override async complete(check: CompletionCheck): Promise<Verdict> {
+    return vouchedAndFresh(check, this.searches.manifestFile, this.searches.settings);
+  }
+
   protected async load(ctx: TaskContext): Promise<StageLoad<SourcegraphLoadSummary>> {
     // The searches' first output is searches.json; the result files sit beside it.
     const manifestFile = (this.input()[0]?.[0] as FileTarget).path;
     const manifest = readJsonOrFail<SearchesManifest>(manifestFile, 'the searches manifest');
-    const files = manifest.searches.map((s) => path.join(path.dirname(manifestFile), s.file));
+    const requests = manifest.requests.map((r) => ({ file: path.join(path.dirname(manifestFile), r.file), terms: r.terms }));
+    const files = requests.map((r) => r.file);
     ctx.log(`loading ${files.length} result files into ${this.databaseFile}`);
-    const load = await buildSourcegraphApiDatabase(this.databaseFile, files, manifest.searches);
+    const load = await buildSourcegraphApiDatabase(this.databaseFile, requests, manifest.searches, { memoryLimit: this.memoryLimit });
     const incomplete = await countIncomplete(this.databaseFile);
     if (incomplete > 0) ctx.warn(`${incomplete} searches hit a limit: their match counts are lower bounds (see searches.skipped_reasons)`);
     return { load, artifacts: [manifest.source], rawFiles: files };
@@ -170,7 +211,7 @@ export interface CodeSearchTasks {
 /** download-sourcegraph-results (searches) and insert-sourcegraph-results (insert) of a site, reading `cleanCkan`. */
 export function codeSearchTasks(loaded: LoadedConfig, options: CodeSearchOptions, cleanCkan: ArtifactPublishedTask): CodeSearchTasks {
   const searches = new SourcegraphSearchesTask(sourcegraphSettings(loaded.config, options), options.artifactsDir, cleanCkan);
-  return { searches, insert: new InsertSourcegraphResultsTask(searches, loaded.hash) };
+  return { searches, insert: new InsertSourcegraphResultsTask(searches, loaded.hash, loaded.config.duckdb.memoryLimit) };
 }
 
 /** Families a fresh search (--refresh) reruns. */

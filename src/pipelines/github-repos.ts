@@ -7,18 +7,21 @@
 import path from 'node:path';
 import { resolveToken, type LoadedConfig, type SiteConfig } from '../config/index.js';
 import { openDatabase } from '../duckdb/index.js';
-import { FileTarget, NO_RETRY, Task, type RetryPolicy, type TaskContext } from '../engine/index.js';
+import { FileTarget, NO_RETRY, Task, type CompletionCheck, type RetryPolicy, type TaskContext, type Verdict } from '../engine/index.js';
 import {
   buildGithubApiDatabase,
   createGithubClient,
   GithubRepoTask,
   isValidRepoName,
+  readRepoRecord,
+  recordsNotBefore,
   repoFileName,
   type GithubClient,
   type GithubLoadSummary,
   type GithubSettings,
   type RepoName,
 } from '../sources/github/index.js';
+import { parseDuration } from '../store/index.js';
 import type { CodeSearchOptions } from './code-search.js';
 import { siteLayout } from './layout.js';
 import { LoadStageTask, type LoadReport, type StageLoad } from './load-stage-task.js';
@@ -40,7 +43,12 @@ export function githubSettings(config: SiteConfig, options: GithubStageOptions):
       ...(token === undefined ? {} : { token }),
       ...(config.http.userAgent === undefined ? {} : { userAgent: config.http.userAgent }),
     });
-  return { site: config.site, dir: siteLayout(options.artifactsDir, config.site).rawGithub, client: options.githubClient ?? (() => (client ??= make())) };
+  return {
+    site: config.site,
+    dir: siteLayout(options.artifactsDir, config.site).rawGithub,
+    maxAgeMs: parseDuration(config.github.maxAge, 'github.maxAge'),
+    client: options.githubClient ?? (() => (client ??= make())),
+  };
 }
 
 /** raw/<site>/github/repos.json: the repositories an enrichment asked about. */
@@ -51,6 +59,18 @@ export interface ReposManifest {
   repos: Array<{ repository: string; file: string }>;
   /** Repository names found that GitHub cannot have (skipped). */
   invalid: string[];
+  /** The earliest checkedAt of the records (github.maxAge past it makes the enrichment run again). */
+  oldestCheckedAt?: string;
+}
+
+/** Vouched, and no record older than github.maxAge: a stale one makes the task run again. */
+async function vouchedAndFresh(check: CompletionCheck, manifestFile: string, settings: GithubSettings): Promise<Verdict> {
+  const verdict = await check.vouched();
+  if (!verdict.complete) return verdict;
+  const notBefore = recordsNotBefore(settings);
+  const oldest = readJsonIfAny<ReposManifest>(manifestFile)?.oldestCheckedAt;
+  const fresh = notBefore === undefined || oldest === undefined || Date.parse(oldest) >= notBefore;
+  return fresh ? verdict : { complete: false, reason: `GitHub records checked before ${new Date(notBefore).toISOString()} (github.maxAge)` };
 }
 
 /** Distinct github.com/<owner>/<name> of a sourcegraph_api file, lowercase, split into valid names and the rest. */
@@ -80,7 +100,7 @@ export class GithubReposTask extends Task<{ site: string }> {
     super({ site: settings.site });
   }
 
-  private get manifestFile(): string {
+  get manifestFile(): string {
     return path.join(this.settings.dir, 'repos.json');
   }
 
@@ -93,6 +113,11 @@ export class GithubReposTask extends Task<{ site: string }> {
     const manifest = readJsonIfAny<ReposManifest>(this.manifestFile);
     const files = manifest?.repos.map((r) => new FileTarget(path.join(this.settings.dir, r.file))) ?? [];
     return [new FileTarget(this.manifestFile), ...files];
+  }
+
+  /** Complete when vouched and every record was checked within github.maxAge. */
+  override async complete(check: CompletionCheck): Promise<Verdict> {
+    return vouchedAndFresh(check, this.manifestFile, this.settings);
   }
 
   override retryPolicy(): RetryPolicy {
@@ -111,6 +136,8 @@ export class GithubReposTask extends Task<{ site: string }> {
       repos: repos.map((r) => ({ repository: `github.com/${r.owner}/${r.name}`, file: repoFileName(r) })),
       invalid,
     };
+    const checked = manifest.repos.map((r) => readRepoRecord(path.join(this.settings.dir, r.file))?.checkedAt ?? '').filter((t) => t !== '').sort();
+    if (checked[0] !== undefined) manifest.oldestCheckedAt = checked[0];
     new FileTarget(this.manifestFile).write(JSON.stringify(manifest, null, 1) + '\n');
   }
 }
@@ -121,7 +148,7 @@ export class InsertGithubReposTask extends LoadStageTask<GithubLoadSummary> {
   readonly family = 'InsertGithubRepos';
   protected readonly artifactName = 'github_api';
 
-  constructor(private readonly repos: GithubReposTask, configHash?: string) {
+  constructor(private readonly repos: GithubReposTask, configHash?: string, private readonly memoryLimit?: string) {
     super(repos.params.site, repos.artifactsDir, configHash);
   }
 
@@ -129,12 +156,17 @@ export class InsertGithubReposTask extends LoadStageTask<GithubLoadSummary> {
     return [this.repos];
   }
 
+  /** Complete when vouched and no record is stale: a stale one makes the load (and the enrichment) run again. */
+  override async complete(check: CompletionCheck): Promise<Verdict> {
+    return vouchedAndFresh(check, this.repos.manifestFile, this.repos.settings);
+  }
+
   protected async load(ctx: TaskContext): Promise<StageLoad<GithubLoadSummary>> {
     // The first output of GithubRepos is repos.json; the record files sit beside it.
     const manifestFile = (this.input()[0]?.[0] as FileTarget).path;
     const manifest = readJsonOrFail<ReposManifest>(manifestFile, 'the repositories manifest');
     const files = manifest.repos.map((r) => path.join(path.dirname(manifestFile), r.file));
-    const load = await buildGithubApiDatabase(this.databaseFile, files);
+    const load = await buildGithubApiDatabase(this.databaseFile, files, { memoryLimit: this.memoryLimit });
     ctx.log(`${load.repos} repositories: ${load.ok} ok, ${load.renamed} renamed, ${load.gone} gone`);
     return { load, artifacts: [manifest.source], rawFiles: files };
   }
@@ -148,7 +180,7 @@ export interface GithubTasks {
 /** enrich-github-repos of a site, reading `sourcegraph` (the published sourcegraph_api). */
 export function githubTasks(loaded: LoadedConfig, options: GithubStageOptions, sourcegraph: ArtifactPublishedTask): GithubTasks {
   const repos = new GithubReposTask(githubSettings(loaded.config, options), options.artifactsDir, sourcegraph);
-  return { repos, insert: new InsertGithubReposTask(repos, loaded.hash) };
+  return { repos, insert: new InsertGithubReposTask(repos, loaded.hash, loaded.config.duckdb.memoryLimit) };
 }
 
 /** Families a fresh enrichment (--refresh: conditional requests, 304s cost no quota) reruns. */

@@ -5,7 +5,7 @@
  * work/<site>/<name>.load.json as the task's outputs.
  */
 import path from 'node:path';
-import { FileTarget, NO_RETRY, Task, type RetryPolicy, type TaskContext } from '../engine/index.js';
+import { FileTarget, NO_RETRY, Task, type RetryPolicy, type Target, type TaskContext } from '../engine/index.js';
 import { siteLayout } from './layout.js';
 import { publishStage, readJsonIfAny } from './stage-support.js';
 
@@ -49,7 +49,7 @@ export abstract class LoadStageTask<L> extends Task<{ site: string }> {
    * The load report, and once it exists the artifact it says was published: a deleted
    * published copy makes the stage run (and publish) again.
    */
-  outputs(): FileTarget[] {
+  outputs(): Target[] {
     const report = readJsonIfAny<{ published?: unknown }>(this.reportFile);
     const published = typeof report?.published === 'string' ? [new FileTarget(report.published)] : [];
     return [new FileTarget(this.reportFile), ...published];

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { SiteConfig } from '../config/index.js';
+import { memorySettings } from '../duckdb/index.js';
 import { FileTarget, NO_RETRY, Task, type RetryPolicy, type TaskContext } from '../engine/index.js';
 import { toolVersion } from '../http/index.js';
 import {
@@ -127,6 +128,7 @@ export class ModelBuildTask extends Task<{ site: string; database: string; selec
       sources,
       ...(previous === undefined ? {} : { previousCounts: previous.manifest.tables }),
       shrinkTolerance: config.models.shrinkTolerance,
+      settings: memorySettings(config.duckdb.memoryLimit),
       allowShrink: options.allowShrink,
       vars: modelVars(config),
       log: (line) => ctx.log(line),

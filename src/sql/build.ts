@@ -24,6 +24,8 @@ export interface ModelBuildOptions {
   sources: Readonly<Record<string, string>>;
   /** Row counts of the last published build, for the shrink guard. */
   previousCounts?: Readonly<Record<string, number>>;
+  /** DuckDB settings of the build (memory_limit from duckdb.memoryLimit). */
+  settings?: Readonly<Record<string, string>>;
   /** Largest accepted drop of a table's row count (0.1 = 10%). */
   shrinkTolerance: number;
   allowShrink: boolean;
@@ -146,5 +148,5 @@ export async function buildModelDatabase(opts: ModelBuildOptions): Promise<Model
     const counts = await tableRowCounts(db);
     const shrinks = checkShrink({ database: opts.selection.group.database, counts, previous: opts.previousCounts, tolerance: opts.shrinkTolerance, allow: opts.allowShrink });
     return { database: opts.selection.group.database, target: opts.target, models, tests: testRuns, counts, shrinks, sources };
-  });
+  }, opts.settings === undefined ? {} : { settings: opts.settings });
 }

@@ -48,18 +48,20 @@ http:
     for (const id of ['download-sourcegraph-results', 'insert-sourcegraph-results', 'enrich-github-repos']) assert.match(r.stdout, new RegExp(`${id}\\s+\\S`));
   });
 
-  test('download-sourcegraph-results: one search per term with the token; --dry-run first runs nothing', async () => {
+  test('download-sourcegraph-results: one request for the three terms, with the token; --dry-run first runs nothing', async () => {
     const dry = await cli('download-sourcegraph-results', ['--dry-run']);
     assert.equal(dry.status, 0, dry.stderr);
     assert.match(dry.stdout, /SourcegraphSearches\(/);
     assert.equal(sg.requests.length, 0);
     const r = await cli('download-sourcegraph-results', [], { MY_SG_TOKEN: 'sgp_clitoken' });
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(sg.requests.length, 3);
+    assert.equal(sg.requests.length, 1);
+    assert.equal(sg.requests[0]?.patterns.length, 3);
     assert.ok(sg.requests.every((q) => q.headers.authorization === 'token sgp_clitoken'));
     assert.doesNotMatch(r.stdout + r.stderr, /sgp_clitoken/);
-    const manifest = JSON.parse(await readFile(path.join(artifacts(), 'raw', 'demo', 'sourcegraph', 'searches.json'), 'utf8')) as { searches: unknown[] };
+    const manifest = JSON.parse(await readFile(path.join(artifacts(), 'raw', 'demo', 'sourcegraph', 'searches.json'), 'utf8')) as { searches: unknown[]; requests: Array<{ terms: string[] }> };
     assert.equal(manifest.searches.length, 3);
+    assert.deepEqual(manifest.requests.map((r) => r.terms.length), [3]);
   });
 
   test('insert-sourcegraph-results publishes sourcegraph_api; --json ends with the summary', async () => {
@@ -71,7 +73,7 @@ http:
     assert.equal(last.summary.counts.ran, 1);
     const artifact = await latestArtifactInfo(artifacts(), 'demo', 'sourcegraph_api');
     assert.deepEqual(artifact?.manifest.tables, { searches: 3, matches: 3 + 2 });
-    assert.equal(sg.requests.length, 3, 'nothing searched again');
+    assert.equal(sg.requests.length, 1, 'nothing searched again');
   });
 
   test('enrich-github-repos publishes github_api; a rerun does nothing; --refresh asks again conditionally', async () => {

@@ -28,6 +28,14 @@ describe('one line per problem, naming file, line and key path', () => {
     assert.match(message, /^configs\/x\.yaml:3: ckan\.url: must be the base of the CKAN Action API, ending in \/api\/3\/action/);
   });
 
+  test('a memory limit that is not a size, a maxAge that is not a duration', async (t) => {
+    const { message } = await problemsOf(t, 'site: x\nckan:\n  url: https://a.example/api/3/action\nduckdb:\n  memoryLimit: lots\ngithub:\n  maxAge: 30 days\n');
+    assert.equal(message.split('\n').slice(1).map((l) => l.trim()).join('\n'), [
+      "configs/x.yaml:5: duckdb.memoryLimit: must be a size like '1GB' or '512MiB', or a share of the machine's RAM like '25%'",
+      'configs/x.yaml:7: github.maxAge: must be a duration like 30d, 12h or 1d12h (units s, m, h, d, w)',
+    ].join('\n'));
+  });
+
   test('unknown key (typo), with a guess', async (t) => {
     const { message } = await problemsOf(t, 'site: x\nckan:\n  url: https://a.example/api/3/action\n  urll: https://b\n');
     assert.equal(message, 'configs/x.yaml:4: ckan.urll: Unrecognized key (did you mean "url"?)');

@@ -68,13 +68,15 @@ function corpus() {
 describe('the code-search stage', () => {
   test('searches with faults, loads searches and matches exactly, publishes with lineage; a rerun does no network work', async () => {
     sg = await startSourcegraphServer({ corpus: corpus(), batchSize: 1 });
-    sg.schedule({ kind: 'cut', afterEvents: 2 }, { kind: 'rate-limit', retryAfter: '2' }, { kind: 'status', status: 502 }, { kind: 'drop', afterEvents: 1 });
+    sg.schedule({ kind: 'cut', afterEvents: 2 }, { kind: 'rate-limit', retryAfter: '2' }, { kind: 'status', status: 502 }, { kind: 'pass' }, { kind: 'drop', afterEvents: 1 });
     const clean = await publishCleanTerms(dir, SITE, PAIRS, Date.UTC(2026, 0, 1));
     const { insert } = await codeSearchStage(loaded(), options());
     const { summary } = await run([insert]);
     assert.equal(summary.status, 'success', JSON.stringify(summary.failures));
     assert.equal(sg.pendingFaults(), 0);
-    assert.equal(sg.requests.length, 4 + 4, 'four terms, four faults each cost one more request');
+    // One request for the four terms; T2's limit splits it ([T2, T1] | [SHARED, T3]), then [T2, T1] again: 5 requests.
+    assert.equal(sg.requests.length, 5 + 4, 'five requests, four faults each cost one more');
+    assert.match(sg.requests[0]?.query ?? '', /^\(".*" OR ".*" OR ".*" OR ".*"\) patternType:keyword count:all$/);
     assert.ok(sg.requests.every((r) => r.headers.authorization === 'token sgp_secret'));
 
     const artifact = await latestArtifactInfo(dir, SITE, 'sourcegraph_api');
@@ -82,7 +84,7 @@ describe('the code-search stage', () => {
     assert.equal(fs.statSync(artifact.absolutePath).mode & 0o777, 0o444);
     assert.deepEqual(artifact.manifest.tables, { searches: 5, matches: 2 + 1 + 1 + 2 * 2 + 2 });
     assert.deepEqual(artifact.manifest.lineage.artifacts, [path.relative(dir, clean)]);
-    assert.equal(artifact.manifest.lineage.rawInputs.length, 4);
+    assert.equal(artifact.manifest.lineage.rawInputs.length, 3, 'the covering requests: [T2], [T1], [SHARED, T3]');
     const searches = await readDb(artifact.absolutePath, (db) => db.all('SELECT term, dataset_id, match_count::INTEGER AS n, complete, limit_hit, skipped_reasons FROM searches ORDER BY term, dataset_id'));
     assert.deepEqual(searches, [
       { term: T2, dataset_id: 'd2', n: 2, complete: true, limit_hit: true, skipped_reasons: ['shard-match-limit'] },
@@ -106,19 +108,19 @@ describe('the code-search stage', () => {
     assert.equal((await listArtifacts(dir, { site: SITE, name: 'sourcegraph_api' })).length, 1);
   });
 
-  test('a search whose stream never completes fails the stage; nothing is published; the next run searches only that term', async () => {
+  test('a search whose stream never completes fails the stage; nothing is published; the next run searches only the unfinished requests', async () => {
     sg = await startSourcegraphServer({ corpus: corpus() });
-    sg.schedule(...Array.from({ length: 4 }, () => ({ kind: 'cut' as const, afterEvents: 1 })));
+    sg.schedule({ kind: 'pass' }, ...Array.from({ length: 4 }, () => ({ kind: 'cut' as const, afterEvents: 1 })));
     await publishCleanTerms(dir, SITE, PAIRS, Date.UTC(2026, 0, 1));
     const first = await run([(await codeSearchStage(loaded(), options())).insert], undefined, 1);
     assert.equal(first.summary.status, 'failed');
     assert.match(JSON.stringify(first.summary.failures), /ERR_SOURCEGRAPH_INCOMPLETE/);
     assert.equal(await latestArtifactInfo(dir, SITE, 'sourcegraph_api'), undefined);
-    assert.equal(fs.readdirSync(path.join(dir, 'raw', SITE, 'sourcegraph')).length, 3, 'the other three results are kept');
+    assert.equal(fs.readdirSync(path.join(dir, 'raw', SITE, 'sourcegraph')).length, 2, 'the first request (to split) and [SHARED, T3] are kept');
     const before = sg.requests.length;
     const second = await run([(await codeSearchStage(loaded(), options())).insert]);
     assert.equal(second.summary.status, 'success', JSON.stringify(second.summary.failures));
-    assert.equal(sg.requests.length - before, 1, 'only the missing term is searched');
+    assert.equal(sg.requests.length - before, 3, 'only [T2, T1] and its halves are searched');
   });
 
   test('GitHub enrichment: ok, renamed (301) and gone (404/451) repos, a secondary limit and a 5xx; rerun free; --refresh costs only 304s', async () => {
@@ -160,6 +162,6 @@ describe('the code-search stage', () => {
     assert.equal(gh.requests.slice(requests).filter((r) => r.status === 304).length, 3);
     assert.equal(gh.remaining, quota - 2, 'only the 301 hop and the gone repository spend quota');
     assert.equal((await listArtifacts(dir, { site: SITE, name: 'github_api' })).length, 2, 'a refresh republishes');
-    assert.equal(sg.requests.length, 4, 'the refresh searched nothing again');
+    assert.equal(sg.requests.length, 5, 'the refresh searched nothing again');
   });
 });

@@ -17,7 +17,6 @@ import { createHttpClient } from '../../src/http/index.js';
 import { exportDirFor, type ExportIndex } from '../../src/pipelines/exports.js';
 import { codeSearchStage, SitePipeline } from '../../src/pipelines/site-pipeline.js';
 import { createGithubClient } from '../../src/sources/github/index.js';
-import { searchFileName } from '../../src/sources/sourcegraph/index.js';
 import { latestArtifactInfo, listArtifacts } from '../../src/store/index.js';
 import { readDb } from '../support/ckan-db.js';
 import { startCkanServer, type CkanTestServer } from '../support/ckan-server.js';
@@ -80,6 +79,8 @@ describe('usage end to end', () => {
     assert.deepEqual(datasets.map((r: Row) => ({ dataset_id: r['dataset_id'], repositories: r['r'], files: r['f'], total_stars: r['s'], languages: r['languages'], last_pushed: day(r['p']) })), EXPECTED_DATASETS);
     const orgs = await readDb(usage.absolutePath, (db) => db.all('SELECT organization_id, datasets::INTEGER AS d, datasets_used::INTEGER AS u, repositories::INTEGER AS r, files::INTEGER AS f, total_stars::INTEGER AS s, languages, last_pushed_at::VARCHAR AS p FROM organization_usage ORDER BY organization_id'));
     assert.deepEqual(orgs.map((r: Row) => ({ organization_id: r['organization_id'], datasets: r['d'], datasets_used: r['u'], repositories: r['r'], files: r['f'], total_stars: r['s'], languages: r['languages'], last_pushed: day(r['p']) })), EXPECTED_ORGS);
+    const gone = await readDb(usage.absolutePath, (db) => db.all(`SELECT github_status, stars::INTEGER AS stars, files::INTEGER AS files, datasets::INTEGER AS datasets FROM repositories WHERE repository = 'github.com/gone/repo'`));
+    assert.deepEqual(gone, [{ github_status: 'gone', stars: 0, files: 1, datasets: 1 }], 'a gone repository counts, with its file, at 0 stars');
     const pairs = await readDb(usage.absolutePath, (db) => db.all('SELECT repository, dataset_id FROM repository_datasets ORDER BY repository, dataset_id'));
     assert.deepEqual(pairs, EXPECTED_REPOSITORY_DATASETS.map(([repository, i]) => ({ repository, dataset_id: D[i] })));
 
@@ -99,7 +100,7 @@ describe('usage end to end', () => {
     assert.match(csv[0] ?? '', /^dataset_id,name,title,organization_id,organization_name,repositories,files,/);
     assert.equal(index.files.find((f) => f.path.endsWith('organization_usage.parquet'))?.rows, 2);
     const parquet = await readDb(usage.absolutePath, (db) => db.all(`SELECT count(*)::INTEGER AS n, sum(total_stars)::INTEGER AS s FROM read_parquet('${path.join(exportDir, 'dataset_usage.parquet')}')`));
-    assert.deepEqual(parquet, [{ n: 5, s: 70 + 11 + 29 + 3 }]);
+    assert.deepEqual(parquet, [{ n: 5, s: 70 + 11 + 23 + 3 }]);
   });
 
   test('a rerun does nothing and asks no server anything', async () => {
@@ -112,7 +113,9 @@ describe('usage end to end', () => {
   });
 
   test('a lost search result is searched again, alone; usage is rebuilt from the new sourcegraph_api', async () => {
-    fs.rmSync(path.join(dir, 'raw', SITE, 'sourcegraph', searchFileName('files.example.org/shared.csv')));
+    const sgDir = path.join(dir, 'raw', SITE, 'sourcegraph');
+    const manifest = JSON.parse(fs.readFileSync(path.join(sgDir, 'searches.json'), 'utf8')) as { searches: Array<{ term: string; file: string }> };
+    fs.rmSync(path.join(sgDir, manifest.searches.find((s) => s.term === 'files.example.org/shared.csv')?.file ?? 'missing'));
     const before = { ckan: ckan.requests.length, sg: sg.requests.length, gh: gh.requests.length };
     // insert-sourcegraph-results alone is complete (its receipt stands): the download notices the loss.
     assert.equal((await run([(await codeSearchStage(loaded(), options())).insert])).summary.counts.ran, 0);

@@ -1,21 +1,25 @@
 /**
  * A local Sourcegraph for tests: real HTTP on 127.0.0.1 (port 0) speaking the stream search
- * protocol (`GET /.api/search/stream?q=…&v=V3`, server-sent events filters, progress,
- * matches, alert, error, done) over a corpus of matches per term. The term is read back
- * out of the quoted query, so a test also checks the client's quoting. Forks and archived
- * repositories are left out unless the query asks (`fork:yes`, `archived:yes`), with the
- * skipped reasons a real instance gives. Faults are injected per request.
+ * protocol (`GET /.api/search/stream?q=…&v=V3`, server-sent events filters, progress, matches,
+ * alert, error, done) over a code corpus. Queries are parsed and evaluated like a real instance
+ * does (sourcegraph-query.ts): quoted literal patterns, `OR` of them, count:all, fork/archived
+ * filters, case:yes; a match limit (`matchLimit`, 500 without count:all) cuts the answer and says
+ * so in progress.skipped. The corpus is files (`files`), or matches per term (`corpus`, turned
+ * into files whose matched lines contain the term), whose entries may add skipped reasons,
+ * alerts or an error to any query searching that term. Faults are injected per request.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { unquoteTerm } from '../../src/sources/sourcegraph/query.js';
+import { evaluate, limitTo, parseQuery, type ParsedQuery, type SgFile } from './sourcegraph-query.js';
+
+export type { SgFile } from './sourcegraph-query.js';
 
 /** A raw stream API match; `fork` / `archived` mark matches hidden unless the query asks. */
 export type SgMatch = Record<string, unknown> & { repository: string; fork?: boolean; archived?: boolean };
 
 export interface SgCorpusEntry {
   matches: SgMatch[];
-  /** Extra progress.skipped entries (e.g. a shard-match-limit). */
+  /** Extra progress.skipped entries (e.g. a shard-match-limit) for any query with this term. */
   skipped?: Array<Record<string, unknown>>;
   alerts?: Array<Record<string, unknown>>;
   /** An `error` event with this message instead of matches. */
@@ -23,6 +27,8 @@ export interface SgCorpusEntry {
 }
 
 export type SgFault =
+  /** Answers normally (lets a later fault hit a later request). */
+  | { kind: 'pass' }
   /** Sends the first `afterEvents` events (default 2), then ends the response cleanly: no `done`. */
   | { kind: 'cut'; afterEvents?: number }
   /** Sends the first `afterEvents` events, then destroys the socket. */
@@ -42,13 +48,22 @@ export type SgFault =
 
 export interface SgRequest {
   query: string;
+  /** The first pattern of the query (undefined when it does not parse). */
   term: string | undefined;
+  patterns: string[];
   headers: http.IncomingHttpHeaders;
   params: URLSearchParams;
 }
 
 export interface SgServerOptions {
   corpus?: Record<string, SgCorpusEntry>;
+  files?: SgFile[];
+  /** Most matched lines one search returns with count:all before reporting a limit (default: no limit). */
+  matchLimit?: number;
+  /** Lines sent cut to this many characters (their match offsets still those of the whole line). */
+  previewMax?: number;
+  /** Queries longer than this many characters are refused with 414 (as a proxy's URL limit does). */
+  maxQueryChars?: number;
   /** Matches per `matches` event (default 3). */
   batchSize?: number;
   /** Body written in pieces of this many bytes (default: one write per event). */
@@ -61,6 +76,7 @@ export interface SourcegraphTestServer {
   readonly url: string;
   readonly requests: SgRequest[];
   corpus: Record<string, SgCorpusEntry>;
+  files: SgFile[];
   schedule(...faults: SgFault[]): void;
   pendingFaults(): number;
   close(): Promise<void>;
@@ -68,10 +84,13 @@ export interface SourcegraphTestServer {
 
 export const STREAM_PATH = '/.api/search/stream';
 
-/** The quoted term at the start of a query, unquoted; undefined when the query has none. */
+/** The first quoted pattern of a query, unquoted; undefined when the query does not parse. */
 export function termOfQuery(query: string): string | undefined {
-  const m = /^"((?:[^"\\]|\\.)*)"/su.exec(query);
-  return m ? unquoteTerm(m[0]) : undefined;
+  try {
+    return parseQuery(query).patterns[0];
+  } catch {
+    return undefined;
+  }
 }
 
 function sse(event: string, data: unknown, lineEnd: string): string {
@@ -79,31 +98,73 @@ function sse(event: string, data: unknown, lineEnd: string): string {
   return `event: ${event}${lineEnd}${text.split('\n').map((l) => `data: ${l}`).join(lineEnd)}${lineEnd}${lineEnd}`;
 }
 
-/** The events a real instance would send for this query over this corpus entry. */
-export function streamEvents(query: string, entry: SgCorpusEntry | undefined, batchSize: number, lineEnd = '\n'): string[] {
-  const forks = /(^|\s)fork:yes(\s|$)/.test(query);
-  const archived = /(^|\s)archived:yes(\s|$)/.test(query);
-  const all = entry?.matches ?? [];
-  const shown = all.filter((m) => (forks || !m.fork) && (archived || !m.archived));
-  const skipped: Array<Record<string, unknown>> = [...(entry?.skipped ?? [])];
-  const hiddenForks = all.filter((m) => m.fork && !forks).length;
-  const hiddenArchived = all.filter((m) => m.archived && !archived).length;
-  if (hiddenForks > 0) skipped.push({ reason: 'excluded-fork', title: `${hiddenForks} forked`, message: 'By default we exclude forked repositories.', severity: 'info' });
-  if (hiddenArchived > 0) skipped.push({ reason: 'excluded-archive', title: `${hiddenArchived} archived`, message: 'By default we exclude archived repositories.', severity: 'info' });
+/** A line holding `term` (as found by a search for it): the recorded line when it does, else the line with the term appended. */
+function withTerm(text: string, term: string): string {
+  return text.toLowerCase().includes(term.toLowerCase()) ? text : `${text} // ${term}`;
+}
+
+/** The files a per-term corpus stands for: every matched line of a term contains it. */
+export function filesFromCorpus(corpus: Record<string, SgCorpusEntry>): SgFile[] {
+  const files = new Map<string, { f: SgFile; lines: Map<number, string> }>();
+  for (const [term, entry] of Object.entries(corpus)) {
+    for (const m of entry.matches) {
+      const { type: _t, path: p, repository, lineMatches, fork, archived, hunks: _h, ...meta } = m;
+      const filePath = typeof p === 'string' ? p : '';
+      const key = `${repository}\0${filePath}`;
+      let file = files.get(key);
+      if (!file) {
+        file = { f: { repository, path: filePath, lines: [], meta, ...(fork ? { fork } : {}), ...(archived ? { archived } : {}) }, lines: new Map() };
+        files.set(key, file);
+      }
+      for (const lm of Array.isArray(lineMatches) ? (lineMatches as Array<{ line: string; lineNumber: number }>) : []) {
+        file.lines.set(lm.lineNumber, withTerm(file.lines.get(lm.lineNumber) ?? lm.line, term));
+      }
+    }
+  }
+  return [...files.values()].map(({ f, lines }) => {
+    const numbers = [...lines.keys()];
+    const first = numbers.length === 0 ? 0 : Math.min(...numbers);
+    const last = numbers.length === 0 ? -1 : Math.max(...numbers);
+    return { ...f, firstLine: first, lines: Array.from({ length: last - first + 1 }, (_, i) => lines.get(first + i) ?? '') };
+  });
+}
+
+interface Corpus {
+  terms: Record<string, SgCorpusEntry>;
+  files: SgFile[];
+}
+
+function excluded(ev: { hiddenForks: number; hiddenArchived: number }): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = [];
+  if (ev.hiddenForks > 0) out.push({ reason: 'excluded-fork', title: `${ev.hiddenForks} forked`, message: 'By default we exclude forked repositories.', severity: 'info' });
+  if (ev.hiddenArchived > 0) out.push({ reason: 'excluded-archive', title: `${ev.hiddenArchived} archived`, message: 'By default we exclude archived repositories.', severity: 'info' });
+  return out;
+}
+
+/** The events a real instance would send for this query over this corpus. */
+export function streamEvents(query: string, corpus: Corpus, opts: SgServerOptions = {}): string[] {
+  const lineEnd = opts.lineEnd ?? '\n';
   const events = [sse('progress', { done: false, matchCount: 0, durationMs: 1, skipped: [] }, lineEnd)];
-  for (const alert of entry?.alerts ?? []) events.push(sse('alert', alert, lineEnd));
-  if (entry?.error !== undefined) {
-    events.push(sse('error', { message: entry.error }, lineEnd), sse('done', {}, lineEnd));
-    return events;
+  let parsed: ParsedQuery;
+  try {
+    parsed = parseQuery(query);
+  } catch (err) {
+    return [...events, sse('error', { message: `invalid query: ${(err as Error).message}` }, lineEnd), sse('done', {}, lineEnd)];
   }
-  for (let i = 0; i < shown.length; i += batchSize) {
-    const batch = shown.slice(i, i + batchSize).map(({ fork: _f, archived: _a, ...m }) => m);
-    events.push(sse('matches', batch, lineEnd));
-  }
-  events.push(sse('filters', [{ value: 'lang:go', label: 'Go', count: shown.length, exhaustive: true, kind: 'lang' }], lineEnd));
-  const matchCount = shown.reduce((n, m) => n + (Array.isArray(m.lineMatches) && m.lineMatches.length > 0 ? m.lineMatches.length : 1), 0);
-  const repos = new Set(shown.map((m) => m.repository)).size;
-  events.push(sse('progress', { done: true, repositoriesCount: repos, matchCount, durationMs: 5, skipped }, lineEnd));
+  const entries = parsed.patterns.flatMap((p) => (corpus.terms[p] ? [corpus.terms[p]] : []));
+  for (const alert of entries.flatMap((e) => e.alerts ?? [])) events.push(sse('alert', alert, lineEnd));
+  const failed = entries.find((e) => e.error !== undefined);
+  if (failed) return [...events, sse('error', { message: failed.error }, lineEnd), sse('done', {}, lineEnd)];
+  const limit = parsed.countAll ? (opts.matchLimit ?? Number.POSITIVE_INFINITY) : Math.min(500, opts.matchLimit ?? 500);
+  const { ev, limited } = limitTo(evaluate(parsed, corpus.files, opts.previewMax), limit);
+  const skipped = [...entries.flatMap((e) => e.skipped ?? [])];
+  if (limited) skipped.push({ reason: 'shard-match-limit', title: 'result limit hit', message: `only the first ${limit} results`, severity: 'info' });
+  skipped.push(...excluded(ev));
+  const batchSize = opts.batchSize ?? 3;
+  for (let i = 0; i < ev.matches.length; i += batchSize) events.push(sse('matches', ev.matches.slice(i, i + batchSize), lineEnd));
+  events.push(sse('filters', [{ value: 'lang:go', label: 'Go', count: ev.matches.length, exhaustive: true, kind: 'lang' }], lineEnd));
+  const repos = new Set(ev.matches.map((m) => m['repository'])).size;
+  events.push(sse('progress', { done: true, repositoriesCount: repos, matchCount: ev.matchCount, durationMs: 5, skipped }, lineEnd));
   events.push(sse('done', {}, lineEnd));
   return events;
 }
@@ -111,7 +172,10 @@ export function streamEvents(query: string, entry: SgCorpusEntry | undefined, ba
 export async function startSourcegraphServer(opts: SgServerOptions = {}): Promise<SourcegraphTestServer> {
   const faults: SgFault[] = [];
   const requests: SgRequest[] = [];
-  const state = { corpus: opts.corpus ?? {} };
+  let terms = opts.corpus ?? {};
+  let files = opts.files ?? [];
+  let corpus: Corpus = { terms, files: [...files, ...filesFromCorpus(terms)] };
+  const rebuild = (): void => void (corpus = { terms, files: [...files, ...filesFromCorpus(terms)] });
   const server = http.createServer((req, res) => {
     void handle(req, res).catch(() => res.destroy());
   });
@@ -123,15 +187,21 @@ export async function startSourcegraphServer(opts: SgServerOptions = {}): Promis
       return;
     }
     const query = url.searchParams.get('q') ?? '';
-    const term = termOfQuery(query);
-    requests.push({ query, term, headers: req.headers, params: url.searchParams });
+    let patterns: string[] = [];
+    try {
+      patterns = parseQuery(query).patterns;
+    } catch {
+      /* answered with an error event */
+    }
+    requests.push({ query, term: patterns[0], patterns, headers: req.headers, params: url.searchParams });
+    if (opts.maxQueryChars !== undefined && query.length > opts.maxQueryChars) return void res.writeHead(414, { 'content-type': 'text/plain' }).end('URI Too Long');
     const fault = faults.shift();
     if (fault?.kind === 'slow') await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault?.kind === 'hang') return void req.resume();
     if (fault?.kind === 'rate-limit') return void res.writeHead(429, { 'retry-after': fault.retryAfter, 'content-type': 'text/plain' }).end('rate limited');
     if (fault?.kind === 'status') return void res.writeHead(fault.status, { 'content-type': 'text/plain', ...fault.headers }).end(fault.body ?? `status ${fault.status}`);
     if (fault?.kind === 'raw') return void res.writeHead(fault.status ?? 200, { 'content-type': fault.contentType ?? 'text/event-stream' }).end(fault.body);
-    const events = streamEvents(query, term === undefined ? undefined : state.corpus[term], opts.batchSize ?? 3, opts.lineEnd ?? '\n');
+    const events = streamEvents(query, corpus, opts);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const cutAt = fault?.kind === 'cut' || fault?.kind === 'drop' ? (fault.afterEvents ?? 2) : events.length;
     await writeEvents(res, events.slice(0, cutAt), opts.chunkSize);
@@ -144,10 +214,18 @@ export async function startSourcegraphServer(opts: SgServerOptions = {}): Promis
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
     get corpus() {
-      return state.corpus;
+      return terms;
     },
     set corpus(value) {
-      state.corpus = value;
+      terms = value;
+      rebuild();
+    },
+    get files() {
+      return files;
+    },
+    set files(value) {
+      files = value;
+      rebuild();
     },
     schedule: (...f) => void faults.push(...f),
     pendingFaults: () => faults.length,

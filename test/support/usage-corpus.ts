@@ -65,13 +65,14 @@ export const EXPECTED_DATASETS = [
   { dataset_id: D[0], repositories: 2, files: 3, total_stars: 70, languages: ['JavaScript', 'Python'], last_pushed: '2025-03-01' },
   { dataset_id: D[1], repositories: 2, files: 2, total_stars: 11, languages: ['Go', 'R'], last_pushed: '2023-06-01' },
   { dataset_id: D[2], repositories: 0, files: 0, total_stars: 0, languages: [], last_pushed: null },
-  { dataset_id: D[3], repositories: 3, files: 3, total_stars: 29, languages: ['JavaScript', 'Python'], last_pushed: '2025-03-01' },
+  // github.com/gone/repo (404) counts as a repository with its file, but adds 0 stars (not Sourcegraph's 6).
+  { dataset_id: D[3], repositories: 3, files: 3, total_stars: 23, languages: ['JavaScript', 'Python'], last_pushed: '2025-03-01' },
   { dataset_id: D[4], repositories: 1, files: 1, total_stars: 3, languages: ['Python'], last_pushed: '2022-02-02' },
 ];
 
 export const EXPECTED_ORGS = [
   { organization_id: ORG_A, datasets: 3, datasets_used: 2, repositories: 4, files: 5, total_stars: 81, languages: ['Go', 'JavaScript', 'Python', 'R'], last_pushed: '2025-03-01' },
-  { organization_id: ORG_B, datasets: 2, datasets_used: 2, repositories: 3, files: 3, total_stars: 29, languages: ['JavaScript', 'Python'], last_pushed: '2025-03-01' },
+  { organization_id: ORG_B, datasets: 2, datasets_used: 2, repositories: 3, files: 3, total_stars: 23, languages: ['JavaScript', 'Python'], last_pushed: '2025-03-01' },
 ];
 
 /** repository_datasets as (repository, dataset index) pairs. */

@@ -1,8 +1,10 @@
 /**
- * github_api.db from record files: one read_json over every `owner__name.json` (explicit
- * columns) into `repos`, one row per repository name the code search found. Built atomically.
+ * github_api.db from record files: read_json over the `owner__name.json` files (explicit columns),
+ * in chunks sized to duckdb.memoryLimit, into `repos`, one row per repository name the code search
+ * found. Built atomically.
  */
-import { buildDatabaseAtomically, sqlString, sqlStringList, type DatabaseRegistry } from '../../duckdb/index.js';
+import { buildDatabaseAtomically, memoryLimitBytes, memorySettings, sqlString, sqlStringList, type DatabaseRegistry } from '../../duckdb/index.js';
+import { chunkFiles, fileTooLargeError, largestLoadable, objectSizeFor } from '../bulk-load.js';
 
 export interface GithubLoadSummary {
   files: number;
@@ -33,29 +35,42 @@ function columnsSql(): string {
   return `{${Object.entries(RECORD_COLUMNS).map(([k, v]) => `${k}: ${sqlString(v)}`).join(', ')}}`;
 }
 
+/** Largest record file read (a repository record is a few kilobytes). */
+export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
 /** `repository` is `github.com/<owner>/<name>` in lowercase, as the code search names it (lowercased). */
-export function insertReposSql(files: readonly string[]): string {
+export function insertReposSql(files: readonly string[], maxObjectBytes = MAX_RECORD_BYTES): string {
   return `INSERT INTO repos
 SELECT 'github.com/' || lower(requested), requested, status, httpStatus, id, fullName, renamedTo, stars, forks, language, license,
   topics, archived, fork, ${ts('createdAt')}, ${ts('pushedAt')}, defaultBranch, description, goneReason,
   ${ts('fetchedAt')}, ${ts('checkedAt')}, coalesce(notModifiedCount, 0), filename
-FROM read_json(${sqlStringList(files)}, format = 'unstructured', filename = true, columns = ${columnsSql()})
+FROM read_json(${sqlStringList(files)}, format = 'unstructured', filename = true, maximum_object_size = ${maxObjectBytes}, columns = ${columnsSql()})
 ORDER BY lower(requested)`;
 }
 
+export interface GithubBuildOptions {
+  registry?: DatabaseRegistry;
+  /** duckdb.memoryLimit of the site config (default 25% of RAM): files are read in chunks under it. */
+  memoryLimit?: string;
+}
+
 /** Builds `finalPath` (github_api.db) from the record files; replaces the file only on success. */
-export async function buildGithubApiDatabase(finalPath: string, files: readonly string[], options: { registry?: DatabaseRegistry } = {}): Promise<GithubLoadSummary> {
+export async function buildGithubApiDatabase(finalPath: string, files: readonly string[], options: GithubBuildOptions = {}): Promise<GithubLoadSummary> {
+  const limitBytes = memoryLimitBytes(options.memoryLimit ?? '25%');
+  const maxFile = Math.min(MAX_RECORD_BYTES, largestLoadable(limitBytes));
   return buildDatabaseAtomically(
     finalPath,
     async (db) => {
       await db.run(GITHUB_SCHEMA);
-      if (files.length > 0) await db.run(insertReposSql(files));
+      await db.run('SET preserve_insertion_order = false');
+      const chunks = chunkFiles(files, limitBytes, maxFile, (file, size) => fileTooLargeError(file, size, limitBytes, MAX_RECORD_BYTES));
+      for (const chunk of chunks) await db.run(insertReposSql(chunk.files, objectSizeFor(chunk)));
       const rows = await db.all(`SELECT count(*)::INTEGER AS repos,
   count(*) FILTER (WHERE status = 'ok')::INTEGER AS ok, count(*) FILTER (WHERE status = 'renamed')::INTEGER AS renamed,
   count(*) FILTER (WHERE status = 'gone')::INTEGER AS gone FROM repos`);
       const r = rows[0] ?? {};
       return { files: files.length, repos: Number(r['repos'] ?? 0), ok: Number(r['ok'] ?? 0), renamed: Number(r['renamed'] ?? 0), gone: Number(r['gone'] ?? 0) };
     },
-    { registry: options.registry },
+    { registry: options.registry, settings: memorySettings(options.memoryLimit) },
   );
 }

@@ -1,21 +1,60 @@
 /**
  * The GitHub stage as engine tasks: one task per repository name, whose output is its
  * record file `owner__name.json`. A rerun skips repositories whose file exists with its
- * receipt (no request at all); a forced rerun asks conditionally, so unchanged
- * repositories answer 304 and cost no quota.
+ * receipt and was checked within github.maxAge (no request at all); a stale or forced one is
+ * asked conditionally, so unchanged repositories answer 304 and cost no quota.
  */
+import fs from 'node:fs';
 import path from 'node:path';
-import { FileTarget, NO_RETRY, Task, type RetryPolicy, type TaskContext } from '../../engine/index.js';
+import { NO_RETRY, Task, type RetryPolicy, type Target, type TaskContext } from '../../engine/index.js';
 import type { GithubClient } from './client.js';
-import { fetchRepoToFile } from './record.js';
+import { fetchRepoToFile, readRepoRecord } from './record.js';
 import { parseRepoName, repoFileName, repoKey, type RepoName } from './repo-name.js';
 
 export interface GithubSettings {
   site: string;
   /** raw/<site>/github under the artifacts directory. */
   dir: string;
+  /** A record GitHub was last asked about longer ago than this is asked again, conditionally (default: never). */
+  maxAgeMs?: number;
   /** Shared by every repository of a run (concurrency and the rate-limit state live in it). */
   client: () => GithubClient;
+}
+
+/** The time before which a record is stale under `settings.maxAgeMs` (undefined: never stale). */
+export function recordsNotBefore(settings: GithubSettings): number | undefined {
+  return settings.maxAgeMs === undefined ? undefined : settings.client().clock.now() - settings.maxAgeMs;
+}
+
+/**
+ * A record file as a task output: it exists when the file holds a record whose `checkedAt` is at
+ * or after `notBeforeMs` (an older one is asked about again, with If-None-Match).
+ */
+export class RecordFileTarget implements Target {
+  readonly path: string;
+
+  constructor(file: string, readonly notBeforeMs: () => number | undefined) {
+    this.path = path.resolve(file);
+  }
+
+  get description(): string {
+    return this.path;
+  }
+
+  async exists(): Promise<boolean> {
+    if (!fs.existsSync(this.path)) return false;
+    const notBefore = this.notBeforeMs();
+    if (notBefore === undefined) return true;
+    const checked = Date.parse(readRepoRecord(this.path)?.checkedAt ?? '');
+    return !Number.isNaN(checked) && checked >= notBefore;
+  }
+
+  /** The engine reads only stamps: undefined (missing) for a stale record. */
+  async stamp(): Promise<string | undefined> {
+    if (!(await this.exists())) return undefined;
+    const st = fs.statSync(this.path, { throwIfNoEntry: false });
+    return st === undefined ? undefined : `${st.size}:${Math.trunc(st.mtimeMs)}`;
+  }
 }
 
 export class GithubRepoTask extends Task<{ site: string; repo: string }> {
@@ -33,8 +72,8 @@ export class GithubRepoTask extends Task<{ site: string; repo: string }> {
     return path.join(this.settings.dir, repoFileName(this.repo));
   }
 
-  outputs(): FileTarget[] {
-    return [new FileTarget(this.recordFile)];
+  outputs(): RecordFileTarget[] {
+    return [new RecordFileTarget(this.recordFile, () => recordsNotBefore(this.settings))];
   }
 
   /** octokit's plugins already retried 5xx and waited for rate limits: their final error is final. */

@@ -1,9 +1,12 @@
 /**
- * sourcegraph_api.db from result files: one read_json over every file (explicit columns, never
- * row by row), into `searches` (one row per term and dataset) and `matches` (one row per term,
- * dataset, match and matched line). Built atomically: the old database stays until the rename.
+ * sourcegraph_api.db from result files: the files read with read_json (explicit columns, never row
+ * by row) in chunks sized to duckdb.memoryLimit, each chunk's matches attributed to the terms its
+ * request covered, into `searches` (one row per term and dataset, naming the request that covered
+ * it) and `matches` (one row per term, dataset, match and matched line). Built atomically: the old
+ * database stays until the rename.
  */
-import { buildDatabaseAtomically, sqlString, sqlStringList, type DatabaseRegistry, type DuckDbHandle } from '../../duckdb/index.js';
+import { buildDatabaseAtomically, memoryLimitBytes, memorySettings, sqlString, sqlStringList, type DatabaseRegistry, type DuckDbHandle } from '../../duckdb/index.js';
+import { chunkFiles, fileTooLargeError, largestLoadable, loadRows, objectSizeFor } from '../bulk-load.js';
 
 /** What a term was searched for: the datasets it stands for. */
 export interface SearchedTerm {
@@ -11,23 +14,31 @@ export interface SearchedTerm {
   datasetIds: readonly string[];
 }
 
+/** A result file and the terms whose result it is (a request may have searched more). */
+export interface CoveredRequest {
+  file: string;
+  terms: readonly string[];
+}
+
 export interface SourcegraphLoadSummary {
   files: number;
   searches: number;
   matches: number;
-  /** Terms with a result file but no dataset (left out). */
+  /** Covered terms that stand for no dataset (left out). */
   unmatchedTerms: number;
+  /** read_json statements the load took (chunks of files). */
+  chunks: number;
 }
 
-const LINE = 'STRUCT(line BIGINT, preview VARCHAR)';
-const MATCH = `STRUCT(type VARCHAR, repository VARCHAR, repositoryId BIGINT, path VARCHAR, "commit" VARCHAR, branch VARCHAR, language VARCHAR, repoStars BIGINT, lines ${LINE}[])`;
+const LINE = 'STRUCT(line BIGINT, preview VARCHAR, terms INTEGER[])';
+const MATCH = `STRUCT(type VARCHAR, repository VARCHAR, repositoryId BIGINT, path VARCHAR, "commit" VARCHAR, branch VARCHAR, language VARCHAR, repoStars BIGINT, lines ${LINE}[], pathTerms INTEGER[])`;
 const SKIPPED = 'STRUCT(reason VARCHAR, title VARCHAR, message VARCHAR, severity VARCHAR)';
 
 /** The declared columns of a result file (see README: the result file). */
 export const RESULT_COLUMNS: Readonly<Record<string, string>> = {
-  term: 'VARCHAR',
-  query: 'VARCHAR',
   searchedAt: 'VARCHAR',
+  terms: 'VARCHAR[]',
+  query: 'VARCHAR',
   matches: `${MATCH}[]`,
   matchesReceived: 'BIGINT',
   linesReceived: 'BIGINT',
@@ -47,7 +58,7 @@ function columnsSql(): string {
 
 export const SOURCEGRAPH_SCHEMA = `
 CREATE TABLE searches (
-  term VARCHAR NOT NULL, dataset_id VARCHAR NOT NULL, query VARCHAR,
+  term VARCHAR NOT NULL, dataset_id VARCHAR NOT NULL, query VARCHAR, request VARCHAR, request_terms INTEGER,
   match_count BIGINT, results_received BIGINT, lines_received BIGINT, repositories_count BIGINT,
   complete BOOLEAN, limit_hit BOOLEAN, exhaustive BOOLEAN,
   skipped_reasons VARCHAR[], skipped JSON, alerts JSON, searched_at TIMESTAMP, duration_ms BIGINT, file VARCHAR);
@@ -59,30 +70,40 @@ CREATE TABLE matches (
 export const MAX_RESULT_BYTES = 128 * 1024 * 1024;
 
 const STAGE = 'sg_stage';
+const ATT = 'sg_att';
 const TERMS = 'sg_terms';
+const COVER = 'sg_cover';
 
-async function loadTerms(db: DuckDbHandle, terms: readonly SearchedTerm[]): Promise<void> {
-  await db.run(`CREATE TEMP TABLE ${TERMS} (term VARCHAR, dataset_id VARCHAR)`);
-  const pairs = terms.flatMap((t) => t.datasetIds.map((d) => `(${sqlString(t.term)}, ${sqlString(d)})`));
-  for (let i = 0; i < pairs.length; i += 1000) await db.run(`INSERT INTO ${TERMS} VALUES ${pairs.slice(i, i + 1000).join(', ')}`);
-}
-
-/** The statements filling searches and matches from the stage (every file read once). */
+/** The statements filling searches and matches from one chunk's stage. */
 export function insertSql(): string[] {
   return [
+    `CREATE OR REPLACE TEMP TABLE ${ATT} AS
+WITH m AS (SELECT filename, terms AS rterms, unnest(matches) AS x, generate_subscripts(matches, 1) AS pos FROM ${STAGE}),
+l AS (SELECT filename, rterms, pos, x, unnest(x.lines) AS l FROM m),
+by_line AS (SELECT filename, rterms, pos, x, l, unnest(l.terms) AS k FROM l),
+by_path AS (SELECT filename, rterms, pos, x, unnest(x.pathTerms) AS k FROM m)
+SELECT filename, rterms[k + 1] AS term, pos, x.type AS type, x, l.line AS line, l.preview AS preview FROM by_line
+UNION ALL
+SELECT filename, rterms[k + 1], pos, CASE WHEN x.type = 'content' THEN 'path' ELSE x.type END, x, NULL, NULL FROM by_path`,
+    `INSERT INTO matches
+SELECT a.term, t.dataset_id, a.type, a.x.repository, a.x.repositoryId, a.x.path, a.x."commit", a.x.branch, a.x.language,
+  a.line, a.preview, a.x.repoStars
+FROM ${ATT} a JOIN ${COVER} c ON c.file = a.filename AND c.term = a.term JOIN ${TERMS} t ON t.term = a.term
+ORDER BY a.filename, a.term, t.dataset_id, a.pos, a.line NULLS FIRST`,
     `INSERT INTO searches
-SELECT s.term, t.dataset_id, s.query, s.matchCount, s.matchesReceived, s.linesReceived, s.repositoriesCount,
+WITH per AS (
+  SELECT filename, term, count(*) FILTER (WHERE line IS NOT NULL) AS lines, count(*) FILTER (WHERE line IS NULL) AS lineless,
+    count(DISTINCT pos) AS results, count(DISTINCT x.repository) AS repos
+  FROM ${ATT} GROUP BY filename, term)
+SELECT c.term, t.dataset_id, s.query, parse_filename(s.filename), len(s.terms),
+  CASE WHEN len(s.terms) = 1 THEN s.matchCount ELSE coalesce(p.lines + p.lineless, 0) END,
+  coalesce(p.results, 0), coalesce(p.lines, 0),
+  CASE WHEN len(s.terms) = 1 THEN coalesce(s.repositoriesCount, p.repos, 0) ELSE coalesce(p.repos, 0) END,
   s.complete, s.limitHit, s.exhaustive, coalesce(list_transform(s.skipped, x -> x.reason), []), to_json(coalesce(s.skipped, [])),
   coalesce(s.alerts, '[]'), try_cast(s.searchedAt AS TIMESTAMPTZ)::TIMESTAMP, s.durationMs, s.filename
-FROM ${STAGE} s JOIN ${TERMS} t ON t.term = s.term
-ORDER BY s.term, t.dataset_id`,
-    `INSERT INTO matches
-SELECT m.term, t.dataset_id, m.x.type, m.x.repository, m.x.repositoryId, m.x.path, m.x."commit", m.x.branch, m.x.language,
-  l.line, l.preview, m.x.repoStars
-FROM (SELECT term, unnest(matches) AS x, generate_subscripts(matches, 1) AS pos FROM ${STAGE}) m
-JOIN ${TERMS} t ON t.term = m.term
-LEFT JOIN LATERAL (SELECT unnest(CASE WHEN len(coalesce(m.x.lines, [])) = 0 THEN [NULL::${LINE}] ELSE m.x.lines END) AS l) ON true
-ORDER BY m.term, t.dataset_id, m.pos, l.line`,
+FROM ${STAGE} s JOIN ${COVER} c ON c.file = s.filename JOIN ${TERMS} t ON t.term = c.term
+LEFT JOIN per p ON p.filename = s.filename AND p.term = c.term
+ORDER BY s.filename, c.term, t.dataset_id`,
   ];
 }
 
@@ -91,32 +112,57 @@ async function countOf(db: DuckDbHandle, sql: string): Promise<number> {
   return Number(rows[0]?.['n'] ?? 0);
 }
 
+export interface SourcegraphBuildOptions {
+  registry?: DatabaseRegistry;
+  /** duckdb.memoryLimit of the site config (default 25% of RAM). */
+  memoryLimit?: string;
+  /** Where the term and coverage lists are staged as NDJSON (default: next to the database). */
+  scratchDir?: string;
+}
+
+async function loadLookups(db: DuckDbHandle, requests: readonly CoveredRequest[], terms: readonly SearchedTerm[], scratch: string): Promise<void> {
+  await loadRows(db, TERMS, '{term: \'VARCHAR\', dataset_id: \'VARCHAR\'}', scratch, function* () {
+    for (const t of terms) for (const d of t.datasetIds) yield { term: t.term, dataset_id: d };
+  });
+  await loadRows(db, COVER, '{file: \'VARCHAR\', term: \'VARCHAR\'}', scratch, function* () {
+    for (const r of requests) for (const term of r.terms) yield { file: r.file, term };
+  });
+}
+
 /**
- * Builds `finalPath` (sourcegraph_api.db) from the result files and the term → datasets map;
- * replaces the file only on success.
+ * Builds `finalPath` (sourcegraph_api.db) from the covering requests' result files and the
+ * term → datasets map; replaces the file only on success.
  */
 export async function buildSourcegraphApiDatabase(
   finalPath: string,
-  files: readonly string[],
+  requests: readonly CoveredRequest[],
   terms: readonly SearchedTerm[],
-  options: { registry?: DatabaseRegistry } = {},
+  options: SourcegraphBuildOptions = {},
 ): Promise<SourcegraphLoadSummary> {
+  const limitBytes = memoryLimitBytes(options.memoryLimit ?? '25%');
+  const files = [...new Set(requests.map((r) => r.file))];
   return buildDatabaseAtomically(
     finalPath,
     async (db) => {
       await db.run(SOURCEGRAPH_SCHEMA);
-      await loadTerms(db, terms);
-      if (files.length === 0) return { files: 0, searches: 0, matches: 0, unmatchedTerms: 0 };
-      await db.run(`CREATE TEMP TABLE ${STAGE} AS SELECT * FROM read_json(${sqlStringList(files)}, format = 'unstructured', filename = true,
-  maximum_object_size = ${MAX_RESULT_BYTES}, columns = ${columnsSql()})`);
-      for (const sql of insertSql()) await db.run(sql);
+      await db.run('SET preserve_insertion_order = false');
+      await loadLookups(db, requests, terms, options.scratchDir ?? `${finalPath}.scratch`);
+      const maxFile = Math.min(MAX_RESULT_BYTES, largestLoadable(limitBytes));
+      const chunks = chunkFiles(files, limitBytes, maxFile, (file, size) => fileTooLargeError(file, size, limitBytes, MAX_RESULT_BYTES));
+      for (const chunk of chunks) {
+        await db.run(`CREATE OR REPLACE TEMP TABLE ${STAGE} AS SELECT * FROM read_json(${sqlStringList(chunk.files)}, format = 'unstructured', filename = true,
+  maximum_object_size = ${objectSizeFor(chunk)}, columns = ${columnsSql()})`);
+        for (const sql of insertSql()) await db.run(sql);
+      }
+      await db.run(`DROP TABLE IF EXISTS ${STAGE}; DROP TABLE IF EXISTS ${ATT}`);
       return {
         files: files.length,
         searches: await countOf(db, 'SELECT count(*) FROM searches'),
         matches: await countOf(db, 'SELECT count(*) FROM matches'),
-        unmatchedTerms: await countOf(db, `SELECT count(*) FROM ${STAGE} WHERE term NOT IN (SELECT term FROM ${TERMS})`),
+        unmatchedTerms: await countOf(db, `SELECT count(DISTINCT term) FROM ${COVER} WHERE term NOT IN (SELECT term FROM ${TERMS})`),
+        chunks: chunks.length,
       };
     },
-    { registry: options.registry, settings: { memory_limit: '1GB' } },
+    { registry: options.registry, settings: memorySettings(options.memoryLimit) },
   );
 }

@@ -1,15 +1,22 @@
 /** The Sourcegraph stream search client: SSE parsing, exact-match queries, result files, and the search task. */
 export { SseParser } from './sse.js';
 export type { SseEvent, SseParserOptions } from './sse.js';
-export { buildSearchQuery, quoteTerm, unquoteTerm, streamSearchUrl } from './query.js';
+export { buildBatchQuery, buildSearchQuery, quoteTerm, unquoteTerm, streamSearchUrl } from './query.js';
 export type { QueryOptions } from './query.js';
 export { searchFileName, slugify, termHash } from './file-name.js';
-export { searchToFile } from './search.js';
-export type { SearchParams, SearchSummary, SearchFileResult } from './search.js';
+export { searchRequestToFile, searchToFile } from './search.js';
+export type { RequestParams, SearchParams, SearchSummary, SearchFileResult } from './search.js';
+export { foldCase, isBatchable, TermAttributor } from './attribute.js';
+export type { AttributedLine, AttributedMatch } from './attribute.js';
+export { DEFAULT_MAX_QUERY_LENGTH, DEFAULT_TERMS_PER_QUERY, encodedQueryLength, planRequests, requestFileName, splitRequest } from './plan.js';
+export type { PlanLimits } from './plan.js';
+export { readResultSummary, readSearchedAt, ResultFileTarget } from './result-file.js';
+export { reusableCoverage, searchTerms } from './searches.js';
+export type { RequestCoverage, SearchRun } from './searches.js';
 export { LIMIT_REASONS, PREVIEW_MAX, toStoredMatch } from './matches.js';
 export type { MatchLine, StoredMatch, SkippedReason, SearchAlert, ProgressInfo } from './matches.js';
 export { ERR_SOURCEGRAPH_INCOMPLETE, ERR_SOURCEGRAPH_SEARCH, ERR_SOURCEGRAPH_RESPONSE } from './errors.js';
-export { SourcegraphSearchTask, searchOptionsKey } from './tasks.js';
+export { SourcegraphRequestTask, SourcegraphSearchTask, searchOptionsKey } from './tasks.js';
 export type { SourcegraphSettings } from './tasks.js';
 export { buildSourcegraphApiDatabase, RESULT_COLUMNS, SOURCEGRAPH_SCHEMA } from './db.js';
-export type { SearchedTerm, SourcegraphLoadSummary } from './db.js';
+export type { CoveredRequest, SearchedTerm, SourcegraphBuildOptions, SourcegraphLoadSummary } from './db.js';

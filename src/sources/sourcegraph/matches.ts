@@ -9,6 +9,8 @@ export interface MatchLine {
   /** 1-based (the stream API's lineNumber is 0-based). */
   line: number;
   preview: string;
+  /** The matched [offset, length] ranges in the line, as the server gave them (kept only while attributing, never stored). */
+  ranges?: Array<[number, number]>;
 }
 
 export interface StoredMatch {
@@ -59,43 +61,61 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 const obj = (v: unknown): Json | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : undefined);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
-function preview(text: string): string {
+/** `text` cut to PREVIEW_MAX characters. */
+export function cutPreview(text: string): string {
   return text.length > PREVIEW_MAX ? text.slice(0, PREVIEW_MAX) : text;
 }
 
-function linesOf(raw: Json): MatchLine[] {
+function pairs(v: unknown): Array<[number, number]> {
+  return arr(v).flatMap((p) => {
+    const [o, l] = arr(p).map(num);
+    return o === undefined || l === undefined ? [] : [[o, l] as [number, number]];
+  });
+}
+
+function linesOf(raw: Json, preview: (text: string) => string, ranges: boolean): MatchLine[] {
   const out: MatchLine[] = [];
   for (const item of arr(raw.lineMatches)) {
     const m = obj(item);
     const n = num(m?.lineNumber);
-    if (m && n !== undefined) out.push({ line: n + 1, preview: preview(str(m.line) ?? '') });
+    if (m && n !== undefined) out.push({ line: n + 1, preview: preview(str(m.line) ?? ''), ...(ranges ? { ranges: pairs(m.offsetAndLengths) } : {}) });
   }
-  for (const item of arr(raw.chunkMatches)) out.push(...chunkLines(obj(item)));
+  for (const item of arr(raw.chunkMatches)) out.push(...chunkLines(obj(item), preview, ranges));
   return out;
 }
 
 /** Chunk matches (`cm=true`): the content of a few lines and ranges in it; one line per range start. */
-function chunkLines(chunk: Json | undefined): MatchLine[] {
+function chunkLines(chunk: Json | undefined, preview: (text: string) => string, ranges: boolean): MatchLine[] {
   if (!chunk) return [];
   const first = num(obj(chunk.contentStart)?.line) ?? 0;
   const contentLines = (str(chunk.content) ?? '').split('\n');
-  const seen = new Set<number>();
-  const out: MatchLine[] = [];
+  const byLine = new Map<number, MatchLine>();
   for (const r of arr(chunk.ranges)) {
-    const line = num(obj(obj(r)?.start)?.line);
-    if (line === undefined || seen.has(line)) continue;
-    seen.add(line);
-    out.push({ line: line + 1, preview: preview(contentLines[line - first] ?? '') });
+    const start = obj(obj(r)?.start);
+    const end = obj(obj(r)?.end);
+    const line = num(start?.line);
+    if (line === undefined) continue;
+    let out = byLine.get(line);
+    if (!out) {
+      out = { line: line + 1, preview: preview(contentLines[line - first] ?? ''), ...(ranges ? { ranges: [] } : {}) };
+      byLine.set(line, out);
+    }
+    const col = num(start?.column) ?? 0;
+    const endCol = num(end?.line) === line ? (num(end?.column) ?? col) : Number.POSITIVE_INFINITY;
+    out.ranges?.push([col, endCol - col]);
   }
-  return out;
+  return [...byLine.values()];
 }
 
-/** A stored match for one element of a `matches` event; undefined when it names no repository. */
-export function toStoredMatch(item: unknown): StoredMatch | undefined {
+/**
+ * A stored match for one element of a `matches` event; undefined when it names no repository.
+ * `fullLines` keeps whole lines (for attribution; cut them with cutPreview before storing).
+ */
+export function toStoredMatch(item: unknown, fullLines = false): StoredMatch | undefined {
   const raw = obj(item);
   const repository = str(raw?.repository);
   if (!raw || repository === undefined) return undefined;
-  const match: StoredMatch = { type: str(raw.type) ?? 'unknown', repository, lines: linesOf(raw) };
+  const match: StoredMatch = { type: str(raw.type) ?? 'unknown', repository, lines: linesOf(raw, fullLines ? (t) => t : cutPreview, fullLines) };
   const repositoryId = num(raw.repositoryID);
   if (repositoryId !== undefined) match.repositoryId = repositoryId;
   const path = str(raw.path);

@@ -35,17 +35,34 @@ export function unquoteTerm(quoted: string): string {
   return body.replace(/\\(.)/gsu, (_m, ch: string) => escapes[ch] ?? ch);
 }
 
+function filters(opts: QueryOptions): string[] {
+  const parts = ['patternType:keyword', 'count:all'];
+  if (opts.includeForks) parts.push('fork:yes');
+  if (opts.includeArchived) parts.push('archived:yes');
+  parts.push(...(opts.extraFilters ?? []));
+  return parts;
+}
+
+/**
+ * The query of one request: `buildSearchQuery(term)` for one term, else every term quoted and
+ * joined with OR inside parentheses, then the same filters:
+ * `("a" OR "b") patternType:keyword count:all [fork:yes] [archived:yes] [extra]`. Inside quotes
+ * parentheses, `OR` and regex characters are text, so each alternative is the exact term.
+ */
+export function buildBatchQuery(terms: readonly string[], opts: QueryOptions = {}): string {
+  if (terms.length === 0) throw new RangeError('a search request needs at least one term');
+  if (terms.length === 1) return buildSearchQuery(terms[0] as string, opts);
+  for (const t of terms) if (t.trim() === '') throw new RangeError('a search term must not be empty');
+  return [`(${terms.map(quoteTerm).join(' OR ')})`, ...filters(opts)].join(' ');
+}
+
 /**
  * The whole query for an exhaustive exact-match search of `term`:
  * `"term" patternType:keyword count:all [fork:yes] [archived:yes] [extra filters]`.
  */
 export function buildSearchQuery(term: string, opts: QueryOptions = {}): string {
   if (term.trim() === '') throw new RangeError('a search term must not be empty');
-  const parts = [quoteTerm(term), 'patternType:keyword', 'count:all'];
-  if (opts.includeForks) parts.push('fork:yes');
-  if (opts.includeArchived) parts.push('archived:yes');
-  parts.push(...(opts.extraFilters ?? []));
-  return parts.join(' ');
+  return [quoteTerm(term), ...filters(opts)].join(' ');
 }
 
 /** The stream endpoint URL for `query`: `<baseUrl>/.api/search/stream?q=…&v=V3&t=keyword`. */

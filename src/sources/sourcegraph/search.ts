@@ -1,25 +1,31 @@
 /**
- * One exact-match search, streamed from `/.api/search/stream` straight into its result file:
- * events are parsed as they arrive and each match is written out at once, so memory holds
- * one event, never the whole result. The file is a temp file renamed into place only when
- * the stream ended with `done`; a cut stream is an ERR_SOURCEGRAPH_INCOMPLETE error
- * (retried by the HTTP client), never a result.
+ * One search request (one term, or several exact terms joined with OR), streamed from
+ * `/.api/search/stream` straight into its result file: events are parsed as they arrive and each
+ * match is attributed to the request's terms and written out at once, so memory holds one event,
+ * never the whole result. The file is a temp file renamed into place only when the stream ended
+ * with `done`; a cut stream is an ERR_SOURCEGRAPH_INCOMPLETE error (retried by the HTTP client),
+ * never a result. A request of several terms whose answer cannot be proven complete and fully
+ * attributed (a limit, a skipped shard, an alert, an error event, a line no term explains) is
+ * written with `split: true`: the caller searches its halves instead.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { withAtomicPath } from '../../engine/atomic-file.js';
+import { withAtomicPath, writeFileAtomic } from '../../engine/atomic-file.js';
 import { headerSecrets, readSnippet, redactUrl, statusError, type HttpClient, type OnRetry } from '../../http/index.js';
+import { TermAttributor } from './attribute.js';
 import { badResponseError, incompleteStreamError, searchFailedError } from './errors.js';
-import { LIMIT_REASONS, toAlert, toProgress, toStoredMatch, type ProgressInfo, type SearchAlert, type SkippedReason } from './matches.js';
-import { buildSearchQuery, streamSearchUrl, type QueryOptions } from './query.js';
+import { cutPreview, LIMIT_REASONS, toAlert, toProgress, toStoredMatch, type ProgressInfo, type SearchAlert, type SkippedReason } from './matches.js';
+import { buildBatchQuery, streamSearchUrl, type QueryOptions } from './query.js';
+import { discard, ResultWriter } from './result-writer.js';
 import { SseParser, type SseEvent } from './sse.js';
 
-export interface SearchParams extends QueryOptions {
+export interface RequestParams extends QueryOptions {
   /** The instance, e.g. https://sourcegraph.com */
   baseUrl: string;
-  term: string;
+  /** The exact terms of the request (one: a plain per-term search). */
+  terms: readonly string[];
   /** Sent as `Authorization: token <token>`; anonymous without. */
   token?: string;
   /** Limit for one try of the whole stream, in ms (got's request timeout). Default: none beyond the client's idle timeouts. */
@@ -28,9 +34,13 @@ export interface SearchParams extends QueryOptions {
   maxEventBytes?: number;
 }
 
+export interface SearchParams extends Omit<RequestParams, 'terms'> {
+  term: string;
+}
+
 /** What a search file holds besides `matches` (see README for the whole file). */
 export interface SearchSummary {
-  term: string;
+  terms: string[];
   query: string;
   /** Redacted. */
   url: string;
@@ -52,6 +62,12 @@ export interface SearchSummary {
   exhaustive: boolean;
   skipped: SkippedReason[];
   alerts: SearchAlert[];
+  /** Lines and matches none of the terms explains (always 0 for one term). */
+  unexplained: number;
+  /** The `error` event's message of a request of several terms (one term: an ERR_SOURCEGRAPH_SEARCH). */
+  error?: string;
+  /** Several terms and the answer is not provably theirs, whole: search the halves instead. */
+  split: boolean;
   attempts: number;
 }
 
@@ -62,7 +78,13 @@ export interface SearchFileResult extends SearchSummary {
 
 /** Streams the search for `params.term` into `destPath` (atomically), retrying per the client's policy (each retry told to `opts.onRetry`). */
 export async function searchToFile(client: HttpClient, params: SearchParams, destPath: string, opts: { onRetry?: OnRetry } = {}): Promise<SearchFileResult> {
-  const query = buildSearchQuery(params.term, params);
+  const { term, ...rest } = params;
+  return searchRequestToFile(client, { ...rest, terms: [term] }, destPath, opts);
+}
+
+/** Streams one request (its terms joined with OR) into `destPath` (atomically), retrying per the client's policy (each retry told to `opts.onRetry`). */
+export async function searchRequestToFile(client: HttpClient, params: RequestParams, destPath: string, opts: { onRetry?: OnRetry } = {}): Promise<SearchFileResult> {
+  const query = buildBatchQuery(params.terms, params);
   const url = streamSearchUrl(params.baseUrl, query);
   const headers: Record<string, string> = { accept: 'text/event-stream' };
   if (params.token) headers.authorization = `token ${params.token}`;
@@ -74,9 +96,23 @@ export async function searchToFile(client: HttpClient, params: SearchParams, des
   return client.run(url, (attempt) => searchOnce({ client, params, query, url, shownUrl, headers, extraSecrets, dest, attempt }), runOpts);
 }
 
+/** Statuses a server gives a query it will not take (too long, too complex): a request of several terms is split. */
+export const REJECTED_QUERY_STATUSES: ReadonlySet<number> = new Set([400, 413, 414, 431]);
+
+/**
+ * The result file of a request of several terms the server refused (REJECTED_QUERY_STATUSES):
+ * no matches, `split: true`, the refusal in `error`. Written atomically like any result.
+ */
+export async function writeRejectedRequest(destPath: string, terms: readonly string[], query: string, searchedAt: string, error: string): Promise<void> {
+  const dest = path.resolve(destPath);
+  await mkdir(path.dirname(dest), { recursive: true });
+  const rest = { matchesReceived: 0, linesReceived: 0, matchCount: 0, complete: true, limitHit: false, exhaustive: false, skipped: [], alerts: [], unexplained: 0, error, split: true, attempts: 1 };
+  await writeFileAtomic(dest, `{"searchedAt":${JSON.stringify(searchedAt)},"terms":${JSON.stringify(terms)},"query":${JSON.stringify(query)},"matches":[\n],${JSON.stringify(rest).slice(1)}\n`);
+}
+
 interface AttemptInput {
   client: HttpClient;
-  params: SearchParams;
+  params: RequestParams;
   query: string;
   url: string;
   shownUrl: string;
@@ -116,14 +152,14 @@ async function writeResult(input: AttemptInput, request: Readable, searchedAt: s
   let out: WriteStream | undefined = createWriteStream(tmp, { flags: 'wx' });
   try {
     const writer = new ResultWriter(out);
-    await writer.write(`{"term":${JSON.stringify(params.term)},"query":${JSON.stringify(input.query)},"url":${JSON.stringify(input.shownUrl)},"searchedAt":${JSON.stringify(searchedAt)},"matches":[`);
-    const state = await readEvents(request, writer, params.maxEventBytes, input.shownUrl);
+    await writer.write(`{"searchedAt":${JSON.stringify(searchedAt)},"terms":${JSON.stringify(params.terms)},"query":${JSON.stringify(input.query)},"url":${JSON.stringify(input.shownUrl)},"matches":[`);
+    const state = await readEvents(request, new MatchSink(writer, params.terms), params.maxEventBytes, input.shownUrl);
     // Everything needed was read: end the request, so that its timeout does not run on during our own disk work.
     request.destroy();
-    if (state.error !== undefined) throw searchFailedError(input.shownUrl, params.term, state.error);
-    if (!state.done) throw incompleteStreamError(input.shownUrl, params.term, state.events);
+    if (state.error !== undefined && params.terms.length === 1) throw searchFailedError(input.shownUrl, params.terms[0] as string, state.error);
+    if (!state.done) throw incompleteStreamError(input.shownUrl, params.terms.join(' OR '), state.events);
     const summary = summarize(input, searchedAt, state);
-    const { term: _t, query: _q, url: _u, searchedAt: _s, ...rest } = summary;
+    const { terms: _t, query: _q, url: _u, searchedAt: _s, ...rest } = summary;
     await writer.write(`\n],${JSON.stringify(rest).slice(1)}\n`);
     await writer.close();
     out = undefined;
@@ -149,26 +185,24 @@ async function checkResponse(input: AttemptInput, request: Readable, response: R
 
 interface StreamState {
   events: number;
-  matches: number;
-  lines: number;
-  nonContent: number;
   progress?: ProgressInfo;
   alerts: SearchAlert[];
   error?: string;
   done: boolean;
+  sink: MatchSink;
 }
 
-async function readEvents(body: Readable, writer: ResultWriter, maxEventBytes: number | undefined, url: string): Promise<StreamState> {
+async function readEvents(body: Readable, sink: MatchSink, maxEventBytes: number | undefined, url: string): Promise<StreamState> {
   const parser = new SseParser(maxEventBytes === undefined ? {} : { maxEventBytes });
-  const state: StreamState = { events: 0, matches: 0, lines: 0, nonContent: 0, alerts: [], done: false };
+  const state: StreamState = { events: 0, alerts: [], done: false, sink };
   for await (const chunk of body) {
     for (const event of parser.push(chunk as Buffer)) {
-      await handleEvent(event, state, writer, url);
+      await handleEvent(event, state, url);
       if (state.done) return state;
     }
   }
   for (const event of parser.end()) {
-    await handleEvent(event, state, writer, url);
+    await handleEvent(event, state, url);
     if (state.done) return state;
   }
   // `event: done` + `data: {}` whose final blank line is missing: the event is whole (its data is fixed).
@@ -176,7 +210,7 @@ async function readEvents(body: Readable, writer: ResultWriter, maxEventBytes: n
   return state;
 }
 
-async function handleEvent(event: SseEvent, state: StreamState, writer: ResultWriter, url: string): Promise<void> {
+async function handleEvent(event: SseEvent, state: StreamState, url: string): Promise<void> {
   state.events += 1;
   if (event.event === 'done') {
     state.done = true;
@@ -192,76 +226,62 @@ async function handleEvent(event: SseEvent, state: StreamState, writer: ResultWr
   if (event.event === 'progress') state.progress = toProgress(data);
   else if (event.event === 'alert') state.alerts.push(toAlert(data));
   else if (event.event === 'error') state.error = typeof (data as { message?: unknown })?.message === 'string' ? (data as { message: string }).message : event.data;
-  else await writeMatches(data, state, writer);
+  else if (Array.isArray(data)) for (const item of data) await state.sink.add(item);
 }
 
-async function writeMatches(data: unknown, state: StreamState, writer: ResultWriter): Promise<void> {
-  if (!Array.isArray(data)) return;
-  for (const item of data) {
-    const match = toStoredMatch(item);
-    if (!match) continue;
-    await writer.write(`${state.matches === 0 ? '' : ','}\n${JSON.stringify(match)}`);
-    state.matches += 1;
-    state.lines += match.lines.length;
-    if (match.lines.length === 0) state.nonContent += 1;
+/** Attributes each match to the request's terms and writes it, previews cut. */
+class MatchSink {
+  matches = 0;
+  lines = 0;
+  nonContent = 0;
+  unexplained = 0;
+  private readonly attributor: TermAttributor;
+
+  constructor(private readonly writer: ResultWriter, terms: readonly string[]) {
+    this.attributor = new TermAttributor(terms);
+  }
+
+  async add(item: unknown): Promise<void> {
+    const stored = toStoredMatch(item, true);
+    if (!stored) return;
+    const { match, unexplained } = this.attributor.attribute(stored);
+    this.unexplained += unexplained;
+    for (const l of match.lines) {
+      l.preview = cutPreview(l.preview);
+      delete l.ranges;
+    }
+    await this.writer.write(`${this.matches === 0 ? '' : ','}\n${JSON.stringify(match)}`);
+    this.matches += 1;
+    this.lines += match.lines.length;
+    if (match.lines.length === 0) this.nonContent += 1;
   }
 }
 
 function summarize(input: AttemptInput, searchedAt: string, state: StreamState): SearchSummary {
   const skipped = state.progress?.skipped ?? [];
+  const { sink } = state;
+  const limitHit = skipped.some((s) => LIMIT_REASONS.has(s.reason));
+  const exhaustive = skipped.every((s) => s.reason.startsWith('excluded-'));
+  const several = input.params.terms.length > 1;
   const summary: SearchSummary = {
-    term: input.params.term,
+    terms: [...input.params.terms],
     query: input.query,
     url: input.shownUrl,
     searchedAt,
-    matchesReceived: state.matches,
-    linesReceived: state.lines,
-    matchCount: state.progress?.matchCount ?? state.lines + state.nonContent,
+    matchesReceived: sink.matches,
+    linesReceived: sink.lines,
+    matchCount: state.progress?.matchCount ?? sink.lines + sink.nonContent,
     complete: true,
-    limitHit: skipped.some((s) => LIMIT_REASONS.has(s.reason)),
-    exhaustive: skipped.every((s) => s.reason.startsWith('excluded-')),
+    limitHit,
+    exhaustive,
     skipped,
     alerts: state.alerts,
+    unexplained: sink.unexplained,
+    split: several && (limitHit || !exhaustive || state.alerts.length > 0 || sink.unexplained > 0 || state.error !== undefined),
     attempts: input.attempt,
   };
+  if (state.error !== undefined) summary.error = state.error;
   if (state.progress?.repositoriesCount !== undefined) summary.repositoriesCount = state.progress.repositoriesCount;
   if (state.progress?.durationMs !== undefined) summary.durationMs = state.progress.durationMs;
   return summary;
 }
-
-/** Writes text to a file stream, waiting when its buffer is full. */
-class ResultWriter {
-  bytes = 0;
-  constructor(private readonly out: WriteStream) {}
-
-  async write(text: string): Promise<void> {
-    this.bytes += Buffer.byteLength(text);
-    if (this.out.write(text)) return;
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      this.out.once('error', onError);
-      this.out.once('drain', () => {
-        this.out.off('error', onError);
-        resolve();
-      });
-    });
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.out.once('error', reject);
-      this.out.end(() => resolve());
-    });
-  }
-}
-
-/** Destroys a file stream whose writes may still be pending, swallowing their errors. */
-async function discard(out: WriteStream): Promise<void> {
-  out.on('error', () => undefined);
-  if (out.closed) return;
-  await new Promise<void>((resolve) => {
-    out.once('close', () => resolve());
-    out.destroy();
-  });
-}
-

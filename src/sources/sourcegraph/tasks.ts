@@ -1,14 +1,17 @@
 /**
- * The Sourcegraph stage as engine tasks: one task per search term, whose output is the
- * term's result file (see searchFileName). A rerun skips every term whose file exists with
- * its receipt, so it makes no request at all; a changed query option is another task.
+ * The Sourcegraph stage as engine tasks: one task per request (one term, or several exact terms
+ * joined with OR), whose output is the request's result file. A rerun skips every request whose
+ * file exists with its receipt and was searched since `notBeforeMs` (sourcegraph.maxAge), so it
+ * makes no request at all; a changed query option is another task.
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { FileTarget, NO_RETRY, Task, type RetryPolicy, type TaskContext } from '../../engine/index.js';
+import { MallardError, NO_RETRY, Task, type RetryPolicy, type TaskContext } from '../../engine/index.js';
 import type { HttpClient } from '../../http/index.js';
-import { searchFileName } from './file-name.js';
-import { searchToFile } from './search.js';
+import { requestFileName, requestHash } from './plan.js';
+import { ResultFileTarget } from './result-file.js';
+import { buildBatchQuery } from './query.js';
+import { REJECTED_QUERY_STATUSES, searchRequestToFile, writeRejectedRequest } from './search.js';
 
 export interface SourcegraphSettings {
   site: string;
@@ -23,29 +26,38 @@ export interface SourcegraphSettings {
   token?: string;
   /** Limit for one try of one search, in ms. */
   timeoutMs?: number;
+  /** Most exact terms in one request (default 100; 1 = one search per term). */
+  termsPerQuery?: number;
+  /** Longest URL-encoded query of a request of several terms (default 4000). */
+  maxQueryLength?: number;
+  /** A result older than this is searched again (default: never). */
+  maxAgeMs?: number;
   /** Shared by every search of a run (per-host rate and concurrency limits live in it). */
   client: () => HttpClient;
 }
 
-/** Short hash of what every search of these settings asks besides the term. */
+/** Short hash of what every search of these settings asks besides the terms. */
 export function searchOptionsKey(settings: SourcegraphSettings): string {
   const canonical = JSON.stringify([settings.baseUrl, settings.includeForks, settings.includeArchived, settings.extraFilters ?? []]);
   return createHash('sha256').update(canonical).digest('hex').slice(0, 8);
 }
 
-export class SourcegraphSearchTask extends Task<{ site: string; term: string; options: string }> {
+export class SourcegraphRequestTask extends Task<{ site: string; request: string; terms: number; options: string }> {
   readonly family = 'SourcegraphSearch';
+  override readonly version = '2';
 
-  constructor(readonly settings: SourcegraphSettings, term: string) {
-    super({ site: settings.site, term, options: searchOptionsKey(settings) });
+  /** `notBeforeMs`: an existing result searched earlier is stale (not part of the id: the same request, refreshed). */
+  constructor(readonly settings: SourcegraphSettings, readonly terms: readonly string[], readonly notBeforeMs?: number) {
+    const request = terms.length === 1 ? (terms[0] as string) : requestHash(terms);
+    super({ site: settings.site, request, terms: terms.length, options: searchOptionsKey(settings) });
   }
 
   get resultFile(): string {
-    return path.join(this.settings.dir, searchFileName(this.params.term));
+    return path.join(this.settings.dir, requestFileName(this.terms));
   }
 
-  outputs(): FileTarget[] {
-    return [new FileTarget(this.resultFile)];
+  outputs(): ResultFileTarget[] {
+    return [new ResultFileTarget(this.resultFile, this.notBeforeMs)];
   }
 
   /** The HTTP client already retried 429, 5xx, timeouts and cut streams: its final error is final. */
@@ -54,12 +66,25 @@ export class SourcegraphSearchTask extends Task<{ site: string; term: string; op
   }
 
   async run(ctx: TaskContext): Promise<void> {
+    try {
+      await this.search(ctx);
+    } catch (err) {
+      const status = err instanceof MallardError && err.code === 'ERR_HTTP' ? Number(err.context['status']) : undefined;
+      if (this.terms.length === 1 || status === undefined || !REJECTED_QUERY_STATUSES.has(status)) throw err;
+      const s = this.settings;
+      const query = buildBatchQuery(this.terms, { includeForks: s.includeForks, includeArchived: s.includeArchived, ...(s.extraFilters ? { extraFilters: s.extraFilters } : {}) });
+      await writeRejectedRequest(this.resultFile, this.terms, query, new Date(s.client().clock.now()).toISOString(), (err as Error).message);
+      ctx.log(`the server refused the query of ${this.terms.length} terms (HTTP ${status}): split in two`);
+    }
+  }
+
+  private async search(ctx: TaskContext): Promise<void> {
     const s = this.settings;
-    const result = await searchToFile(
+    const result = await searchRequestToFile(
       s.client(),
       {
         baseUrl: s.baseUrl,
-        term: this.params.term,
+        terms: this.terms,
         includeForks: s.includeForks,
         includeArchived: s.includeArchived,
         ...(s.extraFilters ? { extraFilters: s.extraFilters } : {}),
@@ -69,7 +94,15 @@ export class SourcegraphSearchTask extends Task<{ site: string; term: string; op
       this.resultFile,
     );
     const cut = result.limitHit ? ` (limit hit: ${result.skipped.map((r) => r.reason).join(', ')})` : '';
-    ctx.log(`${result.matchCount} matches in ${result.matchesReceived} results${cut}`);
+    const of = this.terms.length > 1 ? ` for ${this.terms.length} terms` : '';
+    ctx.log(`${result.matchCount} matches in ${result.matchesReceived} results${of}${cut}${result.split ? '; split in two' : ''}`);
     for (const alert of result.alerts) ctx.log(`alert: ${alert.title ?? ''} ${alert.description ?? ''}`.trim());
+  }
+}
+
+/** One term's request (kept for callers that search term by term). */
+export class SourcegraphSearchTask extends SourcegraphRequestTask {
+  constructor(settings: SourcegraphSettings, term: string) {
+    super(settings, [term]);
   }
 }

@@ -38,7 +38,7 @@ describe('searchToFile against a local Sourcegraph', () => {
     const dest = path.join(dir, 'r.json');
     const result = await searchToFile(client(), params(), dest);
     const file = await readResult(dest);
-    assert.equal(file.term, TERM);
+    assert.deepEqual(file.terms, [TERM]);
     assert.equal(file.query, `"${TERM}" patternType:keyword count:all`);
     assert.equal(file.matches.length, 10);
     assert.equal(file.matchCount, 10);
@@ -49,7 +49,7 @@ describe('searchToFile against a local Sourcegraph', () => {
     assert.equal(file.searchedAt, new Date(clock.now()).toISOString());
     assert.deepEqual(file.matches[3], {
       type: 'content', repository: 'github.com/org3/repo3', repositoryId: 1003, path: 'src/file_3.py', commit: `0003${'c'.repeat(36)}`,
-      language: 'Python', repoStars: 30, lines: [{ line: 4, preview: `url = "${TERM}"` }],
+      language: 'Python', repoStars: 30, lines: [{ line: 4, preview: `url = "${TERM}"`, terms: [0] }], pathTerms: [],
     });
     assert.equal(result.matchesReceived, 10);
     assert.equal(result.attempts, 1);
@@ -186,7 +186,7 @@ describe('the recorded stream (../shared/fixtures/sourcegraph)', () => {
         type: 'content', repository: 'github.com/sourcegraph/sourcegraph', repositoryId: 36809250,
         path: 'cmd/frontend/graphqlbackend/search_results.go', commit: 'be0cd097f5f20d1444786ed7bb6c34cbad85c676',
         language: 'Go', repoStars: 9918,
-        lines: [{ line: 125, preview: '// Results are the results found by the search. It respects the limits set. To' }],
+        lines: [{ line: 125, preview: '// Results are the results found by the search. It respects the limits set. To', terms: [0] }], pathTerms: [],
       }]);
       assert.equal(result.matchCount, 1);
       assert.equal(result.repositoriesCount, 1);

@@ -43,8 +43,8 @@ describe('SourcegraphSearchTask', () => {
     const files = fs.readdirSync(s.dir).sort();
     assert.deepEqual(files, TERMS.map(searchFileName).sort());
     for (const [i, term] of TERMS.entries()) {
-      const file = JSON.parse(fs.readFileSync(path.join(s.dir, searchFileName(term)), 'utf8')) as { term: string; matches: unknown[] };
-      assert.equal(file.term, term);
+      const file = JSON.parse(fs.readFileSync(path.join(s.dir, searchFileName(term)), 'utf8')) as { terms: string[]; matches: unknown[] };
+      assert.deepEqual(file.terms, [term]);
       assert.equal(file.matches.length, i + 1);
     }
     assert.ok(server.requests.every((r) => r.headers.authorization === 'token sgp_tokentoken'));

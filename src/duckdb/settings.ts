@@ -1,0 +1,46 @@
+/**
+ * The memory a DuckDB build may use: `duckdb.memoryLimit` of the site config ('1GB', '512MiB',
+ * '25%' of the machine's RAM) turned into DuckDB's `memory_limit`. Past it DuckDB spills to its
+ * temp_directory (set per build by buildDatabaseAtomically, next to the database being built
+ * under artifacts/work/) instead of failing, for the operators that can spill.
+ */
+import os from 'node:os';
+import { MallardError } from '../engine/errors.js';
+
+/** The default share of the machine's RAM one database build may use. */
+export const DEFAULT_MEMORY_LIMIT = '25%';
+
+/** What `duckdb.memoryLimit` accepts: a size with a unit (KB..TB, KiB..TiB) or a percentage of RAM. */
+export const MEMORY_LIMIT_PATTERN = /^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)\s*$/i;
+
+const UNITS: Readonly<Record<string, number>> = {
+  b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40,
+};
+
+/** Smallest limit accepted: DuckDB cannot run a bulk load in less. */
+export const MIN_MEMORY_LIMIT_BYTES = 128 * 2 ** 20;
+
+/** `value` in bytes ('25%' is a quarter of `totalMemory`); ERR_CONFIG when it is not a size. */
+export function memoryLimitBytes(value: string, totalMemory = os.totalmem()): number {
+  const m = MEMORY_LIMIT_PATTERN.exec(value);
+  if (!m) {
+    throw new MallardError('ERR_CONFIG', `duckdb.memoryLimit: ${JSON.stringify(value)} is not a size`, {
+      context: { key: 'duckdb.memoryLimit', value },
+      suggestions: ["write a size like '1GB', '512MiB' or a share of the machine's RAM like '25%'"],
+    });
+  }
+  const amount = Number(m[1]);
+  const unit = (m[2] ?? '').toLowerCase();
+  const bytes = unit === '%' ? (totalMemory * amount) / 100 : amount * (UNITS[unit] ?? 1);
+  return Math.max(MIN_MEMORY_LIMIT_BYTES, Math.floor(bytes));
+}
+
+/** DuckDB's spelling of a byte count: whole MiB. */
+export function duckDbSize(bytes: number): string {
+  return `${Math.max(1, Math.floor(bytes / 2 ** 20))}MiB`;
+}
+
+/** The DuckDB settings of a build under `duckdb.memoryLimit` (memory_limit; the temp directory is per build). */
+export function memorySettings(memoryLimit: string = DEFAULT_MEMORY_LIMIT, totalMemory = os.totalmem()): Record<string, string> {
+  return { memory_limit: duckDbSize(memoryLimitBytes(memoryLimit, totalMemory)) };
+}

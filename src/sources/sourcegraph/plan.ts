@@ -1,0 +1,69 @@
+/**
+ * Planning the requests of a download: which terms go together in one query. Terms whose
+ * attribution can be decided locally (isBatchable) are packed in sorted order, at most
+ * `termsPerQuery` per request and at most `maxQueryLength` characters of URL-encoded query; every
+ * other term (non-ASCII, multi-line, or too long to share) is searched alone, exactly as before.
+ * The plan is a pure function of the terms and limits, so an interrupted run plans the same
+ * requests again and finds the finished ones on disk.
+ */
+import { createHash } from 'node:crypto';
+import { isBatchable } from './attribute.js';
+import { searchFileName } from './file-name.js';
+import { buildBatchQuery, type QueryOptions } from './query.js';
+
+export interface PlanLimits extends QueryOptions {
+  /** Most terms in one request (1: one search per term). */
+  termsPerQuery: number;
+  /** Longest URL-encoded query of a request of several terms. */
+  maxQueryLength: number;
+}
+
+export const DEFAULT_TERMS_PER_QUERY = 100;
+export const DEFAULT_MAX_QUERY_LENGTH = 4000;
+
+/** Length of `q=<query>` as sent. */
+export function encodedQueryLength(query: string): number {
+  return new URLSearchParams({ q: query }).toString().length - 2;
+}
+
+/** The requests for `terms`: each a non-empty list of distinct terms, every term in exactly one. */
+export function planRequests(terms: readonly string[], limits: PlanLimits): string[][] {
+  const distinct = [...new Set(terms)].sort();
+  const alone: string[][] = [];
+  const batches: string[][] = [];
+  let current: string[] = [];
+  const flush = (): void => {
+    if (current.length > 0) batches.push(current);
+    current = [];
+  };
+  for (const term of distinct) {
+    if (limits.termsPerQuery <= 1 || !isBatchable(term)) {
+      alone.push([term]);
+      continue;
+    }
+    const next = [...current, term];
+    if (current.length > 0 && (next.length > limits.termsPerQuery || encodedQueryLength(buildBatchQuery(next, limits)) > limits.maxQueryLength)) {
+      flush();
+      current = [term];
+    } else current = next;
+  }
+  flush();
+  return [...batches, ...alone];
+}
+
+/** The two halves a request is split into when its answer cannot be proven whole. */
+export function splitRequest(terms: readonly string[]): string[][] {
+  const mid = Math.ceil(terms.length / 2);
+  return [terms.slice(0, mid), terms.slice(mid)];
+}
+
+/** 16 hex digits naming a request of several terms. */
+export function requestHash(terms: readonly string[]): string {
+  return createHash('sha256').update(terms.join('\u0000'), 'utf8').digest('hex').slice(0, 16);
+}
+
+/** The result file of a request: searchFileName(term) for one term, `batch-<n>-<hash>.json` for several. */
+export function requestFileName(terms: readonly string[]): string {
+  if (terms.length === 1) return searchFileName(terms[0] as string);
+  return `batch-${terms.length}-${requestHash(terms)}.json`;
+}

@@ -1,0 +1,79 @@
+/**
+ * Running the searches of a download: reuse every term whose last result is fresh (searched
+ * within sourcegraph.maxAge with the same options), plan requests for the rest, run them, and
+ * split every request of several terms whose answer could not be proven whole and attributed,
+ * until each term is covered by one request: the coverage that the searches manifest records
+ * (which request covered which term) and the loader reads.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { TaskContext } from '../../engine/index.js';
+import { DEFAULT_MAX_QUERY_LENGTH, DEFAULT_TERMS_PER_QUERY, planRequests, splitRequest } from './plan.js';
+import { readResultSummary } from './result-file.js';
+import { SourcegraphRequestTask, type SourcegraphSettings } from './tasks.js';
+
+/** One request whose result covers these terms (file relative to the sourcegraph folder). */
+export interface RequestCoverage {
+  file: string;
+  terms: string[];
+  searchedAt: string;
+}
+
+export interface SearchRun {
+  /** Every term's covering request: reused ones first, then this run's. */
+  requests: RequestCoverage[];
+  /** Terms covered by a fresh earlier result. */
+  reusedTerms: number;
+  /** Requests this run needed (finished or already on disk), including those split. */
+  requestsPlanned: number;
+  /** Requests that were split in two. */
+  splits: number;
+}
+
+/** Requests of `previous` still fresh, narrowed to `terms`; and the terms left to search. */
+export function reusableCoverage(previous: readonly RequestCoverage[], terms: readonly string[], dir: string, notBeforeMs: number | undefined): { reuse: RequestCoverage[]; toSearch: string[] } {
+  const wanted = new Set(terms);
+  const covered = new Set<string>();
+  const reuse: RequestCoverage[] = [];
+  for (const r of previous) {
+    const fresh = notBeforeMs === undefined || Date.parse(r.searchedAt) >= notBeforeMs;
+    if (!fresh || !fs.existsSync(path.join(dir, r.file))) continue;
+    const kept = r.terms.filter((t) => wanted.has(t) && !covered.has(t));
+    for (const t of kept) covered.add(t);
+    if (kept.length > 0) reuse.push({ ...r, terms: kept });
+  }
+  return { reuse, toSearch: terms.filter((t) => !covered.has(t)) };
+}
+
+/** Searches whatever `terms` need (see the module comment) and returns the coverage of all of them. */
+export async function searchTerms(ctx: TaskContext, settings: SourcegraphSettings, terms: readonly string[], previous: readonly RequestCoverage[] = []): Promise<SearchRun> {
+  const notBeforeMs = settings.maxAgeMs === undefined ? undefined : ctx.clock.now() - settings.maxAgeMs;
+  const { reuse, toSearch } = reusableCoverage(previous, terms, settings.dir, notBeforeMs);
+  const limits = {
+    termsPerQuery: settings.termsPerQuery ?? DEFAULT_TERMS_PER_QUERY,
+    maxQueryLength: settings.maxQueryLength ?? DEFAULT_MAX_QUERY_LENGTH,
+    includeForks: settings.includeForks,
+    includeArchived: settings.includeArchived,
+    ...(settings.extraFilters ? { extraFilters: settings.extraFilters } : {}),
+  };
+  const requests = [...reuse];
+  let pending = planRequests(toSearch, limits);
+  let planned = 0;
+  let splits = 0;
+  while (pending.length > 0) {
+    const tasks = pending.map((t) => new SourcegraphRequestTask(settings, t, notBeforeMs));
+    planned += tasks.length;
+    await ctx.need(tasks);
+    pending = [];
+    for (const task of tasks) {
+      const summary = readResultSummary(task.resultFile);
+      if (summary.split && task.terms.length > 1) {
+        splits += 1;
+        pending.push(...splitRequest(task.terms));
+      } else requests.push({ file: path.basename(task.resultFile), terms: [...task.terms], searchedAt: summary.searchedAt });
+    }
+  }
+  const reusedTerms = reuse.reduce((n, r) => n + r.terms.length, 0);
+  ctx.log(`${terms.length} terms: ${reusedTerms} reused, ${toSearch.length} searched in ${planned} requests (${splits} split)`);
+  return { requests, reusedTerms, requestsPlanned: planned, splits };
+}
