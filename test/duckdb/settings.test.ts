@@ -28,7 +28,7 @@ describe('duckdb.memoryLimit', () => {
         return row;
       }, { settings: memorySettings('128MiB'), registry: new DatabaseRegistry() });
       assert.match(String(seen?.['m']), /^12[0-9]\.\d MiB$/);
-      assert.match(String(seen?.['t']), new RegExp(`^${path.join(dir, 'work', '.big.db.')}.*\\.building\\.db\\.tmp$`));
+      assert.match(String(seen?.['t']), new RegExp(`^${path.join(dir, 'work', '.big.db.')}.*\\.partial\\.tmp$`));
       assert.deepEqual(await readdir(path.join(dir, 'work')), ['big.db'], 'the spill directory went with the build');
     });
   });

@@ -42,6 +42,10 @@ describe('download-datasets-info: the CKAN crawl', () => {
     assert.equal(ids.length, 950);
     assert.deepEqual([...ids].sort(), corpus.map((p) => p.id).sort());
     assert.equal(summary.counts.ran, 11, '10 pages of 100 (the portal caps rows at 100) and the crawl');
+    // Every retry is counted at the layer that made it: the HTTP client retried the 500, the 429,
+    // the dropped and the cut answer; the page task retried the two HTML pages (the client does not).
+    assert.deepEqual(summary.retries.byLayer, { http: 4, task: 2 });
+    assert.deepEqual(summary.retries.byFamily, { CkanPage: { http: 4, task: 2 } });
     const requests = server.count('/api/3/action/package_search');
     const again = await crawl();
     assert.equal(again.summary.counts.ran, 0);

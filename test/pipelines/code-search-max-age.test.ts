@@ -114,7 +114,7 @@ describe('maxAge', () => {
     await publishCleanTerms(dir, SITE, PAIRS, Date.UTC(2026, 0, 1));
     assert.equal((await run([(await codeSearchStage(loaded(), options())).insert])).summary.status, 'success');
     clock.advance(1000);
-    const forced = await runSession([(await codeSearchStage(loaded(), { ...options(), refresh: true })).searches], { artifactsDir: dir, scope: SITE, workers: 2, clock, random: () => 0, force: [...SEARCH_FAMILIES] });
+    const forced = await runSession([(await codeSearchStage(loaded(), { ...options(), refresh: true })).searches], { artifactsDir: dir, scope: SITE, workers: 2, clock, random: () => 0, force: [...SEARCH_FAMILIES], runtimeFamilies: [...SEARCH_FAMILIES] });
     assert.equal(forced.summary.status, 'success', JSON.stringify(forced.summary.failures));
     assert.deepEqual(sg.requests.map((r) => r.patterns.length), [3, 3]);
   });

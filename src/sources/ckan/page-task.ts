@@ -80,7 +80,7 @@ export class CkanPageTask extends Task<PageParams> {
     const params = { ...query, start: this.params.start, rows: this.params.rows };
     const fetchedAt = new Date(ctx.clock.now()).toISOString();
     fs.mkdirSync(path.dirname(this.pageFile), { recursive: true });
-    const result = await fetchSearchPage(client, params, this.pageFile).catch(retryOddResponses);
+    const result = await fetchSearchPage(client, params, this.pageFile, { onRetry: (note) => ctx.retried(note) }).catch(retryOddResponses);
     const meta: PageMeta = {
       start: result.start,
       rows: this.params.rows,

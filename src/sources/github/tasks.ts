@@ -82,7 +82,7 @@ export class GithubRepoTask extends Task<{ site: string; repo: string }> {
   }
 
   async run(ctx: TaskContext): Promise<void> {
-    const { record, notModified } = await fetchRepoToFile(this.settings.client(), this.repo, this.recordFile);
+    const { record, notModified } = await fetchRepoToFile(this.settings.client(), this.repo, this.recordFile, { onRetry: (note) => ctx.retried(note) });
     if (notModified) ctx.log('not modified (304)');
     else if (record.status === 'renamed') ctx.log(`renamed to ${record.renamedTo ?? '?'}`);
     else if (record.status === 'gone') ctx.log(`gone (HTTP ${record.httpStatus})`);

@@ -92,6 +92,7 @@ export class SourcegraphRequestTask extends Task<{ site: string; request: string
         ...(s.timeoutMs ? { timeoutMs: s.timeoutMs } : {}),
       },
       this.resultFile,
+      { onRetry: (note) => ctx.retried(note) },
     );
     const cut = result.limitHit ? ` (limit hit: ${result.skipped.map((r) => r.reason).join(', ')})` : '';
     const of = this.terms.length > 1 ? ` for ${this.terms.length} terms` : '';
