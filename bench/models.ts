@@ -87,8 +87,8 @@ try {
   const project = await loadProject(modelsDir);
   const [selection] = selectByGroup(project, 'bench');
   if (selection === undefined) throw new Error('nothing selected');
-  const statements = selection.models.map((n) => compileModel(getModel(project, n)).sql);
-  const tests = selection.group.tests.map(compileTest);
+  const statements = selection.models.map((n) => compileModel(project, getModel(project, n)).sql);
+  const tests = selection.group.tests.map((t) => compileTest(t, project));
   const compileMs = performance.now() - compileStart;
   const runs: Array<{ runnerMs: number; sqlMs: number }> = [];
   for (let i = 0; i < REPEAT; i++) {

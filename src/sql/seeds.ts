@@ -1,0 +1,68 @@
+/**
+ * Seeds: a CSV of a dbt project's seed paths loaded as a table named after the file, typed
+ * the way dbt infers seed types (agate's type tester as dbt configures it): integer, then
+ * float, date `YYYY-MM-DD`, timestamp, boolean `true`/`false`, else text; an empty field is
+ * NULL, a column of only empty fields an integer. `column_types` overrides per column.
+ * The file is read once as text by DuckDB, the types decided in one query, then cast.
+ */
+import { sqlIdentifier, sqlString, type DuckDbHandle } from '../duckdb/index.js';
+import { MallardError } from '../engine/index.js';
+import type { Model } from './project.js';
+
+const INTEGER = `'\\s*[-+]?[0-9]+\\s*'`;
+const NUMBER = `'\\s*[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?\\s*'`;
+const DATE = `'[0-9]{4}-[0-9]{2}-[0-9]{2}'`;
+const TIMESTAMP = `'[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?'`;
+
+function inference(column: string, i: number): string {
+  const v = `nullif(${sqlIdentifier(column)}, '')`;
+  return [
+    `bool_and(${v} IS NULL OR regexp_full_match(${v}, ${INTEGER})) AS int${i}`,
+    `coalesce(max(abs(TRY_CAST(trim(${v}) AS HUGEINT))) > 2147483647, false) AS big${i}`,
+    `bool_and(${v} IS NULL OR regexp_full_match(${v}, ${NUMBER})) AS num${i}`,
+    `bool_and(${v} IS NULL OR (regexp_full_match(${v}, ${DATE}) AND TRY_CAST(${v} AS DATE) IS NOT NULL)) AS date${i}`,
+    `bool_and(${v} IS NULL OR (regexp_full_match(${v}, ${TIMESTAMP}) AND TRY_CAST(${v} AS TIMESTAMP) IS NOT NULL)) AS ts${i}`,
+    `bool_and(${v} IS NULL OR lower(trim(${v})) IN ('true', 'false')) AS bool${i}`,
+  ].join(', ');
+}
+
+function typeOf(row: Record<string, unknown>, i: number): string {
+  if (row[`int${i}`] === true) return row[`big${i}`] === true ? 'BIGINT' : 'INTEGER';
+  if (row[`num${i}`] === true) return 'DOUBLE';
+  if (row[`date${i}`] === true) return 'DATE';
+  if (row[`ts${i}`] === true) return 'TIMESTAMP';
+  if (row[`bool${i}`] === true) return 'BOOLEAN';
+  return 'VARCHAR';
+}
+
+function castSql(column: string, type: string): string {
+  const v = `nullif(${sqlIdentifier(column)}, '')`;
+  if (type === 'VARCHAR') return `${v} AS ${sqlIdentifier(column)}`;
+  const value = type === 'BOOLEAN' ? `lower(trim(${v}))` : `trim(${v})`;
+  return `CAST(${value} AS ${type}) AS ${sqlIdentifier(column)}`;
+}
+
+/** The types the seed's columns get (inferred, or column_types), by column. */
+export async function loadSeed(db: DuckDbHandle, seed: Model): Promise<Record<string, string>> {
+  const raw = sqlIdentifier(`${seed.name}__dbt_seed`);
+  try {
+    await db.run(`CREATE OR REPLACE TEMP TABLE ${raw} AS SELECT * FROM read_csv(${sqlString(seed.file)}, header = true, all_varchar = true, delim = ',', quote = '"', escape = '"')`);
+    const columns = (await db.all(`SELECT column_name FROM (DESCRIBE ${raw})`)).map((r) => String(r['column_name']));
+    const [row] = columns.length === 0 ? [{}] : await db.all(`SELECT ${columns.map(inference).join(', ')} FROM ${raw}`);
+    const types: Record<string, string> = {};
+    for (const [i, c] of columns.entries()) types[c] = seed.columnTypes[c] ?? typeOf(row ?? {}, i);
+    const unknown = Object.keys(seed.columnTypes).filter((c) => !columns.includes(c));
+    if (unknown.length > 0) throw new Error(`column_types names ${unknown.join(', ')}, not columns of the file (columns: ${columns.join(', ')})`);
+    await db.run(`CREATE TABLE ${sqlIdentifier(seed.name)} AS SELECT ${columns.map((c) => castSql(c, types[c] as string)).join(', ')} FROM ${raw}`);
+    await db.run(`DROP TABLE ${raw}`);
+    return types;
+  } catch (err) {
+    const message = err instanceof MallardError && err.cause instanceof Error ? err.cause.message : (err as Error).message;
+    throw new MallardError('ERR_MODEL_FAILED', `seed ${seed.name} failed (${seed.displayPath}): ${message.split('\n')[0]}`, {
+      cause: err,
+      context: { model: seed.name, file: seed.displayPath },
+      suggestions: ['the previous database is unchanged (the build was all or nothing)', 'seeds are CSV files with a header row; column_types set a column\'s type'],
+      retryable: false,
+    });
+  }
+}
