@@ -1,6 +1,8 @@
 /** run-models: build a group of SQL models into its database, all or nothing, and publish it. */
 import path from 'node:path';
 import { Flags } from '@oclif/core';
+import { parse as parseYaml } from 'yaml';
+import { MallardError } from '../src/engine/index.js';
 import type { RunSummary } from '../src/engine/index.js';
 import { CRAWL_FAMILIES } from '../src/pipelines/ckan.js';
 import { GITHUB_FAMILIES } from '../src/pipelines/github-repos.js';
@@ -16,6 +18,8 @@ export class RunModels extends RunCommand {
 
 Selectors (dbt's): a model name, a group name, +model (with everything upstream), model+ (with everything downstream); several, space- or comma-separated, select the union. Selecting part of a group rebuilds those models on a copy of the previous database.
 
+A folder of the models dir holding dbt_project.yml is a dbt project, built the way dbt-duckdb builds it (seeds, views, tables, ephemeral and incremental models, macros, generic and singular tests) into <group>.db and published as <group>_<timestamp>.db. --vars gives var() values as YAML or JSON, like dbt's; --full-refresh rebuilds incremental models from scratch.
+
 A group whose schema.yml lists \`exports\` (usage does) also writes those tables as CSV and Parquet to read_only/<site>/<database>_<timestamp>/<table>.csv|.parquet (read-only, indexed with row counts and sha256 in exports.json there). --select usage makes the code-search artifacts it reads first when none is published (download-sourcegraph-results, insert-sourcegraph-results, enrich-github-repos).`;
 
   static override examples = [
@@ -24,12 +28,16 @@ A group whose schema.yml lists \`exports\` (usage does) also writes those tables
     '<%= config.bin %> <%= command.id %> --site data-gov-uk --select +datasets --dry-run',
     '<%= config.bin %> <%= command.id %> --site data-gov-uk --select ckan_clean --allow-shrink',
     '<%= config.bin %> <%= command.id %> --site data-gov-uk --select usage',
+    '<%= config.bin %> <%= command.id %> --site data-gov-uk --select jaffle_shop',
+    `<%= config.bin %> <%= command.id %> --site data-gov-uk --select jaffle_shop --vars '{start_date: "2024-01-01"}' --full-refresh`,
   ];
 
   static override flags = {
     select: Flags.string({ char: 's', description: 'Models to build: <model>, <group>, +<model>, <model>+ (space or comma separated).', required: true }),
     'allow-shrink': Flags.boolean({ description: 'Publish even when a table lost more rows than models.shrinkTolerance since the last published build.', default: false }),
     'models-dir': Flags.string({ description: 'Directory of the model groups.', default: './models' }),
+    vars: Flags.string({ description: "Values for var() as a YAML or JSON mapping, e.g. '{start_date: 2024-01-01}' (over dbt_project.yml's vars)." }),
+    'full-refresh': Flags.boolean({ description: 'Rebuild incremental models from scratch instead of merging new rows (forces the build).', default: false }),
   };
 
   protected override runtimeFamilies(): readonly string[] {
@@ -45,7 +53,10 @@ A group whose schema.yml lists \`exports\` (usage does) also writes those tables
       selector: flags.select,
       allowShrink: flags['allow-shrink'],
       configHash: loaded.hash,
+      ...(flags.vars === undefined ? {} : { vars: parseVars(flags.vars) }),
+      fullRefresh: flags['full-refresh'],
     };
+    if (flags['full-refresh']) flags.force = [...(flags.force ?? []), 'BuildModels'];
     // What the models read and is not published yet is made first (ckan_api; code search for usage).
     const upstream = await missingSourceProducers(loaded, options, process.env);
     if (upstream.length > 0) options.upstream = upstream;
@@ -57,4 +68,18 @@ A group whose schema.yml lists \`exports\` (usage does) also writes those tables
     const tasks = await runModelsTasks(loaded.config, options);
     return this.execute(tasks, flags as RunFlags, loaded);
   }
+}
+
+/** `--vars '{a: 1}'`: a YAML (or JSON) mapping; anything else is a usage error. */
+function parseVars(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (err) {
+    throw new MallardError('ERR_USAGE', `--vars is not valid YAML: ${(err as Error).message.split('\n')[0]}`, { suggestions: ["give a mapping, e.g. --vars '{start_date: 2024-01-01, limit: 10}'"] });
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new MallardError('ERR_USAGE', `--vars must be a mapping of names to values, got '${text}'`, { suggestions: ["e.g. --vars '{start_date: 2024-01-01}'"] });
+  }
+  return value as Record<string, unknown>;
 }

@@ -14,8 +14,9 @@ export async function missingSourceProducers(loaded: LoadedConfig, options: Mode
   const { artifactsDir } = options;
   const site = loaded.config.site;
   const upstream: Task[] = [];
-  if ((await latestArtifact(artifactsDir, site, 'ckan_api')) === undefined) upstream.push(ckanStage(loaded, { artifactsDir }).insert);
   const reads = await sourceArtifactNames(options);
+  // Only a group reading ckan_api needs the CKAN stage (a dbt project of seeds needs no portal).
+  if (reads.has('ckan_api') && (await latestArtifact(artifactsDir, site, 'ckan_api')) === undefined) upstream.push(ckanStage(loaded, { artifactsDir }).insert);
   if ((reads.has('github_api') || reads.has('sourcegraph_api')) && (await latestArtifact(artifactsDir, site, 'github_api')) === undefined) {
     upstream.push((await githubStage(loaded, { artifactsDir, modelsDir: options.modelsDir, env })).insert);
   }

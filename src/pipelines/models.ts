@@ -34,6 +34,10 @@ export interface ModelsStageOptions {
   configHash?: string;
   /** Tasks that publish the sources (run first when their artifacts are missing). */
   upstream?: readonly Task[];
+  /** `--vars`: values of var() over the site's and dbt_project.yml's. */
+  vars?: Readonly<Record<string, unknown>>;
+  /** `--full-refresh`: incremental models are rebuilt from scratch. */
+  fullRefresh?: boolean;
 }
 
 /**
@@ -68,11 +72,16 @@ function sourceArtifacts(s: BuildSettings, sources: Record<string, string | unde
   return Object.keys(sources).sort().map((name) => s.selection.group.sources.get(name)?.artifact ?? name);
 }
 
+/** The vars of a build: the site's (modelVars), then --vars. */
+function buildVars(config: SiteConfig, options: ModelsStageOptions): Record<string, unknown> {
+  return { ...modelVars(config), ...(options.vars ?? {}) };
+}
+
 function inputsHash(s: BuildSettings, sources: Record<string, string | undefined>): string {
   const hash = createHash('sha256');
-  for (const name of s.selection.group.models) hash.update(`${name}\0${s.project.models.get(name)?.text ?? ''}\0`);
-  for (const t of s.selection.group.tests) hash.update(JSON.stringify(t));
-  hash.update(JSON.stringify([s.selection.models, s.selection.group.database, sourceArtifacts(s, sources), modelVars(s.config)]));
+  // Every file of the group (models, property files, seeds, macros, tests, dbt_project.yml).
+  hash.update(s.selection.group.fingerprint);
+  hash.update(JSON.stringify([s.selection.models, s.selection.group.database, sourceArtifacts(s, sources), buildVars(s.config, s.options)]));
   return hash.digest('hex').slice(0, 10);
 }
 
@@ -130,9 +139,11 @@ export class ModelBuildTask extends Task<{ site: string; database: string; selec
       ...(previous === undefined ? {} : { previousCounts: previous.manifest.tables }),
       shrinkTolerance: config.models.shrinkTolerance,
       allowShrink: options.allowShrink,
-      vars: modelVars(config),
+      vars: buildVars(config, options),
+      fullRefresh: options.fullRefresh === true,
       log: (line) => ctx.log(line),
     });
+    for (const w of result.warnings) ctx.warn(w);
     for (const s of result.shrinks) ctx.warn(`${this.params.database}: ${formatShrink(s)} since the last published build (allowed by --allow-shrink)`);
     const published = await publishArtifact({
       artifactsDir,
@@ -181,7 +192,7 @@ export async function planModels(config: SiteConfig, options: ModelsStageOptions
   const { project, selections } = await selectBuilds(options);
   const plans: PlannedBuild[] = [];
   for (const selection of selections) {
-    plans.push(planBuild(project, selection, await resolveSources(options.artifactsDir, config.site, selection, project), modelVars(config)));
+    plans.push(planBuild(project, selection, await resolveSources(options.artifactsDir, config.site, selection, project), buildVars(config, options)));
   }
   return plans;
 }

@@ -92,9 +92,27 @@ function unclosedTagLine(text: string): number | undefined {
     const close = { '{': '}}', '%': '%}', '#': '#}' }[m[1] as '{' | '%' | '#'];
     const end = text.indexOf(close, m.index + 2);
     const next = text.slice(m.index + 2, end < 0 ? undefined : end).search(/\{[{%#]/);
-    if (end < 0 || next >= 0) return (text.slice(0, m.index).match(/\n/g) ?? []).length + 1;
+    if (end < 0 || next >= 0) return lineOf(text, m.index);
   }
-  return undefined;
+  return unclosedBlockLine(text);
+}
+
+function lineOf(text: string, index: number): number {
+  return (text.slice(0, index).match(/\n/g) ?? []).length + 1;
+}
+
+const BLOCK_TAGS = new Set(['if', 'for', 'macro', 'call', 'filter', 'block', 'raw']);
+
+/** The line of the innermost `{% if %}`, `{% for %}`... that has no `{% end... %}`. */
+function unclosedBlockLine(text: string): number | undefined {
+  const open: number[] = [];
+  for (const m of text.matchAll(/\{%-?\s*(\w+)([^%]*)%\}/g)) {
+    const tag = m[1] as string;
+    if (BLOCK_TAGS.has(tag) || (tag === 'set' && !(m[2] as string).includes('='))) open.push(m.index);
+    else if (tag.startsWith('end')) open.pop();
+  }
+  const last = open[open.length - 1];
+  return last === undefined ? undefined : lineOf(text, last);
 }
 
 /**

@@ -46,6 +46,12 @@ export function selectModels(project: ModelProject, selector: string): string[] 
     const { name, up, down } = parseToken(token);
     const seeds = project.models.has(name) ? [name] : (project.groups.get(name)?.models ?? undefined);
     if (seeds === undefined || name === '') throw unknownSelector(project, token, name);
+    if (seeds.length === 0) {
+      throw new MallardError('ERR_USAGE', `--select ${token}: group '${name}' has no models`, {
+        context: { selector: token },
+        suggestions: [`a mallard group has .sql files directly in ${name}/; a dbt project has dbt_project.yml in ${name}/ and its models under its model-paths`],
+      });
+    }
     for (const seed of seeds) {
       chosen.add(seed);
       if (up) for (const n of reachable(seed, upstream)) chosen.add(n);
