@@ -3,7 +3,7 @@
  * `seeds:` trees, `+materialized` or `materialized`, the deepest folder winning), and the
  * features mallard refuses with a clear error naming the file (hooks).
  */
-import { parse as parseYaml } from 'yaml';
+import { parseDbtYaml as parseYaml } from './dbt-yaml.js';
 import { MallardError } from '../engine/errors.js';
 import { schemaError } from './schema-file.js';
 

@@ -5,14 +5,14 @@
  * the model's own `config()`, and default to views; seeds are models materialized `seed`;
  * macros become globals of the group's Jinja; singular tests are tests of kind `singular`.
  */
-import { access, readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseDbtYaml as parseYaml } from './dbt-yaml.js';
 import { checkHooks, folderConfig, parseDbtProjectFile, unsupported, type DbtProjectFile } from './dbt-config.js';
 import { nodeTests, parsePropertyFile, type NodeProperties } from './dbt-properties.js';
 import { JinjaEnv, TemplateCallError, type RenderScope } from './jinja.js';
 import { callLine, materializationOf, parseModel, relation, type Materialization } from './parse.js';
-import { filesFingerprint, readDirSorted, registerModel, type LoadContext, type Model, type ModelGroup } from './project.js';
+import { filesFingerprint, readDirSorted, registerModel, type FileCache, type LoadContext, type Model, type ModelGroup } from './project.js';
 import type { SchemaTest, SourceDecl } from './schema-file.js';
 
 const PROJECT_FILE = 'dbt_project.yml';
@@ -45,16 +45,17 @@ interface Loading {
   docs: Map<string, string>;
 }
 
-async function under(dir: string, folders: readonly string[]): Promise<Array<{ file: string; root: string }>> {
+async function under(dir: string, folders: readonly string[], cache?: FileCache): Promise<Array<{ file: string; root: string }>> {
   const out: Array<{ file: string; root: string }> = [];
   for (const f of folders) for (const file of await walk(path.join(dir, f))) out.push({ file, root: path.join(dir, f) });
+  cache?.prefetch(out.map((o) => o.file).filter((f) => !f.endsWith('.csv')));
   return out;
 }
 
 async function checkPackages(l: Loading): Promise<void> {
   for (const name of ['packages.yml', 'dependencies.yml']) {
     const file = path.join(l.dir, name);
-    const text = await readFile(file, 'utf8').catch(() => undefined);
+    const text = await l.ctx.cache.text(file).catch(() => undefined);
     if (text === undefined) continue;
     l.group.files.push(file);
     const doc = (parseYaml(text) ?? {}) as Record<string, unknown>;
@@ -104,7 +105,7 @@ async function loadModel(l: Loading, file: string, root: string): Promise<void> 
   if (file.endsWith('.py')) throw unsupported(displayPath, 'Python models', 'rewrite the model in SQL (a .sql file with one SELECT), or build it outside mallard');
   if (!file.endsWith('.sql')) return;
   const name = path.basename(file, '.sql');
-  const text = await readFile(file, 'utf8');
+  const text = await l.ctx.cache.text(file);
   if (/\{%-?\s*snapshot\s/.test(text)) throw unsupported(displayPath, 'snapshots', 'remove the snapshot block (keep history with an incremental model instead)');
   const dirs = path.relative(root, path.dirname(file)).split(path.sep).filter((d) => d !== '');
   const parsed = parseModel(l.group.jinja, text, displayPath, { ...groupScope(l), this: relation(`"${name}"`, name), model: { name } });
@@ -142,7 +143,7 @@ async function loadSeed(l: Loading, file: string, root: string): Promise<void> {
 async function loadSingularTest(l: Loading, file: string): Promise<SchemaTest | undefined> {
   if (!file.endsWith('.sql')) return undefined;
   const displayPath = l.ctx.display(file);
-  const text = await readFile(file, 'utf8');
+  const text = await l.ctx.cache.text(file);
   l.group.files.push(file);
   const parsed = parseModel(l.group.jinja, text, displayPath, groupScope(l));
   const severity = String(parsed.config['severity'] ?? 'error').toLowerCase() === 'warn' ? 'warn' : 'error';
@@ -151,18 +152,18 @@ async function loadSingularTest(l: Loading, file: string): Promise<SchemaTest | 
 }
 
 async function readSupportFiles(l: Loading, sources: SourceDecl[]): Promise<void> {
-  for (const { file } of await under(l.dir, l.project.macroPaths)) {
+  for (const { file } of await under(l.dir, l.project.macroPaths, l.ctx.cache)) {
     if (!file.endsWith('.sql')) continue;
     l.group.files.push(file);
-    l.group.jinja.addMacros(await readFile(file, 'utf8'), l.ctx.display(file));
+    l.group.jinja.addMacros(await l.ctx.cache.text(file), l.ctx.display(file));
   }
-  for (const { file } of await under(l.dir, [...l.project.modelPaths, ...l.project.seedPaths])) {
+  for (const { file } of await under(l.dir, [...l.project.modelPaths, ...l.project.seedPaths], l.ctx.cache)) {
     if (file.endsWith('.md')) {
       l.group.files.push(file);
-      for (const m of (await readFile(file, 'utf8')).matchAll(DOCS_BLOCK)) l.docs.set(m[1] as string, (m[2] as string).trim());
+      for (const m of (await l.ctx.cache.text(file)).matchAll(DOCS_BLOCK)) l.docs.set(m[1] as string, (m[2] as string).trim());
     } else if (/\.ya?ml$/.test(file)) {
       l.group.files.push(file);
-      const props = parsePropertyFile(await readFile(file, 'utf8'), l.ctx.display(file));
+      const props = parsePropertyFile(await l.ctx.cache.text(file), l.ctx.display(file));
       for (const n of props.nodes) l.props.set(n.name, n);
       sources.push(...props.sources);
     }
@@ -171,7 +172,7 @@ async function readSupportFiles(l: Loading, sources: SourceDecl[]): Promise<void
 
 export async function loadDbtGroup(ctx: LoadContext, dir: string, name: string): Promise<ModelGroup> {
   const projectFile = path.join(dir, PROJECT_FILE);
-  const project = parseDbtProjectFile(await readFile(projectFile, 'utf8'), ctx.display(projectFile));
+  const project = parseDbtProjectFile(await ctx.cache.text(projectFile), ctx.display(projectFile));
   const group: ModelGroup = { name, dir, kind: 'dbt', database: name, sources: new Map(), tests: [], models: [], exports: [], vars: project.vars, files: [projectFile], fingerprint: '', jinja: new JinjaEnv(), scope: {}, schemaFile: ctx.display(projectFile) };
   const l: Loading = { ctx, dir, group, project, props: new Map(), docs: new Map() };
   group.scope = groupScope(l);
@@ -184,11 +185,11 @@ export async function loadDbtGroup(ctx: LoadContext, dir: string, name: string):
   for (const { file, root } of await under(dir, project.seedPaths)) await loadSeed(l, file, root);
   group.models.sort();
   for (const props of l.props.values()) if (group.models.includes(props.name)) group.tests.push(...nodeTests(props));
-  for (const { file } of await under(dir, project.testPaths)) {
+  for (const { file } of await under(dir, project.testPaths, ctx.cache)) {
     const t = await loadSingularTest(l, file);
     if (t !== undefined) group.tests.push(t);
   }
   group.files.sort();
-  group.fingerprint = await filesFingerprint(dir, group.files);
+  group.fingerprint = await filesFingerprint(dir, group.files, ctx.cache);
   return group;
 }

@@ -3,7 +3,7 @@
  * tests of models and seeds, and the sources models read. Read leniently like dbt (keys
  * mallard does not use are ignored); snapshots declared in YAML are refused.
  */
-import { parse as parseYaml } from 'yaml';
+import { parseDbtYaml as parseYaml } from './dbt-yaml.js';
 import { MallardError } from '../engine/errors.js';
 import { dbtGenericTest } from './dbt-tests.js';
 import type { ColumnDoc } from './project.js';

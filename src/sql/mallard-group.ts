@@ -4,7 +4,6 @@
  * (database, sources, tests, exports, descriptions). Its models are Jinja templates like a
  * dbt project's; `var()` gives a SQL string literal of the run's value.
  */
-import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { JinjaEnv } from './jinja.js';
 import { headerMaterialization, parseModel } from './parse.js';
@@ -26,11 +25,13 @@ export async function loadMallardGroup(ctx: LoadContext, dir: string, name: stri
   const jinja = new JinjaEnv();
   const g: ModelGroup = { name, dir, kind: 'mallard', database: name, sources: new Map(), tests: [], models: [], exports: [], vars: {}, files: [], fingerprint: '', jinja, scope: {} };
   let docs: ModelDocs[] = [];
-  for (const entry of await readDirSorted(dir)) {
+  const entries = await readDirSorted(dir);
+  ctx.cache.prefetch(entries.filter((e) => e.isFile()).map((e) => path.join(dir, e.name)));
+  for (const entry of entries) {
     const file = path.join(dir, entry.name);
     if (!entry.isFile()) continue;
     if (SCHEMA_FILES.includes(entry.name)) {
-      const schema = parseSchemaFile(await fsp.readFile(file, 'utf8'), ctx.display(file));
+      const schema = parseSchemaFile(await ctx.cache.text(file), ctx.display(file));
       g.schemaFile = ctx.display(file);
       if (schema.database !== undefined) g.database = schema.database;
       for (const s of schema.sources) g.sources.set(s.name, s);
@@ -41,7 +42,7 @@ export async function loadMallardGroup(ctx: LoadContext, dir: string, name: stri
       continue;
     }
     if (!entry.name.endsWith('.sql')) continue;
-    const text = await fsp.readFile(file, 'utf8');
+    const text = await ctx.cache.text(file);
     const displayPath = ctx.display(file);
     const parsed = parseModel(jinja, text, displayPath);
     const materialization = parsed.materialization ?? headerMaterialization(text, displayPath) ?? 'table';
@@ -64,6 +65,6 @@ export async function loadMallardGroup(ctx: LoadContext, dir: string, name: stri
     g.files.push(file);
   }
   applyDocs(ctx, g, docs);
-  g.fingerprint = await filesFingerprint(dir, g.files);
+  g.fingerprint = await filesFingerprint(dir, g.files, ctx.cache);
   return g;
 }

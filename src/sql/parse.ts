@@ -41,16 +41,25 @@ function parseError(file: string, line: number, message: string, suggestions: st
   return new MallardError('ERR_MODEL_PARSE', `${file}:${line}: ${message}`, { context: { file, line }, suggestions });
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+function lineAt(text: string, index: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < index; i = text.indexOf('\n', i + 1)) line++;
+  return line;
 }
 
-/** Line of the first `fn('a'...` (with these literal names) in the text; 1 when not written literally. */
+/**
+ * Line of the first `fn(` whose first literal argument is `names[0]` (any `fn(` when no names
+ * are given); 1 when the call is not written literally (built by a macro or a loop).
+ */
 export function callLine(text: string, fn: string, names: readonly string[]): number {
-  const args = names.map((n) => `\\s*['"]${escapeRegExp(n)}['"]\\s*`).join(',');
-  const m = new RegExp(`\\b${fn}\\s*\\(${names.length === 0 ? '' : `${args}[,)]`}`).exec(text);
-  if (m === null) return 1;
-  return (text.slice(0, m.index).match(/\n/g) ?? []).length + 1;
+  for (let i = text.indexOf(`${fn}(`); i >= 0; i = text.indexOf(`${fn}(`, i + 1)) {
+    if (i > 0 && /[A-Za-z0-9_]/.test(text[i - 1] as string)) continue;
+    const first = names[0];
+    if (first === undefined) return lineAt(text, i);
+    const rest = text.slice(i + fn.length + 1, i + fn.length + first.length + 8).trimStart();
+    if (rest.startsWith(`'${first}'`) || rest.startsWith(`"${first}"`)) return lineAt(text, i);
+  }
+  return 1;
 }
 
 export function materializationOf(value: unknown, file: string, line: number): Materialization {

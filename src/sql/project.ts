@@ -73,10 +73,37 @@ export interface ModelProject {
   models: Map<string, Model>;
 }
 
-/** How a group loader names files in messages and registers models. */
+/**
+ * Contents of the project's files, read once each: a loader starts every read of a folder at
+ * once (prefetch) instead of one after the other, and the fingerprint reuses what was read.
+ */
+export class FileCache {
+  private readonly reads = new Map<string, Promise<Buffer>>();
+
+  read(file: string): Promise<Buffer> {
+    let r = this.reads.get(file);
+    if (r === undefined) {
+      r = fsp.readFile(file);
+      this.reads.set(file, r);
+    }
+    return r;
+  }
+
+  async text(file: string): Promise<string> {
+    return (await this.read(file)).toString('utf8');
+  }
+
+  /** Starts reading `files` (a failure surfaces when the file is read). */
+  prefetch(files: Iterable<string>): void {
+    for (const f of files) this.read(f).catch(() => undefined);
+  }
+}
+
+/** How a group loader names files in messages, reads them and registers models. */
 export interface LoadContext {
   project: ModelProject;
   display: (file: string) => string;
+  cache: FileCache;
 }
 
 export const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -110,11 +137,13 @@ export function registerModel(ctx: LoadContext, model: Model): void {
 }
 
 /** The fingerprint of a group's files: their paths (relative to the group) and contents. */
-export async function filesFingerprint(dir: string, files: readonly string[]): Promise<string> {
+export async function filesFingerprint(dir: string, files: readonly string[], cache = new FileCache()): Promise<string> {
   const hash = createHash('sha256');
-  for (const file of [...files].sort()) {
+  const sorted = [...files].sort();
+  cache.prefetch(sorted);
+  for (const file of sorted) {
     hash.update(`${path.relative(dir, file)}\0`);
-    hash.update(await fsp.readFile(file));
+    hash.update(await cache.read(file));
     hash.update('\0');
   }
   return hash.digest('hex');
@@ -131,7 +160,7 @@ export function getModel(project: ModelProject, name: string): Model {
 export async function loadProject(modelsDir: string): Promise<ModelProject> {
   const dir = path.resolve(modelsDir);
   const base = path.dirname(dir);
-  const ctx: LoadContext = { project: { dir, groups: new Map(), models: new Map() }, display: (f) => path.relative(base, f) };
+  const ctx: LoadContext = { project: { dir, groups: new Map(), models: new Map() }, display: (f) => path.relative(base, f), cache: new FileCache() };
   for (const entry of await readDirSorted(dir)) {
     if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
     const groupDir = path.join(dir, entry.name);
