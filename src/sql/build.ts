@@ -8,7 +8,7 @@ import { access } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { buildDatabaseAtomically, sqlIdentifier, sqlString, tableRowCounts, type DuckDbHandle } from '../duckdb/index.js';
 import { MallardError } from '../engine/index.js';
-import { compileModel, type CompiledModel, type ModelVars } from './compile.js';
+import { checkView, compileModel, type CompiledModel, type ModelVars } from './compile.js';
 import { compileTest } from './compile-test.js';
 import { failureLine, modelError, testError, testFailuresError } from './failures.js';
 import type { Materialization } from './parse.js';
@@ -197,7 +197,7 @@ export function selectedTests(opts: Pick<ModelBuildOptions, 'selection'>): Schem
 export async function buildModelDatabase(opts: ModelBuildOptions): Promise<ModelBuildResult> {
   const log = opts.log ?? (() => undefined);
   const models = opts.selection.models.map((n) => getModel(opts.project, n));
-  for (const m of models) compileModel(opts.project, m, { ...(opts.vars === undefined ? {} : { vars: opts.vars }) });
+  for (const m of models) if (m.materialization === 'view') checkView(opts.project, m);
   const sources = neededSources(opts);
   const tests = selectedTests(opts);
   const previous = await exists(opts.target);
@@ -206,7 +206,8 @@ export async function buildModelDatabase(opts: ModelBuildOptions): Promise<Model
     for (const [name, file] of Object.entries(sources)) {
       await db.run(`ATTACH ${sqlString(file)} AS ${sqlIdentifier(name)} (READ_ONLY)`);
     }
-    const reuse = previous ? await takeFromPrevious(db, opts, models, carry) : new Set<string>();
+    const needsPrevious = carry || (previous && opts.fullRefresh !== true && models.some((m) => m.materialization === 'incremental'));
+    const reuse = needsPrevious ? await takeFromPrevious(db, opts, models, carry) : new Set<string>();
     const compiled = models.map((m) => compileModel(opts.project, m, { ...(opts.vars === undefined ? {} : { vars: opts.vars }), incremental: reuse.has(m.name) }));
     const runs = await runModels(db, models, compiled, reuse, log);
     await writeComments(db, models);

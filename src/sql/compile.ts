@@ -119,7 +119,8 @@ function usesSource(project: ModelProject, model: Model, seen = new Set<string>(
   return undefined;
 }
 
-function checkView(project: ModelProject, model: Model): void {
+/** A view may not read a source, directly or through ephemeral models it inlines (ERR_MODEL_PARSE). */
+export function checkView(project: ModelProject, model: Model): void {
   const reader = usesSource(project, model);
   const first = reader?.sources[0];
   if (reader === undefined || first === undefined) return;

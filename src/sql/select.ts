@@ -61,12 +61,30 @@ export function selectModels(project: ModelProject, selector: string): string[] 
   return order.filter((n) => chosen.has(n));
 }
 
+/**
+ * `selected` plus the ephemeral models they read (through other ephemerals too), in build
+ * order: those are inlined into the selected ones, so their sources must be attached.
+ */
+function withEphemeralUpstream(project: ModelProject, selected: string[]): string[] {
+  const chosen = new Set(selected);
+  const stack = [...selected];
+  while (stack.length > 0) {
+    for (const ref of project.models.get(stack.pop() as string)?.refs ?? []) {
+      if (project.models.get(ref.name)?.materialization !== 'ephemeral' || chosen.has(ref.name)) continue;
+      chosen.add(ref.name);
+      stack.push(ref.name);
+    }
+  }
+  return chosen.size === selected.length ? selected : orderModels(project).filter((n) => chosen.has(n));
+}
+
 /** The selection split by group (each group is one database build), groups by name. */
 export function selectByGroup(project: ModelProject, selector: string): GroupSelection[] {
   const selected = selectModels(project, selector);
   const result: GroupSelection[] = [];
+  const withEphemerals = withEphemeralUpstream(project, selected);
   for (const group of [...project.groups.values()].sort((a, b) => a.name.localeCompare(b.name))) {
-    const models = selected.filter((n) => project.models.get(n)?.group === group.name);
+    const models = withEphemerals.filter((n) => project.models.get(n)?.group === group.name);
     if (models.length > 0) result.push({ group, models, complete: models.length === group.models.length });
   }
   return result;

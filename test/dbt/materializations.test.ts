@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { compileModel, getModel } from '../../src/sql/index.js';
 import { rejection } from '../support/expect-error.js';
+import { makeDatabase } from '../sql/helpers.js';
 import { dbtProject, query, relations, type DbtProject } from './helpers.js';
 
 describe('dbt materializations', () => {
@@ -36,6 +37,22 @@ describe('dbt materializations', () => {
     const err = await rejection(p.build());
     assert.equal(err.code, 'ERR_MODEL_FAILED');
     assert.match(err.message, /^model broken failed \(models\/demo\/models\/broken\.sql:4\): Binder Error: .*no_such_column/);
+  });
+
+  test('selecting one table that reads a source through an ephemeral model attaches that source', async () => {
+    p = await dbtProject({
+      'models/sources.yml': 'version: 2\nsources:\n  - name: raw\n    tables: [{ name: items }]\n',
+      'models/eph.sql': "{{ config(materialized='ephemeral') }}\nselect * from {{ source('raw', 'items') }}",
+      'models/t.sql': "{{ config(materialized='table') }}\nselect count(*) as n from {{ ref('eph') }}",
+      'models/other.sql': "{{ config(materialized='table') }}\nselect 1 as x",
+    });
+    const raw = await makeDatabase(path.join(p.root, 'raw.db'), 'CREATE TABLE items AS SELECT range AS id FROM range(4)');
+    await p.build({ sources: { raw } });
+    const result = await p.build({ selector: 't', sources: { raw } });
+    assert.deepEqual(result.models.map((m) => m.name), ['eph', 't']);
+    assert.deepEqual(result.sources, { raw });
+    assert.deepEqual(await query(p.target, 'SELECT n FROM t'), [{ n: '4' }]);
+    assert.deepEqual(await relations(p.target), { other: 'BASE TABLE', t: 'BASE TABLE' });
   });
 
   test('a view over other models still works when the published file is opened on its own', async () => {
