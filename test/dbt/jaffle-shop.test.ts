@@ -95,6 +95,16 @@ describe('jaffle_shop through run-models (built CLI)', () => {
     assert.equal(published?.manifest.tables['raw_customers'], 26);
   });
 
+  test('--full-refresh forces the build; --vars must be a mapping (exit 2)', async () => {
+    const refreshed = cli(['--select', 'jaffle_shop', '--full-refresh']);
+    assert.equal(refreshed.status, 0, refreshed.stderr);
+    assert.doesNotMatch(refreshed.stderr, /Nothing to do/);
+    assert.equal((await listArtifacts(path.join(dir, 'artifacts'), { site: 'demo', name: 'jaffle_shop' })).length, 3);
+    const bad = cli(['--select', 'jaffle_shop', '--vars', '[1, 2]']);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--vars must be a mapping of names to values/);
+  });
+
   test('--dry-run shows the compiled SQL with the payment-method loop unrolled; a failing test exits 1 naming it', async () => {
     const plan = cli(['--select', 'orders', '--dry-run']);
     assert.equal(plan.status, 0, plan.stderr);
@@ -106,6 +116,6 @@ describe('jaffle_shop through run-models (built CLI)', () => {
     const r = cli(['--select', 'jaffle_shop']);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /accepted_values_orders_status__placed: \d+ failing rows?/);
-    assert.equal((await listArtifacts(path.join(dir, 'artifacts'), { site: 'demo', name: 'jaffle_shop' })).length, 2);
+    assert.equal((await listArtifacts(path.join(dir, 'artifacts'), { site: 'demo', name: 'jaffle_shop' })).length, 3);
   });
 });

@@ -73,7 +73,7 @@ select
     assert.match(sql, /^select\n  1 as CARD_n,\n  2 as COUPON_n,\n  1 as BANK_n,\n  'total'/);
   });
 
-  test('macros from macro-paths: arguments, defaults, keyword arguments, return(), calls between macros, do', async () => {
+  test('macros from macro-paths: arguments, defaults, keyword arguments, return(), calls between macros, do, adapter.dispatch', async () => {
     p = await dbtProject({
       'dbt_project.yml': `name: shop\nmacro-paths: [lib]\n`,
       'lib/money.sql': `{% macro cents_to_dollars(column_name, scale=2) -%}
@@ -85,16 +85,17 @@ select
   {% do names.append('gift_card') %}
   {{ return(names) }}
 {% endmacro %}`,
-      'lib/base.sql': "{% macro base_methods() %}{{ return(['card', 'coupon']) }}{% endmacro %}",
+      'lib/base.sql': "{% macro base_methods() %}{{ return(['card', 'coupon']) }}{% endmacro %}\n{% macro default__as_int(x) %}cast({{ x }} as integer){% endmacro %}",
       'models/amounts.sql': `select
   {{ cents_to_dollars('1234') }} as a,
   {{ cents_to_dollars('1234', scale=0) }} as b,
   {{ cents_to_dollars('1234', 1) }} as c,
   '{{ methods() | join(',') }}' as m,
-  {{ methods() | length }} as n`,
+  {{ methods() | length }} as n,
+  {{ adapter.dispatch('as_int')("'7'") }} as i`,
     });
     await p.build();
-    assert.deepEqual(await query(p.target, 'SELECT a::VARCHAR AS a, b::VARCHAR AS b, c::VARCHAR AS c, m, n FROM amounts'), [{ a: '12.34', b: '12.0', c: '12.3', m: 'card,coupon,gift_card', n: 3 }]);
+    assert.deepEqual(await query(p.target, 'SELECT a::VARCHAR AS a, b::VARCHAR AS b, c::VARCHAR AS c, m, n, i FROM amounts'), [{ a: '12.34', b: '12.0', c: '12.3', m: 'card,coupon,gift_card', n: 3, i: 7 }]);
   });
 
   test('var() from dbt_project.yml vars (global and project-scoped), --vars over them, defaults; this; target', async () => {
