@@ -15,6 +15,8 @@ export interface DbtProjectFile {
   macroPaths: string[];
   testPaths: string[];
   snapshotPaths: string[];
+  /** dbt's target-path: where the compiled-template cache goes. */
+  targetPath: string;
   vars: Record<string, unknown>;
   models: Record<string, unknown>;
   seeds: Record<string, unknown>;
@@ -72,6 +74,7 @@ export function parseDbtProjectFile(text: string, file: string): DbtProjectFile 
     macroPaths: paths(doc, 'macro-paths', 'macros', file),
     testPaths: paths(doc, 'test-paths', 'tests', file),
     snapshotPaths: paths(doc, 'snapshot-paths', 'snapshots', file),
+    targetPath: typeof doc['target-path'] === 'string' ? doc['target-path'] : 'target',
     vars,
     models: isDict(doc['models']) ? doc['models'] : {},
     seeds: isDict(doc['seeds']) ? doc['seeds'] : {},

@@ -14,6 +14,7 @@ import { JinjaEnv, TemplateCallError, type RenderScope } from './jinja.js';
 import { callLine, materializationOf, parseModel, relation, type Materialization } from './parse.js';
 import { filesFingerprint, readDirSorted, registerModel, type FileCache, type LoadContext, type Model, type ModelGroup } from './project.js';
 import type { SchemaTest, SourceDecl } from './schema-file.js';
+import { TemplateCache } from './template-cache.js';
 
 const PROJECT_FILE = 'dbt_project.yml';
 const DOCS_BLOCK = /\{%-?\s*docs\s+([A-Za-z_][A-Za-z0-9_]*)\s*-?%\}([\s\S]*?)\{%-?\s*enddocs\s*-?%\}/g;
@@ -176,6 +177,7 @@ export async function loadDbtGroup(ctx: LoadContext, dir: string, name: string):
   const group: ModelGroup = { name, dir, kind: 'dbt', database: name, sources: new Map(), tests: [], models: [], exports: [], vars: project.vars, files: [projectFile], fingerprint: '', jinja: new JinjaEnv(), scope: {}, schemaFile: ctx.display(projectFile) };
   const l: Loading = { ctx, dir, group, project, props: new Map(), docs: new Map() };
   group.scope = groupScope(l);
+  group.jinja.cache = await TemplateCache.open(path.join(dir, project.targetPath, 'mallard_templates.json'));
   await checkPackages(l);
   await checkSnapshots(l);
   const sources: SourceDecl[] = [];
@@ -189,6 +191,7 @@ export async function loadDbtGroup(ctx: LoadContext, dir: string, name: string):
     const t = await loadSingularTest(l, file);
     if (t !== undefined) group.tests.push(t);
   }
+  await group.jinja.cache.save();
   group.files.sort();
   group.fingerprint = await filesFingerprint(dir, group.files, ctx.cache);
   return group;

@@ -5,8 +5,15 @@
  * import, and dbt's `{{ return(value) }}` inside a macro. What a name means (ref, source,
  * var, this, ...) is given per render by a `RenderScope` (see render.ts).
  */
+import { createRequire } from 'node:module';
 import nunjucks from 'nunjucks';
 import { MallardError } from '../engine/errors.js';
+import { TemplateCache } from './template-cache.js';
+
+/** nunjucks' code generator (not in its types): template text → the JavaScript of its render functions. */
+const compiler = createRequire(import.meta.url)('nunjucks/src/compiler.js') as {
+  compile(src: string, asyncFilters: unknown, extensions: unknown, name: string, opts: unknown): string;
+};
 
 nunjucks.installJinjaCompat();
 
@@ -124,6 +131,8 @@ export class JinjaEnv {
   private scope: RenderScope = {};
   private readonly slots: ReturnSlot[] = [];
   private readonly macroNames = new Set<string>();
+  /** Compiled templates kept between runs (dbt projects); compile() fills it. */
+  cache: TemplateCache | undefined;
 
   constructor() {
     this.env = new nunjucks.Environment([], { autoescape: false, throwOnUndefined: true });
@@ -175,6 +184,11 @@ export class JinjaEnv {
 
   /** Compiles a template; syntax errors are ERR_MODEL_PARSE with the file and line. */
   compile(text: string, file: string): CompiledTemplate {
+    const code = this.cache === undefined ? undefined : this.generate(text, file, this.cache);
+    if (code !== undefined) {
+      const props = new Function(code)() as object;
+      return { file, template: new nunjucks.Template({ type: 'code', obj: props } as never, this.env, file, true) };
+    }
     try {
       return { file, template: new nunjucks.Template(text, this.env, file, true) };
     } catch (err) {
@@ -182,6 +196,21 @@ export class JinjaEnv {
       const line = e.context['line'] === undefined ? unclosedTagLine(text) : undefined;
       if (line === undefined) throw e;
       throw new MallardError('ERR_MODEL_PARSE', `${file}:${line}: ${e.message.slice(file.length + 2)} (a tag opened here is not closed)`, { cause: e, context: { file, line } });
+    }
+  }
+
+  /** The template's generated code, from the cache or made now (undefined on a syntax error: compile() reports it). */
+  private generate(text: string, file: string, cache: TemplateCache): string | undefined {
+    const key = TemplateCache.key(text);
+    const cached = cache.get(key);
+    if (cached !== undefined) return cached;
+    const e = this.env as unknown as { asyncFilters: unknown; extensionsList: unknown; opts: unknown };
+    try {
+      const code = compiler.compile(text, e.asyncFilters, e.extensionsList, file, e.opts);
+      cache.set(key, code);
+      return code;
+    } catch {
+      return undefined;
     }
   }
 

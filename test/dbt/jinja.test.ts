@@ -1,5 +1,7 @@
 /** dbt projects: paths, folder configs, and each Jinja construct dbt projects use, built for real. */
 import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { compileModel, getModel } from '../../src/sql/index.js';
 import { rejection } from '../support/expect-error.js';
@@ -109,6 +111,21 @@ select '{{ var("start") }}' as start, {{ var('limit_n') }} as limit_n, '{{ var('
     assert.deepEqual(await query(p.target, 'SELECT * FROM v'), [{ start: '2024-01-01', limit_n: 2, d: 'dflt', me: '"v"', name: 'v', target: 'dev', type: 'duckdb' }]);
     await p.build({ vars: { limit_n: 5 } });
     assert.deepEqual(await query(p.target, 'SELECT limit_n FROM v'), [{ limit_n: 5 }]);
+  });
+
+  test('compiled templates are kept in target/mallard_templates.json; a changed model or a damaged cache compiles again', async () => {
+    p = await dbtProject({ 'models/a.sql': "{{ config(materialized='table') }}\nselect {{ 1 + 1 }} as n" });
+    await p.build();
+    const cacheFile = path.join(p.modelsDir, 'demo', 'target', 'mallard_templates.json');
+    const cached = JSON.parse(await readFile(cacheFile, 'utf8')) as { templates: Record<string, string> };
+    assert.equal(Object.keys(cached.templates).length, 1);
+    await p.write({ 'models/a.sql': "{{ config(materialized='table') }}\nselect {{ 2 + 2 }} as n" });
+    await p.build();
+    assert.deepEqual(await query(p.target, 'SELECT n FROM a'), [{ n: 4 }]);
+    await writeFile(cacheFile, '{"format": broken');
+    await p.build();
+    assert.deepEqual(await query(p.target, 'SELECT n FROM a'), [{ n: 4 }]);
+    assert.equal(Object.keys((JSON.parse(await readFile(cacheFile, 'utf8')) as { templates: object }).templates).length, 1);
   });
 
   test('a var without a value names the model file and line, and the vars known', async () => {
