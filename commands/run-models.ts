@@ -13,7 +13,7 @@ import { formatBuildPlan, type PlannedBuild } from '../src/sql/index.js';
 import { RunCommand, type RunFlags } from './run-command.js';
 
 export class RunModels extends RunCommand {
-  static override summary = 'Build SQL models (models/<group>/*.sql) into their database and publish it.';
+  static override summary = 'Build SQL models (models/<group>/*.sql, or a dbt project in models/<group>/) into their database and publish it.';
   static override description = `Runs the selected models of models/<group>/ in the order of their {{ ref() }}s inside ONE new DuckDB file beside the group's database (artifacts/work/<site>/<database>.db), reading {{ source() }}s from the latest published artifacts of the site (attached read-only), then runs the tests of models/<group>/schema.yml. Only when every model and test passes is the new file renamed over the old one and published as read_only/<site>/<database>_<timestamp>.db; any failure leaves the previous database byte for byte as it was and names the model, its file and line, and DuckDB's message. A build whose tables lost more rows than models.shrinkTolerance (default 10%) since the last published build fails unless --allow-shrink.
 
 Selectors (dbt's): a model name, a group name, +model (with everything upstream), model+ (with everything downstream); several, space- or comma-separated, select the union. Selecting part of a group rebuilds those models on a copy of the previous database.
