@@ -128,6 +128,19 @@ describe('model graph and selectors', () => {
     }
   });
 
+  test('selecting a group without models (e.g. a dbt project lacking dbt_project.yml) is a usage error, not "nothing to do"', async () => {
+    const q = await tempProject({ 'jaffle/models/staging/stg.sql': 'select 1', 'g/a.sql': 'SELECT 1' });
+    try {
+      const project = await q.load();
+      const err = await rejection(Promise.resolve().then(() => selectModels(project, 'jaffle')));
+      assert.equal(err.code, 'ERR_USAGE');
+      assert.match(err.message, /--select jaffle: group 'jaffle' has no models/);
+      assert.match(err.suggestions.join(' '), /dbt_project\.yml/);
+    } finally {
+      await q.cleanup();
+    }
+  });
+
   test('an undeclared source is a config error', async () => {
     const q = await tempProject({ 'g/schema.yml': 'sources: [{ name: raw, tables: [items] }]', 'g/b.sql': "SELECT 1\nFROM {{ source('raw', 'itemz') }}" });
     try {
