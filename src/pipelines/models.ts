@@ -40,6 +40,10 @@ export interface ModelsStageOptions {
    * producer (default: one without a producer, complete only when <name> is published).
    */
   sourceTask?: (artifact: string) => Promise<ArtifactPublishedTask>;
+  /** `--vars`: values of var() over the site's and dbt_project.yml's. */
+  vars?: Readonly<Record<string, unknown>>;
+  /** `--full-refresh`: incremental models are rebuilt from scratch. */
+  fullRefresh?: boolean;
 }
 
 /**
@@ -79,11 +83,16 @@ export async function resolveSources(artifactsDir: string, site: string, selecti
   return result;
 }
 
+/** The vars of a build: the site's (modelVars), then --vars. */
+function buildVars(config: SiteConfig, options: ModelsStageOptions): Record<string, unknown> {
+  return { ...modelVars(config), ...(options.vars ?? {}) };
+}
+
 function inputsHash(s: BuildSettings): string {
   const hash = createHash('sha256');
-  for (const name of s.selection.group.models) hash.update(`${name}\0${s.project.models.get(name)?.text ?? ''}\0`);
-  for (const t of s.selection.group.tests) hash.update(JSON.stringify(t));
-  hash.update(JSON.stringify([s.selection.models, s.selection.group.database, sourceArtifactsOf(s.selection, s.project), modelVars(s.config)]));
+  // Every file of the group (models, property files, seeds, macros, tests, dbt_project.yml).
+  hash.update(s.selection.group.fingerprint);
+  hash.update(JSON.stringify([s.selection.models, s.selection.group.database, sourceArtifactsOf(s.selection, s.project), buildVars(s.config, s.options)]));
   return hash.digest('hex').slice(0, 10);
 }
 
@@ -130,9 +139,11 @@ export class ModelBuildTask extends Task<{ site: string; database: string; selec
       shrinkTolerance: config.models.shrinkTolerance,
       settings: memorySettings(config.duckdb.memoryLimit),
       allowShrink: options.allowShrink,
-      vars: modelVars(config),
+      vars: buildVars(config, options),
+      fullRefresh: options.fullRefresh === true,
       log: (line) => ctx.log(line),
     });
+    for (const w of result.warnings) ctx.warn(w);
     for (const s of result.shrinks) ctx.warn(`${this.params.database}: ${formatShrink(s)} since the last published build (allowed by --allow-shrink)`);
     const published = await publishArtifact({
       artifactsDir,
@@ -185,7 +196,7 @@ export async function planModels(config: SiteConfig, options: ModelsStageOptions
   const { project, selections } = await selectBuilds(options);
   const plans: PlannedBuild[] = [];
   for (const selection of selections) {
-    plans.push(planBuild(project, selection, await resolveSources(options.artifactsDir, config.site, selection, project), modelVars(config)));
+    plans.push(planBuild(project, selection, await resolveSources(options.artifactsDir, config.site, selection, project), buildVars(config, options)));
   }
   return plans;
 }

@@ -18,7 +18,7 @@ import { loadProject } from '../sql/index.js';
 import { ckanStage, type CkanDbTasks } from './ckan.js';
 import { codeSearchTasks, type CodeSearchOptions, type CodeSearchTasks } from './code-search.js';
 import { githubTasks, type GithubStageOptions, type GithubTasks } from './github-repos.js';
-import { runModelsTasks, type ModelBuildTask } from './models.js';
+import { runModelsTasks, type ModelBuildTask, type ModelsStageOptions } from './models.js';
 import { ArtifactPublishedTask } from './published-artifact.js';
 
 export type PipelineOptions = GithubStageOptions & CodeSearchOptions;
@@ -58,13 +58,14 @@ export class SitePipeline {
   }
 
   /** run-models --select <selector>: one build per database, each requiring the artifacts it reads. */
-  models(selector: string, allowShrink = false): Promise<ModelBuildTask[]> {
+  models(selector: string, allowShrink = false, extra: Pick<ModelsStageOptions, 'vars' | 'fullRefresh'> = {}): Promise<ModelBuildTask[]> {
     return runModelsTasks(this.loaded.config, {
       artifactsDir: this.options.artifactsDir,
       modelsDir: this.modelsDir,
       selector,
       allowShrink,
       configHash: this.loaded.hash,
+      ...extra,
       sourceTask: (name) => this.artifact(name),
     });
   }

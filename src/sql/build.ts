@@ -8,9 +8,12 @@ import { access } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { buildDatabaseAtomically, sqlIdentifier, sqlString, tableRowCounts, type DuckDbHandle } from '../duckdb/index.js';
 import { MallardError } from '../engine/index.js';
-import { compileModel, compileTest, type CompiledModel, type ModelVars } from './compile.js';
-import { modelError, testFailuresError } from './failures.js';
-import { getModel, type ModelProject } from './project.js';
+import { checkView, compileModel, type CompiledModel, type ModelVars } from './compile.js';
+import { compileTest } from './compile-test.js';
+import { failureLine, modelError, testError, testFailuresError } from './failures.js';
+import type { Materialization } from './parse.js';
+import { getModel, type Model, type ModelProject } from './project.js';
+import { loadSeed } from './seeds.js';
 import type { SchemaTest } from './schema-file.js';
 import type { GroupSelection } from './select.js';
 import { checkShrink, type Shrink } from './shrink.js';
@@ -29,19 +32,24 @@ export interface ModelBuildOptions {
   /** Largest accepted drop of a table's row count (0.1 = 10%). */
   shrinkTolerance: number;
   allowShrink: boolean;
-  /** Values of `{{ var('name') }}`. */
+  /** Values of `{{ var('name') }}` (dbt projects: over dbt_project.yml's vars). */
   vars?: ModelVars;
+  /** Incremental models are rebuilt from scratch instead of merged into their previous table. */
+  fullRefresh?: boolean;
   log?: (line: string) => void;
 }
 
 export interface ModelRun {
   name: string;
-  materialization: 'table' | 'view';
+  materialization: Materialization;
+  /** Incremental models: merged into the previous table (false: built in full). */
+  incremental?: boolean;
   ms: number;
 }
 
 export interface TestRun {
   id: string;
+  severity: 'error' | 'warn';
   failures: number;
   ms: number;
 }
@@ -57,6 +65,8 @@ export interface ModelBuildResult {
   shrinks: Shrink[];
   /** Sources attached (name → path). */
   sources: Record<string, string>;
+  /** Tests of severity warn that failed (the build went on). */
+  warnings: string[];
 }
 
 /** Source name → path for the sources the selected models read; ERR_MISSING_SOURCE if one is not given. */
@@ -83,70 +93,130 @@ async function exists(file: string): Promise<boolean> {
   return access(file).then(() => true, () => false);
 }
 
-/** Copies the previous database's tables and views into the new one (a partial selection keeps the rest). */
-async function carryOver(db: DuckDbHandle, target: string, models: readonly string[]): Promise<void> {
-  const [row] = await db.all('SELECT current_database() AS name');
-  await db.run(`ATTACH ${sqlString(target)} AS mallard_previous (READ_ONLY)`);
-  await db.run(`COPY FROM DATABASE mallard_previous TO ${sqlIdentifier(String(row?.['name']))}`);
-  await db.run('DETACH mallard_previous');
-  for (const name of models) {
-    const kinds = await db.all(`SELECT table_type FROM information_schema.tables WHERE table_catalog = current_database() AND table_schema = 'main' AND table_name = ?`, [name]);
-    const kind = kinds[0]?.['table_type'];
-    if (kind === 'VIEW') await db.run(`DROP VIEW ${sqlIdentifier(name)}`);
-    else if (kind !== undefined) await db.run(`DROP TABLE ${sqlIdentifier(name)}`);
-  }
+async function relationKinds(db: DuckDbHandle, catalog: string): Promise<Map<string, string>> {
+  const rows = await db.all(`SELECT table_name, table_type FROM information_schema.tables WHERE table_catalog = ? AND table_schema = 'main'`, [catalog]);
+  return new Map(rows.map((r) => [String(r['table_name']), String(r['table_type'])]));
 }
 
-async function runModels(db: DuckDbHandle, compiled: CompiledModel[], log: (l: string) => void): Promise<ModelRun[]> {
+async function dropRelation(db: DuckDbHandle, name: string, kind: string | undefined): Promise<void> {
+  if (kind === 'VIEW') await db.run(`DROP VIEW ${sqlIdentifier(name)}`);
+  else if (kind !== undefined) await db.run(`DROP TABLE ${sqlIdentifier(name)}`);
+}
+
+/**
+ * What the new database takes from the previous one: everything when only part of the group is
+ * selected (`carry`), and the previous table of each incremental model to merge into.
+ * Returns the incremental models that will run with is_incremental() true.
+ */
+async function takeFromPrevious(db: DuckDbHandle, opts: ModelBuildOptions, models: Model[], carry: boolean): Promise<Set<string>> {
+  const [row] = await db.all('SELECT current_database() AS name');
+  const current = String(row?.['name']);
+  await db.run(`ATTACH ${sqlString(opts.target)} AS mallard_previous (READ_ONLY)`);
+  const previous = await relationKinds(db, 'mallard_previous');
+  const reuse = new Set(models.filter((m) => m.materialization === 'incremental' && opts.fullRefresh !== true && previous.get(m.name) === 'BASE TABLE').map((m) => m.name));
+  if (carry) await db.run(`COPY FROM DATABASE mallard_previous TO ${sqlIdentifier(current)}`);
+  const now = carry ? await relationKinds(db, current) : new Map<string, string>();
+  for (const m of models) {
+    if (!reuse.has(m.name)) await dropRelation(db, m.name, now.get(m.name));
+    else if (!now.has(m.name)) await db.run(`CREATE TABLE ${sqlIdentifier(m.name)} AS SELECT * FROM mallard_previous.main.${sqlIdentifier(m.name)}`);
+  }
+  await db.run('DETACH mallard_previous');
+  return reuse;
+}
+
+async function runModels(db: DuckDbHandle, models: Model[], compiled: CompiledModel[], reuse: Set<string>, log: (l: string) => void): Promise<ModelRun[]> {
   const runs: ModelRun[] = [];
   for (const [i, model] of compiled.entries()) {
     const start = performance.now();
     try {
-      await db.run(model.sql);
+      if (model.materialization === 'seed') await loadSeed(db, models[i] as Model);
+      for (const sql of model.statements) await db.run(sql);
     } catch (err) {
-      throw modelError(err, model);
+      throw err instanceof MallardError && err.code === 'ERR_MODEL_FAILED' ? err : modelError(err, model);
     }
     const ms = performance.now() - start;
-    runs.push({ name: model.name, materialization: model.materialization, ms });
-    log(`model ${i + 1}/${compiled.length} ${model.name} (${model.materialization}) ${ms.toFixed(0)} ms`);
+    const incremental = model.materialization === 'incremental' ? { incremental: reuse.has(model.name) } : {};
+    runs.push({ name: model.name, materialization: model.materialization, ...incremental, ms });
+    const how = reuse.has(model.name) ? 'incremental, merged' : model.materialization;
+    log(`model ${i + 1}/${compiled.length} ${model.name} (${how}) ${ms.toFixed(0)} ms`);
   }
   return runs;
 }
 
-async function runTests(db: DuckDbHandle, tests: SchemaTest[], log: (l: string) => void): Promise<TestRun[]> {
+/** Model and column descriptions as COMMENT ON, for the relations the build made. */
+async function writeComments(db: DuckDbHandle, models: Model[]): Promise<void> {
+  const kinds = await relationKinds(db, String((await db.all('SELECT current_database() AS name'))[0]?.['name']));
+  for (const m of models) {
+    const kind = kinds.get(m.name);
+    const described = m.columns.filter((c) => c.description !== undefined && c.description !== '');
+    if (kind === undefined || (m.description === undefined && described.length === 0)) continue;
+    const rel = sqlIdentifier(m.name);
+    if (m.description !== undefined) await db.run(`COMMENT ON ${kind === 'VIEW' ? 'VIEW' : 'TABLE'} ${rel} IS ${sqlString(m.description)}`);
+    const columns = new Set((await db.all(`SELECT column_name FROM information_schema.columns WHERE table_catalog = current_database() AND table_schema = 'main' AND table_name = ?`, [m.name])).map((r) => String(r['column_name'])));
+    for (const c of described) {
+      if (columns.has(c.name)) await db.run(`COMMENT ON COLUMN ${rel}.${sqlIdentifier(c.name)} IS ${sqlString(c.description as string)}`);
+    }
+  }
+}
+
+interface TestOutcome {
+  runs: TestRun[];
+  warnings: string[];
+}
+
+async function runTests(db: DuckDbHandle, opts: ModelBuildOptions, tests: SchemaTest[], log: (l: string) => void): Promise<TestOutcome> {
   const runs: TestRun[] = [];
   const failed: Array<{ test: SchemaTest; failures: number; examples: unknown[] }> = [];
+  const warnings: string[] = [];
   for (const test of tests) {
     const start = performance.now();
-    const sql = compileTest(test);
-    const [row] = await db.all(`SELECT count(*)::BIGINT AS failures FROM (${sql})`);
-    const failures = Number(row?.['failures'] ?? 0);
-    if (failures > 0) failed.push({ test, failures, examples: await db.all(`${sql} LIMIT 3`) });
-    runs.push({ id: test.id, failures, ms: performance.now() - start });
+    const sql = compileTest(test, opts.project, opts.vars);
+    let failures: number;
+    let examples: unknown[] = [];
+    try {
+      const [row] = await db.all(`SELECT count(*)::BIGINT AS failures FROM (${sql})`);
+      failures = Number(row?.['failures'] ?? 0);
+      if (failures > 0) examples = await db.all(`SELECT * FROM (${sql}) LIMIT 3`);
+    } catch (err) {
+      throw testError(err, test);
+    }
+    if (failures > 0 && test.severity === 'warn') warnings.push(`warning: ${failureLine({ test, failures, examples })} (${test.file})`);
+    else if (failures > 0) failed.push({ test, failures, examples });
+    runs.push({ id: test.id, severity: test.severity, failures, ms: performance.now() - start });
   }
-  log(`tests: ${tests.length - failed.length}/${tests.length} passed`);
+  log(`tests: ${tests.length - failed.length - warnings.length}/${tests.length} passed${warnings.length > 0 ? `, ${warnings.length} warned` : ''}`);
   if (failed.length > 0) throw testFailuresError(failed);
-  return runs;
+  return { runs, warnings };
+}
+
+/** The tests of the selected models: generic ones on a selected model, singular ones reading one. */
+export function selectedTests(opts: Pick<ModelBuildOptions, 'selection'>): SchemaTest[] {
+  const selected = new Set(opts.selection.models);
+  return opts.selection.group.tests.filter((t) => (t.kind === 'singular' ? t.refs.some((r) => selected.has(r)) || t.refs.length === 0 : selected.has(t.model)));
 }
 
 /** Builds the selected models of one group into `target`, all or nothing. */
 export async function buildModelDatabase(opts: ModelBuildOptions): Promise<ModelBuildResult> {
   const log = opts.log ?? (() => undefined);
-  const compiled = opts.selection.models.map((n) => compileModel(getModel(opts.project, n), opts.vars));
+  const models = opts.selection.models.map((n) => getModel(opts.project, n));
+  for (const m of models) if (m.materialization === 'view') checkView(opts.project, m);
   const sources = neededSources(opts);
-  const selected = new Set(opts.selection.models);
-  const tests = opts.selection.group.tests.filter((t) => selected.has(t.model));
-  const carry = !opts.selection.complete && (await exists(opts.target));
+  const tests = selectedTests(opts);
+  const previous = await exists(opts.target);
+  const carry = !opts.selection.complete && previous;
   return buildDatabaseAtomically(opts.target, async (db) => {
     for (const [name, file] of Object.entries(sources)) {
       await db.run(`ATTACH ${sqlString(file)} AS ${sqlIdentifier(name)} (READ_ONLY)`);
     }
-    if (carry) await carryOver(db, opts.target, opts.selection.models);
-    const models = await runModels(db, compiled, log);
-    const testRuns = await runTests(db, tests, log);
+    const needsPrevious = carry || (previous && opts.fullRefresh !== true && models.some((m) => m.materialization === 'incremental'));
+    const reuse = needsPrevious ? await takeFromPrevious(db, opts, models, carry) : new Set<string>();
+    const compiled = models.map((m) => compileModel(opts.project, m, { ...(opts.vars === undefined ? {} : { vars: opts.vars }), incremental: reuse.has(m.name) }));
+    const runs = await runModels(db, models, compiled, reuse, log);
+    await writeComments(db, models);
+    const outcome = await runTests(db, opts, tests, log);
     for (const name of Object.keys(sources)) await db.run(`DETACH ${sqlIdentifier(name)}`);
     const counts = await tableRowCounts(db);
     const shrinks = checkShrink({ database: opts.selection.group.database, counts, previous: opts.previousCounts, tolerance: opts.shrinkTolerance, allow: opts.allowShrink });
-    return { database: opts.selection.group.database, target: opts.target, models, tests: testRuns, counts, shrinks, sources };
+    return { database: opts.selection.group.database, target: opts.target, models: runs, tests: outcome.runs, counts, shrinks, sources, warnings: outcome.warnings };
   }, opts.settings === undefined ? {} : { settings: opts.settings });
 }

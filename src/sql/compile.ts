@@ -1,101 +1,160 @@
 /**
- * Compiling models and tests to the SQL DuckDB runs. A ref becomes the model's table in the
- * build database (`"name"`), a source the table of the attached source artifact
- * (`"ckan_api"."datasets"`). Line numbers are kept: line N of the model file is line N + 1
- * of the compiled statement (the CREATE line comes first).
+ * Compiling models to the SQL DuckDB runs: the model's template rendered with the build's
+ * scope. A ref becomes the model's relation in the build database (`"name"`), an ephemeral
+ * model's ref `__dbt__cte__name` (its SQL inlined as a CTE), a source the table of the
+ * attached source artifact (`"ckan_api"."datasets"`). Line N of the model file is line
+ * N + headerLines of the statement while the template kept the file's lines (no loop grew it).
  */
 import { MallardError } from '../engine/index.js';
 import { sqlIdentifier, sqlString } from '../duckdb/index.js';
-import type { TemplateCall, VarCall } from './parse.js';
-import type { Model } from './project.js';
-import type { SchemaTest } from './schema-file.js';
+import { TemplateCallError, positionalArgs, type RenderScope } from './jinja.js';
+import { relation, type Materialization } from './parse.js';
+import type { Model, ModelGroup, ModelProject } from './project.js';
 
 export interface CompiledModel {
   name: string;
   file: string;
-  materialization: 'table' | 'view';
-  /** The model's SELECT with refs and sources substituted. */
+  materialization: Materialization;
+  /** The model's SELECT (ephemeral models it refs inlined as CTEs); empty for seeds. */
   select: string;
-  /** The statement that builds it: `CREATE TABLE "name" AS` + newline + select. */
+  /** The statement that builds it (`CREATE TABLE "name" AS` + newline + select), or a comment for seeds and ephemerals. */
   sql: string;
+  /** Every statement to run, in order (empty for ephemerals; incremental merges have several). */
+  statements: string[];
+  /** Lines before line 1 of the model file in `sql`; undefined when the template changed the line count. */
+  headerLines: number | undefined;
 }
 
-/** Lines the CREATE header adds before line 1 of the model file. */
-export const HEADER_LINES = 1;
+/** Values of `{{ var('name') }}`. In mallard groups they compile to SQL string literals. */
+export type ModelVars = Readonly<Record<string, unknown>>;
 
-/** Values for `{{ var('name') }}` (strings, compiled as SQL string literals). */
-export type ModelVars = Readonly<Record<string, string>>;
+export interface CompileOptions {
+  vars?: ModelVars;
+  /** is_incremental() is true: the model's previous table is in the build database. */
+  incremental?: boolean;
+}
 
-function varValue(model: Model, call: VarCall, vars: ModelVars): string {
-  const value = vars[call.name];
-  if (value !== undefined) return sqlString(value);
-  const known = Object.keys(vars).sort();
-  throw new MallardError('ERR_MODEL_PARSE', `${model.displayPath}:${call.line}: var('${call.name}') has no value`, {
-    context: { file: model.displayPath, line: call.line, model: model.name },
-    suggestions: [known.length > 0 ? `vars of this run: ${known.join(', ')}` : 'this run gives no vars'],
+export const CTE_PREFIX = '__dbt__cte__';
+export const TMP_SUFFIX = '__dbt_tmp';
+
+interface Rendering {
+  project: ModelProject;
+  vars: ModelVars;
+  /** Ephemeral models used, in the order their CTEs must come. */
+  ctes: Map<string, string>;
+}
+
+function varFunction(group: ModelGroup, vars: ModelVars): (...args: unknown[]) => unknown {
+  return (...raw: unknown[]) => {
+    const [name, fallback] = positionalArgs(raw) as [string, unknown];
+    const all = { ...group.vars, ...vars };
+    const value = Object.hasOwn(all, name) ? all[name] : fallback;
+    if (value === undefined) {
+      const known = Object.keys(all).sort();
+      throw new TemplateCallError(`var('${name}') has no value`, [known.length > 0 ? `vars of this run: ${known.join(', ')}` : 'this run gives no vars (dbt projects: vars: in dbt_project.yml, or --vars)']);
+    }
+    return group.kind === 'mallard' ? sqlString(String(value)) : value;
+  };
+}
+
+function scopeFor(r: Rendering, model: Model, incremental: boolean): RenderScope {
+  const group = r.project.groups.get(model.group) as ModelGroup;
+  return {
+    ...group.scope,
+    execute: true,
+    this: relation(sqlIdentifier(model.name), model.name),
+    model: { name: model.name, config: { materialized: model.materialization, unique_key: model.uniqueKey } },
+    ref: (...raw: unknown[]) => {
+      const args = positionalArgs(raw);
+      const name = String(args[args.length - 1]);
+      const target = r.project.models.get(name);
+      if (target?.materialization !== 'ephemeral') return relation(sqlIdentifier(name), name);
+      addCte(r, target);
+      return relation(`${CTE_PREFIX}${name}`, `${CTE_PREFIX}${name}`);
+    },
+    source: (db: unknown, table: unknown) => relation(`${sqlIdentifier(String(db))}.${sqlIdentifier(String(table))}`, String(table), 'main', String(db)),
+    var: varFunction(group, r.vars),
+    config: () => '',
+    is_incremental: () => incremental,
+  };
+}
+
+function renderModel(r: Rendering, model: Model, incremental: boolean): string {
+  if (model.template === undefined) return '';
+  const group = r.project.groups.get(model.group) as ModelGroup;
+  return group.jinja.render(model.template, scopeFor(r, model, incremental));
+}
+
+function addCte(r: Rendering, model: Model): void {
+  if (r.ctes.has(model.name)) return;
+  const sql = stripEnd(renderModel(r, model, false));
+  r.ctes.set(model.name, sql);
+}
+
+function stripEnd(sql: string): string {
+  return sql.replace(/[\s;]+$/, '');
+}
+
+/** The model's SELECT and the lines put before line 1 of its file (undefined: lines moved). */
+export function compileSelect(project: ModelProject, model: Model, opts: CompileOptions = {}): { select: string; before: number | undefined } {
+  const r: Rendering = { project, vars: opts.vars ?? {}, ctes: new Map() };
+  const rendered = renderModel(r, model, opts.incremental ?? false);
+  const kept = rendered.split('\n').length === model.text.split('\n').length;
+  const body = stripEnd(rendered);
+  if (r.ctes.size === 0) return { select: body, before: kept ? 0 : undefined };
+  const ctes = [...r.ctes].map(([name, sql]) => `${CTE_PREFIX}${name} AS (\n${sql}\n)`).join(',\n');
+  const head = `WITH ${ctes}\nSELECT * FROM (`;
+  return { select: `${head}\n${body}\n)`, before: kept ? head.split('\n').length : undefined };
+}
+
+function usesSource(project: ModelProject, model: Model, seen = new Set<string>()): Model | undefined {
+  if (model.sources.length > 0) return model;
+  for (const ref of model.refs) {
+    const target = project.models.get(ref.name);
+    if (target?.materialization !== 'ephemeral' || seen.has(target.name)) continue;
+    seen.add(target.name);
+    const found = usesSource(project, target, seen);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/** A view may not read a source, directly or through ephemeral models it inlines (ERR_MODEL_PARSE). */
+export function checkView(project: ModelProject, model: Model): void {
+  const reader = usesSource(project, model);
+  const first = reader?.sources[0];
+  if (reader === undefined || first === undefined) return;
+  throw new MallardError('ERR_MODEL_PARSE', `${reader.displayPath}:${first.line}: a view cannot read source('${first.db}', '${first.table}')${reader === model ? '' : ` (through the ephemeral model ${reader.name}, inlined in the view ${model.name})`}`, {
+    context: { file: reader.displayPath, line: first.line, model: model.name },
+    suggestions: ['sources are attached only while the database builds, so the view would break when the published file is opened: materialize the model as a table'],
   });
 }
 
-function callSql(model: Model, call: TemplateCall, vars: ModelVars): string {
-  switch (call.kind) {
-    case 'ref':
-      return sqlIdentifier(call.name);
-    case 'source':
-      return `${sqlIdentifier(call.db)}.${sqlIdentifier(call.table)}`;
-    case 'var':
-      return varValue(model, call, vars);
+/** The incremental merge: new rows into a temporary table, delete+insert on the unique key (or append). */
+function incrementalStatements(model: Model, select: string): string[] {
+  const target = sqlIdentifier(model.name);
+  const tmp = sqlIdentifier(`${model.name}${TMP_SUFFIX}`);
+  const statements = [`CREATE OR REPLACE TEMP TABLE ${tmp} AS\n${select}`];
+  if (model.uniqueKey.length > 0) {
+    const on = model.uniqueKey.map((k) => `${target}.${sqlIdentifier(k)} = ${tmp}.${sqlIdentifier(k)}`).join(' AND ');
+    statements.push(`DELETE FROM ${target} USING ${tmp} WHERE ${on}`);
   }
+  statements.push(`INSERT INTO ${target} BY NAME SELECT * FROM ${tmp}`, `DROP TABLE ${tmp}`);
+  return statements;
 }
 
-/** The model's SELECT: template calls substituted, trailing semicolons removed. */
-export function compileSelect(model: Model, vars: ModelVars = {}): string {
-  const parts = model.segments.map((s) => ('text' in s ? s.text : callSql(model, s.call, vars) + '\n'.repeat(s.newlines)));
-  return parts.join('').replace(/[\s;]+$/, '');
-}
-
-export function compileModel(model: Model, vars: ModelVars = {}): CompiledModel {
-  const first = model.sources[0];
-  if (model.materialization === 'view' && first !== undefined) {
-    throw new MallardError('ERR_MODEL_PARSE', `${model.displayPath}:${first.line}: a view cannot read source('${first.db}', '${first.table}')`, {
-      context: { file: model.displayPath, line: first.line, model: model.name },
-      suggestions: ['sources are attached only while the database builds, so the view would break afterwards: materialize the model as a table'],
-    });
+export function compileModel(project: ModelProject, model: Model, opts: CompileOptions = {}): CompiledModel {
+  const base = { name: model.name, file: model.displayPath, materialization: model.materialization };
+  if (model.materialization === 'seed') return { ...base, select: '', sql: `-- seed: loaded from ${model.displayPath}`, statements: [], headerLines: undefined };
+  if (model.materialization === 'view') checkView(project, model);
+  const { select, before } = compileSelect(project, model, opts);
+  const headerLines = before === undefined ? undefined : before + 1;
+  if (model.materialization === 'ephemeral') return { ...base, select, sql: `-- ephemeral: inlined as ${CTE_PREFIX}${model.name} where it is ref'd\n${select}`, statements: [], headerLines };
+  if (model.materialization === 'incremental' && opts.incremental === true) {
+    const statements = incrementalStatements(model, select);
+    return { ...base, select, sql: statements.join(';\n'), statements, headerLines };
   }
-  const select = compileSelect(model, vars);
   const kind = model.materialization === 'view' ? 'VIEW' : 'TABLE';
-  return { name: model.name, file: model.displayPath, materialization: model.materialization, select, sql: `CREATE ${kind} ${sqlIdentifier(model.name)} AS\n${select}` };
-}
-
-function literal(value: string | number | boolean): string {
-  return sqlString(String(value));
-}
-
-/** A query returning the rows that make `test` fail (none when it passes). */
-export function compileTest(test: SchemaTest): string {
-  const m = sqlIdentifier(test.model);
-  switch (test.kind) {
-    case 'not_null':
-      return `SELECT * FROM ${m} WHERE ${sqlIdentifier(test.column)} IS NULL`;
-    case 'unique': {
-      const c = sqlIdentifier(test.column);
-      return `SELECT ${c} AS value, count(*) AS occurrences FROM ${m} WHERE ${c} IS NOT NULL GROUP BY ${c} HAVING count(*) > 1`;
-    }
-    case 'accepted_values': {
-      const c = sqlIdentifier(test.column);
-      return `SELECT ${c} AS value, count(*) AS occurrences FROM ${m} WHERE ${c} IS NOT NULL AND CAST(${c} AS VARCHAR) NOT IN (${test.values.map(literal).join(', ')}) GROUP BY ${c}`;
-    }
-    case 'relationships': {
-      const c = sqlIdentifier(test.column);
-      const f = sqlIdentifier(test.field);
-      return `SELECT child.${c} AS value FROM ${m} AS child WHERE child.${c} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${sqlIdentifier(test.to)} AS parent WHERE parent.${f} = child.${c})`;
-    }
-    case 'row_count': {
-      const conds = [
-        ...(test.min === undefined ? [] : [`n < ${test.min}`]),
-        ...(test.max === undefined ? [] : [`n > ${test.max}`]),
-        ...(test.equal === undefined ? [] : [`n <> ${test.equal}`]),
-      ];
-      return `SELECT n AS row_count FROM (SELECT count(*) AS n FROM ${m}) WHERE ${conds.join(' OR ')}`;
-    }
-  }
+  const sql = `CREATE ${kind} ${sqlIdentifier(model.name)} AS\n${select}`;
+  return { ...base, select, sql, statements: [sql], headerLines };
 }

@@ -1,12 +1,15 @@
 /** What `run-models --dry-run` prints: per database, the sources attached and each model's SQL in build order. */
-import { compileModel, compileTest, type ModelVars } from './compile.js';
+import { compileModel, type ModelVars } from './compile.js';
+import { compileTest } from './compile-test.js';
+import { selectedTests } from './build.js';
+import type { Materialization } from './parse.js';
 import { getModel, type ModelProject } from './project.js';
 import type { GroupSelection } from './select.js';
 
 export interface PlannedModel {
   name: string;
   file: string;
-  materialization: 'table' | 'view';
+  materialization: Materialization;
   sql: string;
 }
 
@@ -18,18 +21,17 @@ export interface PlannedBuild {
   /** Source name → path of the artifact it reads, or undefined when none is published. */
   sources: Record<string, string | undefined>;
   models: PlannedModel[];
-  tests: Array<{ id: string; sql: string }>;
+  tests: Array<{ id: string; severity: 'error' | 'warn'; sql: string }>;
 }
 
 export function planBuild(project: ModelProject, selection: GroupSelection, sourcePaths: Readonly<Record<string, string | undefined>>, vars: ModelVars = {}): PlannedBuild {
   const models = selection.models.map((n) => {
-    const c = compileModel(getModel(project, n), vars);
+    const c = compileModel(project, getModel(project, n), { vars });
     return { name: c.name, file: c.file, materialization: c.materialization, sql: c.sql };
   });
   const used = new Set(selection.models.flatMap((n) => project.models.get(n)?.sources.map((s) => s.db) ?? []));
   const sources = Object.fromEntries([...used].sort().map((s) => [s, sourcePaths[s]]));
-  const selected = new Set(selection.models);
-  const tests = selection.group.tests.filter((t) => selected.has(t.model)).map((t) => ({ id: t.id, sql: compileTest(t) }));
+  const tests = selectedTests({ selection }).map((t) => ({ id: t.id, severity: t.severity, sql: compileTest(t, project, vars) }));
   return { database: selection.group.database, group: selection.group.name, partial: !selection.complete, sources, models, tests };
 }
 
@@ -37,10 +39,10 @@ export function planBuild(project: ModelProject, selection: GroupSelection, sour
 export function formatBuildPlan(plan: PlannedBuild): string {
   const lines = [`-- database ${plan.database} (group ${plan.group})${plan.partial ? ': starts from a copy of the previous build' : ''}`];
   for (const [name, file] of Object.entries(plan.sources)) {
-    lines.push(file === undefined ? `-- source ${name}: NO PUBLISHED ARTIFACT (the build would fail)` : `ATTACH '${file}' AS ${name} (READ_ONLY);`);
+    lines.push(file === undefined ? `-- source ${name}: not published yet: the run makes it first (see the plan above), or fails naming it` : `ATTACH '${file}' AS ${name} (READ_ONLY);`);
   }
   plan.models.forEach((m, i) => lines.push('', `-- ${i + 1}/${plan.models.length} ${m.name} (${m.materialization}) from ${m.file}`, `${m.sql};`));
   if (plan.tests.length > 0) lines.push('', `-- ${plan.tests.length} tests (each must return no rows)`);
-  for (const t of plan.tests) lines.push(`-- ${t.id}`, `${t.sql};`);
+  for (const t of plan.tests) lines.push(`-- ${t.id}${t.severity === 'warn' ? ' (severity warn)' : ''}`, `${t.sql};`);
   return lines.join('\n');
 }

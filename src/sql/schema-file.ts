@@ -6,6 +6,7 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { MallardError } from '../engine/errors.js';
+import type { CompiledTemplate } from './jinja.js';
 
 export interface SourceDecl {
   /** The name models use in source('<name>', ...). */
@@ -17,11 +18,16 @@ export interface SourceDecl {
 }
 
 interface TestBase {
-  /** e.g. `unique(datasets.id)`: names the test in messages. */
+  /** e.g. `unique(datasets.id)`, or dbt's name `unique_orders_order_id`: names the test in messages. */
   id: string;
+  /** The model it tests (a singular test: the first model it refs). */
   model: string;
-  /** The schema.yml that declares it. */
+  /** The schema.yml (or the singular test's .sql) that declares it. */
   file: string;
+  /** `warn`: failures are reported but do not fail the build. */
+  severity: 'error' | 'warn';
+  /** dbt's `where`: only rows matching it are tested. */
+  where?: string;
 }
 
 export type SchemaTest = TestBase &
@@ -30,7 +36,17 @@ export type SchemaTest = TestBase &
     | { kind: 'accepted_values'; column: string; values: Array<string | number | boolean> }
     | { kind: 'relationships'; column: string; to: string; field: string }
     | { kind: 'row_count'; min?: number; max?: number; equal?: number }
+    | { kind: 'singular'; refs: string[]; template: CompiledTemplate }
   );
+
+/** Kinds of generic tests (given in a .yml). */
+export const KNOWN_TESTS = 'not_null, unique, accepted_values, relationships (on columns), row_count (on models)';
+
+export interface ModelDocs {
+  model: string;
+  description?: string;
+  columns: Array<{ name: string; description?: string }>;
+}
 
 export interface SchemaFile {
   database?: string;
@@ -38,6 +54,8 @@ export interface SchemaFile {
   tests: SchemaTest[];
   /** Models the file describes (each must exist in its group). */
   models: string[];
+  /** Descriptions of models and columns (written with COMMENT ON). */
+  docs: ModelDocs[];
   /** Tables written as CSV and Parquet beside the published database (each must be a model of the group). */
   exports: string[];
 }
@@ -72,11 +90,11 @@ const fileSchema = z.strictObject({
   exports: z.array(name).optional(),
 });
 
-const rowCountSchema = z.strictObject({ min: z.number().int().min(0).optional(), max: z.number().int().min(0).optional(), equal: z.number().int().min(0).optional() });
-const acceptedSchema = z.strictObject({ values: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1) });
+export const rowCountSchema = z.strictObject({ min: z.number().int().min(0).optional(), max: z.number().int().min(0).optional(), equal: z.number().int().min(0).optional() });
+export const acceptedSchema = z.strictObject({ values: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1) });
 const relationshipsSchema = z.strictObject({ to: z.string(), field: z.string().min(1) });
 
-function schemaError(file: string, message: string): MallardError {
+export function schemaError(file: string, message: string): MallardError {
   return new MallardError('ERR_CONFIG', `${file}: ${message}`, {
     context: { file },
     suggestions: ['see models/README.md for the keys of schema.yml'],
@@ -84,13 +102,13 @@ function schemaError(file: string, message: string): MallardError {
 }
 
 /** `ref('x')` or `x` → x. */
-function refTarget(to: string, file: string): string {
+export function refTarget(to: string, file: string): string {
   const m = /^\s*ref\(\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]\s*\)\s*$/.exec(to) ?? /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(to);
   if (m === null) throw schemaError(file, `relationships: 'to' must be ref('model') or a model name, got '${to}'`);
   return m[1] as string;
 }
 
-function parseArgs<T>(schema: z.ZodType<T>, value: unknown, file: string, where: string): T {
+export function parseArgs<T>(schema: z.ZodType<T>, value: unknown, file: string, where: string): T {
   const r = schema.safeParse(value);
   if (!r.success) throw schemaError(file, `${where}: ${r.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ')}`);
   return r.data;
@@ -99,7 +117,7 @@ function parseArgs<T>(schema: z.ZodType<T>, value: unknown, file: string, where:
 function columnTest(spec: z.infer<typeof testSpec>, model: string, column: string, file: string): SchemaTest {
   const [kind, args] = typeof spec === 'string' ? [spec, undefined] : (Object.entries(spec)[0] ?? ['', undefined]);
   if (typeof spec !== 'string' && Object.keys(spec).length !== 1) throw schemaError(file, `${model}.${column}: a test is one key (its kind), got ${Object.keys(spec).join(', ')}`);
-  const base = { model, file, column };
+  const base = { model, file, column, severity: 'error' as const };
   const where = `${model}.${column} ${kind}`;
   switch (kind) {
     case 'not_null':
@@ -113,17 +131,17 @@ function columnTest(spec: z.infer<typeof testSpec>, model: string, column: strin
       return { ...base, kind, id: `${kind}(${model}.${column} -> ${to}.${a.field})`, to, field: a.field };
     }
     default:
-      throw schemaError(file, `${model}.${column}: unknown test '${kind}' (known: not_null, unique, accepted_values, relationships)`);
+      throw schemaError(file, `${model}.${column}: unknown test '${kind}' (known: ${KNOWN_TESTS})`);
   }
 }
 
 function modelTest(spec: z.infer<typeof testSpec>, model: string, file: string): SchemaTest {
   const [kind, args] = typeof spec === 'string' ? [spec, undefined] : (Object.entries(spec)[0] ?? ['', undefined]);
-  if (kind !== 'row_count') throw schemaError(file, `${model}: unknown model test '${kind}' (known: row_count; column tests go under columns)`);
+  if (kind !== 'row_count') throw schemaError(file, `${model}: unknown model test '${kind}' (known: ${KNOWN_TESTS})`);
   const a = parseArgs(rowCountSchema, args, file, `${model} row_count`);
   if (a.min === undefined && a.max === undefined && a.equal === undefined) throw schemaError(file, `${model} row_count: give min, max or equal`);
   const bounds = Object.entries(a).map(([k, v]) => `${k}=${v}`).join(', ');
-  return { kind: 'row_count', model, file, id: `row_count(${model}: ${bounds})`, ...a };
+  return { kind: 'row_count', model, file, severity: 'error', id: `row_count(${model}: ${bounds})`, ...a };
 }
 
 /** Parses the text of a schema.yml (`file` names it in errors). */
@@ -147,5 +165,10 @@ export function parseSchemaFile(text: string, file: string): SchemaFile {
     artifact: s.artifact ?? s.name,
     tables: (s.tables ?? []).map((t) => (typeof t === 'string' ? t : t.name)),
   }));
-  return { ...(doc.database === undefined ? {} : { database: doc.database }), sources, tests, models: (doc.models ?? []).map((m) => m.name), exports: doc.exports ?? [] };
+  const docs = (doc.models ?? []).map((m) => ({
+    model: m.name,
+    ...(m.description === undefined ? {} : { description: m.description }),
+    columns: (m.columns ?? []).map((c) => ({ name: c.name, ...(c.description === undefined ? {} : { description: c.description }) })),
+  }));
+  return { ...(doc.database === undefined ? {} : { database: doc.database }), sources, tests, models: (doc.models ?? []).map((m) => m.name), docs, exports: doc.exports ?? [] };
 }

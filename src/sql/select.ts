@@ -46,6 +46,12 @@ export function selectModels(project: ModelProject, selector: string): string[] 
     const { name, up, down } = parseToken(token);
     const seeds = project.models.has(name) ? [name] : (project.groups.get(name)?.models ?? undefined);
     if (seeds === undefined || name === '') throw unknownSelector(project, token, name);
+    if (seeds.length === 0) {
+      throw new MallardError('ERR_USAGE', `--select ${token}: group '${name}' has no models`, {
+        context: { selector: token },
+        suggestions: [`a mallard group has .sql files directly in ${name}/; a dbt project has dbt_project.yml in ${name}/ and its models under its model-paths`],
+      });
+    }
     for (const seed of seeds) {
       chosen.add(seed);
       if (up) for (const n of reachable(seed, upstream)) chosen.add(n);
@@ -55,12 +61,30 @@ export function selectModels(project: ModelProject, selector: string): string[] 
   return order.filter((n) => chosen.has(n));
 }
 
+/**
+ * `selected` plus the ephemeral models they read (through other ephemerals too), in build
+ * order: those are inlined into the selected ones, so their sources must be attached.
+ */
+function withEphemeralUpstream(project: ModelProject, selected: string[]): string[] {
+  const chosen = new Set(selected);
+  const stack = [...selected];
+  while (stack.length > 0) {
+    for (const ref of project.models.get(stack.pop() as string)?.refs ?? []) {
+      if (project.models.get(ref.name)?.materialization !== 'ephemeral' || chosen.has(ref.name)) continue;
+      chosen.add(ref.name);
+      stack.push(ref.name);
+    }
+  }
+  return chosen.size === selected.length ? selected : orderModels(project).filter((n) => chosen.has(n));
+}
+
 /** The selection split by group (each group is one database build), groups by name. */
 export function selectByGroup(project: ModelProject, selector: string): GroupSelection[] {
   const selected = selectModels(project, selector);
   const result: GroupSelection[] = [];
+  const withEphemerals = withEphemeralUpstream(project, selected);
   for (const group of [...project.groups.values()].sort((a, b) => a.name.localeCompare(b.name))) {
-    const models = selected.filter((n) => project.models.get(n)?.group === group.name);
+    const models = withEphemerals.filter((n) => project.models.get(n)?.group === group.name);
     if (models.length > 0) result.push({ group, models, complete: models.length === group.models.length });
   }
   return result;

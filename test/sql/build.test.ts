@@ -110,6 +110,15 @@ describe('buildModelDatabase', () => {
     });
   }
 
+  test('a test on a missing column names the test and schema.yml, not the temporary build file', async () => {
+    await p.write({ 'shop/schema.yml': `${SCHEMA}models:\n  - name: items\n    columns:\n      - name: nmae\n        tests: [not_null]\n` });
+    const err = await rejection(build());
+    assert.equal(err.code, 'ERR_MODEL_TEST');
+    assert.match(err.message, /^test not_null\(items\.nmae\) \(models\/shop\/schema\.yml\) could not run: Binder Error: .*nmae/);
+    assert.doesNotMatch(err.message, /building/);
+    assert.deepEqual((await readdir(path.dirname(target))).sort(), []);
+  });
+
   test('the shrink guard fails a build that lost too many rows, unless allowed', async () => {
     const previousCounts = { items: 3, orders: 30 };
     const err = await rejection(build('shop', { previousCounts }));

@@ -1,28 +1,35 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { compileModel, getModel, parseModel, parseSchemaFile, selectModels, orderModels } from '../../src/sql/index.js';
+import { compileModel, getModel, JinjaEnv, parseModel, parseSchemaFile, selectModels, orderModels } from '../../src/sql/index.js';
 import { rejection } from '../support/expect-error.js';
 import { tempProject, type TempProject } from './helpers.js';
 
 describe('parseModel', () => {
-  test('finds refs and sources with their lines, table by default', () => {
-    const m = parseModel("-- a comment\nSELECT *\nFROM {{ ref('a') }}\nJOIN {{source( \"raw\" , 'items' )}} USING (id)\n", 'm.sql');
-    assert.equal(m.materialization, 'table');
+  const jinja = new JinjaEnv();
+  const parse = (text: string, file: string) => parseModel(jinja, text, file);
+
+  test('finds refs and sources with their lines; the materialization only when config() sets it', () => {
+    const m = parse("-- a comment\nSELECT *\nFROM {{ ref('a') }}\nJOIN {{source( \"raw\" , 'items' )}} USING (id)\n", 'm.sql');
+    assert.equal(m.materialization, undefined);
     assert.deepEqual(m.refs, [{ kind: 'ref', name: 'a', line: 3 }]);
     assert.deepEqual(m.sources, [{ kind: 'source', db: 'raw', table: 'items', line: 4 }]);
   });
 
-  test('a header comment or config() sets the materialization', () => {
-    assert.equal(parseModel('-- doc line\n-- materialized: view\nSELECT 1', 'm.sql').materialization, 'view');
-    assert.equal(parseModel("{{ config(materialized='view') }}\nSELECT 1", 'm.sql').materialization, 'view');
-    assert.equal(parseModel('SELECT 1\n-- materialized: view', 'm.sql').materialization, 'table');
+  test('refs inside Jinja control flow are found too', () => {
+    const m = parse("{% set names = ['a', 'b'] %}\n{% for n in names %}SELECT * FROM {{ ref(n) }}{% if not loop.last %} UNION ALL {% endif %}{% endfor %}", 'm.sql');
+    assert.deepEqual(m.refs.map((r) => r.name), ['a', 'b']);
   });
 
-  test('unknown templates and materializations are errors naming file and line', () => {
-    assert.throws(() => parseModel("SELECT 1\nFROM {{ refs('a') }}", 'models/g/m.sql'), /models\/g\/m\.sql:2: cannot read the template/);
-    assert.throws(() => parseModel('-- materialized: ephemeral\nSELECT 1', 'm.sql'), /m\.sql:1: unknown materialization 'ephemeral'/);
-    assert.throws(() => parseModel("SELECT {{ ref('a', 'b') }}", 'm.sql'), /ref\(\) takes one name/);
-    assert.throws(() => parseModel('SELECT 1 {{ oops', 'm.sql'), /'\{\{' without a closing/);
+  test('config() sets the materialization', () => {
+    assert.equal(parse("{{ config(materialized='view') }}\nSELECT 1", 'm.sql').materialization, 'view');
+    assert.equal(parse("{{ config(materialized='incremental', unique_key='id') }}\nSELECT 1", 'm.sql').config['unique_key'], 'id');
+  });
+
+  test('template errors and unknown materializations name file and line', () => {
+    assert.throws(() => parse("SELECT 1\nFROM {{ refs('a') }}", 'models/g/m.sql'), /models\/g\/m\.sql:2: /);
+    assert.throws(() => parse("SELECT 1\n{{ config(materialized='snapshot') }}", 'm.sql'), /m\.sql:2: unknown materialization 'snapshot'/);
+    assert.throws(() => parse("SELECT {{ ref('a', 'b', 'c') }}", 'm.sql'), /ref\(\) takes one model name/);
+    assert.throws(() => parse('SELECT 1\n {{ oops', 'm.sql'), (e: Error & { code?: string }) => e.code === 'ERR_MODEL_PARSE' && /^m\.sql:2: /.test(e.message));
   });
 });
 
@@ -110,11 +117,25 @@ describe('model graph and selectors', () => {
     });
     try {
       const project = await q.load();
-      const a = compileModel(getModel(project, 'a'));
+      const a = compileModel(project, getModel(project, 'a'));
       assert.equal(a.sql, 'CREATE VIEW "a" AS\n-- materialized: view\nSELECT *\nFROM "b"');
-      assert.equal(compileModel(getModel(project, 'b'), { site: "o'k" }).select, `SELECT *\nFROM "raw"."items" WHERE site = 'o''k'`);
-      assert.throws(() => compileModel(getModel(project, 'b')), /models\/g\/b\.sql:2: var\('site'\) has no value/);
-      assert.throws(() => compileModel(getModel(project, 'v')), /a view cannot read source/);
+      assert.equal(a.headerLines, 1);
+      assert.equal(compileModel(project, getModel(project, 'b'), { vars: { site: "o'k" } }).select, `SELECT *\nFROM "raw"."items" WHERE site = 'o''k'`);
+      assert.throws(() => compileModel(project, getModel(project, 'b')), /models\/g\/b\.sql:2: var\('site'\) has no value/);
+      assert.throws(() => compileModel(project, getModel(project, 'v')), /a view cannot read source/);
+    } finally {
+      await q.cleanup();
+    }
+  });
+
+  test('selecting a group without models (e.g. a dbt project lacking dbt_project.yml) is a usage error, not "nothing to do"', async () => {
+    const q = await tempProject({ 'jaffle/models/staging/stg.sql': 'select 1', 'g/a.sql': 'SELECT 1' });
+    try {
+      const project = await q.load();
+      const err = await rejection(Promise.resolve().then(() => selectModels(project, 'jaffle')));
+      assert.equal(err.code, 'ERR_USAGE');
+      assert.match(err.message, /--select jaffle: group 'jaffle' has no models/);
+      assert.match(err.suggestions.join(' '), /dbt_project\.yml/);
     } finally {
       await q.cleanup();
     }
