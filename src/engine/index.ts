@@ -16,3 +16,4 @@ export { formatSummary, type RunStatus, type RunSummary, type SummaryGroup } fro
 export { FileTarget, type Target } from './target.js';
 export { DEFAULT_RETRY, ExternalTask, NO_RETRY, Task, taskId, type Params, type ParamValue, type RetryPolicy, type TaskContext } from './task.js';
 export { runSession, sessionPaths, type SessionOptions, type SessionResult } from './session.js';
+export { formatShardSpec, MAX_SHARDS, ownsTask, parseShardSpec, partition, shardOf, shareOfConcurrency, shareOfRate, type ShardSpec } from './shard.js';
