@@ -1,7 +1,9 @@
 /**
  * Shards: how the leaf work of a stage is split across N processes (docs/scale-out.md).
  * Pure functions only. A spec is `i/N` (0 ≤ i < N: this process runs the leaf tasks whose
- * id hashes to i) or `final` (the fan-in step, run once after every shard committed).
+ * id hashes to i), `plan` (one process: the fan-in of earlier stages, then the list of this
+ * stage's leaf tasks, before any shard) or `final` (the fan-in step, run once after every
+ * shard committed).
  * The hash is the first 48 bits of the sha256 of the task id, modulo N: the same on every
  * machine, Node version and run, independent of the order tasks are listed in.
  */
@@ -11,15 +13,16 @@ import { MallardError } from './errors.js';
 /** The most shards a spec may name (Cloud Run allows 10,000 tasks per job). */
 export const MAX_SHARDS = 10_000;
 
-export type ShardSpec = { kind: 'shard'; index: number; count: number } | { kind: 'final' };
+export type ShardSpec = { kind: 'shard'; index: number; count: number } | { kind: 'plan' } | { kind: 'final' };
 
-/** Parses `--shard` text: `3/8` (zero-based index) or `final`. ERR_USAGE with the reason otherwise. */
+/** Parses `--shard` text: `3/8` (zero-based index), `plan` or `final`. ERR_USAGE with the reason otherwise. */
 export function parseShardSpec(text: string, flag = '--shard'): ShardSpec {
   const value = text.trim();
   if (value === 'final') return { kind: 'final' };
+  if (value === 'plan') return { kind: 'plan' };
   const m = /^(\d+)\/(\d+)$/.exec(value);
   if (!m) {
-    throw usage(`${flag} "${text}" is not a shard: use i/N (e.g. 0/8 for the first of 8 shards, counted from 0) or final`);
+    throw usage(`${flag} "${text}" is not a shard: use i/N (e.g. 0/8 for the first of 8 shards, counted from 0), plan or final`);
   }
   const index = Number(m[1]);
   const count = Number(m[2]);
@@ -30,9 +33,9 @@ export function parseShardSpec(text: string, flag = '--shard'): ShardSpec {
   return { kind: 'shard', index, count };
 }
 
-/** `3/8` or `final`: the text parseShardSpec reads back. */
+/** `3/8`, `plan` or `final`: the text parseShardSpec reads back. */
 export function formatShardSpec(spec: ShardSpec): string {
-  return spec.kind === 'final' ? 'final' : `${spec.index}/${spec.count}`;
+  return spec.kind === 'shard' ? `${spec.index}/${spec.count}` : spec.kind;
 }
 
 /** The shard (0 … count-1) that owns a task id. */
@@ -42,7 +45,7 @@ export function shardOf(taskId: string, count: number): number {
   return digest.readUIntBE(0, 6) % count;
 }
 
-/** Whether a shard spec runs this leaf task: its own share only; `final` runs no leaf work. */
+/** Whether a shard spec runs this leaf task: its own share only; `plan` and `final` run no leaf work. */
 export function ownsTask(spec: ShardSpec, taskId: string): boolean {
   return spec.kind === 'shard' && shardOf(taskId, spec.count) === spec.index;
 }

@@ -21,6 +21,8 @@ describe('shard specs', () => {
     assert.deepEqual(parseShardSpec('0/8'), { kind: 'shard', index: 0, count: 8 });
     assert.deepEqual(parseShardSpec(' 7/8 '), { kind: 'shard', index: 7, count: 8 });
     assert.deepEqual(parseShardSpec('final'), { kind: 'final' });
+    assert.deepEqual(parseShardSpec('plan'), { kind: 'plan' });
+    assert.equal(formatShardSpec({ kind: 'plan' }), 'plan');
     assert.equal(formatShardSpec(parseShardSpec('3/10')), '3/10');
     assert.equal(formatShardSpec({ kind: 'final' }), 'final');
   });
@@ -75,8 +77,8 @@ describe('the shard of a task id', () => {
     }
   });
 
-  test('the final step owns no leaf work', () => {
-    assert.ok(leafIds(500).every((id) => !ownsTask({ kind: 'final' }, id)));
+  test('the plan and final steps own no leaf work', () => {
+    assert.ok(leafIds(500).every((id) => !ownsTask({ kind: 'final' }, id) && !ownsTask({ kind: 'plan' }, id)));
   });
 
   test('is balanced: every shard of 60,000 leaf ids within 4 standard deviations of an even split', () => {
