@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { renderDeployment, validateDeployOptions, type DeployOptions, type RawDeployOptions, type RenderedFile } from '../../src/deploy/index.js';
+import { COMMAND_MODULES } from '../../commands/index.js';
 import { MallardError } from '../../src/engine/errors.js';
 import { parseShardSpec } from '../../src/engine/shard.js';
 import { cloudRunJobSchema } from './cloud-run-schema.js';
@@ -64,6 +65,10 @@ describe('deploy render: the steps', () => {
     assert.deepEqual(ckanOnly.map((s) => s.name), ['ckan-plan', 'ckan-shards', 'final']);
     assert.deepEqual(ckanOnly[2]!.command, ['run-models', '--select', 'ckan_clean']);
     assert.deepEqual(renderDeployment(options({ until: 'sourcegraph_api' })).steps.at(-1)!.command, ['insert-sourcegraph-results']);
+  });
+
+  test('every step calls a command of this CLI', () => {
+    for (const step of renderDeployment(options()).steps) assert.ok(COMMAND_MODULES[step.command[0]!], `${step.name}: ${step.command[0]}`);
   });
 });
 
