@@ -24,6 +24,7 @@ export const COMMAND_MODULES: Readonly<Record<string, readonly [string, string]>
   'config:check': ['./config/check.js', 'ConfigCheck'],
   'config:list': ['./config/list.js', 'ConfigList'],
   'create-bucket': ['./create-bucket.js', 'CreateBucket'],
+  'deploy:render': ['./deploy/render.js', 'DeployRender'],
   'create-raw-ckan-db-tables': ['./create-raw-ckan-db-tables.js', 'CreateRawCkanDbTables'],
   'download-datasets-info': ['./download-datasets-info.js', 'DownloadDatasetsInfo'],
   'download-sourcegraph-results': ['./download-sourcegraph-results.js', 'DownloadSourcegraphResults'],

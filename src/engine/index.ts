@@ -18,3 +18,4 @@ export { formatRetries, formatSummary, type RetryCounts, type RunStatus, type Ru
 export { FileTarget, type Target } from './target.js';
 export { DEFAULT_RETRY, ExternalTask, NO_RETRY, Task, taskId, type CompletionCheck, type Params, type ParamValue, type RetryNote, type RetryPolicy, type TaskContext, type Verdict } from './task.js';
 export { lockHolder, runSession, sessionPaths, type SessionOptions, type SessionResult } from './session.js';
+export { formatShardSpec, MAX_SHARDS, ownsTask, parseShardSpec, partition, shardOf, shareOfConcurrency, shareOfRate, type ShardSpec } from './shard.js';
