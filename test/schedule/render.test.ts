@@ -133,6 +133,8 @@ describe('schedule render, install, remove', () => {
     assert.equal(job.env.GCP_BUCKET, 'team-artifacts');
     assert.equal(job.env.SMTP_URL, '${{ secrets.SMTP_URL }}');
     assert.equal(job.env.SLACK_WEBHOOK_URL, '${{ secrets.SLACK_WEBHOOK_URL }}');
+    // GitHub refuses user secrets named GITHUB_*: the token is read from MALLARD_GITHUB_TOKEN.
+    assert.equal(job.env.GITHUB_TOKEN, '${{ secrets.MALLARD_GITHUB_TOKEN }}');
     const steps = job.steps as Array<Record<string, any>>;
     const at = (pred: (s: Record<string, any>) => boolean): number => steps.findIndex(pred);
     const restore = at((s) => s.run === './cli.sh sync-artifacts --pull --prefix staging');
