@@ -4,10 +4,10 @@
  */
 import type { Clock } from './clock.js';
 import type { Receipt } from './receipts.js';
-import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
+import { DEFAULT_RETRY, type RetryNote, type RetryPolicy } from './retry.js';
 import type { Target } from './target.js';
 
-export { DEFAULT_RETRY, NO_RETRY, type RetryPolicy } from './retry.js';
+export { DEFAULT_RETRY, NO_RETRY, type RetryNote, type RetryPolicy } from './retry.js';
 
 export type ParamValue = string | number | boolean;
 export type Params = Readonly<Record<string, ParamValue>>;
@@ -36,17 +36,6 @@ export interface TaskContext {
    * engine's own retries of a whole task are reported with layer 'task'.
    */
   retried(note: RetryNote): void;
-}
-
-/** One retry, at any layer: what the run log and the summary record of it. */
-export interface RetryNote {
-  /** The attempt that failed (1 = the first). */
-  attempt: number;
-  delayMs: number;
-  error: string;
-  code?: string;
-  /** Who retried: 'task' (the engine), 'http' (the HTTP client), ... */
-  layer: string;
 }
 
 /** Whether a task is complete, and if not, why (shown by --dry-run and in the run log). */

@@ -25,6 +25,7 @@ import { siteLayout } from './layout.js';
 import { LoadStageTask, type LoadReport, type StageLoad } from './load-stage-task.js';
 import { inputArtifact, type ArtifactPublishedTask } from './published-artifact.js';
 import { readJsonIfAny, readJsonOrFail } from './stage-support.js';
+import { vouchedUnlessStale } from './stale-outputs.js';
 
 export interface CodeSearchOptions {
   artifactsDir: string;
@@ -79,20 +80,13 @@ export interface SearchesManifest {
   searches: Array<SearchedTerm & { file: string }>;
 }
 
-/** How many results listed in searches.json are older than sourcegraph.maxAge (0 when it is unset). */
-function staleResults(manifestFile: string, settings: SourcegraphSettings): number {
-  if (settings.maxAgeMs === undefined) return 0;
+/** Why the results listed in searches.json are too old to count (sourcegraph.maxAge), if they are. */
+function staleResults(manifestFile: string, settings: SourcegraphSettings): string | undefined {
+  if (settings.maxAgeMs === undefined) return undefined;
   const notBefore = settings.client().clock.now() - settings.maxAgeMs;
   const requests: RequestCoverage[] = readJsonIfAny<SearchesManifest>(manifestFile)?.requests ?? [];
-  return requests.filter((r) => !(Date.parse(r.searchedAt) >= notBefore)).length;
-}
-
-/** Vouched, and no result older than sourcegraph.maxAge: a stale one makes the task run again. */
-async function vouchedAndFresh(check: CompletionCheck, manifestFile: string, settings: SourcegraphSettings): Promise<Verdict> {
-  const verdict = await check.vouched();
-  if (!verdict.complete) return verdict;
-  const stale = staleResults(manifestFile, settings);
-  return stale === 0 ? verdict : { complete: false, reason: `${stale} search results are older than sourcegraph.maxAge` };
+  const stale = requests.filter((r) => !(Date.parse(r.searchedAt) >= notBefore)).length;
+  return stale === 0 ? undefined : `${stale} search results are older than sourcegraph.maxAge`;
 }
 
 /** Distinct terms with their datasets, from dataset_search_terms of a clean_ckan_api file. */
@@ -133,7 +127,7 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
 
   /** Complete when vouched and every result is younger than sourcegraph.maxAge. */
   override async complete(check: CompletionCheck): Promise<Verdict> {
-    return vouchedAndFresh(check, this.manifestFile, this.settings);
+    return vouchedUnlessStale(check, () => staleResults(this.manifestFile, this.settings));
   }
 
   override retryPolicy(): RetryPolicy {
@@ -176,7 +170,7 @@ export class InsertSourcegraphResultsTask extends LoadStageTask<SourcegraphLoadS
 
   /** Complete when vouched and no result is stale: a stale one makes the load (and the download) run again. */
   override async complete(check: CompletionCheck): Promise<Verdict> {
-    return vouchedAndFresh(check, this.searches.manifestFile, this.searches.settings);
+    return vouchedUnlessStale(check, () => staleResults(this.searches.manifestFile, this.searches.settings));
   }
 
   protected async load(ctx: TaskContext): Promise<StageLoad<SourcegraphLoadSummary>> {

@@ -27,6 +27,7 @@ import { siteLayout } from './layout.js';
 import { LoadStageTask, type LoadReport, type StageLoad } from './load-stage-task.js';
 import { inputArtifact, type ArtifactPublishedTask } from './published-artifact.js';
 import { readJsonIfAny, readJsonOrFail } from './stage-support.js';
+import { vouchedUnlessStale } from './stale-outputs.js';
 
 export interface GithubStageOptions extends CodeSearchOptions {
   githubClient?: () => GithubClient;
@@ -63,14 +64,12 @@ export interface ReposManifest {
   oldestCheckedAt?: string;
 }
 
-/** Vouched, and no record older than github.maxAge: a stale one makes the task run again. */
-async function vouchedAndFresh(check: CompletionCheck, manifestFile: string, settings: GithubSettings): Promise<Verdict> {
-  const verdict = await check.vouched();
-  if (!verdict.complete) return verdict;
+/** Why the records listed in repos.json are too old to count (github.maxAge), if they are. */
+function staleRecords(manifestFile: string, settings: GithubSettings): string | undefined {
   const notBefore = recordsNotBefore(settings);
   const oldest = readJsonIfAny<ReposManifest>(manifestFile)?.oldestCheckedAt;
   const fresh = notBefore === undefined || oldest === undefined || Date.parse(oldest) >= notBefore;
-  return fresh ? verdict : { complete: false, reason: `GitHub records checked before ${new Date(notBefore).toISOString()} (github.maxAge)` };
+  return fresh ? undefined : `GitHub records checked before ${new Date(notBefore).toISOString()} (github.maxAge)`;
 }
 
 /** Distinct github.com/<owner>/<name> of a sourcegraph_api file, lowercase, split into valid names and the rest. */
@@ -117,7 +116,7 @@ export class GithubReposTask extends Task<{ site: string }> {
 
   /** Complete when vouched and every record was checked within github.maxAge. */
   override async complete(check: CompletionCheck): Promise<Verdict> {
-    return vouchedAndFresh(check, this.manifestFile, this.settings);
+    return vouchedUnlessStale(check, () => staleRecords(this.manifestFile, this.settings));
   }
 
   override retryPolicy(): RetryPolicy {
@@ -158,7 +157,7 @@ export class InsertGithubReposTask extends LoadStageTask<GithubLoadSummary> {
 
   /** Complete when vouched and no record is stale: a stale one makes the load (and the enrichment) run again. */
   override async complete(check: CompletionCheck): Promise<Verdict> {
-    return vouchedAndFresh(check, this.repos.manifestFile, this.repos.settings);
+    return vouchedUnlessStale(check, () => staleRecords(this.repos.manifestFile, this.repos.settings));
   }
 
   protected async load(ctx: TaskContext): Promise<StageLoad<GithubLoadSummary>> {
