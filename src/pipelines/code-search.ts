@@ -24,7 +24,7 @@ import { lazyClient } from './http-clients.js';
 import { siteLayout } from './layout.js';
 import { LoadStageTask, type LoadReport, type StageLoad } from './load-stage-task.js';
 import { inputArtifact, type ArtifactPublishedTask } from './published-artifact.js';
-import { readJsonIfAny, readJsonOrFail } from './stage-support.js';
+import { readSearchesManifest, requireSearchesManifest, type SearchesManifest } from './stage-manifests.js';
 import { vouchedUnlessStale } from './stale-outputs.js';
 
 export interface CodeSearchOptions {
@@ -68,23 +68,11 @@ export function sourcegraphSettings(config: SiteConfig, options: CodeSearchOptio
   };
 }
 
-/** raw/<site>/sourcegraph/searches.json: what a download searched, for the loader. */
-export interface SearchesManifest {
-  site: string;
-  /** The clean_ckan_api artifact the terms came from (relative to the artifacts dir). */
-  source: string;
-  options: string;
-  /** Which request (result file) covered which terms, and when it was searched. */
-  requests: RequestCoverage[];
-  /** Each term with its datasets and the result file of the request that covered it. */
-  searches: Array<SearchedTerm & { file: string }>;
-}
-
 /** Why the results listed in searches.json are too old to count (sourcegraph.maxAge), if they are. */
 function staleResults(manifestFile: string, settings: SourcegraphSettings): string | undefined {
   if (settings.maxAgeMs === undefined) return undefined;
   const notBefore = settings.client().clock.now() - settings.maxAgeMs;
-  const requests: RequestCoverage[] = readJsonIfAny<SearchesManifest>(manifestFile)?.requests ?? [];
+  const requests: RequestCoverage[] = readSearchesManifest(manifestFile)?.requests ?? [];
   const stale = requests.filter((r) => !(Date.parse(r.searchedAt) >= notBefore)).length;
   return stale === 0 ? undefined : `${stale} search results are older than sourcegraph.maxAge`;
 }
@@ -119,8 +107,8 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
 
   /** searches.json first, then every result file it lists (a deleted result is searched again). */
   outputs(): FileTarget[] {
-    const manifest = readJsonIfAny<SearchesManifest>(this.manifestFile);
-    const requests = Array.isArray(manifest?.requests) ? manifest.requests : [];
+    const manifest = readSearchesManifest(this.manifestFile);
+    const requests = manifest?.requests ?? [];
     const files = requests.map((r) => new FileTarget(path.join(this.settings.dir, r.file)));
     return [new FileTarget(this.manifestFile), ...files];
   }
@@ -139,8 +127,8 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
     const terms = await readSearchTerms(clean);
     const datasets = new Set(terms.flatMap((t) => t.datasetIds)).size;
     ctx.log(`${terms.length} search terms for ${datasets} datasets (${path.basename(clean)})`);
-    const previous = readJsonIfAny<SearchesManifest>(this.manifestFile);
-    const reusable = previous?.options === this.params.options && Array.isArray(previous.requests) ? previous.requests : [];
+    const previous = readSearchesManifest(this.manifestFile);
+    const reusable = previous?.options === this.params.options ? previous.requests : [];
     const { requests } = await searchTerms(ctx, this.settings, terms.map((t) => t.term), reusable);
     const fileOf = new Map(requests.flatMap((r) => r.terms.map((t) => [t, r.file] as const)));
     const manifest: SearchesManifest = {
@@ -176,7 +164,7 @@ export class InsertSourcegraphResultsTask extends LoadStageTask<SourcegraphLoadS
   protected async load(ctx: TaskContext): Promise<StageLoad<SourcegraphLoadSummary>> {
     // The searches' first output is searches.json; the result files sit beside it.
     const manifestFile = (this.input()[0]?.[0] as FileTarget).path;
-    const manifest = readJsonOrFail<SearchesManifest>(manifestFile, 'the searches manifest');
+    const manifest = requireSearchesManifest(manifestFile);
     const requests = manifest.requests.map((r) => ({ file: path.join(path.dirname(manifestFile), r.file), terms: r.terms }));
     const files = requests.map((r) => r.file);
     ctx.log(`loading ${files.length} result files into ${this.databaseFile}`);

@@ -26,7 +26,7 @@ import type { CodeSearchOptions } from './code-search.js';
 import { siteLayout } from './layout.js';
 import { LoadStageTask, type LoadReport, type StageLoad } from './load-stage-task.js';
 import { inputArtifact, type ArtifactPublishedTask } from './published-artifact.js';
-import { readJsonIfAny, readJsonOrFail } from './stage-support.js';
+import { readReposManifest, requireReposManifest, type ReposManifest } from './stage-manifests.js';
 import { vouchedUnlessStale } from './stale-outputs.js';
 
 export interface GithubStageOptions extends CodeSearchOptions {
@@ -52,22 +52,10 @@ export function githubSettings(config: SiteConfig, options: GithubStageOptions):
   };
 }
 
-/** raw/<site>/github/repos.json: the repositories an enrichment asked about. */
-export interface ReposManifest {
-  site: string;
-  /** The sourcegraph_api artifact they came from (relative to the artifacts dir). */
-  source: string;
-  repos: Array<{ repository: string; file: string }>;
-  /** Repository names found that GitHub cannot have (skipped). */
-  invalid: string[];
-  /** The earliest checkedAt of the records (github.maxAge past it makes the enrichment run again). */
-  oldestCheckedAt?: string;
-}
-
 /** Why the records listed in repos.json are too old to count (github.maxAge), if they are. */
 function staleRecords(manifestFile: string, settings: GithubSettings): string | undefined {
   const notBefore = recordsNotBefore(settings);
-  const oldest = readJsonIfAny<ReposManifest>(manifestFile)?.oldestCheckedAt;
+  const oldest = readReposManifest(manifestFile)?.oldestCheckedAt;
   const fresh = notBefore === undefined || oldest === undefined || Date.parse(oldest) >= notBefore;
   return fresh ? undefined : `GitHub records checked before ${new Date(notBefore).toISOString()} (github.maxAge)`;
 }
@@ -109,7 +97,7 @@ export class GithubReposTask extends Task<{ site: string }> {
 
   /** repos.json first, then every record file it lists. */
   outputs(): FileTarget[] {
-    const manifest = readJsonIfAny<ReposManifest>(this.manifestFile);
+    const manifest = readReposManifest(this.manifestFile);
     const files = manifest?.repos.map((r) => new FileTarget(path.join(this.settings.dir, r.file))) ?? [];
     return [new FileTarget(this.manifestFile), ...files];
   }
@@ -163,7 +151,7 @@ export class InsertGithubReposTask extends LoadStageTask<GithubLoadSummary> {
   protected async load(ctx: TaskContext): Promise<StageLoad<GithubLoadSummary>> {
     // The first output of GithubRepos is repos.json; the record files sit beside it.
     const manifestFile = (this.input()[0]?.[0] as FileTarget).path;
-    const manifest = readJsonOrFail<ReposManifest>(manifestFile, 'the repositories manifest');
+    const manifest = requireReposManifest(manifestFile);
     const files = manifest.repos.map((r) => path.join(path.dirname(manifestFile), r.file));
     const load = await buildGithubApiDatabase(this.databaseFile, files, { memoryLimit: this.memoryLimit });
     ctx.log(`${load.repos} repositories: ${load.ok} ok, ${load.renamed} renamed, ${load.gone} gone`);

@@ -7,7 +7,8 @@
 import path from 'node:path';
 import { FileTarget, NO_RETRY, Task, type RetryPolicy, type Target, type TaskContext } from '../engine/index.js';
 import { siteLayout } from './layout.js';
-import { publishStage, readJsonIfAny } from './stage-support.js';
+import { publishedByReport } from './stage-manifests.js';
+import { publishStage } from './stage-support.js';
 
 export interface StageLoad<L> {
   /** What the load reported (row counts and the like). */
@@ -50,9 +51,8 @@ export abstract class LoadStageTask<L> extends Task<{ site: string }> {
    * published copy makes the stage run (and publish) again.
    */
   outputs(): Target[] {
-    const report = readJsonIfAny<{ published?: unknown }>(this.reportFile);
-    const published = typeof report?.published === 'string' ? [new FileTarget(report.published)] : [];
-    return [new FileTarget(this.reportFile), ...published];
+    const published = publishedByReport(this.reportFile);
+    return [new FileTarget(this.reportFile), ...(published === undefined ? [] : [new FileTarget(published)])];
   }
 
   override retryPolicy(): RetryPolicy {

@@ -1,28 +1,9 @@
-/** Small pieces the stages share: reading JSON manifests, publishing a stage's database. */
+/** Publishing a stage's database (the stages' own files are read in stage-manifests.ts). */
 import fs from 'node:fs';
 import path from 'node:path';
-import { MallardError, type TaskContext } from '../engine/index.js';
+import type { TaskContext } from '../engine/index.js';
 import { toolVersion } from '../http/index.js';
 import { publishArtifact, type PublishedArtifact } from '../store/index.js';
-
-export function readJsonIfAny<T>(file: string): T | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
-}
-
-export function readJsonOrFail<T>(file: string, what: string): T {
-  const value = readJsonIfAny<T>(file);
-  if (value === undefined) {
-    throw new MallardError('ERR_MISSING_INPUT', `${what} ${file} is missing or unreadable`, {
-      context: { file },
-      suggestions: ['run the stage that writes it again (or rerun this command with --force <its family>)'],
-    });
-  }
-  return value;
-}
 
 export interface StagePublish {
   artifactsDir: string;

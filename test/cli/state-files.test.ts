@@ -46,4 +46,15 @@ describe('malformed state files (built CLI)', () => {
     assert.equal(good.status, 0, good.stderr);
     assert.equal(JSON.parse(fs.readFileSync(crawl, 'utf8')).received, 60);
   });
+
+  test('a searches.json of another shape: download-sourcegraph-results names the file and what to do', async () => {
+    const searches = path.join(dir, 'artifacts', 'raw', 'local', 'sourcegraph', 'searches.json');
+    fs.mkdirSync(path.dirname(searches), { recursive: true });
+    fs.writeFileSync(searches, '{"site": "local", "searches": {}}\n');
+    const r = await runCliAsync(['download-sourcegraph-results', '--site', 'local', '--dry-run'], { cwd: dir });
+    assert.equal(r.status, 1, r.stderr);
+    assert.doesNotMatch(r.stderr, /Cannot read properties|TypeError|\n\s+at /);
+    assert.ok(r.stderr.includes(`The searches manifest ${searches} is malformed`), r.stderr);
+    assert.match(r.stderr, /hint: delete that file and rerun download-sourcegraph-results/);
+  });
 });
