@@ -33,7 +33,7 @@ export abstract class RunCommand extends SiteCommand {
     workers: Flags.integer({ description: 'Tasks run at once (in this one process).', default: 4, min: 1, helpGroup: 'RUN' }),
     'dry-run': Flags.boolean({ description: 'Print what would run and why (missing output, no receipt, inputs changed, forced); run nothing.', default: false, helpGroup: 'RUN' }),
     force: Flags.string({
-      description: 'Rerun this task (its id, e.g. "Page(site=x, start=0)") or every task of this family, and what is downstream of it. Repeatable.',
+      description: 'Rerun a task family (e.g. InsertDatasetsInfo, CkanPage) or one task by its id as --dry-run lists it (e.g. "InsertDatasetsInfo(site=data-gov-uk)"), and what is downstream of it. Repeatable.',
       multiple: true,
       helpGroup: 'RUN',
     }),
@@ -69,7 +69,7 @@ export abstract class RunCommand extends SiteCommand {
       },
     });
     const options: SessionOptions = {
-      artifactsDir: this.artifactsDir(flags['artifacts-dir']),
+      artifactsDir: this.artifactsDir(flags['artifacts-dir'], 'write'),
       scope: loaded.config.site,
       command: this.commandLine(),
       workers: flags.workers,
