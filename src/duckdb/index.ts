@@ -17,4 +17,4 @@ export {
 export { buildDatabaseAtomically, companionPaths, type AtomicBuildOptions } from './atomic-build.js';
 export { tableRowCounts } from './inspect.js';
 export { hasGlobCharacters, sqlIdentifier, sqlString, sqlStringList } from './sql.js';
-export { firstLine, wrapDuckDbError } from './errors.js';
+export { firstLine, parseLockConflict, wrapDuckDbError, type LockConflict } from './errors.js';
