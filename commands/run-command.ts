@@ -38,7 +38,7 @@ export abstract class RunCommand extends SiteCommand {
       helpGroup: 'RUN',
     }),
     'fail-fast': Flags.boolean({ description: 'Stop starting tasks after the first failure (default: keep going with independent work).', default: false, helpGroup: 'RUN' }),
-    wait: Flags.boolean({ description: "Wait for another run holding this site's lock to finish, instead of refusing.", default: false, helpGroup: 'RUN' }),
+    wait: Flags.boolean({ description: "Wait for another run holding this site's lock to finish, instead of refusing with exit code 75 (try again later).", default: false, helpGroup: 'RUN' }),
   };
 
   /** The summary already printed as the run_finished event (--json): not printed again. */
