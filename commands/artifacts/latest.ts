@@ -13,7 +13,7 @@ export class ArtifactsLatest extends BaseCommand {
   static override examples = [
     '<%= config.bin %> <%= command.id %> ckan_api --site data-gov-uk',
     'duckdb -readonly "$(<%= config.bin %> <%= command.id %> usage --site data-gov-uk)"',
-    '<%= config.bin %> <%= command.id %> usage --site data-gov-uk --sql | duckdb',
+    'duckdb -cmd "$(<%= config.bin %> <%= command.id %> usage --site data-gov-uk --sql)"',
   ];
   static override enableJsonFlag = true;
   static override args = {
