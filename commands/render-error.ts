@@ -38,6 +38,9 @@ export function renderError(err: unknown, verbose: boolean): string {
     const hints = (err as Errors.CLIError & { suggestions?: string[] }).suggestions ?? [];
     for (const s of hints) lines.push(`  hint: ${s}`);
     if (hints.length === 0) lines.push('  hint: see --help for usage');
+  } else if (isFileSystemError(err)) {
+    lines.push(`Error: ${fileSystemMessage(err)}`);
+    if (!verbose) lines.push('  hint: rerun with --verbose for details');
   } else {
     const message = err instanceof Error ? err.message : String(err);
     lines.push(`Error: ${message}`);
@@ -52,4 +55,28 @@ export function renderError(err: unknown, verbose: boolean): string {
     }
   }
   return lines.join('\n') + '\n';
+}
+
+/** Node's own file-system errors (EACCES, ENOSPC …), which carry a path and a syscall. */
+function isFileSystemError(err: unknown): err is NodeJS.ErrnoException & { path: string } {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && typeof (err as NodeJS.ErrnoException).path === 'string';
+}
+
+const FS_ERROR_WORDS: Readonly<Record<string, string>> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  ENOTDIR: 'a part of the path is not a directory',
+  EISDIR: 'it is a directory',
+  ENOENT: 'no such file or directory',
+  EMFILE: 'too many open files',
+};
+
+/** "cannot write /x/y: permission denied (EACCES)": the path and the reason, no stack. */
+function fileSystemMessage(err: NodeJS.ErrnoException & { path: string }): string {
+  const verb = /^(write|mkdir|rename|unlink|rm|copyfile|link|symlink|chmod|utime)/.test(err.syscall ?? '') ? 'cannot write' : 'cannot access';
+  const words = FS_ERROR_WORDS[err.code ?? ''] ?? err.message;
+  return `${verb} ${err.path}: ${words} (${err.code})`;
 }

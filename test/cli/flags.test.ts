@@ -69,6 +69,15 @@ describe('careless flags and names (built CLI)', () => {
     assert.equal(list.status, 0, list.stderr);
     assert.match(list.stdout, /No artifacts/);
     assert.deepEqual(fs.readdirSync(ro), []);
+    // Writable, but a folder inside is not: Node's error as one line naming the path, no stack.
+    const inner = path.join(dir, 'inner');
+    fs.mkdirSync(path.join(inner, '.mallard'), { recursive: true, mode: 0o777 });
+    fs.chmodSync(inner, 0o777);
+    fs.chmodSync(path.join(inner, '.mallard'), 0o555);
+    const deep = cliAsUser(user, ['create-raw-ckan-db-tables', '--site', 'demo', '--artifacts-dir', inner], dir);
+    assert.equal(deep.status, 1, deep.stderr);
+    assert.equal(deep.stderr.split('\n')[0], `Error: cannot write ${path.join(inner, '.mallard', 'locks')}: permission denied (EACCES)`);
+    assert.doesNotMatch(deep.stderr, /\n\s+at /);
   });
 
   test('a lock held by another run exits 75 (documented), not 2; --help says so', () => {
