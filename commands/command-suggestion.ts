@@ -20,8 +20,3 @@ export function unknownCommandError(id: string, config: Pick<Config, 'bin' | 'co
   else suggestions.push(`${config.bin} --help lists every command`);
   return new Errors.CLIError(`"${spaced(id)}" is not a ${config.bin} command`, { exit: EXIT_USAGE, suggestions });
 }
-
-/** Whether `id` names a command or a topic. */
-export function isKnownCommandOrTopic(id: string, config: Pick<Config, 'commandIDs' | 'topics'>): boolean {
-  return config.commandIDs.includes(id) || config.topics.some((t) => t.name === id);
-}
