@@ -56,7 +56,8 @@ The bucket comes from --bucket or GCP_BUCKET (environment or .env in the working
         this.renderPull(result);
         return result;
       }
-      const result = await syncArtifacts({ ...common, artifactsDir: this.artifactsDir(flags['artifacts-dir']), delete: flags.delete });
+      // 'write': the push keeps its md5 cache in <artifacts-dir>/.cache/.
+      const result = await syncArtifacts({ ...common, artifactsDir: this.artifactsDir(flags['artifacts-dir'], 'write'), delete: flags.delete });
       progress.finish();
       this.renderPush(result);
       return result;
