@@ -34,6 +34,7 @@ export function checkArtifactsDir(given: string, use: ArtifactsDirUse): string {
     });
   }
   if (use === 'write') requireWritable(existing.path, dir, given);
+  else if (existing.path === dir) requireReadable(dir, given);
   return dir;
 }
 
@@ -63,6 +64,14 @@ function requireWritable(existing: string, dir: string, given: string): void {
       context: { path: dir },
       suggestions: ['pass --artifacts-dir a directory you can write to; reading commands (artifacts list, runs) work on a read-only one'],
     });
+  }
+}
+
+function requireReadable(dir: string, given: string): void {
+  try {
+    fs.accessSync(dir, fs.constants.R_OK | fs.constants.X_OK);
+  } catch (err) {
+    throw new MallardError('ERR_USAGE', `the artifacts directory ${given} is not readable by this user (permission denied)`, { cause: err, context: { path: dir } });
   }
 }
 

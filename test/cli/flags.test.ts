@@ -58,6 +58,7 @@ describe('careless flags and names (built CLI)', () => {
     const ro = path.join(dir, 'ro');
     fs.mkdirSync(ro);
     fs.chmodSync(ro, 0o555);
+    t.after(() => fs.chmodSync(ro, 0o755));
     const run = cliAsUser(user, ['create-raw-ckan-db-tables', '--site', 'demo', '--artifacts-dir', ro], dir);
     assert.equal(run.status, 2, run.stderr);
     assert.match(run.stderr, /^Error: the artifacts directory .*\/ro is not writable by this user \(permission denied\)/);
@@ -69,11 +70,19 @@ describe('careless flags and names (built CLI)', () => {
     assert.equal(list.status, 0, list.stderr);
     assert.match(list.stdout, /No artifacts/);
     assert.deepEqual(fs.readdirSync(ro), []);
+    const closed = path.join(dir, 'closed');
+    fs.mkdirSync(closed);
+    fs.chmodSync(closed, 0o000);
+    t.after(() => fs.chmodSync(closed, 0o755));
+    const unreadable = cliAsUser(user, ['artifacts', 'list', '--artifacts-dir', closed], dir);
+    assert.equal(unreadable.status, 2, unreadable.stderr);
+    assert.match(unreadable.stderr, /^Error: the artifacts directory .*\/closed is not readable by this user/);
     // Writable, but a folder inside is not: Node's error as one line naming the path, no stack.
     const inner = path.join(dir, 'inner');
     fs.mkdirSync(path.join(inner, '.mallard'), { recursive: true, mode: 0o777 });
     fs.chmodSync(inner, 0o777);
     fs.chmodSync(path.join(inner, '.mallard'), 0o555);
+    t.after(() => fs.chmodSync(path.join(inner, '.mallard'), 0o755));
     const deep = cliAsUser(user, ['create-raw-ckan-db-tables', '--site', 'demo', '--artifacts-dir', inner], dir);
     assert.equal(deep.status, 1, deep.stderr);
     assert.equal(deep.stderr.split('\n')[0], `Error: cannot write ${path.join(inner, '.mallard', 'locks')}: permission denied (EACCES)`);
