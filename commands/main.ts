@@ -1,7 +1,8 @@
 /**
  * Entry point of the CLI (run by cli.sh). Runs oclif, and is the one place that turns an
  * outcome into an exit code: 0 all requested work done, 1 a task failed, 2 bad usage or
- * bad config, 130/143 interrupted by SIGINT/SIGTERM (set by commands/run-command.ts).
+ * bad config, 75 another run holds the lock (render-error.ts), 130/143 interrupted by
+ * SIGINT/SIGTERM (set by commands/run-command.ts).
  * Errors print as one clear message; stacks only with --verbose.
  */
 import { run, flush, Errors } from '@oclif/core';

@@ -52,12 +52,12 @@ export abstract class RunCommand extends SiteCommand {
     workers: Flags.integer({ description: 'Tasks run at once (in this one process).', default: 4, min: 1, helpGroup: 'RUN' }),
     'dry-run': Flags.boolean({ description: 'Print what would run and why (missing output, no receipt, inputs changed, forced); run nothing.', default: false, helpGroup: 'RUN' }),
     force: Flags.string({
-      description: 'Rerun this task (its id, e.g. "Page(site=x, start=0)") or every task of this family, and what is downstream of it. Repeatable.',
+      description: 'Rerun a task family (e.g. InsertDatasetsInfo, CkanPage) or one task by its id as --dry-run lists it (e.g. "InsertDatasetsInfo(site=data-gov-uk)"), and what is downstream of it. Repeatable.',
       multiple: true,
       helpGroup: 'RUN',
     }),
     'fail-fast': Flags.boolean({ description: 'Stop starting tasks after the first failure (default: keep going with independent work).', default: false, helpGroup: 'RUN' }),
-    wait: Flags.boolean({ description: "Wait for another run holding this site's lock to finish, instead of refusing.", default: false, helpGroup: 'RUN' }),
+    wait: Flags.boolean({ description: "Wait for another run holding this site's lock to finish, instead of refusing with exit code 75 (try again later).", default: false, helpGroup: 'RUN' }),
     ui: Flags.boolean({ description: 'Serve the live web page of this run on 127.0.0.1 while it runs (as `ui` does) and print its URL.', default: false, helpGroup: 'RUN' }),
   };
 
@@ -89,7 +89,7 @@ export abstract class RunCommand extends SiteCommand {
       },
     });
     const options: SessionOptions = {
-      artifactsDir: this.artifactsDir(flags['artifacts-dir']),
+      artifactsDir: this.artifactsDir(flags['artifacts-dir'], 'write'),
       scope: loaded.config.site,
       command: this.commandLine(),
       workers: flags.workers,

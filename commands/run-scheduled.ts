@@ -37,7 +37,7 @@ Records go to <artifacts-dir>/runs/schedules/<site>.jsonl (backed up by sync-art
     const schedule = scheduleNamed(loaded, args.schedule);
     const steps = resolveSteps(loaded, commandCatalog(this.config), [args.schedule]).get(args.schedule) ?? [];
     const now = parseNow(flags.now);
-    const artifactsDir = this.artifactsDir(flags['artifacts-dir']);
+    const artifactsDir = this.artifactsDir(flags['artifacts-dir'], 'write');
     const secrets = scheduleSecrets(loaded, process.env);
     const scrub = (text: string): string => redact(text, secrets);
     const interrupt = new AbortController();

@@ -1,5 +1,4 @@
 /** sync-artifacts: push the artifacts directory to GCS, or restore it with --pull. */
-import path from 'node:path';
 import { Flags } from '@oclif/core';
 import { BaseCommand } from './base-command.js';
 import { loadDotEnv } from '../src/config/index.js';
@@ -51,13 +50,14 @@ The bucket comes from --bucket or GCP_BUCKET (environment or .env in the working
     };
     try {
       if (flags.pull) {
-        const into = path.resolve(flags.into ?? flags['artifacts-dir']);
+        const into = this.artifactsDir(flags.into ?? flags['artifacts-dir'], 'write');
         const result = await pullArtifacts({ ...common, into });
         progress.finish();
         this.renderPull(result);
         return result;
       }
-      const result = await syncArtifacts({ ...common, artifactsDir: this.artifactsDir(flags['artifacts-dir']), delete: flags.delete });
+      // 'write': the push keeps its md5 cache in <artifacts-dir>/.cache/.
+      const result = await syncArtifacts({ ...common, artifactsDir: this.artifactsDir(flags['artifacts-dir'], 'write'), delete: flags.delete });
       progress.finish();
       this.renderPush(result);
       return result;

@@ -4,13 +4,16 @@ import { MallardError } from '../../src/engine/errors.js';
 import { type ArtifactInfo, latestArtifactInfo } from '../../src/store/index.js';
 
 export class ArtifactsLatest extends BaseCommand {
-  static override summary = 'Print the path of the latest artifact of a name.';
+  static override summary = 'Print the path of the latest artifact of a name (or, with --sql, a ready read-only ATTACH line).';
   static override description =
     'Prints the absolute path of the newest complete artifact <name> of a site: the same resolution the stages use for their inputs. ' +
-    'Artifacts without a manifest never count. Exits 1 when there is none.';
+    'Artifacts without a manifest never count. Exits 1 when there is none.\n\n' +
+    'Published files are read-only (0444), so open them read-only: `duckdb -readonly <path>`, or in any DuckDB session ' +
+    "the line --sql prints (ATTACH '<path>' AS <name> (READ_ONLY);), or in Python duckdb.connect(path, read_only=True).";
   static override examples = [
     '<%= config.bin %> <%= command.id %> ckan_api --site data-gov-uk',
-    'duckdb "$(<%= config.bin %> <%= command.id %> usage --site data-gov-uk)"',
+    'duckdb -readonly "$(<%= config.bin %> <%= command.id %> usage --site data-gov-uk)"',
+    'duckdb -cmd "$(<%= config.bin %> <%= command.id %> usage --site data-gov-uk --sql)"',
   ];
   static override enableJsonFlag = true;
   static override args = {
@@ -18,9 +21,10 @@ export class ArtifactsLatest extends BaseCommand {
   };
   static override flags = {
     site: Flags.string({ description: 'Site the artifact belongs to.', required: true }),
+    sql: Flags.boolean({ description: "Print ATTACH '<path>' AS <name> (READ_ONLY); for a DuckDB session instead of the path.", default: false }),
   };
 
-  async run(): Promise<ArtifactInfo> {
+  async run(): Promise<ArtifactInfo & { attachSql: string }> {
     const { args, flags } = await this.parse(ArtifactsLatest);
     const artifactsDir = this.artifactsDir(flags['artifacts-dir']);
     const latest = await latestArtifactInfo(artifactsDir, flags.site, args.name);
@@ -30,7 +34,15 @@ export class ArtifactsLatest extends BaseCommand {
         suggestions: ['list what exists with: artifacts list --site ' + flags.site],
       });
     }
-    this.log(latest.absolutePath);
-    return latest;
+    const attachSql = attachStatement(latest.absolutePath, args.name);
+    this.log(flags.sql ? attachSql : latest.absolutePath);
+    return { ...latest, attachSql };
   }
+}
+
+/** `ATTACH '<path>' AS <alias> (READ_ONLY);` with the path as a SQL string literal and the alias quoted when it must be. */
+export function attachStatement(file: string, alias: string): string {
+  const literal = `'${file.replace(/'/g, "''")}'`;
+  const name = /^[a-z_][a-z0-9_]*$/.test(alias) ? alias : `"${alias.replace(/"/g, '""')}"`;
+  return `ATTACH ${literal} AS ${name} (READ_ONLY);`;
 }

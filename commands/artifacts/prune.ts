@@ -25,7 +25,7 @@ export class ArtifactsPrune extends BaseCommand {
     const { flags } = await this.parse(ArtifactsPrune);
     const keep = parseCount(flags.keep, '--keep');
     const olderThanMs = parseDuration(flags['older-than'], '--older-than');
-    const report = await pruneArtifacts(this.artifactsDir(flags['artifacts-dir']), {
+    const report = await pruneArtifacts(this.artifactsDir(flags['artifacts-dir'], flags['dry-run'] ? 'read' : 'write'), {
       keep,
       olderThanMs,
       dryRun: flags['dry-run'],

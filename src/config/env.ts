@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { MallardError } from '../engine/errors.js';
+import { fsErrorText } from './locate.js';
 import type { SiteConfig } from './schema.js';
 
 /**
@@ -20,7 +21,7 @@ export function loadDotEnv(cwd: string, env: NodeJS.ProcessEnv): string[] {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return [];
-    throw new MallardError('ERR_CONFIG', `cannot read ${file}: ${code ?? String(err)}`, { cause: err, context: { file } });
+    throw new MallardError('ERR_CONFIG', `cannot read ${file}: ${fsErrorText(err)}`, { cause: err, context: { file } });
   }
   const set: string[] = [];
   for (const [name, value] of Object.entries(parseEnv(text))) {

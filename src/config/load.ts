@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { MallardError } from '../engine/errors.js';
-import { chooseConfigFile, displayPath, type ChooseOptions } from './locate.js';
+import { chooseConfigFile, displayPath, fsErrorText, type ChooseOptions } from './locate.js';
 import { configError, issuesToProblems, type ConfigProblem } from './problems.js';
 import { siteConfigSchema, type SiteConfig } from './schema.js';
 import { formatOf, parseSource } from './source.js';
@@ -40,7 +40,7 @@ export async function loadConfigFile(file: string, opts: LoadFileOptions): Promi
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new MallardError('ERR_CONFIG', `cannot read ${shown}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err, context: { file } });
+    throw new MallardError('ERR_CONFIG', `cannot read ${shown}: ${fsErrorText(err)}`, { cause: err, context: { file } });
   }
   const source = parseSource(text, format);
   if (source.syntaxProblems.length > 0) {

@@ -92,13 +92,37 @@ async function chooseSite(site: string, cwd: string): Promise<ConfigChoice> {
 
 async function existingFile(given: string, cwd: string, origin: string): Promise<string> {
   const file = path.resolve(cwd, given);
-  if (!(await isFile(file))) {
+  const kind = await kindOf(file);
+  if (kind === 'directory') {
+    const inside = (await readdir(file).catch(() => [] as string[])).filter((n) => formatOf(n) !== undefined && !n.startsWith('.')).sort();
+    throw new MallardError('ERR_CONFIG', `${given} (from ${origin}) is a directory, not a config file`, {
+      context: { file },
+      suggestions: [inside.length > 0 ? `give one file in it, e.g. ${path.join(given, inside[0]!)}` : 'give the path of a .yaml, .yml or .json file', 'or choose a site in configs/ with --site <name>'],
+    });
+  }
+  if (kind !== 'file') {
     throw new MallardError('ERR_CONFIG', `config file not found: ${given} (from ${origin})`, { context: { file } });
   }
   if (formatOf(file) === undefined) {
     throw new MallardError('ERR_CONFIG', `${given}: unsupported config file type (from ${origin}); use .yaml, .yml or .json`, { context: { file } });
   }
   return file;
+}
+
+/** A file-system error as words: "permission denied (EACCES)". */
+export function fsErrorText(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const words: Record<string, string> = { EACCES: 'permission denied', EPERM: 'permission denied', EISDIR: 'it is a directory', ENOENT: 'no such file', ENOTDIR: 'a parent is not a directory' };
+  return code === undefined ? String(err) : `${words[code] ?? 'file-system error'} (${code})`;
+}
+
+async function kindOf(file: string): Promise<'file' | 'directory' | 'other' | undefined> {
+  try {
+    const s = await stat(file);
+    return s.isFile() ? 'file' : s.isDirectory() ? 'directory' : 'other';
+  } catch {
+    return undefined;
+  }
 }
 
 async function isFile(file: string): Promise<boolean> {

@@ -30,13 +30,48 @@ export function isOutOfMemory(message: string): boolean {
   return /Out of Memory|could not allocate block|failed to allocate/i.test(message);
 }
 
+/** Who holds DuckDB's lock on a file, as DuckDB's "Could not set lock" message tells. */
+export interface LockConflict {
+  /** The file whose lock is held (may differ from the one opened: an attached database). */
+  file: string;
+  /** The holder's program, as DuckDB names it (its executable path). */
+  program: string | undefined;
+  pid: number | undefined;
+  user: string | undefined;
+}
+
+/** Parses DuckDB's lock conflict message; undefined for any other message. */
+export function parseLockConflict(message: string): LockConflict | undefined {
+  const m = /Could not set lock on file "([^"]+)"(?::\s*Conflicting lock is held in (.+?)(?: \(PID (\d+)\))?(?: by user (\S+?))?(?:\.\s|\.?$))?/.exec(message);
+  if (m === null) return undefined;
+  return { file: m[1]!, program: m[2], pid: m[3] === undefined ? undefined : Number(m[3]), user: m[4] };
+}
+
+function lockConflictError(err: unknown, conflict: LockConflict, context: Record<string, unknown>): MallardError {
+  const who = conflict.program === undefined
+    ? 'another process'
+    : `${conflict.pid === undefined ? '' : `PID ${conflict.pid}, `}${conflict.program}${conflict.user === undefined ? '' : ` (user ${conflict.user})`}`;
+  return new MallardError('ERR_DUCKDB_LOCKED', `${conflict.file} is in use by another program: ${who} holds DuckDB's lock on it`, {
+    cause: err,
+    context: { ...context, file: conflict.file, holder: { program: conflict.program, pid: conflict.pid, user: conflict.user } },
+    suggestions: [
+      `close ${conflict.file} in that program (a DuckDB shell, DBeaver, a notebook) or let it finish, then run again`,
+      'to look at data while mallard works, open the published copy read-only: artifacts latest <name> --site <site> --sql',
+    ],
+    retryable: false,
+  });
+}
+
 /**
  * Wraps an error thrown by @duckdb/node-api into MallardError('ERR_DUCKDB') naming the
- * database file and the first line of the statement. MallardErrors pass through unchanged.
+ * database file and the first line of the statement; a lock held by another process is
+ * ERR_DUCKDB_LOCKED naming the locked file and its holder. MallardErrors pass through unchanged.
  */
 export function wrapDuckDbError(err: unknown, file: string, sql?: string, memoryLimit?: string): MallardError {
   if (err instanceof MallardError) return err;
   const message = errorMessage(err);
+  const conflict = parseLockConflict(message);
+  if (conflict !== undefined) return lockConflictError(err, conflict, sql === undefined ? { opened: file } : { opened: file, sql: firstLine(sql) });
   const context: Record<string, unknown> = { file };
   if (sql !== undefined) context['sql'] = firstLine(sql);
   const oom = isOutOfMemory(message);

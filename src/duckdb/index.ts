@@ -17,5 +17,5 @@ export {
 export { buildDatabaseAtomically, companionPaths, type AtomicBuildOptions } from './atomic-build.js';
 export { tableRowCounts } from './inspect.js';
 export { hasGlobCharacters, sqlIdentifier, sqlString, sqlStringList } from './sql.js';
-export { firstLine, isOutOfMemory, wrapDuckDbError } from './errors.js';
+export { firstLine, isOutOfMemory, parseLockConflict, wrapDuckDbError, type LockConflict } from './errors.js';
 export { DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_PATTERN, duckDbSize, memoryLimitBytes, memorySettings } from './settings.js';

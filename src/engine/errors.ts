@@ -31,8 +31,8 @@ export class MallardError extends Error {
   }
 }
 
-/** Codes of errors the user caused by what they asked for or configured: exit code 2. */
-export const USAGE_ERROR_CODES: ReadonlySet<string> = new Set(['ERR_CONFIG', 'ERR_USAGE', 'ERR_CYCLE', 'ERR_LOCKED']);
+/** Codes of errors the user caused by what they asked for or configured: exit code 2 (commands/render-error.ts decides; a held lock, ERR_LOCKED, has its own). */
+export const USAGE_ERROR_CODES: ReadonlySet<string> = new Set(['ERR_CONFIG', 'ERR_USAGE', 'ERR_CYCLE']);
 
 export function isMallardError(err: unknown): err is MallardError {
   return err instanceof MallardError;

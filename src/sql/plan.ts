@@ -39,7 +39,7 @@ export function planBuild(project: ModelProject, selection: GroupSelection, sour
 export function formatBuildPlan(plan: PlannedBuild): string {
   const lines = [`-- database ${plan.database} (group ${plan.group})${plan.partial ? ': starts from a copy of the previous build' : ''}`];
   for (const [name, file] of Object.entries(plan.sources)) {
-    lines.push(file === undefined ? `-- source ${name}: not published yet: the run makes it first (see the plan above), or fails naming it` : `ATTACH '${file}' AS ${name} (READ_ONLY);`);
+    lines.push(file === undefined ? `-- source ${name}: not published yet (made first: see what would run above)` : `ATTACH '${file}' AS ${name} (READ_ONLY);`);
   }
   plan.models.forEach((m, i) => lines.push('', `-- ${i + 1}/${plan.models.length} ${m.name} (${m.materialization}) from ${m.file}`, `${m.sql};`));
   if (plan.tests.length > 0) lines.push('', `-- ${plan.tests.length} tests (each must return no rows)`);

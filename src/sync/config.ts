@@ -1,8 +1,10 @@
 /**
  * Where sync goes: GCP_PROJECT and GCP_BUCKET from the environment (the CLI loads .env first),
- * overridden by explicit values (flags).
+ * overridden by explicit values (flags). A bucket name GCS would refuse is an ERR_USAGE naming
+ * where it came from.
  */
 import { MallardError } from '../engine/errors.js';
+import { checkBucketName } from './names.js';
 
 export interface GcsTarget {
   bucket?: string;
@@ -14,7 +16,9 @@ export function gcsTargetFrom(env: NodeJS.ProcessEnv, overrides: GcsTarget = {})
     const value = flag ?? env[name];
     return value === undefined || value.trim() === '' ? undefined : value.trim().replace(/^gs:\/\//, '').replace(/\/+$/, '');
   };
-  return { bucket: pick(overrides.bucket, 'GCP_BUCKET'), project: pick(overrides.project, 'GCP_PROJECT') };
+  const bucket = pick(overrides.bucket, 'GCP_BUCKET');
+  const origin = overrides.bucket !== undefined && overrides.bucket.trim() !== '' ? '--bucket' : 'GCP_BUCKET';
+  return { bucket: bucket === undefined ? undefined : checkBucketName(bucket, origin), project: pick(overrides.project, 'GCP_PROJECT') };
 }
 
 export function requireBucket(target: GcsTarget): string {

@@ -14,6 +14,7 @@ export type { SyncProgress, ProgressListener } from './progress.js';
 export { gcsTargetFrom, requireBucket, requireProject } from './config.js';
 export type { GcsTarget } from './config.js';
 export { parseLocation, formatLocation, normalizePrefix } from './location.js';
+export { bucketNameProblem, checkBucketName, checkPrefix, prefixProblem } from './names.js';
 export type { RemoteLocation } from './location.js';
 export { HASH_CACHE_FILE } from './hash-cache.js';
 export {

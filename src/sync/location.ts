@@ -1,6 +1,7 @@
 /** Where things live remotely: `gs://bucket/prefix` or a bare prefix, and object names under it. */
 import { MallardError } from '../engine/errors.js';
 import { isUnderRoots } from './local-files.js';
+import { checkBucketName, checkPrefix } from './names.js';
 import type { RemoteObject } from './object-store.js';
 
 export interface RemoteLocation {
@@ -44,11 +45,12 @@ export function syncedObjects(listed: readonly RemoteObject[], prefix: string, r
 
 /**
  * Parses `gs://bucket/prefix`, `gs://bucket`, or a bare prefix (then in `defaultBucket`).
- * Throws ERR_USAGE when a bare prefix is given and no default bucket is known.
+ * Throws ERR_CONFIG when a bare prefix is given and no default bucket is known, ERR_USAGE for a
+ * bucket name or prefix GCS would refuse or read differently (`..`, a leading `/`).
  */
 export function parseLocation(spec: string, defaultBucket: string | undefined): RemoteLocation {
   const m = /^gs:\/\/([^/]+)(?:\/(.*))?$/.exec(spec.trim());
-  if (m) return { bucket: m[1]!, prefix: normalizePrefix(m[2]) };
+  if (m) return { bucket: checkBucketName(m[1]!, spec), prefix: normalizePrefix(checkPrefix(m[2], spec)) };
   if (spec.startsWith('gs:')) {
     throw new MallardError('ERR_USAGE', `Invalid location "${spec}": use gs://bucket/prefix or a prefix`, { context: { spec } });
   }
@@ -58,7 +60,7 @@ export function parseLocation(spec: string, defaultBucket: string | undefined): 
       suggestions: ['set GCP_BUCKET in the environment or .env, or pass --bucket'],
     });
   }
-  return { bucket: defaultBucket, prefix: normalizePrefix(spec) };
+  return { bucket: checkBucketName(defaultBucket, 'the default bucket'), prefix: normalizePrefix(checkPrefix(spec, spec)) };
 }
 
 export function formatLocation(loc: RemoteLocation): string {

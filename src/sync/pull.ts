@@ -13,6 +13,7 @@ import { conflictLocal } from './conflicts.js';
 import { collectFailures, throwIfFailed, type Failure } from './failures.js';
 import { HashCache, type FileStamp } from './hash-cache.js';
 import { isManifest, isSafeRelativePath, syncRoots } from './local-files.js';
+import { checkBucketName, checkPrefix } from './names.js';
 import { listPrefix, normalizePrefix, syncedObjects } from './location.js';
 import type { ObjectStore, RemoteObject } from './object-store.js';
 import { runPool } from './pool.js';
@@ -55,7 +56,8 @@ interface Item {
 
 export async function pullArtifacts(opts: PullOptions): Promise<PullResult> {
   const into = path.resolve(opts.into);
-  const prefix = normalizePrefix(opts.prefix);
+  checkBucketName(opts.bucket);
+  const prefix = normalizePrefix(checkPrefix(opts.prefix, '--prefix'));
   const roots = syncRoots(opts.includeRaw === true);
   const store = await storeFrom(opts);
   const listed = await store.list(opts.bucket, listPrefix(prefix));

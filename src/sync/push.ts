@@ -10,6 +10,7 @@ import { storeFrom, type StoreChoice } from './gcs-store.js';
 import { HashCache } from './hash-cache.js';
 import { collectFailures, throwIfFailed } from './failures.js';
 import { contentTypeFor, isManifest, listLocalFiles, syncRoots, type LocalFile } from './local-files.js';
+import { checkBucketName, checkPrefix } from './names.js';
 import { listPrefix, normalizePrefix, objectName, syncedObjects } from './location.js';
 import type { ObjectStore, RemoteObject } from './object-store.js';
 import { mapPool, runPool } from './pool.js';
@@ -55,7 +56,8 @@ export interface SyncResult {
 
 export async function syncArtifacts(opts: SyncOptions): Promise<SyncResult> {
   const artifactsDir = path.resolve(opts.artifactsDir);
-  const prefix = normalizePrefix(opts.prefix);
+  checkBucketName(opts.bucket);
+  const prefix = normalizePrefix(checkPrefix(opts.prefix, '--prefix'));
   const roots = syncRoots(opts.includeRaw === true);
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
   await assertDirectory(artifactsDir);

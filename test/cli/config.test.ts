@@ -138,6 +138,6 @@ describe('usage errors', () => {
   test('an unknown command exits 2', async (t) => {
     const r = cli(['no-such-command'], await workdir(t, {}));
     assert.equal(r.status, 2);
-    assert.match(r.stderr, /command no-such-command not found/);
+    assert.match(r.stderr, /^Error: "no-such-command" is not a \S+ command\n/);
   });
 });

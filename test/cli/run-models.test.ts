@@ -61,6 +61,10 @@ describe('run-models (built CLI)', () => {
   test('--dry-run prints the compiled SQL in build order and runs nothing', async () => {
     const r = cli(['--select', '+resources', '--dry-run', '--models-dir', models]);
     assert.equal(r.status, 0, r.stderr);
+    // What would run and why comes first, like every command's --dry-run, then the SQL.
+    const why = r.stdout.search(/^ {2}BuildModels\(database=clean_ckan_api, .*\): (missing output|no receipt|inputs changed)/m);
+    assert.ok(why >= 0, r.stdout);
+    assert.ok(why < r.stdout.indexOf('-- database clean_ckan_api'), 'the plan precedes the SQL');
     const order = [...r.stdout.matchAll(/^-- \d+\/3 (\w+) \(table\)/gm)].map((m) => m[1]);
     assert.deepEqual(order, ['organizations', 'datasets', 'resources']);
     assert.match(r.stdout, /ATTACH '.*ckan_api_\d{8}T\d{6}Z\.db' AS ckan_api \(READ_ONLY\);/);

@@ -118,4 +118,17 @@ describe('jaffle_shop through run-models (built CLI)', () => {
     assert.match(r.stderr, /accepted_values_orders_status__placed: \d+ failing rows?/);
     assert.equal((await listArtifacts(path.join(dir, 'artifacts'), { site: 'demo', name: 'jaffle_shop' })).length, 3);
   });
+
+  test('a dbt feature not supported yet (packages.yml) exits 2 with one message naming the file', async () => {
+    const packages = path.join(dir, 'models', 'jaffle_shop', 'packages.yml');
+    await writeFile(packages, 'packages:\n  - package: dbt-labs/dbt_utils\n    version: 1.1.1\n');
+    try {
+      const r = cli(['--select', 'jaffle_shop']);
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /packages\.yml: dbt packages are not supported yet/);
+      assert.doesNotMatch(r.stderr, /\n\s+at /);
+    } finally {
+      await rm(packages);
+    }
+  });
 });

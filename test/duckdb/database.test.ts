@@ -90,7 +90,7 @@ describe('openDatabase', () => {
     });
   });
 
-  test('a file another process holds is refused at once, with a hint naming the other process', async () => {
+  test('a file another process holds is refused at once: ERR_DUCKDB_LOCKED naming the file and the holder\'s pid', async () => {
     await withTempDir(async (dir) => {
       const file = path.join(dir, 'held.db');
       const script = path.join(dir, 'hold.mjs');
@@ -107,8 +107,11 @@ process.stdin.resume();\n`);
           child.stdout.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve(); });
           child.on('exit', (code) => reject(new Error(`holder exited with ${code}`)));
         });
-        const err = await rejectsWith(openDatabase(file, { readOnly: true, registry: new DatabaseRegistry() }), 'ERR_DUCKDB', /lock/i);
-        assert.match(err.suggestions.join(' '), /another process/);
+        const err = await rejectsWith(openDatabase(file, { readOnly: true, registry: new DatabaseRegistry() }), 'ERR_DUCKDB_LOCKED', /is in use by another program/);
+        // One message naming the file and the holder (DuckDB's text gives the holder's pid).
+        assert.ok(err.message.startsWith(`${file} is in use by another program: PID ${child.pid}, `), err.message);
+        assert.deepEqual((err.context['holder'] as { pid?: number }).pid, child.pid);
+        assert.match(err.suggestions.join(' '), /close .*held\.db in that program/);
       } finally {
         child.stdin.end();
         await new Promise((resolve) => child.once('exit', resolve));

@@ -77,14 +77,41 @@ describe('sync commands (CLI, GCS emulator via STORAGE_EMULATOR_HOST)', () => {
     const noBucket = cli(cwd, ['sync-artifacts']);
     assert.equal(noBucket.status, 2);
     assert.match(noBucket.stderr, /No bucket given: set GCP_BUCKET/);
-    const noProject = cli(cwd, ['create-bucket', '--bucket', 'b'], { GCP_PROJECT: undefined });
+    const noProject = cli(cwd, ['create-bucket', '--bucket', 'bkt'], { GCP_PROJECT: undefined });
     assert.equal(noProject.status, 2);
     assert.match(noProject.stderr, /GCP_PROJECT/);
-    const badDays = cli(cwd, ['create-bucket', '--bucket', 'b', '--soft-delete-days', '3']);
+    const badDays = cli(cwd, ['create-bucket', '--bucket', 'bkt', '--soft-delete-days', '3']);
     assert.equal(badDays.status, 2);
     assert.match(badDays.stderr, /7 to 90/);
-    const both = cli(cwd, ['sync-artifacts', '--bucket', 'b', '--pull', '--delete']);
+    const both = cli(cwd, ['sync-artifacts', '--bucket', 'bkt', '--pull', '--delete']);
     assert.equal(both.status, 2);
+  });
+
+  test('a bucket name or prefix GCS would read differently is refused (exit 2) and nothing is pushed', async () => {
+    const cwd = gcs.dir('cli-badname');
+    publish(path.join(cwd, 'artifacts'), 'uk', 'usage', '20250101T000000Z');
+    // Before: pushed to bucket "x" while reporting gs://Bad Bucket/../x, exit 0.
+    const bad = cli(cwd, ['sync-artifacts', '--bucket', 'Bad Bucket/../x']);
+    assert.equal(bad.status, 2, bad.stdout + bad.stderr);
+    assert.match(bad.stderr, /^Error: invalid bucket name "Bad Bucket\/\.\.\/x" \(from --bucket\)/);
+    assert.doesNotMatch(bad.stdout, /Pushed/);
+    assert.deepEqual(await remoteNames(gcs.emu, 'x'), []);
+    fs.writeFileSync(path.join(cwd, '.env'), 'GCP_BUCKET=Team_Bucket\n');
+    const env = cli(cwd, ['sync-artifacts']);
+    assert.equal(env.status, 2);
+    assert.match(env.stderr, /invalid bucket name "Team_Bucket" \(from GCP_BUCKET\): bucket names are lowercase\n {2}hint: did you mean team_bucket\?/);
+    fs.rmSync(path.join(cwd, '.env'));
+    for (const prefix of ['../other', '/abs', 'a/../../b']) {
+      const p = cli(cwd, ['sync-artifacts', '--bucket', 'cli-badname', '--prefix', prefix]);
+      assert.equal(p.status, 2, prefix);
+      assert.match(p.stderr, /invalid prefix .* \(from --prefix\)/, prefix);
+    }
+    const pull = cli(cwd, ['sync-artifacts', '--bucket', 'cli-badname', '--prefix', '../x', '--pull']);
+    assert.equal(pull.status, 2);
+    const promote = cli(cwd, ['artifacts', 'promote', '--from', 'gs://cli-badname/../x', '--to', 'prod']);
+    assert.equal(promote.status, 2);
+    assert.match(promote.stderr, /invalid prefix/);
+    assert.deepEqual(await remoteNames(gcs.emu, 'cli-badname'), []);
   });
 
   test('missing credentials are one message naming the bucket, exit 1 (no network touched)', () => {

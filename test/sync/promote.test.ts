@@ -71,15 +71,15 @@ describe('promoteArtifacts against the GCS emulator', () => {
 describe('promoteArtifacts preconditions (fake store: the emulator ignores ifGenerationMatch)', () => {
   test('an object that appears at the target between the check and the copy is not overwritten', async () => {
     const store = new FakeStore();
-    store.addBucket({ name: 'b' });
-    store.put('b', 'stg/read_only/s/usage_20250101T000000Z.db', 'db');
-    store.put('b', 'stg/read_only/s/usage_20250101T000000Z.manifest.json', '{}');
-    store.raceOnCopy.set('b/prd/read_only/s/usage_20250101T000000Z.db', Buffer.from('someone else'));
-    await assert.rejects(promoteArtifacts({ store, from: 'gs://b/stg', to: 'gs://b/prd' }), (err: unknown) => isMallardError(err) && err.code === 'ERR_SYNC_CONFLICT');
-    const prd = [...store.buckets.get('b')!.objects.keys()].filter((n) => n.startsWith('prd/'));
+    store.addBucket({ name: 'bkt' });
+    store.put('bkt', 'stg/read_only/s/usage_20250101T000000Z.db', 'db');
+    store.put('bkt', 'stg/read_only/s/usage_20250101T000000Z.manifest.json', '{}');
+    store.raceOnCopy.set('bkt/prd/read_only/s/usage_20250101T000000Z.db', Buffer.from('someone else'));
+    await assert.rejects(promoteArtifacts({ store, from: 'gs://bkt/stg', to: 'gs://bkt/prd' }), (err: unknown) => isMallardError(err) && err.code === 'ERR_SYNC_CONFLICT');
+    const prd = [...store.buckets.get('bkt')!.objects.keys()].filter((n) => n.startsWith('prd/'));
     // the racing object stays, and the manifest of the failed database is not copied
     assert.deepEqual(prd, ['prd/read_only/s/usage_20250101T000000Z.db']);
-    assert.equal(store.buckets.get('b')!.objects.get(prd[0]!)!.toString(), 'someone else');
+    assert.equal(store.buckets.get('bkt')!.objects.get(prd[0]!)!.toString(), 'someone else');
   });
 
   test('a missing source bucket is one clear error naming it', async () => {

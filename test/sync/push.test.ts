@@ -16,7 +16,7 @@ describe('syncArtifacts against the GCS emulator', () => {
     writeFile(root, 'raw/data-gov-uk/page-1.json', '{}');
     writeFile(root, 'read_only/data-gov-uk/.ckan_api_x.db.123.partial', 'half written');
     const events: SyncProgress[] = [];
-    const result = await syncArtifacts({ store: gcs.store, artifactsDir: root, bucket: 'b-push', prefix: '/team/dev/', onProgress: (e) => events.push(e) });
+    const result = await syncArtifacts({ store: gcs.store, artifactsDir: root, bucket: 'b-push', prefix: 'team/dev/', onProgress: (e) => events.push(e) });
     assert.equal(result.uploaded, 3);
     assert.equal(result.prefix, 'team/dev');
     assert.deepEqual(await remoteNames(gcs.emu, 'b-push'), [`team/dev/${a.db}`, `team/dev/${a.manifest}`, 'team/dev/runs/run-1.jsonl'].sort());

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseLocation, normalizePrefix, gcsTargetFrom, requireBucket } from '../../src/sync/index.js';
+import { bucketNameProblem, checkPrefix, parseLocation, normalizePrefix, gcsTargetFrom, requireBucket } from '../../src/sync/index.js';
 import { HashCache } from '../../src/sync/hash-cache.js';
 import { isSafeRelativePath } from '../../src/sync/local-files.js';
 import { syncedObjects } from '../../src/sync/location.js';
@@ -12,12 +12,30 @@ import { md5Base64, removeDir, tempDir, writeFile } from './helpers.js';
 
 describe('locations and config', () => {
   test('gs:// URLs, bare prefixes and the default bucket', () => {
-    assert.deepEqual(parseLocation('gs://b/x/y/', undefined), { bucket: 'b', prefix: 'x/y' });
-    assert.deepEqual(parseLocation('gs://b', undefined), { bucket: 'b', prefix: '' });
-    assert.deepEqual(parseLocation('/staging/', 'def'), { bucket: 'def', prefix: 'staging' });
+    assert.deepEqual(parseLocation('gs://bkt/x/y/', undefined), { bucket: 'bkt', prefix: 'x/y' });
+    assert.deepEqual(parseLocation('gs://bkt', undefined), { bucket: 'bkt', prefix: '' });
+    assert.deepEqual(parseLocation('staging/', 'def'), { bucket: 'def', prefix: 'staging' });
     assert.throws(() => parseLocation('staging', undefined), /GCP_BUCKET/);
     assert.throws(() => parseLocation('gs:/b', 'def'), /Invalid location/);
     assert.equal(normalizePrefix('//a//b/'), 'a/b');
+  });
+
+  test('bucket names follow GCS rules; prefixes are plain folder paths (no "..", no leading "/")', () => {
+    for (const ok of ['my-team-artifacts', 'abc', 'a_b-c.d', 'example.com.backups', 'x'.repeat(63)]) assert.equal(bucketNameProblem(ok), undefined, ok);
+    const bad: Record<string, RegExp> = {
+      'Bad Bucket/../x': /no "\/"/, 'Bad Bucket': /no spaces/, MyBucket: /lowercase/, ab: /3 to 63/, ['x'.repeat(64)]: /3 to 63/,
+      '-abc': /start and end/, 'abc-': /start and end/, 'a..b': /non-empty parts/, '192.168.5.4': /IP address/,
+      'goog-data': /goog/, 'my-g00gle-data': /google/, 'a%b': /only lowercase/,
+    };
+    for (const [name, why] of Object.entries(bad)) assert.match(bucketNameProblem(name) ?? 'accepted', why, name);
+    assert.throws(() => gcsTargetFrom({}, { bucket: 'Bad Bucket/../x' }), (err: Error & { code?: string }) => err.code === 'ERR_USAGE' && /invalid bucket name "Bad Bucket\/\.\.\/x" \(from --bucket\)/.test(err.message));
+    assert.throws(() => gcsTargetFrom({ GCP_BUCKET: 'UPPER' }), /from GCP_BUCKET.*lowercase/);
+    assert.equal(checkPrefix('team/staging/'), 'team/staging');
+    assert.equal(checkPrefix(undefined), '');
+    for (const p of ['../x', 'a/../b', 'a/./b', '/abs', 'a//b', 'gs://b/x', 'a\\b', 'a\nb']) assert.throws(() => checkPrefix(p, '--prefix'), /invalid prefix [\s\S]*\(from --prefix\)/, p);
+    assert.throws(() => parseLocation('gs://bkt/../other', undefined), /"\." or "\.\." folders/);
+    assert.throws(() => parseLocation('gs://Bad_Bucket/x', undefined), /lowercase/);
+    assert.throws(() => parseLocation('/staging', 'def'), /must not start with "\/"/);
   });
 
   test('flags override the environment; blank counts as unset', () => {
