@@ -4,7 +4,7 @@ import { redact } from '../src/config/index.js';
 import { sendNotifications } from '../src/notify/index.js';
 import { runScheduled, runStepChild, resolveSteps, scheduleNamed, stepArgv, type ScheduledOutcome } from '../src/schedule/index.js';
 import { parseDuration } from '../src/store/index.js';
-import { EXIT_OK, EXIT_TASK_FAILED } from './render-error.js';
+import { EXIT_LOCKED, EXIT_OK, EXIT_TASK_FAILED } from './render-error.js';
 import { childEntry, commandCatalog, parseNow, scheduleSecrets } from './schedule-support.js';
 import { SiteCommand } from './site-command.js';
 
@@ -49,7 +49,7 @@ Records go to <artifacts-dir>/runs/schedules/<site>.jsonl (backed up by sync-art
     process.once('SIGTERM', onSignal);
     try {
       const outcome = await runScheduled({
-        loaded, name: args.schedule, schedule, steps, artifactsDir, now, signal: interrupt.signal,
+        loaded, name: args.schedule, schedule, steps, artifactsDir, now, signal: interrupt.signal, lockedExitCode: EXIT_LOCKED,
         ...(flags['max-late'] === undefined ? {} : { maxLateMs: parseDuration(flags['max-late'], '--max-late') }),
         runStep: (step, signal) => runStepChild(step.line, step.commandId, stepArgv(step, { site: loaded.config.site, ...(flags.site ? { siteFlag: flags.site } : {}), configFile: loaded.file, artifactsDir }), {
           entry: childEntry(), cwd: process.cwd(), env: { ...process.env, MALLARD_SCHEDULED_RUN: `${loaded.config.site}/${args.schedule}` },

@@ -36,6 +36,11 @@ export interface RunScheduledOptions {
   log?: (line: string) => void;
   /** Test seam: awaited once the schedule lock is held, before the records are read. */
   onLocked?: () => Promise<void> | void;
+  /**
+   * The exit code of a step that found the site locked by another run (the CLI's 75): the
+   * lock was taken between the overlap check and the step, so the tick is an overlap, not a failure.
+   */
+  lockedExitCode?: number;
 }
 
 export type ScheduledAction = 'ran' | 'already-done' | 'skipped';
@@ -107,10 +112,12 @@ async function underLock(opts: RunScheduledOptions, ctx: Ctx): Promise<Scheduled
   opts.log?.(`run-scheduled: ${base.key}: running ${opts.steps.length} step${opts.steps.length === 1 ? '' : 's'}`);
   const steps = await runSteps(opts);
   const failed = steps.find((s) => s.exitCode !== 0);
-  const status = failed === undefined && steps.length === opts.steps.length ? 'succeeded' : 'failed';
+  const overlapped = failed !== undefined && opts.lockedExitCode !== undefined && failed.exitCode === opts.lockedExitCode;
+  const status = overlapped ? 'skipped: overlap' : failed === undefined && steps.length === opts.steps.length ? 'succeeded' : 'failed';
   const record: ScheduledRunRecord = { ...base, status, startedAt, endedAt: new Date(clock.now()).toISOString(), steps, ...identity };
+  if (overlapped) record.reason = `step "${failed.command}" found site ${opts.loaded.config.site} locked by another run (exit ${failed.exitCode})`;
   if (opts.signal?.aborted) record.reason = `interrupted${typeof opts.signal.reason === 'string' ? ` by ${opts.signal.reason}` : ''}`;
-  const notified = await maybeNotify(opts, records, record);
+  const notified = overlapped ? undefined : await maybeNotify(opts, records, record);
   if (notified !== undefined) record.notified = notified;
   appendRecord(file, record);
   return { action: 'ran', key: base.key, tick: base.tick, record, recordsFile: file };

@@ -70,6 +70,24 @@ describe('runScheduled', () => {
       assert.deepEqual(out.record.steps.map((s) => s.exitCode), [0, 1]);
     }));
 
+  test('a step that finds the site locked by a run started since the check (exit 75) makes the tick an overlap: not a failure, no notification, run again later', () =>
+    withDir(async (dir) => {
+      const sent: NotificationEvent[] = [];
+      let exitCode = 75;
+      const out = await runScheduled(options(dir, '2026-05-01T10:10:00Z', {
+        lockedExitCode: 75,
+        notify: async (e) => (sent.push(e), []),
+        runStep: async () => ({ command: 'config check', exitCode }),
+      }));
+      assert.equal(out.record.status, 'skipped: overlap');
+      assert.match(out.record.reason!, /found site demo locked by another run \(exit 75\)/);
+      assert.deepEqual(sent, []);
+      exitCode = 0;
+      const again = await runScheduled(options(dir, '2026-05-01T10:20:00Z', { lockedExitCode: 75, runStep: async () => ({ command: 'config check', exitCode }) }));
+      assert.equal(again.action, 'ran', 'an overlapped tick is not done: the next call runs it');
+      assert.equal(again.record.status, 'succeeded');
+    }));
+
   test('notifies the first failure of a streak, again only if it was not delivered, and the first success after', () =>
     withDir(async (dir) => {
       const sent: NotificationEvent[] = [];
