@@ -1,12 +1,20 @@
 /**
  * The local side of a sync: files under the chosen top-level folders of an artifacts
- * directory, as paths relative to it with forward slashes. Hidden entries (`.cache/`, the
+ * directory, as paths relative to it with forward slashes. Hidden entries (`.cache/`, `.mallard/locks/`, the
  * store's `.x.partial` temp files) are never synced.
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { mapPool } from './pool.js';
-import type { FileStamp } from './hash-cache.js';
+
+/** A local file under the artifacts directory, with the stat its cached hash is keyed on. */
+export interface FileStamp {
+  relPath: string;
+  absPath: string;
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
 
 export interface LocalFile extends FileStamp {
   mode: number;
@@ -48,7 +56,7 @@ export async function listLocalFiles(root: string, roots: readonly string[]): Pr
   return mapPool(found, 32, async (relPath) => {
     const absPath = path.join(root, ...relPath.split('/'));
     const st = await fsp.stat(absPath);
-    return { relPath, absPath, size: st.size, mtimeMs: st.mtimeMs, mode: st.mode & 0o777 };
+    return { relPath, absPath, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, mode: st.mode & 0o777 };
   });
 }
 
