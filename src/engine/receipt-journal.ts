@@ -4,7 +4,9 @@
  * they vouch for were renamed into place, and the journal is fsynced when the run closes
  * it. Losing receipts is always safe (those tasks rerun); a receipt that survives a power
  * cut while its output did not is caught by the output stamp (size, mtime) it records.
- * A torn last line from a killed process is ignored: that task simply reruns.
+ * A torn last line from a killed process is ignored: that task simply reruns. Outputs under
+ * the artifacts directory are recorded relative to it (`./work/...`), so the journal stays
+ * true when the directory is moved or restored elsewhere.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,6 +22,12 @@ export interface JournalOptions {
   batchMs?: number;
   /** Milliseconds since the epoch (injectable for tests). */
   now?: () => number;
+  /**
+   * The artifacts directory: outputs under it are written to the journal as `./<relative>`
+   * and read back under the root it has then, so moving or restoring the directory keeps
+   * the receipts valid.
+   */
+  root?: string;
 }
 
 export class JournalReceiptStore implements ReceiptStore {
@@ -30,10 +38,12 @@ export class JournalReceiptStore implements ReceiptStore {
   private lastWrite = 0;
   private readonly batchMs: number;
   private readonly now: () => number;
+  private readonly paths: RootedPaths | undefined;
 
   private constructor(readonly file: string, options: JournalOptions) {
     this.batchMs = options.batchMs ?? 50;
     this.now = options.now ?? Date.now;
+    this.paths = options.root === undefined ? undefined : new RootedPaths(options.root);
   }
 
   static open(file: string, options: JournalOptions = {}): JournalReceiptStore {
@@ -42,7 +52,7 @@ export class JournalReceiptStore implements ReceiptStore {
     const lines = readLines(file);
     for (const line of lines) {
       const receipt = parseReceipt(line);
-      if (receipt !== undefined) store.receipts.set(receipt.taskId, receipt);
+      if (receipt !== undefined) store.receipts.set(receipt.taskId, store.paths?.fromJournal(receipt) ?? receipt);
     }
     if (lines.length > 1000 && lines.length > 2 * store.receipts.size) store.compact();
     store.fd = fs.openSync(file, 'a');
@@ -55,7 +65,7 @@ export class JournalReceiptStore implements ReceiptStore {
 
   put(receipt: Receipt): void {
     this.receipts.set(receipt.taskId, receipt);
-    this.pending.push(JSON.stringify(receipt));
+    this.pending.push(this.serialize(receipt));
     if (this.now() - this.lastWrite >= this.batchMs) this.write();
     else if (this.timer === undefined) {
       this.timer = setTimeout(() => this.write(), this.batchMs);
@@ -86,8 +96,12 @@ export class JournalReceiptStore implements ReceiptStore {
     fs.writeSync(this.fd, batch.join('\n') + '\n');
   }
 
+  private serialize(receipt: Receipt): string {
+    return JSON.stringify(this.paths?.toJournal(receipt) ?? receipt);
+  }
+
   private compact(): void {
-    const body = [...this.receipts.values()].map((r) => JSON.stringify(r)).join('\n');
+    const body = [...this.receipts.values()].map((r) => this.serialize(r)).join('\n');
     writeFileAtomicSync(this.file, body.length > 0 ? body + '\n' : '');
   }
 }
@@ -109,5 +123,30 @@ function parseReceipt(line: string): Receipt | undefined {
     return typeof value.taskId === 'string' && typeof value.outputs === 'object' ? value : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** Output keys under a root, as `./relative` in the journal and absolute in memory. */
+class RootedPaths {
+  private readonly root: string;
+  private readonly prefix: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+    this.prefix = this.root.endsWith(path.sep) ? this.root : this.root + path.sep;
+  }
+
+  toJournal(receipt: Receipt): Receipt {
+    return this.mapOutputs(receipt, (key) => (key.startsWith(this.prefix) ? `./${key.slice(this.prefix.length).split(path.sep).join('/')}` : key));
+  }
+
+  fromJournal(receipt: Receipt): Receipt {
+    return this.mapOutputs(receipt, (key) => (key.startsWith('./') ? path.join(this.root, ...key.slice(2).split('/')) : key));
+  }
+
+  private mapOutputs(receipt: Receipt, map: (key: string) => string): Receipt {
+    const outputs: Record<string, string> = {};
+    for (const [key, stamp] of Object.entries(receipt.outputs)) outputs[map(key)] = stamp;
+    return { ...receipt, outputs };
   }
 }

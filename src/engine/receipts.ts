@@ -4,6 +4,7 @@
  * the ones it was built from.
  */
 import { createHash } from 'node:crypto';
+import { contentOf } from './file-stamp.js';
 
 export interface Receipt {
   taskId: string;
@@ -19,7 +20,7 @@ export interface Receipt {
   inputStamps?: Record<string, string>;
   /** Ids of tasks the run asked for at run time (ctx.need). */
   dynamic?: string[];
-  /** Output description → stamp. */
+  /** Output description (a file's absolute path; relative to the artifacts directory on disk) → stamp. */
   outputs: Record<string, string>;
 }
 
@@ -50,9 +51,14 @@ export class MemoryReceiptStore implements ReceiptStore {
 /** Explaining per-input changes is kept for tasks with at most this many inputs. */
 export const MAX_EXPLAINED_INPUTS = 1000;
 
-/** One stamp that changes whenever any output of a receipted task changed. */
+/**
+ * One stamp that changes whenever any output of a receipted task changed: its run and its
+ * outputs' content (not where or when they were written, so a move or a restore keeps it).
+ */
 export function receiptStamp(receipt: Receipt): string {
-  return `${receipt.runId}|${Object.values(receipt.outputs).join('|')}`;
+  let stamp = receipt.runId;
+  for (const value of Object.values(receipt.outputs)) stamp += `|${contentOf(value)}`;
+  return stamp;
 }
 
 const EMPTY_HASH = createHash('sha1').digest('hex');

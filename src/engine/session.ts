@@ -58,7 +58,7 @@ export async function runSession(roots: readonly Task[], options: SessionOptions
     ...(options.command === undefined ? {} : { command: options.command }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
-  const receipts = JournalReceiptStore.open(paths.receipts);
+  const receipts = JournalReceiptStore.open(paths.receipts, { root: options.artifactsDir });
   const log = new RunLog(paths.runs, runId);
   // process.exit() (a second Ctrl-C) runs 'exit' listeners synchronously: leave no lock behind.
   const onExit = (): void => {
