@@ -9,7 +9,7 @@
 import { MallardError } from './errors.js';
 import { statFile, type FileStat } from './file-hash.js';
 import { checkFileStamp, receiptFileStamp } from './file-stamp.js';
-import { changedInputs, hashStamps, MAX_EXPLAINED_INPUTS, receiptStamp, type Receipt, type ReceiptStore } from './receipts.js';
+import { changedInputs, hashStamps, MAX_EXPLAINED_INPUTS, outputKey, receiptStamp, type Receipt, type ReceiptStore } from './receipts.js';
 import { FileTarget, type Target } from './target.js';
 import type { CompletionCheck, Task, Verdict } from './task.js';
 
@@ -87,16 +87,17 @@ const isMissing = (o: OutputNow): boolean => (o.target instanceof FileTarget ? o
  * changed one's description, or the receipt's outputs with refreshed stats when a file was
  * found unchanged under a new stat (restored, copied), or undefined when all is as recorded.
  */
-async function compareOutputs(receipt: Receipt, now: readonly OutputNow[]): Promise<{ changed: string } | { refreshed: Record<string, string> | undefined }> {
+async function compareOutputs(receipt: Receipt, now: readonly OutputNow[], store: ReceiptStore): Promise<{ changed: string } | { refreshed: Record<string, string> | undefined }> {
   let refreshed: Record<string, string> | undefined;
   for (const o of now) {
     const description = o.target.description;
-    const recorded = receipt.outputs[description];
+    const key = outputKey(store, description);
+    const recorded = receipt.outputs[key];
     if (recorded === undefined) return { changed: description };
     if (o.target instanceof FileTarget) {
       const check = await checkFileStamp(o.target.path, o.stat as FileStat, recorded);
       if (!check.same) return { changed: description };
-      if (check.refreshed !== undefined) (refreshed ??= { ...receipt.outputs })[description] = check.refreshed;
+      if (check.refreshed !== undefined) (refreshed ??= { ...receipt.outputs })[key] = check.refreshed;
     } else if (recorded !== o.stamp) return { changed: description };
   }
   return { refreshed };
@@ -113,7 +114,7 @@ export async function vouchedByReceipt(task: Task, deps: readonly Task[], receip
   if (receipt.version !== task.version) {
     return { complete: false, reason: `task version changed (${receipt.version} -> ${task.version})` };
   }
-  const compared = await compareOutputs(receipt, outputs);
+  const compared = await compareOutputs(receipt, outputs, receipts);
   if ('changed' in compared) return { complete: false, reason: `output changed since its run: ${compared.changed}` };
   const now = await inputStamps(deps, receipt.dynamic ?? [], receipts);
   if (hashStamps(now) !== receipt.inputs) return { complete: false, reason: describeInputChange(receipt, now) };

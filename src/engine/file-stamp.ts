@@ -47,11 +47,16 @@ function parseFileStamp(stamp: string): ParsedStamp | undefined {
   return undefined;
 }
 
-/** The part of a stamp that survives a move or a restore: size and content for files, the whole stamp otherwise. */
+/**
+ * The part of a stamp that survives a move or a restore: size and content for files, the
+ * whole stamp otherwise. (Cut out by index, not parsed: it runs once per input of every
+ * task checked, 100,000 times for a wide aggregate.)
+ */
 export function contentOf(stamp: string): string {
   if (!stamp.startsWith(PREFIX)) return stamp;
-  const p = parseFileStamp(stamp);
-  return p === undefined ? stamp : `${p.size}:${p.sha256 ?? ''}`;
+  const sizeEnd = stamp.indexOf(':', PREFIX.length);
+  const shaStart = stamp.lastIndexOf(':');
+  return sizeEnd < 0 || shaStart <= sizeEnd ? stamp : stamp.slice(PREFIX.length, sizeEnd) + stamp.slice(shaStart);
 }
 
 /** The stamp of a file output for its receipt (hashing it unless it was just written by FileTarget.write); undefined if missing. */

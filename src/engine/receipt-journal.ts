@@ -39,11 +39,13 @@ export class JournalReceiptStore implements ReceiptStore {
   private readonly batchMs: number;
   private readonly now: () => number;
   private readonly paths: RootedPaths | undefined;
+  readonly root: string | undefined;
 
   private constructor(readonly file: string, options: JournalOptions) {
     this.batchMs = options.batchMs ?? 50;
     this.now = options.now ?? Date.now;
     this.paths = options.root === undefined ? undefined : new RootedPaths(options.root);
+    this.root = this.paths?.root;
   }
 
   static open(file: string, options: JournalOptions = {}): JournalReceiptStore {
@@ -52,7 +54,7 @@ export class JournalReceiptStore implements ReceiptStore {
     const lines = readLines(file);
     for (const line of lines) {
       const receipt = parseReceipt(line);
-      if (receipt !== undefined) store.receipts.set(receipt.taskId, store.paths?.fromJournal(receipt) ?? receipt);
+      if (receipt !== undefined) store.receipts.set(receipt.taskId, receipt);
     }
     if (lines.length > 1000 && lines.length > 2 * store.receipts.size) store.compact();
     store.fd = fs.openSync(file, 'a');
@@ -63,9 +65,11 @@ export class JournalReceiptStore implements ReceiptStore {
     return this.receipts.get(taskId);
   }
 
+  /** Kept (in memory too) with outputs under the root as `./<relative>`: see ReceiptStore.root and outputKey. */
   put(receipt: Receipt): void {
-    this.receipts.set(receipt.taskId, receipt);
-    this.pending.push(this.serialize(receipt));
+    const stored = this.paths?.toJournal(receipt) ?? receipt;
+    this.receipts.set(receipt.taskId, stored);
+    this.pending.push(JSON.stringify(stored));
     if (this.now() - this.lastWrite >= this.batchMs) this.write();
     else if (this.timer === undefined) {
       this.timer = setTimeout(() => this.write(), this.batchMs);
@@ -96,12 +100,8 @@ export class JournalReceiptStore implements ReceiptStore {
     fs.writeSync(this.fd, batch.join('\n') + '\n');
   }
 
-  private serialize(receipt: Receipt): string {
-    return JSON.stringify(this.paths?.toJournal(receipt) ?? receipt);
-  }
-
   private compact(): void {
-    const body = [...this.receipts.values()].map((r) => this.serialize(r)).join('\n');
+    const body = [...this.receipts.values()].map((r) => JSON.stringify(r)).join('\n');
     writeFileAtomicSync(this.file, body.length > 0 ? body + '\n' : '');
   }
 }
@@ -126,10 +126,11 @@ function parseReceipt(line: string): Receipt | undefined {
   }
 }
 
-/** Output keys under a root, as `./relative` in the journal and absolute in memory. */
+/** Output keys under a root as `./relative` (the journal's form, on disk and in memory). */
 class RootedPaths {
-  private readonly root: string;
+  readonly root: string;
   private readonly prefix: string;
+  private readonly posix = path.sep === '/';
 
   constructor(root: string) {
     this.root = path.resolve(root);
@@ -137,16 +138,14 @@ class RootedPaths {
   }
 
   toJournal(receipt: Receipt): Receipt {
-    return this.mapOutputs(receipt, (key) => (key.startsWith(this.prefix) ? `./${key.slice(this.prefix.length).split(path.sep).join('/')}` : key));
-  }
-
-  fromJournal(receipt: Receipt): Receipt {
-    return this.mapOutputs(receipt, (key) => (key.startsWith('./') ? path.join(this.root, ...key.slice(2).split('/')) : key));
-  }
-
-  private mapOutputs(receipt: Receipt, map: (key: string) => string): Receipt {
+    let relative = false;
+    for (const key in receipt.outputs) if (key.startsWith(this.prefix)) relative = true;
+    if (!relative) return receipt;
     const outputs: Record<string, string> = {};
-    for (const [key, stamp] of Object.entries(receipt.outputs)) outputs[map(key)] = stamp;
+    for (const key in receipt.outputs) {
+      const rel = key.startsWith(this.prefix) ? key.slice(this.prefix.length) : undefined;
+      outputs[rel === undefined ? key : `./${this.posix ? rel : rel.split(path.sep).join('/')}`] = receipt.outputs[key] as string;
+    }
     return { ...receipt, outputs };
   }
 }

@@ -4,6 +4,7 @@
  * the ones it was built from.
  */
 import { createHash } from 'node:crypto';
+import { sep } from 'node:path';
 import { contentOf } from './file-stamp.js';
 
 export interface Receipt {
@@ -25,6 +26,11 @@ export interface Receipt {
 }
 
 export interface ReceiptStore {
+  /**
+   * The artifacts directory when the store keeps outputs under it as `./<relative path>`
+   * (so receipts survive a move); `outputKey` gives the key of an output's description.
+   */
+  readonly root?: string;
   get(taskId: string): Receipt | undefined;
   put(receipt: Receipt): void;
   /** Makes pending receipts durable. */
@@ -77,4 +83,12 @@ export function changedInputs(receipt: Receipt, now: ReadonlyMap<string, string>
   for (const [id, stamp] of now) if (receipt.inputStamps[id] !== stamp) changed.push(id);
   for (const id of Object.keys(receipt.inputStamps)) if (!now.has(id)) changed.push(id);
   return changed;
+}
+
+/** The key under which `store`'s receipts record the output `description` (see ReceiptStore.root). */
+export function outputKey(store: ReceiptStore, description: string): string {
+  const root = store.root;
+  if (root === undefined || !description.startsWith(root) || description[root.length] !== sep) return description;
+  const rel = description.slice(root.length);
+  return `.${sep === '/' ? rel : rel.split(sep).join('/')}`;
 }
