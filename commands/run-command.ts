@@ -10,6 +10,7 @@ import { Flags } from '@oclif/core';
 import type { LoadedConfig } from '../src/config/index.js';
 import { MallardError, runSession, type RunSummary, type SessionOptions, type Task } from '../src/engine/index.js';
 import { chooseRenderMode, createRenderer, formatPlan } from '../src/ui/index.js';
+import { siteDirs } from '../src/pipelines/layout.js';
 import { signalExitCode, watchInterrupts } from './interrupts.js';
 import { EXIT_OK, EXIT_TASK_FAILED } from './render-error.js';
 import { SiteCommand, type SiteFlags } from './site-command.js';
@@ -101,6 +102,8 @@ export abstract class RunCommand extends SiteCommand {
       signal: interrupt.signal,
       onEvent: (e) => renderer.onEvent(e),
       onLockWait: (holder) => renderer.notice(`waiting for the run holding the lock of ${loaded.config.site} to finish (--wait): ${holder}`),
+      litterDirs: siteDirs(this.artifactsDir(flags['artifacts-dir']), loaded.config.site),
+      onLitterRemoved: (r) => renderer.notice(`removed ${r.removed.length} temp file(s) left by a run that died (${(r.bytes / 1e6).toFixed(1)} MB)`),
     };
     let ui: { url: string; close(): Promise<void> } | undefined;
     try {

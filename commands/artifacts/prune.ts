@@ -35,7 +35,9 @@ export class ArtifactsPrune extends BaseCommand {
     });
     const verb = report.dryRun ? 'would remove' : 'removed';
     for (const a of report.removed) this.log(`${verb}  ${a.path}  (${formatBytes(a.size)}, ${formatAge(a.ageMs)} old)`);
-    this.log(`${report.dryRun ? 'Would remove' : 'Removed'} ${report.removed.length} artifacts (${formatBytes(report.freedBytes)}); ${report.kept} kept.`);
+    for (const a of report.incomplete) this.log(`${verb}  ${a.path}  (${formatBytes(a.size)}, incomplete: no manifest)`);
+    const incomplete = report.incomplete.length === 0 ? '' : ` and ${report.incomplete.length} incomplete`;
+    this.log(`${report.dryRun ? 'Would remove' : 'Removed'} ${report.removed.length} artifacts${incomplete} (${formatBytes(report.freedBytes)}); ${report.kept} kept.`);
     return report;
   }
 }

@@ -2,10 +2,15 @@
  * Is a task complete, and if not, why? The task decides (`Task.complete`); its default is
  * `vouchedByReceipt`: every output exists and a receipt vouches for them (same task version,
  * outputs unchanged since, built from the inputs that are there now). External inputs need
- * only exist. A forced task is incomplete whatever it says.
+ * only exist. A forced task is incomplete whatever it says. A file output costs one stat
+ * while it is as its receipt recorded; a file with a new stat but the recorded size is
+ * hashed once (file-stamp.ts) and, when unchanged, its receipt takes the new stat.
  */
 import { MallardError } from './errors.js';
-import { changedInputs, hashStamps, MAX_EXPLAINED_INPUTS, receiptStamp, type Receipt, type ReceiptStore } from './receipts.js';
+import { statFile, type FileStat } from './file-hash.js';
+import { checkFileStamp, receiptFileStamp } from './file-stamp.js';
+import { changedInputs, hashStamps, MAX_EXPLAINED_INPUTS, outputKey, receiptStamp, type Receipt, type ReceiptStore } from './receipts.js';
+import { FileTarget, type Target } from './target.js';
 import type { CompletionCheck, Task, Verdict } from './task.js';
 
 export type { Verdict } from './task.js';
@@ -55,27 +60,65 @@ export async function checkTask(task: Task, deps: readonly Task[], receipts: Rec
 }
 
 async function firstMissingOutput(task: Task): Promise<string | undefined> {
-  for (const [description, stamp] of await outputStamps(task)) if (stamp === undefined) return `missing output ${description}`;
-  return undefined;
+  const missing = (await outputsNow(task)).find(isMissing);
+  return missing === undefined ? undefined : `missing output ${missing.target.description}`;
+}
+
+/** An output as it is now: one stat for a file, the target's stamp otherwise; undefined values mean missing. */
+interface OutputNow {
+  target: Target;
+  stat?: FileStat | undefined;
+  stamp?: string | undefined;
+}
+
+async function outputsNow(task: Task): Promise<OutputNow[]> {
+  const now: OutputNow[] = [];
+  for (const target of task.outputs()) {
+    if (target instanceof FileTarget) now.push({ target, stat: statFile(target.path) });
+    else now.push({ target, stamp: await target.stamp() });
+  }
+  return now;
+}
+
+const isMissing = (o: OutputNow): boolean => (o.target instanceof FileTarget ? o.stat === undefined : o.stamp === undefined);
+
+/**
+ * Whether every output still holds what the receipt vouches for (see file-stamp.ts): the
+ * changed one's description, or the receipt's outputs with refreshed stats when a file was
+ * found unchanged under a new stat (restored, copied), or undefined when all is as recorded.
+ */
+async function compareOutputs(receipt: Receipt, now: readonly OutputNow[], store: ReceiptStore): Promise<{ changed: string } | { refreshed: Record<string, string> | undefined }> {
+  let refreshed: Record<string, string> | undefined;
+  for (const o of now) {
+    const description = o.target.description;
+    const key = outputKey(store, description);
+    const recorded = receipt.outputs[key];
+    if (recorded === undefined) return { changed: description };
+    if (o.target instanceof FileTarget) {
+      const check = await checkFileStamp(o.target.path, o.stat as FileStat, recorded);
+      if (!check.same) return { changed: description };
+      if (check.refreshed !== undefined) (refreshed ??= { ...receipt.outputs })[key] = check.refreshed;
+    } else if (recorded !== o.stamp) return { changed: description };
+  }
+  return { refreshed };
 }
 
 /** The default completeness of a task: see the file header. */
 export async function vouchedByReceipt(task: Task, deps: readonly Task[], receipts: ReceiptStore): Promise<Verdict> {
-  const outputs = await outputStamps(task);
-  for (const [description, stamp] of outputs) {
-    if (stamp === undefined) return { complete: false, reason: `missing output ${description}` };
-  }
+  const outputs = await outputsNow(task);
+  const missing = outputs.find(isMissing);
+  if (missing !== undefined) return { complete: false, reason: `missing output ${missing.target.description}` };
   if (task.external) return COMPLETE;
   const receipt = receipts.get(task.id);
   if (receipt === undefined) return { complete: false, reason: 'no receipt: outputs exist but no successful run recorded them' };
   if (receipt.version !== task.version) {
     return { complete: false, reason: `task version changed (${receipt.version} -> ${task.version})` };
   }
-  for (const [description, stamp] of outputs) {
-    if (receipt.outputs[description] !== stamp) return { complete: false, reason: `output changed since its run: ${description}` };
-  }
+  const compared = await compareOutputs(receipt, outputs, receipts);
+  if ('changed' in compared) return { complete: false, reason: `output changed since its run: ${compared.changed}` };
   const now = await inputStamps(deps, receipt.dynamic ?? [], receipts);
   if (hashStamps(now) !== receipt.inputs) return { complete: false, reason: describeInputChange(receipt, now) };
+  if (compared.refreshed !== undefined) receipts.put({ ...receipt, outputs: compared.refreshed });
   return COMPLETE;
 }
 
@@ -97,7 +140,10 @@ export async function receiptOfRun(
   receipts: ReceiptStore,
   run: { runId: string; started: number; finishedAt: () => number },
 ): Promise<Receipt> {
-  const outputs = await outputStamps(task);
+  const outputs = new Map<string, string | undefined>();
+  for (const target of task.outputs()) {
+    outputs.set(target.description, target instanceof FileTarget ? await receiptFileStamp(target.path) : await target.stamp());
+  }
   const missing = [...outputs].filter(([, stamp]) => stamp === undefined).map(([d]) => d);
   if (missing.length > 0) {
     throw new MallardError('ERR_OUTPUT_MISSING', `${task.id} finished without producing ${missing.join(', ')}`, {

@@ -191,7 +191,7 @@ function lockedError(file: string, holder: LockHolder | undefined, waited: boole
   });
 }
 
-function pidAlive(pid: number): boolean {
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,7 +1,11 @@
 /**
- * Deciding what runs: completeness checks from the requested tasks downwards (a complete
- * task's upstream is not even looked at, as in Luigi), then "upstream will run" propagation
- * so a run converges: anything downstream of work done now is redone now, not next time.
+ * Deciding what runs: completeness checks of the whole graph below the requested tasks
+ * (unlike Luigi, which stops at a complete task, so a changed or missing input anywhere is
+ * noticed: one stat per output and the receipts in memory, nothing more), then "upstream
+ * will run" propagation so a run converges: anything downstream of work done now is redone
+ * now, not next time. The one boundary is a complete task stamped by its outputs
+ * (`stampedBy: 'outputs'`, e.g. "an artifact is published"): it is complete on its outputs
+ * whoever made them, so its upstream is not looked at (except for --force's forced tasks).
  */
 import { checkTask } from './completeness.js';
 import type { ReceiptStore } from './receipts.js';
@@ -16,10 +20,12 @@ export interface PlanContext {
 }
 
 /**
- * Checks `starts` and, below each incomplete task, its dependencies. With `descendAll`
- * (--force), the upstream of complete tasks is searched too, but only for forced tasks:
- * an incomplete task found there is left alone (it is not needed: what it feeds is
- * complete), unless a forced task makes what it feeds run, which `propagate` then checks.
+ * Checks `starts` and everything below them, except the upstream of a complete task stamped
+ * by its outputs (see the header). With `descendAll` (--force), that upstream is searched
+ * too, but only for forced tasks: an incomplete task found there is left alone (what it
+ * feeds is complete on its own terms), unless a forced task makes what it feeds run, which
+ * `propagate` then checks. An incomplete task found below complete ones is pending, and
+ * `propagate` makes what depends on it pending too.
  */
 export async function checkFrom(starts: readonly TaskNode[], ctx: PlanContext): Promise<void> {
   const stack = [...starts].reverse(); // popped in the order given: tasks start in that order
@@ -30,10 +36,11 @@ export async function checkFrom(starts: readonly TaskNode[], ctx: PlanContext): 
     const verdict = await checkTask(node.task, node.deps.map((d) => d.task), ctx.receipts, ctx.isForced(node));
     if (verdict.complete) {
       node.state = 'complete';
-      if (ctx.descendAll) below.push(...node.deps);
-      continue;
-    }
-    markPending(node, verdict.reason, ctx);
+      if (node.task.stampedBy === 'outputs') {
+        if (ctx.descendAll) below.push(...node.deps);
+        continue;
+      }
+    } else markPending(node, verdict.reason, ctx);
     for (let i = node.deps.length - 1; i >= 0; i -= 1) {
       const dep = node.deps[i] as TaskNode;
       if (dep.state === 'unchecked') stack.push(dep);

@@ -4,7 +4,9 @@
  * they vouch for were renamed into place, and the journal is fsynced when the run closes
  * it. Losing receipts is always safe (those tasks rerun); a receipt that survives a power
  * cut while its output did not is caught by the output stamp (size, mtime) it records.
- * A torn last line from a killed process is ignored: that task simply reruns.
+ * A torn last line from a killed process is ignored: that task simply reruns. Outputs under
+ * the artifacts directory are recorded relative to it (`./work/...`), so the journal stays
+ * true when the directory is moved or restored elsewhere.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,6 +22,12 @@ export interface JournalOptions {
   batchMs?: number;
   /** Milliseconds since the epoch (injectable for tests). */
   now?: () => number;
+  /**
+   * The artifacts directory: outputs under it are written to the journal as `./<relative>`
+   * and read back under the root it has then, so moving or restoring the directory keeps
+   * the receipts valid.
+   */
+  root?: string;
 }
 
 export class JournalReceiptStore implements ReceiptStore {
@@ -30,10 +38,14 @@ export class JournalReceiptStore implements ReceiptStore {
   private lastWrite = 0;
   private readonly batchMs: number;
   private readonly now: () => number;
+  private readonly paths: RootedPaths | undefined;
+  readonly root: string | undefined;
 
   private constructor(readonly file: string, options: JournalOptions) {
     this.batchMs = options.batchMs ?? 50;
     this.now = options.now ?? Date.now;
+    this.paths = options.root === undefined ? undefined : new RootedPaths(options.root);
+    this.root = this.paths?.root;
   }
 
   static open(file: string, options: JournalOptions = {}): JournalReceiptStore {
@@ -53,9 +65,11 @@ export class JournalReceiptStore implements ReceiptStore {
     return this.receipts.get(taskId);
   }
 
+  /** Kept (in memory too) with outputs under the root as `./<relative>`: see ReceiptStore.root and outputKey. */
   put(receipt: Receipt): void {
-    this.receipts.set(receipt.taskId, receipt);
-    this.pending.push(JSON.stringify(receipt));
+    const stored = this.paths?.toJournal(receipt) ?? receipt;
+    this.receipts.set(receipt.taskId, stored);
+    this.pending.push(JSON.stringify(stored));
     if (this.now() - this.lastWrite >= this.batchMs) this.write();
     else if (this.timer === undefined) {
       this.timer = setTimeout(() => this.write(), this.batchMs);
@@ -109,5 +123,29 @@ function parseReceipt(line: string): Receipt | undefined {
     return typeof value.taskId === 'string' && typeof value.outputs === 'object' ? value : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** Output keys under a root as `./relative` (the journal's form, on disk and in memory). */
+class RootedPaths {
+  readonly root: string;
+  private readonly prefix: string;
+  private readonly posix = path.sep === '/';
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+    this.prefix = this.root.endsWith(path.sep) ? this.root : this.root + path.sep;
+  }
+
+  toJournal(receipt: Receipt): Receipt {
+    let relative = false;
+    for (const key in receipt.outputs) if (key.startsWith(this.prefix)) relative = true;
+    if (!relative) return receipt;
+    const outputs: Record<string, string> = {};
+    for (const key in receipt.outputs) {
+      const rel = key.startsWith(this.prefix) ? key.slice(this.prefix.length) : undefined;
+      outputs[rel === undefined ? key : `./${this.posix ? rel : rel.split(path.sep).join('/')}`] = receipt.outputs[key] as string;
+    }
+    return { ...receipt, outputs };
   }
 }

@@ -4,6 +4,8 @@
  * the ones it was built from.
  */
 import { createHash } from 'node:crypto';
+import { sep } from 'node:path';
+import { contentOf } from './file-stamp.js';
 
 export interface Receipt {
   taskId: string;
@@ -19,11 +21,16 @@ export interface Receipt {
   inputStamps?: Record<string, string>;
   /** Ids of tasks the run asked for at run time (ctx.need). */
   dynamic?: string[];
-  /** Output description → stamp. */
+  /** Output description (a file's absolute path; relative to the artifacts directory on disk) → stamp. */
   outputs: Record<string, string>;
 }
 
 export interface ReceiptStore {
+  /**
+   * The artifacts directory when the store keeps outputs under it as `./<relative path>`
+   * (so receipts survive a move); `outputKey` gives the key of an output's description.
+   */
+  readonly root?: string;
   get(taskId: string): Receipt | undefined;
   put(receipt: Receipt): void;
   /** Makes pending receipts durable. */
@@ -50,9 +57,14 @@ export class MemoryReceiptStore implements ReceiptStore {
 /** Explaining per-input changes is kept for tasks with at most this many inputs. */
 export const MAX_EXPLAINED_INPUTS = 1000;
 
-/** One stamp that changes whenever any output of a receipted task changed. */
+/**
+ * One stamp that changes whenever any output of a receipted task changed: its run and its
+ * outputs' content (not where or when they were written, so a move or a restore keeps it).
+ */
 export function receiptStamp(receipt: Receipt): string {
-  return `${receipt.runId}|${Object.values(receipt.outputs).join('|')}`;
+  let stamp = receipt.runId;
+  for (const value of Object.values(receipt.outputs)) stamp += `|${contentOf(value)}`;
+  return stamp;
 }
 
 const EMPTY_HASH = createHash('sha1').digest('hex');
@@ -71,4 +83,12 @@ export function changedInputs(receipt: Receipt, now: ReadonlyMap<string, string>
   for (const [id, stamp] of now) if (receipt.inputStamps[id] !== stamp) changed.push(id);
   for (const id of Object.keys(receipt.inputStamps)) if (!now.has(id)) changed.push(id);
   return changed;
+}
+
+/** The key under which `store`'s receipts record the output `description` (see ReceiptStore.root). */
+export function outputKey(store: ReceiptStore, description: string): string {
+  const root = store.root;
+  if (root === undefined || !description.startsWith(root) || description[root.length] !== sep) return description;
+  const rel = description.slice(root.length);
+  return `.${sep === '/' ? rel : rel.split(sep).join('/')}`;
 }

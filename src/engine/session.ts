@@ -11,6 +11,7 @@ import path from 'node:path';
 import { systemClock } from './clock.js';
 import type { EngineEvent } from './events.js';
 import { acquireLock } from './lock.js';
+import { removeDeadLitter, type LitterReport } from './litter.js';
 import { JournalReceiptStore } from './receipt-journal.js';
 import { RunLog } from './run-log.js';
 import { newRunId, prepareRun, type RunOptions } from './scheduler.js';
@@ -27,6 +28,13 @@ export interface SessionOptions extends Omit<RunOptions, 'receipts' | 'runId'> {
   command?: string;
   /** Called before waiting for another run's lock (--wait), with who holds it. */
   onLockWait?: (holder: string) => void;
+  /**
+   * Folders of this scope where a dead run may have left temp files (raw pages, work
+   * databases, publishes): cleaned under the lock before the run (litter.ts).
+   */
+  litterDirs?: readonly string[];
+  /** Told what was removed from `litterDirs` (a notice for the user). */
+  onLitterRemoved?: (report: LitterReport) => void;
 }
 
 export interface SessionResult {
@@ -58,7 +66,14 @@ export async function runSession(roots: readonly Task[], options: SessionOptions
     ...(options.command === undefined ? {} : { command: options.command }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
-  const receipts = JournalReceiptStore.open(paths.receipts);
+  if (options.litterDirs !== undefined && options.dryRun !== true) {
+    const litter = await removeDeadLitter(options.litterDirs).catch((err: unknown) => {
+      lock.release();
+      throw err;
+    });
+    if (litter.removed.length > 0) options.onLitterRemoved?.(litter);
+  }
+  const receipts = JournalReceiptStore.open(paths.receipts, { root: options.artifactsDir });
   const log = new RunLog(paths.runs, runId);
   // process.exit() (a second Ctrl-C) runs 'exit' listeners synchronously: leave no lock behind.
   const onExit = (): void => {

@@ -5,12 +5,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { withAtomicPath, writeFileAtomicSync, type AtomicWriteOptions } from './atomic-file.js';
+import { noteWritten } from './file-stamp.js';
 
 export interface Target {
   /** What to show a person: a path, a table name. */
   readonly description: string;
   exists(): Promise<boolean>;
-  /** A string that changes when the content changes (size and mtime for files); undefined if missing. */
+  /**
+   * A string that changes when the content changes (size and mtime for files); undefined if
+   * missing. (A receipt records more of a FileTarget: its content hash, see file-stamp.ts.)
+   */
   stamp(): Promise<string | undefined>;
 }
 
@@ -41,6 +45,7 @@ export class FileTarget implements Target {
   /** Writes the whole content atomically (durable through the receipt journal's group commit). */
   write(data: string | Uint8Array, options: AtomicWriteOptions = { durable: false }): void {
     writeFileAtomicSync(this.path, data, options);
+    noteWritten(this.path, data);
   }
 
   /** Lets `produce` fill a temp path, then renames it into place (see withAtomicPath). */

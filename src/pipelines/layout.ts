@@ -21,3 +21,9 @@ export function siteLayout(artifactsDir: string, site: string): SiteLayout {
     work: path.join(root, 'work', site),
   };
 }
+
+/** Every folder a site's stages write in (raw pages, work databases, publishes): where a dead run's temp files may be. */
+export function siteDirs(artifactsDir: string, site: string): string[] {
+  const root = path.resolve(artifactsDir);
+  return [path.join(root, 'raw', site), path.join(root, 'work', site), path.join(root, 'read_only', site)];
+}

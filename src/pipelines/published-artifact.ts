@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { MallardError, NO_RETRY, Task, type RetryPolicy, type Target, type Verdict } from '../engine/index.js';
-import { latestArtifact } from '../store/index.js';
+import { checkArtifact, latestArtifact } from '../store/index.js';
 
 /** The latest published <name> of a site: exists once one is (with its manifest); its stamp is the file name. */
 export class PublishedArtifactTarget implements Target {
@@ -26,10 +26,14 @@ export class PublishedArtifactTarget implements Target {
     return found === undefined ? undefined : path.basename(found);
   }
 
-  /** Its path now; ERR_MISSING_SOURCE when none is published. */
+  /**
+   * Its path now, checked against its manifest (ERR_ARTIFACT_CHANGED when it no longer
+   * matches); ERR_MISSING_SOURCE when none is published.
+   */
   async resolve(): Promise<string> {
     const found = await latestArtifact(this.artifactsDir, this.site, this.name);
     if (found === undefined) throw missingArtifact(this.artifactsDir, this.site, this.name, undefined);
+    await checkArtifact(this.artifactsDir, found);
     return found;
   }
 }
@@ -68,7 +72,10 @@ export class ArtifactPublishedTask extends Task<{ site: string; name: string }> 
   }
 }
 
-/** The path of the published artifact among a task's inputs (from an ArtifactPublishedTask it requires). */
+/**
+ * The path of the published artifact among a task's inputs (from an ArtifactPublishedTask it
+ * requires), checked against its manifest first: a stage never reads a changed artifact.
+ */
 export async function inputArtifact(inputs: ReadonlyArray<readonly Target[]>, name: string): Promise<string> {
   for (const targets of inputs) {
     for (const t of targets) if (t instanceof PublishedArtifactTarget && t.name === name) return t.resolve();

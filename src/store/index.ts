@@ -29,5 +29,6 @@ export { type VerifyProblem, type VerifyProblemKind, type VerifyReport, verifyAr
 export { type PruneOptions, type PruneReport, type PrunedArtifact, pruneArtifacts, selectForPrune } from './prune.js';
 export { type LineageNode, type LineageStatus, artifactLineage, resolveArtifactRef } from './lineage.js';
 export { sha256File } from './files.js';
+export { artifactHasher, checkArtifact } from './trust.js';
 export { ERR_STATE_FILE, parseStateFile, readStateFile, readStateFileSync, requireStateFileSync, type StateFileSpec } from './state-file.js';
 export { parseCount, parseDuration } from './parse-options.js';

@@ -31,6 +31,8 @@ export interface LineageNode {
   /** Why the status is not ok, in words. */
   detail?: string;
   sha256?: string;
+  /** The sha256 the artifact had when its downstream (the parent node) read it, as that one's manifest says. */
+  readSha256?: string;
   runId?: string | null;
   rawInputs: RawInput[];
   inputs: LineageNode[];
@@ -115,7 +117,12 @@ async function buildNode(artifactsDir: string, relative: string, ancestors: Set<
   Object.assign(node, { sha256: manifest.sha256, runId: manifest.runId, rawInputs: manifest.lineage.rawInputs });
   if (!hasFile) Object.assign(node, { status: 'missing', detail: 'the manifest is there, the database is not' });
   const inner = new Set(ancestors).add(relative);
-  for (const input of manifest.lineage.artifacts) node.inputs.push(await buildNode(artifactsDir, input, inner));
+  for (const input of manifest.lineage.artifacts) {
+    const child = await buildNode(artifactsDir, input, inner);
+    const read = manifest.lineage.artifactSha256?.[input];
+    if (read !== undefined) child.readSha256 = read;
+    node.inputs.push(child);
+  }
   return node;
 }
 

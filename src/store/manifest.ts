@@ -26,6 +26,8 @@ export const manifestSchema = z.object({
   tables: z.record(z.string(), z.number().int().nonnegative()),
   lineage: z.object({
     artifacts: z.array(z.string()),
+    /** sha256 of each artifact in `artifacts` (by its path) when it was read; absent in older manifests. */
+    artifactSha256: z.record(z.string(), z.string()).optional(),
     rawInputs: z.array(rawInputSchema),
   }),
   configHash: z.string().nullable(),

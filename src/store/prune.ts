@@ -1,10 +1,13 @@
 /**
  * Pruning old artifacts: an artifact goes only if it is beyond the `keep` newest of its
  * name AND older than `olderThanMs`; the latest artifact of a name is never removed.
+ * Incomplete publishes (a database without a manifest, left by a run killed between the
+ * two) go too, whatever their age, once a minute has passed since they appeared (so a
+ * publish in progress, which writes its manifest right after, is never cut).
  */
 import { promises as fsp } from 'node:fs';
 import { MallardError } from '../engine/errors.js';
-import { type ArtifactFilter, type ArtifactInfo, listArtifacts } from './catalog.js';
+import { type ArtifactFilter, type ArtifactInfo, listArtifacts, scanArtifacts } from './catalog.js';
 import { absoluteArtifactPath, parseTimestamp } from './layout.js';
 
 export interface PruneOptions extends ArtifactFilter {
@@ -31,6 +34,8 @@ export interface PruneReport {
   dryRun: boolean;
   /** What was removed (or, with dryRun, would be). */
   removed: PrunedArtifact[];
+  /** Incomplete publishes (database without manifest) removed (or, with dryRun, would be). */
+  incomplete: PrunedArtifact[];
   /** Complete artifacts left in place. */
   kept: number;
   freedBytes: number;
@@ -86,6 +91,22 @@ export async function pruneArtifacts(artifactsDir: string, opts: PruneOptions): 
       await fsp.rm(absoluteArtifactPath(artifactsDir, a.path), { force: true });
     }
   }
-  const freedBytes = removed.reduce((sum, a) => sum + a.size, 0);
-  return { dryRun, removed, kept: artifacts.length - removed.length, freedBytes };
+  const incomplete = await incompletePublishes(artifactsDir, filter, opts.now().getTime());
+  if (!dryRun) for (const a of incomplete) await fsp.rm(absoluteArtifactPath(artifactsDir, a.path), { force: true });
+  const freedBytes = [...removed, ...incomplete].reduce((sum, a) => sum + a.size, 0);
+  return { dryRun, removed, incomplete, kept: artifacts.length - removed.length, freedBytes };
+}
+
+/** A publish in progress writes its manifest within this long of the database appearing. */
+const INCOMPLETE_GRACE_MS = 60_000;
+
+async function incompletePublishes(artifactsDir: string, filter: ArtifactFilter, now: number): Promise<PrunedArtifact[]> {
+  const found: PrunedArtifact[] = [];
+  for (const e of await scanArtifacts(artifactsDir, filter)) {
+    if (!e.hasFile || e.hasManifest) continue;
+    const st = await fsp.stat(e.absolutePath).catch(() => undefined);
+    if (st === undefined || now - st.ctimeMs < INCOMPLETE_GRACE_MS) continue;
+    found.push({ site: e.site, name: e.name, timestamp: e.timestamp, path: e.path, manifestPath: e.manifestPath, size: st.size, ageMs: now - st.ctimeMs });
+  }
+  return found;
 }

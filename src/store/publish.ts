@@ -21,6 +21,7 @@ import {
 } from './layout.js';
 import { type ArtifactManifest, MANIFEST_VERSION, type RawInput, writeManifest } from './manifest.js';
 import { countTableRows } from './table-counts.js';
+import { artifactHasher } from './trust.js';
 
 export interface PublishOptions {
   artifactsDir: string;
@@ -66,6 +67,8 @@ async function checkSource(sourcePath: string): Promise<void> {
 
 async function normalizeLineage(artifactsDir: string, lineage: PublishOptions['lineage']): Promise<ArtifactManifest['lineage']> {
   const artifacts: string[] = [];
+  const artifactSha256: Record<string, string> = {};
+  const hasher = await artifactHasher(artifactsDir);
   for (const input of lineage?.artifacts ?? []) {
     const absolute = path.isAbsolute(input) ? input : absoluteArtifactPath(artifactsDir, input);
     const relative = relativeArtifactPath(artifactsDir, absolute);
@@ -74,12 +77,14 @@ async function normalizeLineage(artifactsDir: string, lineage: PublishOptions['l
     }
     if (!(await exists(absolute))) throw publishError(`Lineage artifact ${input} does not exist`, { artifact: input });
     artifacts.push(relative);
+    artifactSha256[relative] = await hasher.sha256(absolute);
   }
+  await hasher.save();
   const rawInputs = (lineage?.rawInputs ?? []).map((raw) => {
     const relative = path.isAbsolute(raw.path) ? relativeArtifactPath(artifactsDir, raw.path) : raw.path;
     return { ...raw, path: relative.startsWith('../') ? raw.path : relative };
   });
-  return { artifacts, rawInputs };
+  return artifacts.length > 0 ? { artifacts, artifactSha256, rawInputs } : { artifacts, rawInputs };
 }
 
 /** Moves `temp` to the first free `<name>_<ts>.db` from `start` on; returns the slot. */

@@ -1,6 +1,8 @@
 /**
  * Verifying artifacts against their manifests: re-hash every database, compare size and
- * sha256, check the read-only mode, and report files without manifests and the reverse.
+ * sha256, check the read-only mode, and report manifests without a database. A database
+ * without a manifest is an incomplete publish (a run killed between the two), reported on
+ * its own and not a failure: it is never used, and `artifacts prune` removes it.
  */
 import { promises as fsp } from 'node:fs';
 import { type ArtifactEntry, scanArtifacts } from './catalog.js';
@@ -28,6 +30,8 @@ export interface VerifyReport {
   /** Artifacts whose database matched its manifest (hash, size and mode). */
   verified: number;
   problems: VerifyProblem[];
+  /** Databases without a manifest (incomplete publishes): never used; not a failure. */
+  incomplete: VerifyProblem[];
 }
 
 const CONCURRENCY = 4;
@@ -43,7 +47,7 @@ const octal = (mode: number): string => `0${(mode & 0o777).toString(8)}`;
 
 /** The problems of one slot; an empty list means it is intact. */
 async function verifyEntry(entry: ArtifactEntry): Promise<VerifyProblem[]> {
-  if (!entry.hasManifest) return [problem(entry, 'missing-manifest', `${entry.path} has no manifest (incomplete publish?)`)];
+  if (!entry.hasManifest) return [problem(entry, 'missing-manifest', `${entry.path} has no manifest: an incomplete publish, never used (artifacts prune removes it)`)];
   if (entry.manifestError !== undefined) return [problem(entry, 'bad-manifest', `${entry.manifestPath}: ${entry.manifestError}`)];
   if (!entry.hasFile) return [problem(entry, 'missing-file', `${entry.manifestPath} describes ${entry.path}, which does not exist`)];
   const manifest = entry.manifest!;
@@ -75,7 +79,9 @@ export async function verifyArtifacts(artifactsDir: string, opts: { site?: strin
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, entries.length) }, worker));
-  const problems = results.flat();
+  const all = results.flat();
+  const problems = all.filter((p) => p.kind !== 'missing-manifest');
+  const incomplete = all.filter((p) => p.kind === 'missing-manifest');
   const verified = results.filter((r) => r.length === 0).length;
-  return { ok: problems.length === 0, checked: entries.length, verified, problems };
+  return { ok: problems.length === 0, checked: entries.length, verified, problems, incomplete };
 }

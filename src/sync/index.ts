@@ -16,7 +16,7 @@ export type { GcsTarget } from './config.js';
 export { parseLocation, formatLocation, normalizePrefix } from './location.js';
 export { bucketNameProblem, checkBucketName, checkPrefix, prefixProblem } from './names.js';
 export type { RemoteLocation } from './location.js';
-export { HASH_CACHE_FILE } from './hash-cache.js';
+export { FILE_HASH_CACHE } from '../engine/file-hash.js';
 export {
   ERR_GCS,
   ERR_GCS_BUCKET_MISSING,

@@ -1,29 +1,45 @@
 /**
  * The local side of a sync: files under the chosen top-level folders of an artifacts
  * directory, as paths relative to it with forward slashes. Hidden entries (`.cache/`, the
- * store's `.x.partial` temp files) are never synced.
+ * locks, the store's `.x.partial` temp files) are never synced; the one hidden folder
+ * synced is `.mallard/receipts/`, the run state.
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { mapPool } from './pool.js';
-import type { FileStamp } from './hash-cache.js';
+
+/** A local file under the artifacts directory, with the stat its cached hash is keyed on. */
+export interface FileStamp {
+  relPath: string;
+  absPath: string;
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
 
 export interface LocalFile extends FileStamp {
   mode: number;
 }
 
-/** The folders synced: read_only/ and runs/, plus raw/ when asked. */
+/** The run state synced with the artifacts: the receipt journals (never locks or caches). */
+export const RECEIPTS_ROOT = '.mallard/receipts';
+
+/**
+ * The folders synced: read_only/, runs/ and the receipts, plus raw/ and work/ (the crawl
+ * state, raw pages and the databases being built: what a run needs to resume elsewhere)
+ * when asked.
+ */
 export function syncRoots(includeRaw: boolean): string[] {
-  return includeRaw ? ['read_only', 'runs', 'raw'] : ['read_only', 'runs'];
+  return includeRaw ? ['read_only', 'runs', RECEIPTS_ROOT, 'raw', 'work'] : ['read_only', 'runs', RECEIPTS_ROOT];
 }
 
 export function isUnderRoots(relPath: string, roots: readonly string[]): boolean {
   return roots.some((root) => relPath.startsWith(`${root}/`));
 }
 
-/** True for a relative path that stays inside its root and has no hidden part. */
+/** True for a relative path that stays inside its root and has no hidden part (but the receipts' own folder). */
 export function isSafeRelativePath(relPath: string): boolean {
-  const parts = relPath.split('/');
+  const parts = (relPath.startsWith(`${RECEIPTS_ROOT}/`) ? relPath.slice(RECEIPTS_ROOT.length + 1) : relPath).split('/');
   return parts.every((p) => p !== '' && p !== '.' && p !== '..' && !p.startsWith('.')) && !relPath.includes('\\') && !relPath.includes('\0');
 }
 
@@ -48,7 +64,7 @@ export async function listLocalFiles(root: string, roots: readonly string[]): Pr
   return mapPool(found, 32, async (relPath) => {
     const absPath = path.join(root, ...relPath.split('/'));
     const st = await fsp.stat(absPath);
-    return { relPath, absPath, size: st.size, mtimeMs: st.mtimeMs, mode: st.mode & 0o777 };
+    return { relPath, absPath, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, mode: st.mode & 0o777 };
   });
 }
 

@@ -11,7 +11,7 @@ import { MallardError } from '../engine/errors.js';
 import { storeFrom, type StoreChoice } from './gcs-store.js';
 import { conflictLocal } from './conflicts.js';
 import { collectFailures, throwIfFailed, type Failure } from './failures.js';
-import { HashCache, type FileStamp } from './hash-cache.js';
+import { FileHasher } from '../engine/file-hash.js';
 import { isManifest, isSafeRelativePath, syncRoots } from './local-files.js';
 import { checkBucketName, checkPrefix } from './names.js';
 import { listPrefix, normalizePrefix, syncedObjects } from './location.js';
@@ -62,7 +62,7 @@ export async function pullArtifacts(opts: PullOptions): Promise<PullResult> {
   const store = await storeFrom(opts);
   const listed = await store.list(opts.bucket, listPrefix(prefix));
   const items = toItems(listed, prefix, roots, into);
-  const cache = await HashCache.load(into);
+  const cache = await FileHasher.load(into);
   const result: PullResult = {
     bucket: opts.bucket, prefix, into, dryRun: opts.dryRun === true, remoteObjects: items.length,
     downloads: [], unchanged: 0, downloaded: 0, downloadedBytes: 0, modesRestored: 0,
@@ -105,14 +105,13 @@ function toItems(listed: RemoteObject[], prefix: string, roots: string[], into: 
 }
 
 /** 'same' (and the mode restored), 'missing' or 'changed'; throws for a differing read-only file. */
-async function classify(item: Item, cache: HashCache, dryRun: boolean, result: PullResult): Promise<'same' | 'missing' | 'changed'> {
+async function classify(item: Item, cache: FileHasher, dryRun: boolean, result: PullResult): Promise<'same' | 'missing' | 'changed'> {
   const st = await fsp.stat(item.target).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined;
     throw err;
   });
   if (!st) return 'missing';
-  const stamp: FileStamp = { relPath: item.rel, absPath: item.target, size: st.size, mtimeMs: st.mtimeMs };
-  const same = st.size === item.obj.size && (await cache.md5(stamp)) === item.obj.md5;
+  const same = st.size === item.obj.size && (await cache.digest(item.target, st)).md5 === item.obj.md5;
   if (!same) {
     if (item.readOnly) throw conflictLocal(item.target, item.rel);
     return 'changed';
@@ -125,14 +124,13 @@ async function classify(item: Item, cache: HashCache, dryRun: boolean, result: P
   return 'same';
 }
 
-async function downloadItem(store: ObjectStore, bucket: string, item: Item, cache: HashCache): Promise<void> {
+async function downloadItem(store: ObjectStore, bucket: string, item: Item, cache: FileHasher): Promise<void> {
   await fsp.mkdir(path.dirname(item.target), { recursive: true });
   const temp = partialPathFor(item.target);
   try {
-    const md5 = await store.download(bucket, item.obj.name, temp, { md5: item.obj.md5 });
+    await store.download(bucket, item.obj.name, temp, { md5: item.obj.md5 });
     await commitPartial(temp, item.target, item.readOnly ? { mode: READ_ONLY_MODE } : {});
-    const st = await fsp.stat(item.target);
-    cache.remember({ relPath: item.rel, absPath: item.target, size: st.size, mtimeMs: st.mtimeMs }, md5);
+    await cache.digest(item.target); // its sha256 too, for receipts and the artifact trust check
   } finally {
     await fsp.rm(temp, { force: true });
   }

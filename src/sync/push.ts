@@ -7,7 +7,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { MallardError } from '../engine/errors.js';
 import { storeFrom, type StoreChoice } from './gcs-store.js';
-import { HashCache } from './hash-cache.js';
+import { FileHasher } from '../engine/file-hash.js';
 import { collectFailures, throwIfFailed } from './failures.js';
 import { contentTypeFor, isManifest, listLocalFiles, syncRoots, type LocalFile } from './local-files.js';
 import { checkBucketName, checkPrefix } from './names.js';
@@ -65,7 +65,7 @@ export async function syncArtifacts(opts: SyncOptions): Promise<SyncResult> {
   const [local, remoteList, cache] = await Promise.all([
     listLocalFiles(artifactsDir, roots),
     store.list(opts.bucket, listPrefix(prefix)),
-    HashCache.load(artifactsDir),
+    FileHasher.load(artifactsDir),
   ]);
   const remote = syncedObjects(remoteList, prefix, roots);
   const { uploads, md5s } = await planUploads(local, remote, cache, concurrency);
@@ -103,10 +103,10 @@ interface Upload {
   reason: 'missing' | 'changed';
 }
 
-async function planUploads(local: LocalFile[], remote: Map<string, RemoteObject>, cache: HashCache, concurrency: number) {
+async function planUploads(local: LocalFile[], remote: Map<string, RemoteObject>, cache: FileHasher, concurrency: number) {
   const md5s = new Map<string, string>();
   const decisions = await mapPool(local, concurrency, async (file): Promise<Upload | undefined> => {
-    const md5 = await cache.md5(file);
+    const { md5 } = await cache.digest(file.absPath, file);
     md5s.set(file.relPath, md5);
     const obj = remote.get(file.relPath);
     if (!obj) return { file, reason: 'missing' };

@@ -129,4 +129,14 @@ describe('artifacts commands (built CLI)', () => {
     assert.match(text.stdout, /size-mismatch\s+read_only\/fr\/usage_20240104T000000Z\.db is \d+ bytes/);
     assert.match(text.stderr, /problems found/);
   });
+
+  test('verify lists a database without its manifest as incomplete and exits 0', async () => {
+    const stray = path.join(artifactsDir, 'read_only', 'uk', 'ckan_api_20200101T000000Z.db');
+    await fsp.writeFile(stray, 'a publish killed before its manifest');
+    const r = cli(['artifacts', 'verify', '--artifacts-dir', artifactsDir, '--site', 'uk']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /incomplete\s+read_only\/uk\/ckan_api_20200101T000000Z\.db has no manifest/);
+    assert.match(r.stdout, /1 incomplete \(not a failure; remove with: artifacts prune\)/);
+    await fsp.rm(stray);
+  });
 });

@@ -58,6 +58,30 @@ describe('a run killed at any instant (kill -9)', () => {
     assert.equal(fs.statSync(out).size, 50 * 1024);
   });
 
+  test('the next run on the site removes the temp files a killed run left, and only those whose owner is gone', async () => {
+    const work = path.join(dir, 'work', 'site');
+    const out = path.join(work, 'big.txt');
+    const child = await startChild(['write', dir, out, '2000'], 'writing');
+    const ended = await child.kill();
+    assert.equal(ended.signal, 'SIGKILL', 'killed mid-write, not finished');
+    const [partial] = fs.readdirSync(work).filter(isPartialPath);
+    assert.ok(partial !== undefined, 'the killed run left its temp file');
+    fs.writeFileSync(path.join(work, `${partial}.wal`), 'a DuckDB build leaves its WAL beside it');
+    // A temp file of a live process (this one, as another run's would be) is left alone.
+    const live = path.join(work, `.other.db.${process.ppid}.7abcdef.partial`);
+    fs.writeFileSync(live, 'a live run is still writing this');
+    const removed: string[] = [];
+    const { summary } = await runSession([new SlowWrite(out, 5)], {
+      artifactsDir: dir,
+      scope: 'crash',
+      litterDirs: [path.join(dir, 'raw', 'site'), work],
+      onLitterRemoved: (r) => removed.push(...r.removed),
+    });
+    assert.equal(summary.status, 'success');
+    assert.deepEqual(removed.map((f) => path.basename(f)).sort(), [partial, `${partial}.wal`].sort());
+    assert.deepEqual(fs.readdirSync(work).sort(), [path.basename(live), 'big.txt'].sort());
+  });
+
   test('an output renamed into place before its receipt was written is rerun', async () => {
     const out = path.join(dir, 'work', 'done-but-unrecorded.txt');
     fs.mkdirSync(path.dirname(out), { recursive: true });

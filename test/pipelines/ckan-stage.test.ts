@@ -100,6 +100,26 @@ describe('the CKAN stage: download, create, insert', () => {
     assert.equal((await listArtifacts(dir, { site: 'test-portal', name: 'ckan_api' })).length, 1);
   });
 
+  for (const change of ['deleted', 'edited'] as const) {
+    test(`a raw page ${change} after the load is noticed by insert-datasets-info: that page is fetched again and the database reloaded`, async () => {
+      server = await startCkanServer({ packages: generatePackages(300, 8), maxRows: 100 });
+      await run(stage().insert);
+      const rawDir = path.join(dir, 'raw', 'test-portal', 'ckan');
+      const page = fs.readdirSync(rawDir).filter((f) => f.startsWith('page_')).sort()[1] as string;
+      const file = path.join(rawDir, page);
+      if (change === 'deleted') fs.rmSync(file);
+      else fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/"title":"/, '"title":"EDITED '));
+      const requests = server.requests.length;
+      const { summary } = await runSession([stage().insert], { artifactsDir: dir, scope: 'test-portal', clock: new FakeClock(Date.UTC(2026, 10, 22, 15)) });
+      assert.equal(summary.status, 'success', JSON.stringify(summary.failures));
+      const ran = summary.groups.filter((g) => g.outcome === 'ran').map((g) => g.family);
+      assert.ok(ran.includes('InsertDatasetsInfo'), `not "Nothing to do": ${ran.join(', ')}`);
+      assert.equal(server.requests.length - requests, 1, 'only the changed page is fetched again');
+      assert.ok(!fs.readFileSync(file, 'utf8').includes('EDITED'));
+      assert.equal((await listArtifacts(dir, { site: 'test-portal', name: 'ckan_api' })).length, 2);
+    });
+  }
+
   test('a portal whose data does not fit: the coercions are warned about, in the load report and the manifest; no absolute paths', async () => {
     const corpus = generatePackages(20, 5);
     const odd = [

@@ -29,6 +29,23 @@ describe('pruneArtifacts', () => {
 
   const timestamps = async (name: string) => (await listArtifacts(artifactsDir, { name })).map((a) => a.timestamp.slice(0, 8));
 
+  test('removes incomplete publishes (a database without its manifest), not one that just appeared', async () => {
+    const [oldest] = await listArtifacts(artifactsDir, { name: 'ckan_api' });
+    assert.ok(oldest);
+    await fsp.rm(path.join(artifactsDir, oldest.manifestPath));
+    const soon = await pruneArtifacts(artifactsDir, { keep: 10, olderThanMs: 100 * DAY, now: () => new Date() });
+    assert.deepEqual(soon.incomplete, [], 'a publish in progress writes its manifest within the minute');
+    const later = () => new Date(Date.now() + 120_000);
+    const dry = await pruneArtifacts(artifactsDir, { keep: 10, olderThanMs: 100 * DAY, now: later, dryRun: true });
+    assert.deepEqual(dry.incomplete.map((a) => a.path), [oldest.path]);
+    assert.ok(await fsp.stat(oldest.absolutePath));
+    const report = await pruneArtifacts(artifactsDir, { keep: 10, olderThanMs: 100 * DAY, now: later });
+    assert.deepEqual(report.incomplete.map((a) => a.path), [oldest.path]);
+    assert.deepEqual(report.removed, []);
+    await assert.rejects(fsp.stat(oldest.absolutePath), { code: 'ENOENT' });
+    assert.equal(report.kept, 5);
+  });
+
   test('removes only what is beyond keep AND older than the duration', async () => {
     const now = () => new Date('2024-01-10T00:00:00Z');
     // keep 2 → Jan 1..3 are candidates; older than 7.5 days → only Jan 1 (9 days) and Jan 2 (8 days).
@@ -68,11 +85,12 @@ describe('pruneArtifacts', () => {
     assert.deepEqual(real.removed, dry.removed);
   });
 
-  test('filters by name and leaves incomplete files alone', async () => {
-    const stray = path.join(artifactsDir, 'read_only', 's', 'usage_20200101T000000Z.db');
+  test('filters by name; an incomplete file of another name is left alone', async () => {
+    const stray = path.join(artifactsDir, 'read_only', 's', 'other_20200101T000000Z.db');
     await fsp.writeFile(stray, 'no manifest');
     const report = await pruneArtifacts(artifactsDir, { keep: 0, olderThanMs: 0, name: 'usage', now: () => new Date('2030-01-01T00:00:00Z') });
     assert.deepEqual(report.removed, []);
+    assert.deepEqual(report.incomplete, []);
     assert.equal(await fsp.readFile(stray, 'utf8'), 'no manifest');
     assert.equal((await timestamps('ckan_api')).length, 5);
   });

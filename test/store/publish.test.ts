@@ -53,6 +53,7 @@ describe('publishArtifact', () => {
     assert.deepEqual(onDisk.tables, { empty: 0, packages: 25, 'raw.pages': 3, resources: 7 });
     assert.deepEqual(onDisk.lineage, {
       artifacts: ['read_only/data-gov-uk/raw_pages_20240115T103000Z.db'],
+      artifactSha256: { 'read_only/data-gov-uk/raw_pages_20240115T103000Z.db': await sha256Of(upstream.absolutePath) },
       rawInputs: [{ path: 'raw/data-gov-uk/pages.ndjson', sha256: 'ab'.repeat(32), bytes: 42 }, { path: '/elsewhere/x.json' }],
     });
     assert.equal(onDisk.name, 'ckan_api');

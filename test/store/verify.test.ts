@@ -23,7 +23,7 @@ describe('verifyArtifacts', () => {
   afterEach(() => removeDir(dir));
 
   test('intact artifacts verify', async () => {
-    assert.deepEqual(await verifyArtifacts(artifactsDir), { ok: true, checked: 2, verified: 2, problems: [] });
+    assert.deepEqual(await verifyArtifacts(artifactsDir), { ok: true, checked: 2, verified: 2, problems: [], incomplete: [] });
   });
 
   test('catches a changed file (same size) and its writable mode', async () => {
@@ -64,13 +64,22 @@ describe('verifyArtifacts', () => {
     assert.equal(report.checked, 3);
     assert.equal(report.verified, 0);
     assert.deepEqual(report.problems.map((p) => [p.kind, p.path]), [
-      ['missing-manifest', first.path],
       ['bad-manifest', 'read_only/b/usage_20240101T000000Z.db'],
       ['missing-file', second.path],
     ]);
+    assert.deepEqual(report.incomplete.map((p) => [p.kind, p.path]), [['missing-manifest', first.path]]);
+  });
+
+  test('a database without a manifest (a publish cut short) is incomplete, not a failure', async () => {
+    await fsp.rm(path.join(artifactsDir, first.manifestPath));
+    const report = await verifyArtifacts(artifactsDir);
+    assert.equal(report.ok, true);
+    assert.deepEqual(report.problems, []);
+    assert.deepEqual(report.incomplete.map((p) => p.path), [first.path]);
+    assert.match(report.incomplete[0]!.message, /incomplete publish.*artifacts prune/);
   });
 
   test('an empty or absent artifacts directory verifies', async () => {
-    assert.deepEqual(await verifyArtifacts(path.join(dir, 'none')), { ok: true, checked: 0, verified: 0, problems: [] });
+    assert.deepEqual(await verifyArtifacts(path.join(dir, 'none')), { ok: true, checked: 0, verified: 0, problems: [], incomplete: [] });
   });
 });

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { syncArtifacts, HASH_CACHE_FILE, type SyncProgress } from '../../src/sync/index.js';
+import { syncArtifacts, FILE_HASH_CACHE, type SyncProgress } from '../../src/sync/index.js';
 import { emulatorSuite, md5Base64, publish, remoteNames, remoteText, writeFile } from './helpers.js';
 
 describe('syncArtifacts against the GCS emulator', () => {
@@ -46,7 +46,7 @@ describe('syncArtifacts against the GCS emulator', () => {
     const first = await syncArtifacts({ store: gcs.store, artifactsDir: root, bucket: 'b-incr' });
     assert.equal(first.uploaded, 5);
     assert.equal(first.hashed, 5);
-    assert.ok(fs.existsSync(path.join(root, HASH_CACHE_FILE)));
+    assert.ok(fs.existsSync(path.join(root, FILE_HASH_CACHE)));
     const second = await syncArtifacts({ store: gcs.store, artifactsDir: root, bucket: 'b-incr' });
     assert.deepEqual([second.uploaded, second.hashed, second.unchanged, second.uploads.length], [0, 0, 5, 0]);
     writeFile(root, 'runs/r.jsonl', 'one\ntwo\n');

@@ -1,14 +1,10 @@
-/** Small pure parts of sync: locations, the hash cache, remote artifact selection. */
+/** Small pure parts of sync: locations, remote artifact selection. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { bucketNameProblem, checkPrefix, parseLocation, normalizePrefix, gcsTargetFrom, requireBucket } from '../../src/sync/index.js';
-import { HashCache } from '../../src/sync/hash-cache.js';
 import { isSafeRelativePath } from '../../src/sync/local-files.js';
 import { syncedObjects } from '../../src/sync/location.js';
 import { completeArtifacts, latestArtifacts } from '../../src/sync/remote-artifacts.js';
-import { md5Base64, removeDir, tempDir, writeFile } from './helpers.js';
 
 describe('locations and config', () => {
   test('gs:// URLs, bare prefixes and the default bucket', () => {
@@ -55,35 +51,6 @@ describe('locations and config', () => {
   test('object names that would escape the target directory are not safe', () => {
     assert.equal(isSafeRelativePath('runs/a b#?.jsonl'), true);
     for (const bad of ['../x', 'runs/../../x', 'runs//x', 'runs/.hidden', '/abs', 'runs\\x']) assert.equal(isSafeRelativePath(bad), false, bad);
-  });
-});
-
-describe('HashCache', () => {
-  test('hashes once, survives a reload, re-hashes when size or mtime change', async () => {
-    const root = tempDir('cache');
-    try {
-      const file = writeFile(root, 'runs/a', 'hello');
-      const stamp = () => {
-        const st = fs.statSync(file);
-        return { relPath: 'runs/a', absPath: file, size: st.size, mtimeMs: st.mtimeMs };
-      };
-      const c1 = await HashCache.load(root);
-      assert.equal(await c1.md5(stamp()), md5Base64('hello'));
-      assert.equal(await c1.md5(stamp()), md5Base64('hello'));
-      assert.equal(c1.hashed, 1);
-      await c1.save();
-      const c2 = await HashCache.load(root);
-      assert.equal(await c2.md5(stamp()), md5Base64('hello'));
-      assert.equal(c2.hashed, 0);
-      fs.writeFileSync(file, 'HELLO');
-      fs.utimesSync(file, new Date(), new Date(Date.now() + 5000));
-      assert.equal(await c2.md5(stamp()), md5Base64('HELLO'));
-      assert.equal(c2.hashed, 1);
-      fs.writeFileSync(path.join(root, '.cache', 'sync-md5.json'), '{ damaged');
-      assert.equal((await HashCache.load(root)).lookup(stamp()), undefined);
-    } finally {
-      removeDir(root);
-    }
   });
 });
 

@@ -1,0 +1,136 @@
+/**
+ * Content hashes of local files, once: sha256 (hex; receipts, the artifact trust check,
+ * manifests) and md5 (base64, as GCS reports it; sync), computed together in one read and
+ * cached by size, mtime and inode, so a file that did not change is never re-hashed. The
+ * cache of an artifacts directory lives in `<root>/.cache/file-hashes.json` (local: inodes
+ * mean nothing on another machine, so it is never synced), keyed by path relative to root.
+ */
+import { createHash } from 'node:crypto';
+import fs, { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from './atomic-file.js';
+
+const CACHE_VERSION = 2;
+export const FILE_HASH_CACHE = path.join('.cache', 'file-hashes.json');
+const CHUNK_BYTES = 4 * 1024 * 1024;
+
+/** What a cache entry is keyed on besides the path: any change of these means re-hashing. */
+export interface FileStat {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
+
+export interface FileDigest extends FileStat {
+  /** hex */
+  sha256: string;
+  /** base64 (GCS's md5Hash) */
+  md5: string;
+}
+
+/** sha256 and md5 of a file in one read, with the stat it had when opened. */
+export async function digestFile(file: string): Promise<FileDigest> {
+  const handle = await fsp.open(file, 'r');
+  try {
+    const st = await handle.stat();
+    const sha = createHash('sha256');
+    const md5 = createHash('md5');
+    const buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(st.size, 1)));
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      const chunk = buffer.subarray(0, bytesRead);
+      sha.update(chunk);
+      md5.update(chunk);
+    }
+    return { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, sha256: sha.digest('hex'), md5: md5.digest('base64') };
+  } finally {
+    await handle.close();
+  }
+}
+
+const sameStat = (a: FileStat, b: FileStat): boolean => a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
+
+export class FileHasher {
+  /** Files hashed (not answered from the cache) since load. */
+  hashed = 0;
+  private dirty = false;
+
+  private constructor(
+    readonly root: string,
+    private readonly file: string | undefined,
+    private readonly entries: Map<string, FileDigest>,
+  ) {}
+
+  /** A hasher without a cache file (it still caches in memory). */
+  static inMemory(root: string): FileHasher {
+    return new FileHasher(path.resolve(root), undefined, new Map());
+  }
+
+  /** The hasher of `root`, with its cache file; a missing or damaged cache starts empty. */
+  static async load(root: string): Promise<FileHasher> {
+    const file = path.join(root, FILE_HASH_CACHE);
+    const entries = new Map<string, FileDigest>();
+    try {
+      const json = JSON.parse(await fsp.readFile(file, 'utf8')) as { version?: number; entries?: Record<string, FileDigest> };
+      if (json.version === CACHE_VERSION && json.entries !== undefined) {
+        for (const [key, e] of Object.entries(json.entries)) if (isDigest(e)) entries.set(key, e);
+      }
+    } catch {
+      // absent or damaged: start over (it is only a cache)
+    }
+    return new FileHasher(path.resolve(root), file, entries);
+  }
+
+  private key(file: string): string {
+    const rel = path.relative(this.root, path.resolve(this.root, file));
+    return rel.startsWith('..') || path.isAbsolute(rel) ? path.resolve(file) : rel.split(path.sep).join('/');
+  }
+
+  /** The cached digest while `stat` matches the one it was made from. */
+  lookup(file: string, stat: FileStat): FileDigest | undefined {
+    const e = this.entries.get(this.key(file));
+    return e !== undefined && sameStat(e, stat) ? e : undefined;
+  }
+
+  /** The digest of a file (stat given or taken now), hashing it only when the cache cannot answer. */
+  async digest(file: string, stat?: FileStat): Promise<FileDigest> {
+    const st = stat ?? (await fsp.stat(file));
+    const cached = this.lookup(file, st);
+    if (cached !== undefined) return cached;
+    const digest = await digestFile(file);
+    this.hashed += 1;
+    this.remember(file, digest);
+    return digest;
+  }
+
+  async sha256(file: string): Promise<string> {
+    return (await this.digest(file)).sha256;
+  }
+
+  /** Records a digest known otherwise (a file just written or downloaded and checked). */
+  remember(file: string, digest: FileDigest): void {
+    this.entries.set(this.key(file), { size: digest.size, mtimeMs: digest.mtimeMs, ino: digest.ino, sha256: digest.sha256, md5: digest.md5 });
+    this.dirty = true;
+  }
+
+  /** Writes the cache (atomically) when it changed; a no-op for an in-memory hasher. */
+  async save(): Promise<void> {
+    if (!this.dirty || this.file === undefined) return;
+    await fsp.mkdir(path.dirname(this.file), { recursive: true });
+    await writeFileAtomic(this.file, JSON.stringify({ version: CACHE_VERSION, entries: Object.fromEntries(this.entries) }), { durable: false });
+    this.dirty = false;
+  }
+}
+
+function isDigest(e: unknown): e is FileDigest {
+  const d = e as Partial<FileDigest> | null;
+  return d !== null && typeof d === 'object' && typeof d.sha256 === 'string' && typeof d.md5 === 'string'
+    && typeof d.size === 'number' && typeof d.mtimeMs === 'number' && typeof d.ino === 'number';
+}
+
+/** A synchronous stat as a FileStat, or undefined when the file is missing. */
+export function statFile(file: string): FileStat | undefined {
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  return st === undefined ? undefined : { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
+}
