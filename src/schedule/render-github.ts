@@ -3,7 +3,8 @@
  * :00, so a minute 0 moves a few minutes later (run-scheduled serves the tick at or before
  * now, so the tick is unchanged); the schedule keeps its time zone. One concurrency group
  * per site that never cancels a running job. The runner is thrown away after each run: it
- * restores artifacts and run records from the bucket (sync-artifacts --pull), runs,
+ * restores artifacts, run records and the state to resume (receipts, raw/ and work/: sync-artifacts
+ * --pull --include-raw) from the bucket, so a throwaway runner redoes no finished work, runs,
  * pushes back, and uploads the run logs, even when the run failed.
  */
 import { stringify } from 'yaml';
@@ -68,12 +69,12 @@ export function renderGithubActions(target: RenderTarget, opts: { nodeVersion: s
           { uses: 'actions/setup-node@v4', with: { 'node-version': opts.nodeVersion, cache: 'npm' } },
           { run: 'npm ci' },
           { name: 'Google Cloud credentials', uses: 'google-github-actions/auth@v2', with: { workload_identity_provider: '${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}', service_account: '${{ vars.GCP_SERVICE_ACCOUNT }}' } },
-          { name: 'Restore artifacts and state from the bucket', run: ['./cli.sh', 'sync-artifacts', '--pull', ...prefix].join(' ') },
+          { name: 'Restore artifacts and state from the bucket', run: ['./cli.sh', 'sync-artifacts', '--pull', '--include-raw', ...prefix].join(' ') },
           {
             name: `Run schedule ${target.name}`,
             run: `./cli.sh run-scheduled ${target.name} ${site.join(' ')}\${{ inputs.now != '' && format(' --now {0}', inputs.now) || '' }}`,
           },
-          { name: 'Back up artifacts and run records', if: 'always()', run: ['./cli.sh', 'sync-artifacts', ...prefix].join(' ') },
+          { name: 'Back up artifacts and run records', if: 'always()', run: ['./cli.sh', 'sync-artifacts', '--include-raw', ...prefix].join(' ') },
           {
             name: 'Upload the run logs',
             if: 'always()',

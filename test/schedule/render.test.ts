@@ -137,9 +137,9 @@ describe('schedule render, install, remove', () => {
     assert.equal(job.env.GITHUB_TOKEN, '${{ secrets.MALLARD_GITHUB_TOKEN }}');
     const steps = job.steps as Array<Record<string, any>>;
     const at = (pred: (s: Record<string, any>) => boolean): number => steps.findIndex(pred);
-    const restore = at((s) => s.run === './cli.sh sync-artifacts --pull --prefix staging');
+    const restore = at((s) => s.run === './cli.sh sync-artifacts --pull --include-raw --prefix staging');
     const runIt = at((s) => typeof s.run === 'string' && s.run.startsWith('./cli.sh run-scheduled nightly --site demo'));
-    const backup = at((s) => s.run === './cli.sh sync-artifacts --prefix staging');
+    const backup = at((s) => s.run === './cli.sh sync-artifacts --include-raw --prefix staging');
     const upload = at((s) => s.uses === 'actions/upload-artifact@v4');
     assert.ok(at((s) => s.run === 'npm ci') < restore && restore < runIt && runIt < backup && backup < upload, JSON.stringify(steps));
     assert.equal(steps[backup]!.if, 'always()');
