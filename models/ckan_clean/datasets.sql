@@ -6,6 +6,9 @@
 -- * organization_name / organization_title joined from the organizations model.
 -- * landing_page_url: the dataset's page on the portal, <portal>/dataset/<name>
 --   (var ckan_site_url is the site config's ckan.url without /api/3/action).
+-- * deleted_at: when the dataset was found gone from the portal (missing from an id listing made
+--   after it was last seen; download-datasets-info --since auto), NULL for live datasets. Deleted
+--   datasets are kept, so history is not lost; filter on deleted_at IS NULL for the live portal.
 -- Timestamps are UTC.
 WITH latest AS (
   SELECT *
@@ -48,7 +51,8 @@ SELECT
   t.num_resources,
   t.num_tags,
   t.metadata_created,
-  t.metadata_modified
+  t.metadata_modified,
+  t.deleted_at
 FROM texts t
 LEFT JOIN {{ ref('organizations') }} o ON o.id = t.organization_id
 ORDER BY t.id
