@@ -38,6 +38,14 @@ const { values: args } = parseArgs({
   },
 });
 
+function usage(message: string): never {
+  process.stderr.write(`bench:portal-scale: ${message}\n`);
+  process.exit(2);
+}
+if (!/^[1-9]\d*$/.test(args.datasets)) usage(`--datasets must be a whole number above 0, got ${JSON.stringify(args.datasets)}`);
+if (!(Number(args.share) > 0 && Number(args.share) <= 1)) usage(`--share must be a fraction in (0, 1], got ${JSON.stringify(args.share)}`);
+if (!/^[1-9]\d*$/.test(args.workers)) usage(`--workers must be a whole number above 0, got ${JSON.stringify(args.workers)}`);
+
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 const sum = (stages: StageResult[], key: string): number => stages.reduce((n, s) => n + (s.requests[key] ?? 0), 0);
 const seconds = (stages: StageResult[]): number => round3(stages.reduce((n, s) => n + s.seconds, 0));
