@@ -10,7 +10,8 @@
  * requests to each server, matches found vs the true set, the targets and the checks. A failed
  * check exits 1.
  *
- *   npm run bench:portal-scale -- [--datasets 100000] [--share 0.02] [--memory-limit 1GB] [--workers 4] [--no-reconcile] [--keep]
+ *   npm run bench:portal-scale -- [--datasets 100000] [--share 0.02] [--memory-limit 1GB] [--workers 4]
+ *     [--terms-per-query 100] [--match-limit 20] [--no-reconcile] [--keep]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -33,6 +34,8 @@ const { values: args } = parseArgs({
     'memory-limit': { type: 'string', default: '1GB' },
     workers: { type: 'string', default: '4' },
     'terms-per-query': { type: 'string', default: '100' },
+    /** The loopback Sourcegraph's limit of matched lines per search: batches that hit it are split. */
+    'match-limit': { type: 'string' },
     'no-reconcile': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
   },
@@ -112,7 +115,7 @@ async function main(): Promise<void> {
   ckan.packages = portal.served as unknown as CkanPackage[];
   const { files, referenced } = codeCorpus(portal.terms, Number(args.share), rng(Number(args.seed) + 1));
   const index = new CodeIndex(files);
-  const sourcegraph = await startSourcegraphServer({ files, batchSize: 50, candidates: (q) => index.candidates(q) });
+  const sourcegraph = await startSourcegraphServer({ files, batchSize: 50, candidates: (q) => index.candidates(q), ...(args['match-limit'] ? { matchLimit: Number(args['match-limit']) } : {}) });
   const github = await startGithubServer(githubRepos());
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mallard-bench-portal-'));
   const setupSeconds = (Date.now() - t0) / 1000;
