@@ -7,6 +7,8 @@
 -- * resource_url: each http(s) download URL with a real path, unless the same URL belongs to
 --   more than 3 datasets (a shared URL, often an agency home page, identifies none of them).
 -- * resource_id: each resource id that is a UUID (DataStore calls: datastore_search?resource_id=).
+-- Only live datasets (datasets.deleted_at IS NULL) have terms: a dataset gone from the portal is
+-- not searched for again.
 -- URLs are searched without their scheme, user info and trailing slash, host in lower case
 -- ('example.org/x.csv' matches both http:// and https:// forms); `url` keeps the full one.
 WITH uuid AS (SELECT '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' AS re),
@@ -41,5 +43,6 @@ SELECT
   t.resource_id
 FROM (SELECT *, regexp_replace(url, '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?', '') AS bare_url FROM terms) t
 JOIN {{ ref('datasets') }} d ON d.id = t.dataset_id
+WHERE d.deleted_at IS NULL
 QUALIFY row_number() OVER (PARTITION BY t.dataset_id, term ORDER BY t.kind, t.resource_id) = 1
 ORDER BY t.dataset_id, t.kind, term

@@ -3,7 +3,7 @@
  * generated packages (with hand-made edge cases) and from the recorded CKAN responses.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -16,10 +16,17 @@ import { query } from './helpers.js';
 
 const VARS = { site: 'test', ckan_api_url: 'https://data.example.org/api/3/action', ckan_site_url: 'https://data.example.org' };
 
-async function buildClean(dir: string, packages: CkanPackage[]): Promise<{ clean: string; result: ModelBuildResult }> {
+/** `listed`: the ids of an id listing made after the pages (those it lacks are deleted at LISTED_AT). */
+async function buildClean(dir: string, packages: CkanPackage[], listed?: string[]): Promise<{ clean: string; result: ModelBuildResult }> {
   const pages = await writePageFiles(path.join(dir, 'pages'), packages, 50);
   const raw = path.join(dir, 'ckan_api.db');
-  await buildCkanApiDatabase(raw, pages);
+  const listings = [];
+  if (listed !== undefined) {
+    const file = path.join(dir, 'ids_000000000.ndjson');
+    await writeFile(file, listed.map((id) => `${JSON.stringify({ id })}\n`).join(''));
+    listings.push({ files: [file], listedAt: new Date(LISTED_AT), afterPages: pages.length });
+  }
+  await buildCkanApiDatabase(raw, pages, { listings });
   const project = await loadProject(path.join(repoRoot, 'models'));
   const [selection] = selectByGroup(project, 'ckan_clean');
   assert.ok(selection);
@@ -28,6 +35,7 @@ async function buildClean(dir: string, packages: CkanPackage[]): Promise<{ clean
   return { clean, result };
 }
 
+const LISTED_AT = '2026-11-30T12:00:00.000Z';
 const ORG = { id: 'org-1-id', name: 'council', title: 'The Council', is_organization: true, state: 'active' };
 const SHARED_URL = 'https://www.agency.example/open-data/';
 
@@ -106,6 +114,22 @@ describe('ckan_clean models', () => {
       const [row] = await query(clean, `SELECT title FROM datasets WHERE id = '${multilingual.id}'`);
       assert.equal(row?.['title'], (multilingual['title'] as Record<string, string>)['en']);
     }
+  });
+
+  test('deleted datasets: kept with deleted_at, no search terms, schema tests pass', async () => {
+    const packages = generatePackages(30, 11);
+    const gone = new Set([packages[3]!.id, packages[17]!.id]);
+    const { clean, result } = await buildClean(path.join(dir, 'deleted'), packages, packages.map((p) => p.id).filter((id) => !gone.has(id)));
+    assert.ok(result.tests.every((t) => t.failures === 0), JSON.stringify(result.tests.filter((t) => t.failures > 0)));
+    assert.equal(result.counts['datasets'], 30, 'deleted datasets stay');
+    const deleted = await query(clean, "SELECT id, strftime(deleted_at, '%Y-%m-%dT%H:%M:%S') AS at FROM datasets WHERE deleted_at IS NOT NULL ORDER BY id");
+    assert.deepEqual(deleted, [...gone].sort().map((id) => ({ id, at: '2026-11-30T12:00:00' })));
+    const searched = await query(clean, 'SELECT DISTINCT dataset_id FROM dataset_search_terms ORDER BY dataset_id');
+    assert.deepEqual(searched.map((r) => r['dataset_id']), packages.map((p) => p.id).filter((id) => !gone.has(id)).sort(), 'only live datasets are searched');
+    const resources = await query(clean, `SELECT count(*)::INTEGER AS n FROM resources WHERE dataset_id IN ('${[...gone].join("','")}')`);
+    assert.deepEqual(resources, [{ n: [...gone].reduce((n, id) => n + (packages.find((p) => p.id === id)?.resources?.length ?? 0), 0) }], 'their resources are kept too');
+    const [comment] = await query(clean, "SELECT comment FROM duckdb_columns() WHERE table_name = 'datasets' AND column_name = 'deleted_at'");
+    assert.match(String(comment?.['comment']), /found gone from the portal/, 'the column is described in the database');
   });
 
   test('recorded CKAN responses build and pass the schema tests', { skip: ckanFixturesMissing() }, async () => {

@@ -70,6 +70,11 @@ export interface SgServerOptions {
   chunkSize?: number;
   /** Line ends: `\n` (default) or `\r\n`. */
   lineEnd?: '\n' | '\r\n';
+  /**
+   * For large corpora (benchmarks): the files that may match the query, a superset of those that
+   * do (e.g. from an n-gram index); they are evaluated exactly as the whole corpus would be.
+   */
+  candidates?: (query: ParsedQuery) => readonly SgFile[];
 }
 
 export interface SourcegraphTestServer {
@@ -156,7 +161,8 @@ export function streamEvents(query: string, corpus: Corpus, opts: SgServerOption
   const failed = entries.find((e) => e.error !== undefined);
   if (failed) return [...events, sse('error', { message: failed.error }, lineEnd), sse('done', {}, lineEnd)];
   const limit = parsed.countAll ? (opts.matchLimit ?? Number.POSITIVE_INFINITY) : Math.min(500, opts.matchLimit ?? 500);
-  const { ev, limited } = limitTo(evaluate(parsed, corpus.files, opts.previewMax), limit);
+  const files = opts.candidates ? opts.candidates(parsed) : corpus.files;
+  const { ev, limited } = limitTo(evaluate(parsed, files, opts.previewMax), limit);
   const skipped = [...entries.flatMap((e) => e.skipped ?? [])];
   if (limited) skipped.push({ reason: 'shard-match-limit', title: 'result limit hit', message: `only the first ${limit} results`, severity: 'info' });
   skipped.push(...excluded(ev));

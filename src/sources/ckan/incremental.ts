@@ -10,8 +10,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { FileTarget, Task, type TaskContext } from '../../engine/index.js';
+import { readStateFileSync, requireStateFileSync, type StateFileSpec } from '../../store/index.js';
 import {
-  INCREMENTS_FILE, lastListing, readIncrements, stampOf,
+  DELTA_SPEC, INCREMENTS_FILE, LISTING_SPEC, lastListing, readIncrements, stampOf,
   type DeltaStep, type Increments, type ReconcileStep,
 } from './increments.js';
 import { CkanCrawlTask } from './tasks.js';
@@ -62,17 +63,17 @@ abstract class KeysetCrawl extends Task<{ site: string; query: string; since: st
   /** Folder of the pages, relative to settings.dir. */
   abstract get set(): string;
   abstract get manifestFile(): string;
+  /** How its manifest (delta.json, listing.json) is read back. */
+  protected abstract get manifestSpec(): StateFileSpec<{ pages: string[] } | { files: string[] }>;
   protected abstract pageQuery(cursor: Cursor): { sort: string; fq: string; fl?: string };
   protected abstract key(line: Record<string, unknown>): string | undefined;
   protected abstract fileName(index: number): string;
 
+  /** The page files its manifest lists (none before it exists); a malformed manifest is ERR_STATE_FILE naming it. */
   protected manifestPages(): string[] {
-    try {
-      const manifest = JSON.parse(fs.readFileSync(this.manifestFile, 'utf8')) as { pages?: string[]; files?: string[] };
-      return manifest.pages ?? manifest.files ?? [];
-    } catch {
-      return [];
-    }
+    const manifest = readStateFileSync(this.manifestFile, this.manifestSpec);
+    if (manifest === undefined) return [];
+    return 'pages' in manifest ? manifest.pages : manifest.files;
   }
 
   outputs(): FileTarget[] {
@@ -113,6 +114,10 @@ export class CkanDeltaTask extends KeysetCrawl {
     return path.join(this.settings.dir, this.set, 'delta.json');
   }
 
+  protected get manifestSpec(): StateFileSpec<DeltaStep> {
+    return DELTA_SPEC;
+  }
+
   protected pageQuery(cursor: Cursor) {
     return { sort: 'metadata_modified asc, id asc', fq: combineFq(this.settings.query.fq, `metadata_modified:[${cursor.value ?? this.since} TO *]`) };
   }
@@ -151,6 +156,10 @@ export class CkanListingTask extends KeysetCrawl {
 
   get manifestFile(): string {
     return path.join(this.settings.dir, this.set, 'listing.json');
+  }
+
+  protected get manifestSpec(): StateFileSpec<ReconcileStep> {
+    return LISTING_SPEC;
   }
 
   protected pageQuery(cursor: Cursor) {
@@ -208,13 +217,14 @@ export class CkanUpdateTask extends Task<{ site: string; query: string; since: s
     const increments: Increments = readIncrements(this.settings.dir, this.baseId);
     const delta = new CkanDeltaTask(this.settings, this.since);
     await ctx.need([delta]);
-    const steps: Increments['steps'] = [JSON.parse(fs.readFileSync(delta.manifestFile, 'utf8')) as DeltaStep];
+    const deltaStep = requireStateFileSync(delta.manifestFile, DELTA_SPEC);
+    const steps: Increments['steps'] = [deltaStep];
     const every = this.settings.reconcileEveryMs ?? 7 * 86_400_000;
     if (ctx.clock.now() - Date.parse(lastListing(this.baseId, increments)) >= every) {
       const listing = new CkanListingTask(this.settings, this.since);
       await ctx.need([listing]);
-      const listed = JSON.parse(fs.readFileSync(listing.manifestFile, 'utf8')) as ReconcileStep;
-      const total = (steps[0] as DeltaStep).total;
+      const listed = requireStateFileSync(listing.manifestFile, LISTING_SPEC);
+      const total = deltaStep.total;
       if (listed.ids < total / 2) {
         // A listing cut short (a portal ignoring the id filter, an outage) would mark live datasets deleted.
         ctx.warn(`the id listing of the portal gave ${listed.ids} ids but it reports ${total} datasets: not used to mark deleted datasets (${listing.manifestFile}); the next incremental crawl lists again`);

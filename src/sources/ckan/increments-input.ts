@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ExternalTask, type Target } from '../../engine/index.js';
-import { INCREMENTS_FILE, incrementFiles, type Increments } from './increments.js';
+import { parseStateFile } from '../../store/index.js';
+import { INCREMENTS_FILE, INCREMENTS_SPEC, incrementFiles } from './increments.js';
 
 function fileStamp(file: string): string {
   try {
@@ -31,9 +32,9 @@ class IncrementsTarget implements Target {
     if (!fs.existsSync(file)) return 'no increments';
     let listed: string[] = [];
     try {
-      listed = incrementFiles(this.dir, JSON.parse(fs.readFileSync(file, 'utf8')) as Increments);
+      listed = incrementFiles(this.dir, parseStateFile(file, fs.readFileSync(file, 'utf8'), INCREMENTS_SPEC));
     } catch {
-      // unreadable: its own stamp changes when it is fixed; the load reports it
+      // malformed: its own stamp changes when it is fixed; the load reads it and says what is wrong
     }
     const hash = createHash('sha256');
     for (const f of [file, ...listed]) hash.update(`${f}=${fileStamp(f)}\n`);

@@ -11,39 +11,54 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { MallardError } from '../../engine/index.js';
+import { z } from 'zod';
+import { readStateFileSync, type StateFileSpec } from '../../store/index.js';
 import type { CrawlManifest } from './tasks.js';
 
-export interface DeltaStep {
-  kind: 'delta';
+const count = z.number().int().min(0);
+const fileName = z.string().min(1).refine((f) => !f.includes('/') && !f.includes('\\') && f !== '..', 'a file name inside the step\'s folder');
+const isoTime = z.string().refine((t) => !Number.isNaN(Date.parse(t)), 'an ISO time');
+
+export const deltaStepSchema = z.object({
+  kind: z.literal('delta'),
   /** Folder of its pages, relative to raw/<site>/ckan. */
-  dir: string;
+  dir: z.string().min(1),
   /** The lower bound asked for (ISO). */
-  since: string;
+  since: isoTime,
   /** When its first page was fetched: the next delta asks from here (minus the overlap). */
-  startedAt: string;
-  pages: string[];
-  received: number;
+  startedAt: isoTime,
+  pages: z.array(fileName),
+  received: count,
   /** The portal's total number of datasets when the delta ran. */
-  total: number;
-}
+  total: count,
+});
 
-export interface ReconcileStep {
-  kind: 'reconcile';
-  dir: string;
+export const reconcileStepSchema = z.object({
+  kind: z.literal('reconcile'),
+  dir: z.string().min(1),
   /** When the listing's first page was fetched: datasets it lacks are marked deleted at this time. */
-  listedAt: string;
-  files: string[];
-  ids: number;
-}
+  listedAt: isoTime,
+  files: z.array(fileName),
+  ids: count,
+});
 
-export type IncrementStep = DeltaStep | ReconcileStep;
-
-export interface Increments {
+export const incrementsSchema = z.object({
   /** The base crawl these steps apply to (its startedAt): a new base crawl starts over. */
-  base: string;
-  steps: IncrementStep[];
-}
+  base: z.string(),
+  steps: z.array(z.discriminatedUnion('kind', [deltaStepSchema, reconcileStepSchema])),
+});
+
+export type DeltaStep = z.infer<typeof deltaStepSchema>;
+export type ReconcileStep = z.infer<typeof reconcileStepSchema>;
+export type IncrementStep = DeltaStep | ReconcileStep;
+export type Increments = z.infer<typeof incrementsSchema>;
+
+const INCREMENTS_REMEDY = 'delete it and rerun download-datasets-info --refresh to crawl from scratch (or restore it from a backup: it lists the deltas and listings applied on top of the full crawl)';
+const STEP_REMEDY = 'delete that folder and rerun download-datasets-info --since auto: the delta or listing is fetched again';
+
+export const INCREMENTS_SPEC: StateFileSpec<Increments> = { what: 'the incremental crawl record', schema: incrementsSchema, remedy: INCREMENTS_REMEDY };
+export const DELTA_SPEC: StateFileSpec<DeltaStep> = { what: 'the delta manifest', schema: deltaStepSchema, remedy: STEP_REMEDY };
+export const LISTING_SPEC: StateFileSpec<ReconcileStep> = { what: 'the id listing manifest', schema: reconcileStepSchema, remedy: STEP_REMEDY };
 
 export const INCREMENTS_FILE = 'increments.json';
 
@@ -52,19 +67,13 @@ export function baseId(crawlDir: string, manifest: CrawlManifest): string {
   return manifest.startedAt ?? new Date(fs.statSync(path.join(crawlDir, 'crawl.json')).mtimeMs).toISOString();
 }
 
-/** The steps recorded for this base crawl (none when the file is missing or belongs to another base). */
+/**
+ * The steps recorded for this base crawl (none when the file is missing or belongs to another
+ * base). A malformed increments.json is ERR_STATE_FILE naming it.
+ */
 export function readIncrements(crawlDir: string, base: string): Increments {
-  const file = path.join(crawlDir, INCREMENTS_FILE);
-  let parsed: Increments;
-  try {
-    parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Increments;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { base, steps: [] };
-    throw new MallardError('ERR_CRAWL_STATE', `${file} is not readable JSON`, {
-      cause: err, context: { file }, suggestions: ['delete it and rerun download-datasets-info --refresh to crawl from scratch'],
-    });
-  }
-  if (parsed.base !== base || !Array.isArray(parsed.steps)) return { base, steps: [] };
+  const parsed = readStateFileSync(path.join(crawlDir, INCREMENTS_FILE), INCREMENTS_SPEC);
+  if (parsed === undefined || parsed.base !== base) return { base, steps: [] };
   return parsed;
 }
 
