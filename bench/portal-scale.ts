@@ -114,7 +114,7 @@ class SearchAll extends Task<{ name: string }> {
     return [new FileTarget(this.marker)];
   }
   async run(ctx: TaskContext): Promise<void> {
-    new FileTarget(this.marker).write(JSON.stringify(await searchTerms(ctx, this.settings, this.terms)));
+    await new FileTarget(this.marker).write(JSON.stringify(await searchTerms(ctx, this.settings, this.terms)));
   }
 }
 

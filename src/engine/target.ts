@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { withAtomicPath, writeFileAtomicSync, type AtomicWriteOptions } from './atomic-file.js';
+import { withAtomicPath, writeFileAtomic, type AtomicWriteOptions } from './atomic-file.js';
 
 export interface Target {
   /** What to show a person: a path, a table name. */
@@ -38,9 +38,13 @@ export class FileTarget implements Target {
     return st === undefined ? undefined : `${st.size}:${Math.trunc(st.mtimeMs)}`;
   }
 
-  /** Writes the whole content atomically (durable through the receipt journal's group commit). */
-  write(data: string | Uint8Array, options: AtomicWriteOptions = { durable: false }): void {
-    writeFileAtomicSync(this.path, data, options);
+  /**
+   * Writes the whole content atomically (durable through the receipt journal's group commit).
+   * Asynchronous: the system calls run off the event loop, so tasks writing at once overlap.
+   * Await it before `run()` returns (the receipt stamps the file right after).
+   */
+  write(data: string | Uint8Array, options: AtomicWriteOptions = { durable: false }): Promise<void> {
+    return writeFileAtomic(this.path, data, options);
   }
 
   /** Lets `produce` fill a temp path, then renames it into place (see withAtomicPath). */
