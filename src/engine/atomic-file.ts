@@ -65,8 +65,8 @@ export function writeFileAtomicSync(finalPath: string, data: string | Uint8Array
  * Writes `data` to `finalPath` atomically (creating parent directories) without blocking the
  * event loop: every system call runs on libuv's thread pool, so tasks writing files at once
  * (`--workers N`) overlap their I/O with each other and with the engine's own work. The calls
- * are chained by callbacks inside one promise (open, write, [fchmod], [fsync], close, rename),
- * the fewest round trips Node allows: a write costs about what the synchronous one does.
+ * are chained by callbacks inside one promise (open, write, [fchmod], [fsync], close, rename):
+ * four thread-pool round trips for a small file, no FileHandle, no promise per call.
  */
 export function writeFileAtomic(finalPath: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
