@@ -62,14 +62,31 @@ export function writeFileAtomicSync(finalPath: string, data: string | Uint8Array
 }
 
 /**
- * Writes `data` to `finalPath` atomically (creating parent directories) without blocking the
- * event loop: every system call runs on libuv's thread pool, so tasks writing files at once
- * (`--workers N`) overlap their I/O with each other and with the engine's own work. The calls
- * are chained by callbacks inside one promise (open, write, [fchmod], [fsync], close, rename):
- * four thread-pool round trips for a small file, no FileHandle, no promise per call.
+ * Non-durable writes up to this size are made inline (synchronously) by writeFileAtomic: on a
+ * page cache they take tens of microseconds of system time, less than the thread-pool round
+ * trips that would hide them (measured here on 2 cores: 2,000 files of 5 bytes, inline 0.16 s
+ * of CPU, on the thread pool 0.34-0.47 s with 1-4 at once, no faster in wall time).
+ */
+export const INLINE_WRITE_BYTES = 64 * 1024;
+
+/**
+ * Writes `data` to `finalPath` atomically (creating parent directories). Writes that wait on the
+ * disk (durable ones: fsync) and large ones run on libuv's thread pool, so tasks writing at once
+ * (`--workers N`) overlap their I/O with each other and with the engine's work (200 fsynced
+ * files: 2.1-2.8 s one by one, 0.6-0.7 s four at once, here); small non-durable ones are made
+ * inline (INLINE_WRITE_BYTES). The thread-pool calls are chained by callbacks inside one
+ * promise (open, write, [fchmod], [fsync], close, rename): no FileHandle, no promise per call.
  */
 export function writeFileAtomic(finalPath: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  if (options.durable === false && options.noReplace !== true && bytes.byteLength <= INLINE_WRITE_BYTES) {
+    try {
+      writeFileAtomicSync(finalPath, bytes, options);
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
   const tmp = partialPathFor(finalPath);
   return new Promise<void>((resolve, reject) => {
     const failed = (err: unknown): void => {

@@ -40,7 +40,8 @@ export class FileTarget implements Target {
 
   /**
    * Writes the whole content atomically (durable through the receipt journal's group commit).
-   * Asynchronous: the system calls run off the event loop, so tasks writing at once overlap.
+   * Asynchronous: durable and large writes run off the event loop, so tasks writing at once
+   * overlap; small ones are made inline, where that is cheaper (see writeFileAtomic).
    * Await it before `run()` returns (the receipt stamps the file right after).
    */
   write(data: string | Uint8Array, options: AtomicWriteOptions = { durable: false }): Promise<void> {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { FileTarget, runSession, Task, writeFileAtomic, type TaskContext } from '../../src/engine/index.js';
+import { FileTarget, INLINE_WRITE_BYTES, runSession, Task, writeFileAtomic, type TaskContext } from '../../src/engine/index.js';
 import { withTempDir } from '../support/temp-dir.js';
 
 /** Opens when `expected` writers are inside it at once; counts the most seen together. */
@@ -105,23 +105,45 @@ describe('--workers N runs N tasks at once', { timeout: 60_000 }, () => {
   });
 });
 
-describe('FileTarget.write does not block the event loop', () => {
-  test('write() returns before the file is in place; awaiting it puts the whole content there', async () => {
+describe('FileTarget.write does not block the event loop where the write waits', () => {
+  test('a large write returns before the file is in place; awaiting it puts the whole content there', async () => {
     await withTempDir(async (dir) => {
-      const target = new FileTarget(path.join(dir, 'a', 'b', 'out.txt'));
-      const pending = target.write('hello\n');
+      const target = new FileTarget(path.join(dir, 'a', 'b', 'out.bin'));
+      const data = Buffer.alloc(INLINE_WRITE_BYTES + 1, 0x62);
+      const pending = target.write(data);
       assert.equal(fs.existsSync(target.path), false, 'a synchronous write would have renamed it into place already');
       await pending;
+      assert.ok(fs.readFileSync(target.path).equals(data));
+      assert.deepEqual(fs.readdirSync(path.dirname(target.path)), ['out.bin']);
+    });
+  });
+
+  test('a durable write, however small, runs off the event loop too', async () => {
+    await withTempDir(async (dir) => {
+      const file = path.join(dir, 'state.json');
+      const pending = writeFileAtomic(file, '{}\n');
+      assert.equal(fs.existsSync(file), false);
+      await pending;
+      assert.equal(fs.readFileSync(file, 'utf8'), '{}\n');
+    });
+  });
+
+  test('a small write is in place once awaited, nothing else in the directory', async () => {
+    await withTempDir(async (dir) => {
+      const target = new FileTarget(path.join(dir, 'new', 'small.txt'));
+      await target.write('hello\n');
       assert.equal(fs.readFileSync(target.path, 'utf8'), 'hello\n');
-      assert.deepEqual(fs.readdirSync(path.dirname(target.path)), ['out.txt']);
+      assert.deepEqual(fs.readdirSync(path.dirname(target.path)), ['small.txt']);
     });
   });
 
   test('hundreds of writes at once into a directory that does not exist yet all land, no temp files left', async () => {
     await withTempDir(async (dir) => {
+      // Odd ones large (thread pool, racing to make the directories), even ones small (inline).
+      const content = (i: number): string => `${i}\n`.padEnd(i % 2 === 1 ? INLINE_WRITE_BYTES + 1 : 0, '.');
       const targets = Array.from({ length: 300 }, (_, i) => new FileTarget(path.join(dir, 'deep', 'er', `f${i}.txt`)));
-      await Promise.all(targets.map((t, i) => t.write(`${i}\n`)));
-      for (const [i, t] of targets.entries()) assert.equal(fs.readFileSync(t.path, 'utf8'), `${i}\n`);
+      await Promise.all([...targets].reverse().map((t) => t.write(content(targets.indexOf(t)))));
+      for (const [i, t] of targets.entries()) assert.equal(fs.readFileSync(t.path, 'utf8'), content(i));
       assert.equal(fs.readdirSync(path.join(dir, 'deep', 'er')).length, 300);
     });
   });
@@ -137,14 +159,17 @@ describe('FileTarget.write does not block the event loop', () => {
     });
   });
 
-  test('a write that cannot be made rejects, leaves no temp file and the old content', async () => {
-    await withTempDir(async (dir) => {
-      fs.writeFileSync(path.join(dir, 'file'), 'x');
-      const target = new FileTarget(path.join(dir, 'file', 'below.txt'));
-      await assert.rejects(target.write('y'), (err: NodeJS.ErrnoException) => err.code === 'ENOTDIR');
-      assert.deepEqual(fs.readdirSync(dir), ['file']);
+  for (const [kind, data] of [['small', 'y'], ['large', Buffer.alloc(INLINE_WRITE_BYTES * 2)]] as const) {
+    test(`a ${kind} write that cannot be made rejects, leaves no temp file and the old content`, async () => {
+      await withTempDir(async (dir) => {
+        fs.writeFileSync(path.join(dir, 'file'), 'x');
+        const target = new FileTarget(path.join(dir, 'file', 'below.txt'));
+        await assert.rejects(target.write(data), (err: NodeJS.ErrnoException) => err.code === 'ENOTDIR');
+        assert.deepEqual(fs.readdirSync(dir), ['file']);
+        assert.equal(fs.readFileSync(path.join(dir, 'file'), 'utf8'), 'x');
+      });
     });
-  });
+  }
 
   test('writeFileAtomic: durable with a mode, and create-only refusing an existing file', async () => {
     await withTempDir(async (dir) => {
