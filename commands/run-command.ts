@@ -49,7 +49,7 @@ export abstract class RunCommand extends SiteCommand {
   static override enableJsonFlag = true;
   static override baseFlags = {
     ...SiteCommand.baseFlags,
-    workers: Flags.integer({ description: 'Tasks in flight at once, in this one process: their downloads and file writes overlap (I/O off the event loop); a CPU-bound step such as a DuckDB build uses its own threads. Use 1 for a strictly serial run.', default: 4, min: 1, helpGroup: 'RUN' }),
+    workers: Flags.integer({ description: 'Tasks in flight at once, in this one process: their downloads and disk writes overlap; a CPU-bound step such as a DuckDB build uses its own threads. Use 1 for a strictly serial run.', default: 4, min: 1, helpGroup: 'RUN' }),
     'dry-run': Flags.boolean({ description: 'Print what would run and why (missing output, no receipt, inputs changed, forced); run nothing.', default: false, helpGroup: 'RUN' }),
     force: Flags.string({
       description: 'Rerun this task (its id, e.g. "Page(site=x, start=0)") or every task of this family, and what is downstream of it. Repeatable.',
