@@ -19,7 +19,7 @@ export class Leaf extends Task<{ i: number }> {
     return [this.target()];
   }
   async run(_ctx?: TaskContext): Promise<void> {
-    this.target().write(`${this.params.i}\n`);
+    await this.target().write(`${this.params.i}\n`);
   }
 }
 
@@ -41,7 +41,7 @@ export class Aggregate extends Task<{ n: number }> {
   async run(_ctx: TaskContext): Promise<void> {
     let sum = 0;
     for (const leaf of this.requires()) sum += Number(fs.readFileSync((leaf.outputs()[0] as FileTarget).path, 'utf8'));
-    (this.outputs()[0] as FileTarget).write(`${sum}\n`);
+    await (this.outputs()[0] as FileTarget).write(`${sum}\n`);
   }
 }
 

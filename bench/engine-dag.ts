@@ -2,7 +2,7 @@
  * The DAG of the reference Luigi benchmark (bench/engine-dag-tasks.ts), run once through the
  * same session the CLI uses (lock, receipt journal, run log).
  * Usage: node dist/bench/engine-dag.js --n 5000 --workers 1 --out DIR
- * Prints one JSON line: {ran, complete, sum, maxRssMB}.
+ * Prints one JSON line: {ran, complete, sum, maxRssMB, cpuSeconds} (cpuSeconds: user + system of this process).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,4 +17,6 @@ const { summary } = await runSession([new Aggregate(out, n)], { artifactsDir: ou
 const sum = Number(fs.readFileSync(path.join(out, 'aggregate.txt'), 'utf8'));
 if (sum !== expectedSum(n)) throw new Error(`aggregate is ${sum}, expected ${expectedSum(n)}`);
 if (summary.status !== 'success') throw new Error(`run ${summary.status}`);
-console.log(JSON.stringify({ ran: summary.counts.ran, complete: summary.counts.alreadyComplete, sum, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024) }));
+const usage = process.resourceUsage();
+const cpuSeconds = Number(((usage.userCPUTime + usage.systemCPUTime) / 1e6).toFixed(3));
+console.log(JSON.stringify({ ran: summary.counts.ran, complete: summary.counts.alreadyComplete, sum, maxRssMB: Math.round(usage.maxRSS / 1024), cpuSeconds }));

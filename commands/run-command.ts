@@ -50,7 +50,7 @@ export abstract class RunCommand extends SiteCommand {
   static override enableJsonFlag = true;
   static override baseFlags = {
     ...SiteCommand.baseFlags,
-    workers: Flags.integer({ description: 'Tasks run at once (in this one process).', default: 4, min: 1, helpGroup: 'RUN' }),
+    workers: Flags.integer({ description: 'Tasks in flight at once, in this one process: their downloads and disk writes overlap; a CPU-bound step such as a DuckDB build uses its own threads. Use 1 for a strictly serial run.', default: 4, min: 1, helpGroup: 'RUN' }),
     'dry-run': Flags.boolean({ description: 'Print what would run and why (missing output, no receipt, inputs changed, forced); run nothing.', default: false, helpGroup: 'RUN' }),
     force: Flags.string({
       description: 'Rerun a task family (e.g. InsertDatasetsInfo, CkanPage) or one task by its id as --dry-run lists it (e.g. "InsertDatasetsInfo(site=data-gov-uk)"), and what is downstream of it. Repeatable.',

@@ -61,8 +61,93 @@ export function writeFileAtomicSync(finalPath: string, data: string | Uint8Array
   if (options.durable !== false) fsyncDirSync(path.dirname(finalPath));
 }
 
-export async function writeFileAtomic(finalPath: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
-  await withAtomicPath(finalPath, (tmp) => fs.promises.writeFile(tmp, data, { flag: 'wx' }), options);
+/**
+ * Non-durable writes up to this size are made inline (synchronously) by writeFileAtomic: on a
+ * page cache they take tens of microseconds of system time, less than the thread-pool round
+ * trips that would hide them (measured here on 2 cores: 2,000 files of 5 bytes, inline 0.16 s
+ * of CPU, on the thread pool 0.34-0.47 s with 1-4 at once, no faster in wall time).
+ */
+export const INLINE_WRITE_BYTES = 64 * 1024;
+
+/**
+ * Writes `data` to `finalPath` atomically (creating parent directories). Writes that wait on the
+ * disk (durable ones: fsync) and large ones run on libuv's thread pool, so tasks writing at once
+ * (`--workers N`) overlap their I/O with each other and with the engine's work (200 fsynced
+ * files: 2.1-2.8 s one by one, 0.6-0.7 s four at once, here); small non-durable ones are made
+ * inline (INLINE_WRITE_BYTES). The thread-pool calls are chained by callbacks inside one
+ * promise (open, write, [fchmod], [fsync], close, rename): no FileHandle, no promise per call.
+ */
+export function writeFileAtomic(finalPath: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  if (options.durable === false && options.noReplace !== true && bytes.byteLength <= INLINE_WRITE_BYTES) {
+    try {
+      writeFileAtomicSync(finalPath, bytes, options);
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+  const tmp = partialPathFor(finalPath);
+  return new Promise<void>((resolve, reject) => {
+    const failed = (err: unknown): void => {
+      fs.rm(tmp, { force: true }, () => reject(err));
+    };
+    openTempCreatingParents(tmp, (err, fd) => {
+      if (err !== null) return reject(err);
+      writeAll(fd, bytes, options, (writeErr) => {
+        fs.close(fd, (closeErr) => {
+          const firstErr = writeErr ?? closeErr;
+          if (firstErr !== null) return failed(firstErr);
+          place(tmp, finalPath, options).then(resolve, failed);
+        });
+      });
+    });
+  });
+}
+
+type Done = (err: NodeJS.ErrnoException | null) => void;
+
+/** The rename (or create-only link) of a written, closed, synced temp file; then the directory's fsync. */
+function place(tmp: string, finalPath: string, options: AtomicWriteOptions): Promise<void> {
+  const durable = options.durable !== false;
+  if (options.noReplace) {
+    return moveNoReplace(tmp, finalPath).then(async (moved) => {
+      if (!moved) throw Object.assign(new Error(`EEXIST: file already exists, ${finalPath}`), { code: 'EEXIST', path: finalPath });
+      if (durable) await fsyncDir(path.dirname(finalPath));
+    });
+  }
+  return new Promise((resolve, reject) => {
+    fs.rename(tmp, finalPath, (err) => {
+      if (err !== null) reject(err);
+      else if (durable) fsyncDir(path.dirname(finalPath)).then(resolve, reject);
+      else resolve();
+    });
+  });
+}
+
+/** Writes every byte (a short write continues), then fchmod and fsync as asked. */
+function writeAll(fd: number, bytes: Uint8Array, options: AtomicWriteOptions, done: Done): void {
+  const finish = (): void => {
+    const sync = (): void => (options.durable === false ? done(null) : fs.fsync(fd, done));
+    if (options.mode === undefined) sync();
+    else fs.fchmod(fd, options.mode, (err) => (err !== null ? done(err) : sync()));
+  };
+  const step = (offset: number): void => {
+    if (offset >= bytes.byteLength) return finish();
+    fs.write(fd, bytes, offset, bytes.byteLength - offset, null, (err, written) => (err !== null ? done(err) : step(offset + written)));
+  };
+  step(0);
+}
+
+/** Creates the temp file exclusively; makes the parent directories only when the open says they are missing. */
+function openTempCreatingParents(tmp: string, done: (err: NodeJS.ErrnoException | null, fd: number) => void): void {
+  fs.open(tmp, 'wx', 0o666, (err, fd) => {
+    if (err === null || err.code !== 'ENOENT') return done(err, fd);
+    fs.mkdir(path.dirname(tmp), { recursive: true }, (mkdirErr) => {
+      if (mkdirErr !== null) return done(mkdirErr, -1);
+      fs.open(tmp, 'wx', 0o666, done);
+    });
+  });
 }
 
 /**
@@ -93,17 +178,9 @@ export async function withAtomicPath<T>(
  * On failure the temp file is left for the caller to remove.
  */
 export async function commitPartial(tmpPath: string, finalPath: string, options: AtomicWriteOptions = {}): Promise<void> {
-  const durable = options.durable !== false;
   if (options.mode !== undefined) await fs.promises.chmod(tmpPath, options.mode);
-  if (durable) await fsyncFile(tmpPath);
-  if (options.noReplace) {
-    if (!(await moveNoReplace(tmpPath, finalPath))) {
-      throw Object.assign(new Error(`EEXIST: file already exists, ${finalPath}`), { code: 'EEXIST', path: finalPath });
-    }
-  } else {
-    await fs.promises.rename(tmpPath, finalPath);
-  }
-  if (durable) await fsyncDir(path.dirname(finalPath));
+  if (options.durable !== false) await fsyncFile(tmpPath);
+  await place(tmpPath, finalPath, options);
 }
 
 /**

@@ -1,5 +1,5 @@
 /** The task engine: tasks, targets, the scheduler, receipts, locks and run history. */
-export { isPartialPath, partialPathFor, withAtomicPath, writeFileAtomic, writeFileAtomicSync } from './atomic-file.js';
+export { INLINE_WRITE_BYTES, isPartialPath, partialPathFor, withAtomicPath, writeFileAtomic, writeFileAtomicSync } from './atomic-file.js';
 export type { AtomicWriteOptions } from './atomic-file.js';
 export { systemClock, type Clock } from './clock.js';
 export { collapseParams } from './collapse.js';

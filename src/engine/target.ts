@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { withAtomicPath, writeFileAtomicSync, type AtomicWriteOptions } from './atomic-file.js';
+import { withAtomicPath, writeFileAtomic, type AtomicWriteOptions } from './atomic-file.js';
 import { noteWritten } from './file-stamp.js';
 
 export interface Target {
@@ -42,9 +42,14 @@ export class FileTarget implements Target {
     return st === undefined ? undefined : `${st.size}:${Math.trunc(st.mtimeMs)}`;
   }
 
-  /** Writes the whole content atomically (durable through the receipt journal's group commit). */
-  write(data: string | Uint8Array, options: AtomicWriteOptions = { durable: false }): void {
-    writeFileAtomicSync(this.path, data, options);
+  /**
+   * Writes the whole content atomically (durable through the receipt journal's group commit).
+   * Asynchronous: durable and large writes run off the event loop, so tasks writing at once
+   * overlap; small ones are made inline, where that is cheaper (see writeFileAtomic).
+   * Await it before `run()` returns (the receipt stamps the file right after).
+   */
+  async write(data: string | Uint8Array, options: AtomicWriteOptions = { durable: false }): Promise<void> {
+    await writeFileAtomic(this.path, data, options);
     noteWritten(this.path, data);
   }
 

@@ -138,7 +138,7 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
       requests,
       searches: terms.map((t) => ({ ...t, file: fileOf.get(t.term) ?? '' })),
     };
-    new FileTarget(this.manifestFile).write(JSON.stringify(manifest, null, 1) + '\n');
+    await new FileTarget(this.manifestFile).write(JSON.stringify(manifest, null, 1) + '\n');
   }
 }
 

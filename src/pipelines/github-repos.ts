@@ -125,7 +125,7 @@ export class GithubReposTask extends Task<{ site: string }> {
     };
     const checked = manifest.repos.map((r) => readRepoRecord(path.join(this.settings.dir, r.file))?.checkedAt ?? '').filter((t) => t !== '').sort();
     if (checked[0] !== undefined) manifest.oldestCheckedAt = checked[0];
-    new FileTarget(this.manifestFile).write(JSON.stringify(manifest, null, 1) + '\n');
+    await new FileTarget(this.manifestFile).write(JSON.stringify(manifest, null, 1) + '\n');
   }
 }
 

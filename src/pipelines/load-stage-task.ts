@@ -78,6 +78,6 @@ export abstract class LoadStageTask<L> extends Task<{ site: string }> {
       ctx,
     );
     const report = { site: this.params.site, database: this.databaseFile, published: published.absolutePath, load, ...extra };
-    new FileTarget(this.reportFile).write(JSON.stringify(report, null, 2) + '\n');
+    await new FileTarget(this.reportFile).write(JSON.stringify(report, null, 2) + '\n');
   }
 }

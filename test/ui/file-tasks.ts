@@ -31,7 +31,7 @@ export class Leaf extends Task<{ i: number }> {
     if (this.opts.failing?.has(this.params.i) === true) throw new MallardError('ERR_HTTP', `HTTP 404 for leaf ${this.params.i}`, { retryable: false });
     if (this.opts.flaky?.has(this.params.i) === true && ctx.attempt === 1) throw new MallardError('ERR_HTTP', 'HTTP 503', { retryable: true });
     ctx.log(`writing leaf ${this.params.i}`);
-    (this.outputs()[0] as FileTarget).write(`${this.params.i}\n`);
+    await (this.outputs()[0] as FileTarget).write(`${this.params.i}\n`);
   }
 }
 
@@ -49,6 +49,6 @@ export class Aggregate extends Task<{ n: number }> {
   async run(): Promise<void> {
     this.opts.onRun?.(this.id);
     const sum = this.requires().reduce((n, leaf) => n + Number(fs.readFileSync(leaf.file(), 'utf8')), 0);
-    (this.outputs()[0] as FileTarget).write(`${sum}\n`);
+    await (this.outputs()[0] as FileTarget).write(`${sum}\n`);
   }
 }

@@ -142,7 +142,7 @@ export class CkanDeltaTask extends KeysetCrawl {
       total: readPageMeta(total).count,
     };
     ctx.log(`${step.received} datasets modified since ${this.since} (${step.pages.length} pages); the portal holds ${step.total}`);
-    new FileTarget(this.manifestFile).write(JSON.stringify(step, null, 2) + '\n');
+    await new FileTarget(this.manifestFile).write(JSON.stringify(step, null, 2) + '\n');
   }
 }
 
@@ -185,7 +185,7 @@ export class CkanListingTask extends KeysetCrawl {
       ids: pages.reduce((n, p) => n + p.meta.received, 0),
     };
     ctx.log(`${step.ids} dataset ids listed`);
-    new FileTarget(this.manifestFile).write(JSON.stringify(step, null, 2) + '\n');
+    await new FileTarget(this.manifestFile).write(JSON.stringify(step, null, 2) + '\n');
   }
 }
 
@@ -233,6 +233,6 @@ export class CkanUpdateTask extends Task<{ site: string; query: string; since: s
       }
     }
     const next: Increments = { base: this.baseId, steps: [...increments.steps, ...steps] };
-    new FileTarget(this.incrementsFile).write(JSON.stringify(next, null, 2) + '\n');
+    await new FileTarget(this.incrementsFile).write(JSON.stringify(next, null, 2) + '\n');
   }
 }

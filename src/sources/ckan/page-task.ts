@@ -93,7 +93,7 @@ export class CkanPageTask extends Task<PageParams> {
       ...(query.fq === undefined ? {} : { fq: query.fq }),
       fetchedAt,
     };
-    new FileTarget(this.metaFile).write(JSON.stringify(meta, null, 2) + '\n');
+    await new FileTarget(this.metaFile).write(JSON.stringify(meta, null, 2) + '\n');
   }
 }
 

@@ -54,7 +54,7 @@ export class CkanCrawlTask extends Task<{ site: string; query: string }> {
     if (manifest.received < expected) {
       ctx.warn(`got ${manifest.received} datasets but the portal reported ${manifest.count}: ${expected - manifest.received} missing (datasets deleted or made private while crawling, or pages cut short or empty); rerun with --refresh to crawl again`);
     }
-    new FileTarget(this.manifestFile).write(JSON.stringify(manifest, null, 2) + '\n');
+    await new FileTarget(this.manifestFile).write(JSON.stringify(manifest, null, 2) + '\n');
   }
 
   /** The pages after the first, a window at a time; stops after a window holding an empty page. */

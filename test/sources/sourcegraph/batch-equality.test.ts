@@ -59,7 +59,7 @@ class SearchAll extends Task<{ name: string }> {
   }
   async run(ctx: TaskContext): Promise<void> {
     this.result = await searchTerms(ctx, this.settings, this.terms);
-    new FileTarget(this.marker).write(JSON.stringify(this.result));
+    await new FileTarget(this.marker).write(JSON.stringify(this.result));
   }
 }
 
