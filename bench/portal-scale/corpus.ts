@@ -7,16 +7,7 @@
 import { evaluate, parseQuery, type SgFile } from '../../test/support/sourcegraph-query.js';
 import type { CodeIndex } from './code-index.js';
 
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { createRandom as rng } from '../../test/support/ckan-corpus.js';
 
 /** Repositories github.com/org<k>/repo<k>, k < REPOS, hold the referencing files. */
 export const REPOS = 400;

@@ -6,16 +6,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { sessionPaths, type LockHolder } from '../engine/index.js';
+import { pidAlive, sessionPaths, type LockHolder } from '../engine/index.js';
 
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { pidAlive };
 
 /** The lock scheduled runs of a site take around all their steps. */
 export function scheduleLockFile(artifactsDir: string, site: string): string {

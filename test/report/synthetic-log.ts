@@ -4,6 +4,7 @@
  * simulation of N workers: for report tests and the benchmark.
  */
 import fs from 'node:fs';
+import { createRandom as rng } from '../support/ckan-corpus.js';
 
 export interface SyntheticOptions {
   tasks: number;
@@ -36,17 +37,6 @@ export interface SyntheticLog {
   events: number;
   /** Every task id, in order. */
   ids: string[];
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type Ev = Record<string, unknown> & { at: number; seq: number };
