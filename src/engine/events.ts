@@ -23,7 +23,7 @@ export type EngineEvent =
   | GraphEvent
   /** A retry: of the whole task by the engine (layer 'task'), or inside it (ctx.retried: 'http', ...). */
   | (TaskEventBase & { type: 'task_retry'; attempt: number; delayMs: number; error: string; code?: string; layer: string })
-  | (TaskEventBase & { type: 'task_failed'; attempt: number; error: string; code?: string })
+  | (TaskEventBase & { type: 'task_failed'; attempt: number; error: string; code?: string; hints?: string[] })
   | (TaskEventBase & { type: 'task_skipped'; reason: string })
   | { type: 'run_finished'; at: number; summary: RunSummary };
 

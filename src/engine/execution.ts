@@ -197,6 +197,7 @@ export class Execution {
     const verdict = classifyError(err, policy);
     const message = errorMessage(err);
     const code = isMallardError(err) ? err.code : undefined;
+    node.hints = isMallardError(err) && err.suggestions.length > 0 ? err.suggestions : undefined;
     if (!verdict.retryable || node.attempts >= policy.maxAttempts || this.stopReason !== undefined) {
       this.fail(node, message, code);
       return;
@@ -228,7 +229,7 @@ export class Execution {
     node.state = 'failed';
     node.reason = message;
     node.code = code;
-    this.host.emit({ type: 'task_failed', id: node.id, family: node.task.family, at: this.host.clock.now(), attempt: node.attempts, error: message, ...(code === undefined ? {} : { code }) });
+    this.host.emit({ type: 'task_failed', id: node.id, family: node.task.family, at: this.host.clock.now(), attempt: node.attempts, error: message, ...(code === undefined ? {} : { code }), ...(node.hints === undefined ? {} : { hints: [...node.hints] }) });
     notify(node, false);
     this.skipDownstream(node, `upstream failed: ${node.id}`);
     if (this.options.failFast) this.stop('not started: the run stopped at the first failure (--fail-fast)');

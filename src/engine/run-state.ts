@@ -22,6 +22,8 @@ export interface TaskNode extends GraphNode {
   /** Why it runs (pending), or why it failed or was skipped. */
   reason: string;
   code: string | undefined;
+  /** What the user can do about a failure (a MallardError's suggestions), when it said. */
+  hints?: readonly string[];
   /** Dependencies not yet done. */
   waitingOn: number;
   attempts: number;

@@ -31,6 +31,7 @@ export function buildSummary(nodes: Iterable<TaskNode>, header: SummaryHeader): 
     const task: FinishedTask = { id: node.id, family: node.task.family, params: node.task.params, outcome, attempts: node.attempts };
     if (node.reason !== '') task.message = node.reason;
     if (node.code !== undefined) task.code = node.code;
+    if (node.state === 'failed' && node.hints !== undefined) task.hints = node.hints;
     finished.push(task);
   }
   const count = (o: Outcome): number => finished.reduce((n, t) => (t.outcome === o ? n + 1 : n), 0);

@@ -23,6 +23,8 @@ export interface TaskProblem {
   /** The error (for failures) or the reason (for skips). */
   message: string;
   code?: string;
+  /** What the user can do about it (a failure's suggestions). */
+  hints?: string[];
 }
 
 export interface RunSummary {
@@ -85,6 +87,7 @@ export interface FinishedTask {
   attempts: number;
   message?: string;
   code?: string;
+  hints?: readonly string[];
 }
 
 export function groupOutcomes(tasks: readonly FinishedTask[]): SummaryGroup[] {
@@ -108,7 +111,7 @@ export function listProblems(tasks: readonly FinishedTask[], outcome: Outcome): 
   for (const t of tasks) {
     if (t.outcome !== outcome) continue;
     if (out.length >= MAX_LISTED_PROBLEMS) break;
-    out.push({ id: t.id, family: t.family, message: t.message ?? '', ...(t.code === undefined ? {} : { code: t.code }) });
+    out.push({ id: t.id, family: t.family, message: t.message ?? '', ...(t.code === undefined ? {} : { code: t.code }), ...(t.hints === undefined ? {} : { hints: [...t.hints] }) });
   }
   return out;
 }
@@ -135,7 +138,10 @@ export function formatSummary(s: RunSummary): string {
   if (s.counts.retried > 0) lines.push(`* ${s.counts.retried} needed more than one attempt`);
   const retries = formatRetries(s.retries);
   if (retries !== undefined) lines.push(`* ${retries}`);
-  for (const f of s.failures) lines.push(`  failed: ${f.id}: ${f.code === undefined ? '' : `[${f.code}] `}${f.message}`);
+  for (const f of s.failures) {
+    lines.push(`  failed: ${f.id}: ${f.code === undefined ? '' : `[${f.code}] `}${f.message}`);
+    for (const hint of f.hints ?? []) lines.push(`    hint: ${hint}`);
+  }
   if (s.counts.failed > s.failures.length) lines.push(`  ... and ${s.counts.failed - s.failures.length} more failures (see the run log)`);
   const skipReasons = new Map<string, number>();
   for (const k of s.skipped) skipReasons.set(k.message, (skipReasons.get(k.message) ?? 0) + 1);

@@ -68,8 +68,9 @@ describe('malformed state files (built CLI)', () => {
       assert.equal(r.status, 1, r.stderr);
       assert.doesNotMatch(r.stderr, /Cannot read properties|TypeError|\n\s+at /);
       assert.ok(r.stderr.includes(`The incremental crawl record ${increments} is malformed at steps.0.`), r.stderr);
-      // Read while planning, the error ends the command with its hint; inside the load task it is the task's failure.
-      if (args[0] === 'download-datasets-info') assert.match(r.stderr, /hint: delete it and rerun download-datasets-info --refresh/);
+      // Read while planning, the error ends the command with its hint; inside the load task it is
+      // the task's failure, and the summary gives the same hint under it.
+      assert.match(r.stderr, /hint: delete it and rerun download-datasets-info --refresh/);
     }
     fs.writeFileSync(increments, '{"base": ');
     const cut = await runCliAsync(['insert-datasets-info', '--site', 'local'], { cwd: dir });

@@ -5,6 +5,7 @@ import { MallardError } from '../../src/engine/errors.js';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { MemoryReceiptStore } from '../../src/engine/receipts.js';
 import { runTasks } from '../../src/engine/scheduler.js';
+import { formatSummary } from '../../src/engine/summary.js';
 import { world } from './helpers.js';
 
 const fixed = { clock: new FakeClock(), random: () => 1 };
@@ -108,6 +109,21 @@ describe('cycles', () => {
 });
 
 describe('failures', () => {
+  test("a failure's suggestions reach the summary, its text and the task_failed event as hints", async () => {
+    const { task } = world();
+    const bad = task('bad', {
+      run: async () => {
+        throw new MallardError('ERR_STATE_FILE', 'the crawl manifest /x/crawl.json is malformed', { suggestions: ['delete that file and rerun download-datasets-info'] });
+      },
+    });
+    const events: EngineEvent[] = [];
+    const summary = await runTasks([bad], { ...fixed, onEvent: (e) => events.push(e) });
+    assert.deepEqual(summary.failures.map((f) => f.hints), [['delete that file and rerun download-datasets-info']]);
+    assert.match(formatSummary(summary), /failed: Spec\(name=bad\): \[ERR_STATE_FILE\] the crawl manifest \/x\/crawl\.json is malformed\n    hint: delete that file and rerun download-datasets-info/);
+    const failed = events.find((e) => e.type === 'task_failed');
+    assert.deepEqual(failed?.type === 'task_failed' ? failed.hints : undefined, ['delete that file and rerun download-datasets-info']);
+  });
+
   test('a failure skips everything downstream and independent branches keep going', async () => {
     const { task, log } = world();
     const bad = task('bad', { run: async () => { throw new Error('boom'); } });
