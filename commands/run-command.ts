@@ -6,25 +6,17 @@
  */
 import { writeSync } from 'node:fs';
 import path from 'node:path';
-import { Flags } from '@oclif/core';
+import { Flags, type Interfaces } from '@oclif/core';
 import type { LoadedConfig } from '../src/config/index.js';
 import { MallardError, runSession, type RunSummary, type SessionOptions, type Task } from '../src/engine/index.js';
 import { chooseRenderMode, createRenderer, formatPlan } from '../src/ui/index.js';
 import { siteDirs } from '../src/pipelines/layout.js';
 import { signalExitCode, watchInterrupts } from './interrupts.js';
 import { EXIT_OK, EXIT_TASK_FAILED } from './render-error.js';
-import { SiteCommand, type SiteFlags } from './site-command.js';
+import { SiteCommand } from './site-command.js';
 
-export interface RunFlags extends SiteFlags {
-  workers: number;
-  'dry-run': boolean;
-  force?: string[];
-  'fail-fast': boolean;
-  wait: boolean;
-  verbose: boolean;
-  'artifacts-dir': string;
-  ui: boolean;
-}
+/** The flags every task-running command shares, as oclif infers them from `baseFlags`. */
+export type RunFlags = Interfaces.InferredFlags<typeof RunCommand.baseFlags>;
 
 /** `--ui`: the ui server on its usual port, or any free one when that is taken (by a `ui` already running, say). */
 async function startRunUi(artifactsDir: string): Promise<{ url: string; close(): Promise<void> }> {
