@@ -1,8 +1,7 @@
 /** download-datasets-info: crawl a CKAN portal's package_search into raw page files. */
 import { Flags } from '@oclif/core';
-import { MallardError, type RunSummary } from '../src/engine/index.js';
+import { durationMs, MallardError, type RunSummary } from '../src/engine/index.js';
 import { CRAWL_FAMILIES, CRAWL_RUNTIME_FAMILIES, downloadDatasetsInfo } from '../src/pipelines/ckan.js';
-import { parseDuration } from '../src/sources/ckan/increments.js';
 import { RunCommand } from './run-command.js';
 
 export class DownloadDatasetsInfo extends RunCommand {
@@ -38,7 +37,7 @@ With --since auto (or ckan.incremental: true in the site config), once a full cr
   async run(): Promise<RunSummary> {
     const { flags } = await this.parse(DownloadDatasetsInfo);
     const loaded = await this.loadConfig(flags);
-    const reconcileEveryMs = flags['reconcile-every'] === undefined ? undefined : parseDuration(flags['reconcile-every']);
+    const reconcileEveryMs = flags['reconcile-every'] === undefined ? undefined : durationMs(flags['reconcile-every']);
     if (reconcileEveryMs === undefined && flags['reconcile-every'] !== undefined) {
       throw new MallardError('ERR_USAGE', `--reconcile-every ${JSON.stringify(flags['reconcile-every'])} is not a duration`, {
         suggestions: ['give a number and a unit: 7d, 12h, 30m (0 lists the ids on every incremental crawl)'],

@@ -7,22 +7,18 @@
  */
 import { Cron } from 'croner';
 import { z } from 'zod';
+import { DURATION_PATTERN, durationMs as parseDurationMs } from '../engine/duration.js';
 
 /** Schedule names: used in unit file names and run keys. */
 export const SCHEDULE_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const DURATION_PATTERN = /^(?:\d+[smhdw])+$/;
 const EMAIL_PATTERN = /^[^\s@<>]+@[^\s@<>]+$/;
 /** Flags run-scheduled adds to every step itself. */
 export const RESERVED_STEP_FLAGS = ['--site', '--config-file', '--artifacts-dir'] as const;
 
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
-/** `6h`, `30m`, `1d12h` → milliseconds (the value must match DURATION_PATTERN). */
+/** `6h`, `30m`, `1d12h` → milliseconds (a value the schema accepted). */
 export function durationMs(text: string): number {
-  let total = 0;
-  for (const [, amount, unit] of text.toLowerCase().matchAll(/(\d+)([smhdw])/g)) total += Number(amount) * UNIT_MS[unit!]!;
-  return total;
+  return parseDurationMs(text) ?? 0;
 }
 
 /** Splits a command line like a POSIX shell would (quotes and backslashes; no expansion). */

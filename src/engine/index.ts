@@ -4,6 +4,7 @@ export type { AtomicWriteOptions } from './atomic-file.js';
 export { systemClock, type Clock } from './clock.js';
 export { collapseParams } from './collapse.js';
 export { closestMatch, editDistance, typoDistance } from './did-you-mean.js';
+export { DURATION_PATTERN, durationMs } from './duration.js';
 export { errorMessage, isMallardError, MallardError, USAGE_ERROR_CODES, type ErrorDetails } from './errors.js';
 export type { EngineEvent, EventListener, GraphEvent } from './events.js';
 export { checkForce } from './force.js';

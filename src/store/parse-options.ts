@@ -2,33 +2,22 @@
  * Parsing the user-facing option values of the store's commands (durations, counts) into
  * numbers, with ERR_USAGE messages that say what was wrong and what is expected.
  */
+import { durationMs } from '../engine/duration.js';
 import { MallardError } from '../engine/errors.js';
-
-const UNIT_MS: Record<string, number> = {
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-};
-
-const DURATION_RE = /^(?:\d+[smhdw])+$/;
 
 /**
  * A duration like `30d`, `12h`, `90m`, `45s`, `2w` or `1d12h` in milliseconds.
  * `what` names the option in the error message (e.g. `--older-than`).
  */
 export function parseDuration(value: string, what = 'duration'): number {
-  const text = value.trim().toLowerCase();
-  if (!DURATION_RE.test(text)) {
+  const ms = durationMs(value);
+  if (ms === undefined) {
     throw new MallardError('ERR_USAGE', `Invalid ${what} "${value}": use a whole number with a unit s, m, h, d or w, like 30d, 12h or 1d12h`, {
       context: { value },
       suggestions: ['units: s seconds, m minutes, h hours, d days, w weeks'],
     });
   }
-  let total = 0;
-  for (const [, amount, unit] of text.matchAll(/(\d+)([smhdw])/g)) total += Number(amount) * UNIT_MS[unit!]!;
-  return total;
+  return ms;
 }
 
 /** A whole number of 0 or more, e.g. `--keep 3`. */

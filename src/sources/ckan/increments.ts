@@ -127,10 +127,3 @@ export function incrementFiles(crawlDir: string, increments: Increments): string
   return increments.steps.flatMap((s) => (s.kind === 'delta' ? s.pages : s.files).map((f) => path.join(crawlDir, s.dir, f)));
 }
 
-/** Parses "7d", "12h", "30m", "45s", "0" into milliseconds; undefined when it is not a duration. */
-export function parseDuration(text: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$/.exec(text);
-  if (!m) return undefined;
-  const unit = { ms: 1, s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 }[(m[2] ?? 'd') as 'ms'];
-  return Math.round(Number(m[1]) * unit);
-}
