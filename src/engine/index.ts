@@ -9,6 +9,7 @@ export { errorMessage, isMallardError, MallardError, USAGE_ERROR_CODES, type Err
 export type { EngineEvent, EventListener, GraphEvent } from './events.js';
 export { checkForce } from './force.js';
 export { findCycle } from './graph.js';
+export { readJsonLines, readLines } from './json-lines.js';
 export { acquireLock, pidAlive, type Lock, type LockHolder, type LockOptions } from './lock.js';
 export { JournalReceiptStore } from './receipt-journal.js';
 export { MemoryReceiptStore, type Receipt, type ReceiptStore } from './receipts.js';

@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomicSync } from './atomic-file.js';
+import { readLines } from './json-lines.js';
 import type { Receipt, ReceiptStore } from './receipts.js';
 
 export interface JournalOptions {
@@ -104,17 +105,6 @@ export class JournalReceiptStore implements ReceiptStore {
     const body = [...this.receipts.values()].map((r) => JSON.stringify(r)).join('\n');
     writeFileAtomicSync(this.file, body.length > 0 ? body + '\n' : '');
   }
-}
-
-function readLines(file: string): string[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-  return text.split('\n').filter((l) => l.length > 0);
 }
 
 function parseReceipt(line: string): Receipt | undefined {

@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { readJsonLines } from '../engine/index.js';
 
 export type ScheduledStatus = 'running' | 'succeeded' | 'failed' | 'skipped: overlap' | 'skipped: late';
 
@@ -64,24 +65,10 @@ export function appendRecord(file: string, record: ScheduledRunRecord): void {
 
 /** Every record in the file, in order; a torn or foreign line is ignored. */
 export function readRecords(file: string): ScheduledRunRecord[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-  const out: ScheduledRunRecord[] = [];
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      const r = JSON.parse(line) as ScheduledRunRecord;
-      if (typeof r.key === 'string' && typeof r.schedule === 'string' && typeof r.status === 'string') out.push(r);
-    } catch {
-      // a line cut by a crash: skip it
-    }
-  }
-  return out;
+  return readJsonLines(file).filter((r): r is ScheduledRunRecord => {
+    const v = r as Partial<ScheduledRunRecord> | null;
+    return typeof v?.key === 'string' && typeof v.schedule === 'string' && typeof v.status === 'string';
+  });
 }
 
 /** The state of each key: the success if there is one, else the latest record. */
