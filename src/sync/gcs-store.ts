@@ -161,11 +161,12 @@ class GcsStore implements ObjectStore {
   async copy(from: ObjectRef, to: ObjectRef, opts: { onlyIfAbsent: boolean }): Promise<RemoteObject> {
     try {
       const dest = this.storage.bucket(to.bucket).file(to.name);
-      const [file] = await this.storage
+      const [file, response] = await this.storage
         .bucket(from.bucket)
         .file(from.name)
         .copy(dest, opts.onlyIfAbsent ? { preconditionOpts: { ifGenerationMatch: 0 } } : {});
-      return toRemote(to.name, file.metadata);
+      // The library leaves the new File's metadata empty: the rewrite response carries the object.
+      return toRemote(to.name, (response as { resource?: ObjectMetadata } | undefined)?.resource ?? file.metadata);
     } catch (err) {
       if ((err as { code?: unknown }).code === 412) throw conflictError(to);
       throw toGcsError(err, { bucket: to.bucket, object: to.name, action: `copy gs://${from.bucket}/${from.name} to` });
