@@ -44,15 +44,17 @@ export async function uploadBlob(store: ObjectStore, layout: StoreLayout, file: 
 }
 
 /** Hashes a local output and checks it still is what the receipt vouched for. */
-export async function digestOutput(file: string, expectedSha256: string | undefined, taskId: string): Promise<FileDigest> {
+export async function digestOutput(file: string, expected: { sha256?: string; size?: number }, taskId: string): Promise<FileDigest> {
   let digest: FileDigest;
   try {
     digest = await digestFile(file);
   } catch (err) {
     throw new MallardError(ERR_SHARD_OUTPUT, `output ${file} of ${taskId} cannot be read for the commit: ${(err as Error).message}`, { cause: err, context: { file, taskId } });
   }
-  if (expectedSha256 !== undefined && digest.sha256 !== expectedSha256) {
-    throw new MallardError(ERR_SHARD_OUTPUT, `output ${file} of ${taskId} changed after its receipt was made (sha256 ${digest.sha256}, receipt ${expectedSha256}); not committing it`, {
+  const changed = (expected.sha256 !== undefined && digest.sha256 !== expected.sha256) || (expected.size !== undefined && digest.size !== expected.size);
+  if (changed) {
+    const was = expected.sha256 !== undefined ? `sha256 ${digest.sha256}, receipt ${expected.sha256}` : `${digest.size} bytes, receipt ${expected.size}`;
+    throw new MallardError(ERR_SHARD_OUTPUT, `output ${file} of ${taskId} changed after its receipt was made (${was}); not committing it`, {
       context: { file, taskId },
       suggestions: ['something else writes into this artifacts directory while the shard runs: give each shard its own --artifacts-dir'],
     });

@@ -6,10 +6,11 @@
  * request) returns them all without a download per receipt.
  */
 import os from 'node:os';
+import path from 'node:path';
 import { MallardError } from '../engine/errors.js';
 import type { Receipt } from '../engine/receipts.js';
 import { isPreconditionError, parseJsonObject, readJson, runPool, type ObjectStore, type RemoteObject } from '../sync/index.js';
-import { digestOutput, localPathOf, uploadBlob } from './blobs.js';
+import { digestOutput, ERR_SHARD_OUTPUT, localPathOf, uploadBlob } from './blobs.js';
 import { receiptKey, type StoreLayout } from './layout.js';
 import type { CommitResult, CommittedOutput, RemoteReceipt, Stage } from './types.js';
 
@@ -26,10 +27,34 @@ export interface CommitMeta {
   host?: string;
 }
 
-/** The sha256 a file stamp `f:<size>:<mtime>:<ino>:<sha256>` records, if any. */
+/** The sha256 a FileTarget stamp `f:<size>:<mtime>:<ino>:<sha256>` records, if any. */
 function stampSha256(stamp: string): string | undefined {
-  const m = /^f:\d+:\d+:\d+:([0-9a-f]{64})$/.exec(stamp);
-  return m?.[1];
+  return /^f:\d+:\d+:\d+:([0-9a-f]{64})$/.exec(stamp)?.[1];
+}
+
+/** The size a file stamp records: `f:<size>:…` or a custom file target's `<size>:<mtime>`. */
+function stampSize(stamp: string): number | undefined {
+  const m = /^(?:f:)?(\d+):\d+(?::|$)/.exec(stamp);
+  return m === null ? undefined : Number(m[1]);
+}
+
+/**
+ * The receipt's outputs that are files under the artifacts directory ('./relative' keys, whatever
+ * the target's stamp format): those are shared. An absolute path is a file outside it (refused);
+ * any other description is not a file (nothing to share).
+ */
+function fileOutputs(receipt: Receipt): [string, string][] {
+  const files: [string, string][] = [];
+  for (const [description, stamp] of Object.entries(receipt.outputs)) {
+    if (description.startsWith('./')) files.push([description, stamp]);
+    else if (path.isAbsolute(description)) {
+      throw new MallardError(ERR_SHARD_OUTPUT, `output ${description} of ${receipt.taskId} is outside the artifacts directory; only outputs under it can be shared through the store`, {
+        context: { taskId: receipt.taskId, path: description },
+        suggestions: ['write task outputs under --artifacts-dir'],
+      });
+    }
+  }
+  return files.sort(([a], [b]) => (a < b ? -1 : 1));
 }
 
 export async function commitTask(
@@ -42,12 +67,11 @@ export async function commitTask(
   meta: CommitMeta,
 ): Promise<CommitResult> {
   const outputs: CommittedOutput[] = [];
-  for (const [description, stamp] of Object.entries(receipt.outputs).sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (!stamp.startsWith('f:')) continue; // not a file (no bytes to share)
+  for (const [description, stamp] of fileOutputs(receipt)) {
     const file = localPathOf(artifactsDir, description, receipt.taskId);
-    const digest = await digestOutput(file, stampSha256(stamp), receipt.taskId);
+    const digest = await digestOutput(file, { sha256: stampSha256(stamp), size: stampSize(stamp) }, receipt.taskId);
     await uploadBlob(store, layout, file, digest);
-    outputs.push({ path: description.startsWith('./') ? description : `./${description}`, size: digest.size, sha256: digest.sha256 });
+    outputs.push({ path: description, size: digest.size, sha256: digest.sha256 });
   }
   const remote: RemoteReceipt = {
     taskId: receipt.taskId,

@@ -129,6 +129,23 @@ describe('ShardStateStore over the fake GCS server', () => {
     assert.equal(fs.readFileSync(path.join(into, 'raw/p.json'), 'utf8'), 'first', "the winner's output, not the loser's orphan blob");
   });
 
+  test('outputs of custom file targets (stamp <size>:<mtime>, as search results and repository records) are shared too; non-file outputs are not', async () => {
+    const store = await gcs.open('p-custom');
+    const work = gcs.dir('custom');
+    const base = taskOutputs(work, 'GithubRepo(repo=a/b,site=data-gov-uk)', { 'raw/data-gov-uk/github/a__b.json': '{"id":1}' });
+    const st = fs.statSync(path.join(work, 'raw/data-gov-uk/github/a__b.json'));
+    const receipt = { ...base, outputs: { './raw/data-gov-uk/github/a__b.json': `${st.size}:${Math.trunc(st.mtimeMs)}`, 'published:usage': 'x' } };
+    assert.deepEqual(await store.commit('github', PLAN, work, receipt, { shard: '0/1', runId: 'r' }), { committed: true });
+    const got = (await store.receipts('github', PLAN)).get(receipt.taskId)!;
+    assert.deepEqual(got.outputs, [{ path: './raw/data-gov-uk/github/a__b.json', size: 8, sha256: sha256('{"id":1}') }]);
+    const into = gcs.dir('custom-into');
+    await store.pull(into, [got]);
+    assert.equal(fs.readFileSync(path.join(into, 'raw/data-gov-uk/github/a__b.json'), 'utf8'), '{"id":1}');
+    fs.writeFileSync(path.join(work, 'raw/data-gov-uk/github/a__b.json'), '{"id":12}');
+    const changed = await rejection(store.commit('github', 'd'.repeat(64), work, receipt, { shard: '0/1', runId: 'r' }));
+    assert.match(changed.message, /changed after its receipt was made \(9 bytes, receipt 8\)/);
+  });
+
   test('an output that changed after its receipt was made is refused, and nothing is committed', async () => {
     const store = await gcs.open('p-changed');
     const work = gcs.dir('changed');
