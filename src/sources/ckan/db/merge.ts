@@ -61,22 +61,37 @@ async function replaceDatasets(db: DuckDbHandle): Promise<void> {
 
 /**
  * The organizations named by a changed dataset, decided again among the datasets kept now. The
- * candidate modified last is looked at first (most organizations are embedded by their datasets);
- * only for the organizations it does not embed are all candidates parsed.
+ * candidate modified last is found from the plain columns; when it is the new version the delta
+ * load chose for that organization too, the delta's row is the answer (no `raw` is read). For the
+ * others (an organization whose datasets moved away, say) the candidates are parsed from `raw`,
+ * the one modified last first, all of them only where it does not embed the organization.
  */
 async function redecideOrganizations(db: DuckDbHandle): Promise<void> {
   const structure = sqlString(fromJsonStructure({ organization: LIST_SPEC['organization'] as never }));
+  const embeds = (t: string): string => `json_extract_string(${t}.raw, '$.organization.id') = ${t}.organization_id AND coalesce(${t}.organization_id, '') <> ''`;
   const candidate = (where: string): string => `SELECT from_json(d.raw, ${structure}).organization AS o, d.metadata_modified AS modified, d.id
 FROM datasets d JOIN ckan_inc_ranked r ON r.id = d.id
-WHERE ${where} AND json_extract_string(d.raw, '$.organization.id') = r.org`;
+WHERE ${where} AND r.org IN (SELECT id FROM ckan_inc_slow) AND json_extract_string(d.raw, '$.organization.id') = r.org`;
   await db.run(`DELETE FROM organizations WHERE id IN (SELECT id FROM ${ORG_IDS});
 CREATE TEMP TABLE ckan_inc_ranked AS
 SELECT id, organization_id AS org, row_number() OVER (PARTITION BY organization_id ORDER BY metadata_modified DESC NULLS LAST, id DESC) AS rn
 FROM datasets WHERE organization_id IN (SELECT id FROM ${ORG_IDS});
-CREATE TEMP TABLE ${ORGS} AS ${candidate('r.rn = 1')};
+CREATE TEMP TABLE ckan_inc_fast AS
+SELECT r.org AS id FROM ckan_inc_ranked r
+JOIN (SELECT organization_id AS org, id FROM ${DELTA}.datasets d WHERE ${embeds('d')}
+      QUALIFY row_number() OVER (PARTITION BY organization_id ORDER BY metadata_modified DESC NULLS LAST, id DESC) = 1) w
+  ON w.org = r.org AND w.id = r.id
+WHERE r.rn = 1 AND r.id IN (SELECT id FROM ${WINNERS});
+CREATE TEMP TABLE ckan_inc_slow AS SELECT id FROM ${ORG_IDS} WHERE id NOT IN (SELECT id FROM ckan_inc_fast);
+INSERT INTO organizations SELECT * FROM ${DELTA}.organizations WHERE id IN (SELECT id FROM ckan_inc_fast);`);
+  const [slow] = await db.all('SELECT count(*)::BIGINT AS n FROM ckan_inc_slow');
+  if (Number(slow?.['n']) > 0) {
+    await db.run(`CREATE TEMP TABLE ${ORGS} AS ${candidate('r.rn = 1')};
 INSERT INTO ${ORGS} ${candidate(`r.rn > 1 AND r.org NOT IN (SELECT o.id FROM ${ORGS})`)};`);
-  await db.run(insertOrganizationsSql());
-  await db.run(`DROP TABLE ${ORGS}; DROP TABLE ckan_inc_ranked;`);
+    await db.run(insertOrganizationsSql());
+    await db.run(`DROP TABLE ${ORGS}`);
+  }
+  await db.run('DROP TABLE ckan_inc_ranked; DROP TABLE ckan_inc_fast; DROP TABLE ckan_inc_slow;');
 }
 
 /** Every id of the new pages (duplicates and losing versions too) with the last new page it is in. */
