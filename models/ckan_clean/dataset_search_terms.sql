@@ -14,11 +14,13 @@
 -- The UUID pattern is a constant in each expression: a pattern read from a column is compiled
 -- again for every row (20,000 datasets: 14 s instead of 0.2 s).
 {% set uuid_re = "'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'" %}
-WITH resource_urls AS (
-  SELECT r.dataset_id, r.url, r.id AS resource_id,
-    count(DISTINCT r.dataset_id) OVER (PARTITION BY r.url) AS datasets_sharing
-  FROM {{ ref('resources') }} r
-  WHERE regexp_matches(r.url, '^https?://[^/?#]+/[^?#]*[^/?#]')
+WITH shared_urls AS (
+  SELECT url, count(DISTINCT dataset_id) AS datasets_sharing FROM {{ ref('resources') }}
+  WHERE regexp_matches(url, '^https?://[^/?#]+/[^?#]*[^/?#]') GROUP BY url
+),
+resource_urls AS (
+  SELECT r.dataset_id, r.url, r.id AS resource_id, s.datasets_sharing
+  FROM {{ ref('resources') }} r JOIN shared_urls s ON s.url = r.url
 ),
 terms AS (
   SELECT id AS dataset_id, 'landing_page' AS kind, landing_page_url AS url, NULL AS resource_id FROM {{ ref('datasets') }}
