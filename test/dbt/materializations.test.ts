@@ -146,4 +146,13 @@ select parent, true as _gone from {{ ref('changed') }}
     assert.equal(err.code, 'ERR_MODEL_PARSE');
     assert.match(err.message, /tombstone='_gone' needs materialized='incremental' and a unique_key/);
   });
+  test('an incremental merge that fails says --full-refresh rebuilds it (its columns may have changed)', async () => {
+    p = await dbtProject({ 'models/m.sql': "{{ config(materialized='incremental', unique_key='id') }}\nselect 1 as id" });
+    await p.build();
+    await p.write({ 'models/m.sql': "{{ config(materialized='incremental', unique_key='id') }}\nselect 1 as id, 2 as added_later" });
+    const err = await rejection(p.build());
+    assert.equal(err.code, 'ERR_MODEL_FAILED');
+    assert.ok(err.suggestions.some((s) => /run-models --select m --full-refresh/.test(s)), err.suggestions.join('\n'));
+    await p.build({ fullRefresh: true });
+  });
 });
