@@ -60,7 +60,7 @@ export async function buildDatabaseAtomically<T>(
   try {
     // Spill next to the build (under artifacts/work/ for every stage), removed with it.
     const settings = { temp_directory: `${tempPath}.tmp`, ...options.settings };
-    if (options.startFrom !== undefined) await copyInto(options.startFrom, tempPath);
+    if (options.startFrom !== undefined) await copyInto(options.startFrom, tempPath, registry);
     db = await openDatabase(tempPath, { settings, rowGroupSize: options.rowGroupSize, registry });
     const result = await build(db);
     await db.run('CHECKPOINT');
@@ -77,7 +77,14 @@ export async function buildDatabaseAtomically<T>(
   }
 }
 
-async function copyInto(source: string, tempPath: string): Promise<void> {
+/**
+ * Copies `source` to the build's temporary name. It is opened read-only first (and closed): a
+ * file another program holds (DuckDB's lock) is refused with ERR_DUCKDB_LOCKED naming it and the
+ * holder, as opening it would be, rather than copied while it may be written.
+ */
+async function copyInto(source: string, tempPath: string, registry: DatabaseRegistry): Promise<void> {
+  const probe = await openDatabase(source, { readOnly: true, registry });
+  await probe.close();
   try {
     await copyFile(source, tempPath, constants.COPYFILE_FICLONE);
     await chmod(tempPath, 0o644);
