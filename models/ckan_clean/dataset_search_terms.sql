@@ -11,24 +11,28 @@
 -- not searched for again.
 -- URLs are searched without their scheme, user info and trailing slash, host in lower case
 -- ('example.org/x.csv' matches both http:// and https:// forms); `url` keeps the full one.
-WITH uuid AS (SELECT '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' AS re),
+-- The UUID pattern is a constant in each expression: a pattern read from a column is compiled
+-- again for every row (20,000 datasets: 14 s instead of 0.2 s).
+{% set uuid_re = "'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'" %}
+WITH shared_urls AS (
+  SELECT url, count(DISTINCT dataset_id) AS datasets_sharing FROM {{ ref('resources') }}
+  WHERE regexp_matches(url, '^https?://[^/?#]+/[^?#]*[^/?#]') GROUP BY url
+),
 resource_urls AS (
-  SELECT r.dataset_id, r.url, r.id AS resource_id,
-    count(DISTINCT r.dataset_id) OVER (PARTITION BY r.url) AS datasets_sharing
-  FROM {{ ref('resources') }} r
-  WHERE regexp_matches(r.url, '^https?://[^/?#]+/[^?#]*[^/?#]')
+  SELECT r.dataset_id, r.url, r.id AS resource_id, s.datasets_sharing
+  FROM {{ ref('resources') }} r JOIN shared_urls s ON s.url = r.url
 ),
 terms AS (
   SELECT id AS dataset_id, 'landing_page' AS kind, landing_page_url AS url, NULL AS resource_id FROM {{ ref('datasets') }}
   UNION ALL
-  SELECT id, 'dataset_id', NULL, NULL FROM {{ ref('datasets') }}, uuid WHERE regexp_matches(id, uuid.re)
+  SELECT id, 'dataset_id', NULL, NULL FROM {{ ref('datasets') }} WHERE regexp_matches(id, {{ uuid_re }})
   UNION ALL
   SELECT id, 'dataset_name', NULL, NULL FROM {{ ref('datasets') }}
   WHERE length(name) >= 20 AND contains(name, '-') AND name <> id
   UNION ALL
   SELECT dataset_id, 'resource_url', url, resource_id FROM resource_urls WHERE datasets_sharing <= 3
   UNION ALL
-  SELECT r.dataset_id, 'resource_id', NULL, r.id FROM {{ ref('resources') }} r, uuid WHERE regexp_matches(r.id, uuid.re)
+  SELECT r.dataset_id, 'resource_id', NULL, r.id FROM {{ ref('resources') }} r WHERE regexp_matches(r.id, {{ uuid_re }})
 )
 SELECT
   t.dataset_id,

@@ -10,10 +10,31 @@
 --   after it was last seen; download-datasets-info --since auto), NULL for live datasets. Deleted
 --   datasets are kept, so history is not lost; filter on deleted_at IS NULL for the live portal.
 -- Timestamps are UTC.
-WITH latest AS (
+-- * dataset_version: a hash of the raw row's page_file and metadata_modified, the version the
+--   row was built from (resources and tags carry their dataset's, to know what to build again).
+-- Incremental: a rebuild takes only the raw datasets whose version, deleted_at, organization
+-- names or landing page differ from the previous table, and deletes the rows of datasets the raw
+-- database no longer has (tombstones); the result is what --full-refresh builds.
+{{ config(materialized='incremental', unique_key='id', tombstone='_tombstone') }}
+WITH
+{% if is_incremental() %}
+touched AS (
+  SELECT s.id FROM {{ source('ckan_api', 'datasets') }} s
+  LEFT JOIN {{ this }} p ON p.id = s.id
+  LEFT JOIN {{ ref('organizations') }} o ON o.id = s.organization_id
+  WHERE coalesce(s.id, '') <> '' AND (p.id IS NULL
+    OR hash(s.page_file, s.metadata_modified) IS DISTINCT FROM p.dataset_version OR s.deleted_at IS DISTINCT FROM p.deleted_at
+    OR o.name IS DISTINCT FROM p.organization_name OR o.title IS DISTINCT FROM p.organization_title
+    OR {{ var('ckan_site_url') }} || '/dataset/' || coalesce(nullif(s.name, ''), s.id) IS DISTINCT FROM p.landing_page_url)
+),
+gone AS (
+  SELECT id FROM {{ this }} WHERE id NOT IN (SELECT id FROM {{ source('ckan_api', 'datasets') }} WHERE coalesce(id, '') <> '')
+),
+{% endif %}
+latest AS (
   SELECT *
   FROM {{ source('ckan_api', 'datasets') }}
-  WHERE coalesce(id, '') <> ''
+  WHERE coalesce(id, '') <> ''{% if is_incremental() %} AND id IN (SELECT id FROM touched){% endif %}
   QUALIFY row_number() OVER (PARTITION BY id ORDER BY metadata_modified DESC NULLS LAST, page_file DESC NULLS LAST) = 1
 ),
 -- raw (the whole package) is parsed once per field here, not in every expression below, and only
@@ -58,7 +79,13 @@ SELECT
   t.num_tags,
   t.metadata_created,
   t.metadata_modified,
-  t.deleted_at
+  t.deleted_at,
+  hash(t.page_file, t.metadata_modified) AS dataset_version,
+  false AS _tombstone
 FROM texts t
 LEFT JOIN {{ ref('organizations') }} o ON o.id = t.organization_id
-ORDER BY t.id
+{% if is_incremental() %}
+UNION ALL BY NAME
+SELECT id, true AS _tombstone FROM gone
+{% endif %}
+ORDER BY id

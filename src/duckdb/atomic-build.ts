@@ -4,7 +4,7 @@
  * DuckDB's own spill directory for `<final>`), CHECKPOINT, close, then commit it with the
  * engine's commitPartial (fsync, rename over the final path, fsync the directory).
  */
-import { access, mkdir, rm } from 'node:fs/promises';
+import { access, chmod, constants, copyFile, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { commitPartial, partialPathFor } from '../engine/atomic-file.js';
 import { databaseKey, defaultRegistry, openDatabase, type DatabaseRegistry, type DuckDbHandle } from './database.js';
@@ -17,6 +17,12 @@ export interface AtomicBuildOptions {
   /** Rows per row group (see OpenDatabaseOptions.rowGroupSize). */
   rowGroupSize?: number;
   registry?: DatabaseRegistry;
+  /**
+   * Start from a copy of this database file instead of an empty one (an incremental build):
+   * copied in the kernel (copy_file_range, or a reflink where the file system has them) to the
+   * temporary name, made writable, then opened; the original is only read.
+   */
+  startFrom?: string;
 }
 
 /** The files DuckDB may leave next to a database: its WAL and its spill directory. */
@@ -33,7 +39,7 @@ async function removeBuild(tempPath: string): Promise<void> {
 }
 
 /**
- * Runs `build` on a new empty database and, only when it succeeds, replaces `finalPath` with it.
+ * Runs `build` on a new empty database (or a copy of `options.startFrom`) and, only when it succeeds, replaces `finalPath` with it.
  * On failure the temporary file, its WAL and spill directory are removed, any previous
  * `finalPath` is left untouched, and the error is rethrown. `build` must not close the handle.
  * Returns what `build` returned.
@@ -54,6 +60,7 @@ export async function buildDatabaseAtomically<T>(
   try {
     // Spill next to the build (under artifacts/work/ for every stage), removed with it.
     const settings = { temp_directory: `${tempPath}.tmp`, ...options.settings };
+    if (options.startFrom !== undefined) await copyInto(options.startFrom, tempPath, registry);
     db = await openDatabase(tempPath, { settings, rowGroupSize: options.rowGroupSize, registry });
     const result = await build(db);
     await db.run('CHECKPOINT');
@@ -68,6 +75,23 @@ export async function buildDatabaseAtomically<T>(
     await removeBuild(tempPath);
     throw err;
   }
+}
+
+/**
+ * Copies `source` to the build's temporary name. It is opened read-only first (and closed): a
+ * file another program holds (DuckDB's lock) is refused with ERR_DUCKDB_LOCKED naming it and the
+ * holder, as opening it would be, rather than copied while it may be written.
+ */
+async function copyInto(source: string, tempPath: string, registry: DatabaseRegistry): Promise<void> {
+  const probe = await openDatabase(source, { readOnly: true, registry });
+  await probe.close();
+  try {
+    await copyFile(source, tempPath, constants.COPYFILE_FICLONE);
+    await chmod(tempPath, 0o644);
+  } catch (err) {
+    throw new MallardError('ERR_DUCKDB', `could not copy ${source} to start the build of ${tempPath}: ${errorMessage(err)}`, { cause: err, context: { file: source } });
+  }
+  if (await exists(`${source}.wal`)) throw duckDbError(`${source} has a WAL beside it: it was not closed cleanly, so a copy of it alone would lose data`, source);
 }
 
 async function publish(tempPath: string, target: string): Promise<void> {

@@ -9,10 +9,11 @@ import path from 'node:path';
 import type { LoadedConfig } from '../config/index.js';
 import { memorySettings } from '../duckdb/index.js';
 import { FileTarget, NO_RETRY, Task, type CompletionCheck, type RetryPolicy, type TaskContext, type Verdict } from '../engine/index.js';
-import { buildCkanApiDatabase, buildEmptyCkanApiDatabase, type CkanLoadSummary } from '../sources/ckan/db/index.js';
+import { buildCkanApiDatabase, buildCkanApiDatabaseIncrementally, buildEmptyCkanApiDatabase, type CkanLoadSummary, type IncrementalCkanLoad } from '../sources/ckan/db/index.js';
 import { CkanIncrementsInput } from '../sources/ckan/increments-input.js';
 import { baseId, loadPlan, readIncrements } from '../sources/ckan/increments.js';
 import { readManifestIfAny, type CkanCrawlTask } from '../sources/ckan/tasks.js';
+import { loadedInputs, previousCkanApi } from './ckan-db-previous.js';
 import { siteLayout } from './layout.js';
 import { LoadStageTask, type StageLoad } from './load-stage-task.js';
 
@@ -22,6 +23,8 @@ const RAW_SCHEMA_VERSION = '2';
 export interface CkanDbSettings {
   loaded: LoadedConfig;
   artifactsDir: string;
+  /** Load every page again instead of merging the new ones into the previous ckan_api (--full-refresh, --force InsertDatasetsInfo). */
+  fullRebuild?: boolean;
 }
 
 export function ckanApiDbPath(settings: CkanDbSettings): string {
@@ -83,14 +86,33 @@ export class InsertDatasetsInfoTask extends LoadStageTask<CkanLoadSummary> {
     const dir = path.dirname(manifestFile);
     const crawl = readManifestIfAny(manifestFile);
     if (crawl === undefined) throw new Error(`the crawl manifest ${manifestFile} is missing or unreadable`);
-    const plan = loadPlan(dir, crawl, readIncrements(dir, baseId(dir, crawl)));
-    ctx.log(`loading ${plan.pages.length} pages into ${this.databaseFile}`);
+    const base = baseId(dir, crawl);
+    const plan = loadPlan(dir, crawl, readIncrements(dir, base));
     const listings = plan.reconciles.map((r) => ({ files: r.files, listedAt: new Date(r.listedAt), afterPages: r.afterPages }));
-    const load = await buildCkanApiDatabase(this.databaseFile, plan.pages, { relativeTo: this.settings.artifactsDir, listings, settings: memorySettings(this.settings.loaded.config.duckdb.memoryLimit) });
+    const options = { relativeTo: this.settings.artifactsDir, listings, settings: memorySettings(this.settings.loaded.config.duckdb.memoryLimit) };
+    const inputs = loadedInputs(this.settings.artifactsDir, RAW_SCHEMA_VERSION, base, plan, 0);
+    const decision = this.settings.fullRebuild === true
+      ? { previous: undefined, reason: 'a full rebuild was asked for (--full-refresh or --force)' }
+      : await previousCkanApi(this.settings.artifactsDir, this.params.site, inputs);
+    let load: CkanLoadSummary;
+    let incremental: IncrementalCkanLoad | undefined;
+    let fullBecause = '';
+    if (decision.previous === undefined) {
+      fullBecause = decision.reason;
+      ctx.log(`loading ${plan.pages.length} pages into ${this.databaseFile} (full: ${decision.reason})`);
+      load = await buildCkanApiDatabase(this.databaseFile, plan.pages, options);
+    } else {
+      const { previous } = decision;
+      ctx.log(`loading ${plan.pages.length - previous.pages} new pages and ${listings.length - previous.listings} new listings into a copy of ${decision.from}`);
+      ({ summary: load, incremental } = await buildCkanApiDatabaseIncrementally(this.databaseFile, previous, plan.pages, options));
+      incremental = { ...incremental, from: decision.from };
+    }
     const reported = plan.total ?? crawl.count;
     warnAboutLoad(ctx, load, reported);
     const rawFiles = [...plan.pages, ...plan.reconciles.flatMap((r) => r.files)];
-    return { load, artifacts: [], rawFiles, extra: { reported }, build: { coerced: load.coerced, deleted: load.deleted, reported } };
+    const how = incremental === undefined ? { incremental: false, fullBecause } : { incremental };
+    const loaded = { ...inputs, invalid: load.invalid };
+    return { load, artifacts: [], rawFiles, extra: { reported, ...how }, build: { coerced: load.coerced, deleted: load.deleted, reported, ...how, loaded } };
   }
 }
 

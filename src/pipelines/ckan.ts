@@ -16,6 +16,8 @@ export interface CkanStageOptions {
   since?: 'auto' | 'full';
   /** Overrides ckan.reconcileEveryDays (ms). */
   reconcileEveryMs?: number;
+  /** insert-datasets-info loads every page again instead of merging the new ones into the previous ckan_api. */
+  fullRebuild?: boolean;
 }
 
 export function crawlSettings(config: SiteConfig, options: CkanStageOptions): CrawlSettings {
@@ -66,7 +68,7 @@ export interface CkanDbTasks {
 /** The whole CKAN stage of a site: crawl, empty schema, load and publish. */
 export function ckanStage(loaded: LoadedConfig, options: CkanStageOptions): CkanDbTasks {
   const crawl = new CkanCrawlTask(crawlSettings(loaded.config, options));
-  const settings = { loaded, artifactsDir: options.artifactsDir };
+  const settings = { loaded, artifactsDir: options.artifactsDir, ...(options.fullRebuild === true ? { fullRebuild: true } : {}) };
   const create = new CreateRawCkanDbTask(settings);
   return { crawl, create, insert: new InsertDatasetsInfoTask(settings, crawl, create) };
 }

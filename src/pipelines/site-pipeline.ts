@@ -21,7 +21,10 @@ import { githubTasks, type GithubStageOptions, type GithubTasks } from './github
 import { runModelsTasks, type ModelBuildTask, type ModelsStageOptions } from './models.js';
 import { ArtifactPublishedTask } from './published-artifact.js';
 
-export type PipelineOptions = GithubStageOptions & CodeSearchOptions;
+export type PipelineOptions = GithubStageOptions & CodeSearchOptions & {
+  /** insert-datasets-info loads every page again (--full-refresh) instead of merging the new ones into the previous ckan_api. */
+  ckanFullRebuild?: boolean;
+};
 
 export class SitePipeline {
   private readonly artifacts = new Map<string, Promise<ArtifactPublishedTask>>();
@@ -41,7 +44,11 @@ export class SitePipeline {
 
   /** The CKAN stage: crawl, empty schema, load and publish ckan_api. */
   ckan(): CkanDbTasks {
-    this.ckanTasks ??= ckanStage(this.loaded, { artifactsDir: this.options.artifactsDir, ...(this.options.ckanClient ? { client: this.options.ckanClient } : {}) });
+    this.ckanTasks ??= ckanStage(this.loaded, {
+      artifactsDir: this.options.artifactsDir,
+      ...(this.options.ckanClient ? { client: this.options.ckanClient } : {}),
+      ...(this.options.ckanFullRebuild === true ? { fullRebuild: true } : {}),
+    });
     return this.ckanTasks;
   }
 

@@ -104,23 +104,21 @@ async function dropRelation(db: DuckDbHandle, name: string, kind: string | undef
 }
 
 /**
- * What the new database takes from the previous one: everything when only part of the group is
- * selected (`carry`), and the previous table of each incremental model to merge into.
+ * What the new database keeps of the previous one, which it starts as a copy of (in the kernel:
+ * buildDatabaseAtomically's startFrom, not a copy of every row): everything when only part of the
+ * group is selected (`carry`), else only the previous table of each incremental model to merge
+ * into; every other relation of the copy is dropped (the selected models make theirs again).
  * Returns the incremental models that will run with is_incremental() true.
  */
-async function takeFromPrevious(db: DuckDbHandle, opts: ModelBuildOptions, models: Model[], carry: boolean): Promise<Set<string>> {
+async function keepFromPrevious(db: DuckDbHandle, opts: ModelBuildOptions, models: Model[], carry: boolean): Promise<Set<string>> {
   const [row] = await db.all('SELECT current_database() AS name');
-  const current = String(row?.['name']);
-  await db.run(`ATTACH ${sqlString(opts.target)} AS mallard_previous (READ_ONLY)`);
-  const previous = await relationKinds(db, 'mallard_previous');
-  const reuse = new Set(models.filter((m) => m.materialization === 'incremental' && opts.fullRefresh !== true && previous.get(m.name) === 'BASE TABLE').map((m) => m.name));
-  if (carry) await db.run(`COPY FROM DATABASE mallard_previous TO ${sqlIdentifier(current)}`);
-  const now = carry ? await relationKinds(db, current) : new Map<string, string>();
-  for (const m of models) {
-    if (!reuse.has(m.name)) await dropRelation(db, m.name, now.get(m.name));
-    else if (!now.has(m.name)) await db.run(`CREATE TABLE ${sqlIdentifier(m.name)} AS SELECT * FROM mallard_previous.main.${sqlIdentifier(m.name)}`);
-  }
-  await db.run('DETACH mallard_previous');
+  const now = await relationKinds(db, String(row?.['name']));
+  const reuse = new Set(models.filter((m) => m.materialization === 'incremental' && opts.fullRefresh !== true && now.get(m.name) === 'BASE TABLE').map((m) => m.name));
+  const selected = new Set(models.map((m) => m.name));
+  const drop = [...now].filter(([name]) => !reuse.has(name) && (!carry || selected.has(name)));
+  // Views first: they may read the tables dropped after them.
+  drop.sort(([, a], [, b]) => (a === 'VIEW' ? 0 : 1) - (b === 'VIEW' ? 0 : 1));
+  for (const [name, kind] of drop) await dropRelation(db, name, kind);
   return reuse;
 }
 
@@ -204,12 +202,12 @@ export async function buildModelDatabase(opts: ModelBuildOptions): Promise<Model
   const tests = selectedTests(opts);
   const previous = await exists(opts.target);
   const carry = !opts.selection.complete && previous;
+  const needsPrevious = carry || (previous && opts.fullRefresh !== true && models.some((m) => m.materialization === 'incremental'));
   return buildDatabaseAtomically(opts.target, async (db) => {
     for (const [name, file] of Object.entries(sources)) {
       await db.run(`ATTACH ${sqlString(file)} AS ${sqlIdentifier(name)} (READ_ONLY)`);
     }
-    const needsPrevious = carry || (previous && opts.fullRefresh !== true && models.some((m) => m.materialization === 'incremental'));
-    const reuse = needsPrevious ? await takeFromPrevious(db, opts, models, carry) : new Set<string>();
+    const reuse = needsPrevious ? await keepFromPrevious(db, opts, models, carry) : new Set<string>();
     const compiled = models.map((m) => compileModel(opts.project, m, { ...(opts.vars === undefined ? {} : { vars: opts.vars }), incremental: reuse.has(m.name) }));
     const runs = await runModels(db, models, compiled, reuse, log);
     await writeComments(db, models);
@@ -218,5 +216,5 @@ export async function buildModelDatabase(opts: ModelBuildOptions): Promise<Model
     const counts = await tableRowCounts(db);
     const shrinks = checkShrink({ database: opts.selection.group.database, counts, previous: opts.previousCounts, tolerance: opts.shrinkTolerance, allow: opts.allowShrink });
     return { database: opts.selection.group.database, target: opts.target, models: runs, tests: outcome.runs, counts, shrinks, sources, warnings: outcome.warnings };
-  }, opts.settings === undefined ? {} : { settings: opts.settings });
+  }, { ...(opts.settings === undefined ? {} : { settings: opts.settings }), ...(needsPrevious ? { startFrom: opts.target } : {}) });
 }

@@ -130,7 +130,17 @@ export function checkView(project: ModelProject, model: Model): void {
   });
 }
 
-/** The incremental merge: new rows into a temporary table, delete+insert on the unique key (or append). */
+/** `SELECT *` of a model's rows without its tombstones (and without the tombstone column). */
+function liveRows(model: Model, from: string): string {
+  if (model.tombstone === undefined) return `SELECT * FROM ${from}`;
+  const column = sqlIdentifier(model.tombstone);
+  return `SELECT * EXCLUDE (${column}) FROM ${from} WHERE NOT coalesce(${column}, false)`;
+}
+
+/**
+ * The incremental merge: new rows into a temporary table, delete+insert on the unique key (or
+ * append). Tombstone rows delete the rows of their key too, and are not inserted.
+ */
 function incrementalStatements(model: Model, select: string): string[] {
   const target = sqlIdentifier(model.name);
   const tmp = sqlIdentifier(`${model.name}${TMP_SUFFIX}`);
@@ -139,8 +149,19 @@ function incrementalStatements(model: Model, select: string): string[] {
     const on = model.uniqueKey.map((k) => `${target}.${sqlIdentifier(k)} = ${tmp}.${sqlIdentifier(k)}`).join(' AND ');
     statements.push(`DELETE FROM ${target} USING ${tmp} WHERE ${on}`);
   }
-  statements.push(`INSERT INTO ${target} BY NAME SELECT * FROM ${tmp}`, `DROP TABLE ${tmp}`);
+  statements.push(`INSERT INTO ${target} BY NAME ${liveRows(model, tmp)}`, `DROP TABLE ${tmp}`);
   return statements;
+}
+
+/** A tombstone needs a key to delete by. */
+function checkTombstone(model: Model): void {
+  if (model.tombstone === undefined) return;
+  if (model.materialization !== 'incremental' || model.uniqueKey.length === 0) {
+    throw new MallardError('ERR_MODEL_PARSE', `${model.displayPath}: config tombstone='${model.tombstone}' needs materialized='incremental' and a unique_key (its rows delete the rows of their key)`, {
+      context: { file: model.displayPath, model: model.name },
+      suggestions: ["add unique_key='<column>' to the config, or remove tombstone"],
+    });
+  }
 }
 
 export function compileModel(project: ModelProject, model: Model, opts: CompileOptions = {}): CompiledModel {
@@ -151,10 +172,15 @@ export function compileModel(project: ModelProject, model: Model, opts: CompileO
   const headerLines = before === undefined ? undefined : before + 1;
   if (model.materialization === 'ephemeral') return { ...base, select, sql: `-- ephemeral: inlined as ${CTE_PREFIX}${model.name} where it is ref'd\n${select}`, statements: [], headerLines };
   if (model.materialization === 'incremental' && opts.incremental === true) {
+    checkTombstone(model);
     const statements = incrementalStatements(model, select);
     return { ...base, select, sql: statements.join(';\n'), statements, headerLines };
   }
   const kind = model.materialization === 'view' ? 'VIEW' : 'TABLE';
-  const sql = `CREATE ${kind} ${sqlIdentifier(model.name)} AS\n${select}`;
+  checkTombstone(model);
+  // With a tombstone column, on the CREATE line so that the file's lines keep their numbers.
+  const sql = model.tombstone === undefined
+    ? `CREATE ${kind} ${sqlIdentifier(model.name)} AS\n${select}`
+    : `CREATE ${kind} ${sqlIdentifier(model.name)} AS SELECT * EXCLUDE (${sqlIdentifier(model.tombstone)}) FROM (\n${select}\n) WHERE NOT coalesce(${sqlIdentifier(model.tombstone)}, false)`;
   return { ...base, select, sql, statements: [sql], headerLines };
 }

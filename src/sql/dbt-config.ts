@@ -26,7 +26,7 @@ type Dict = Record<string, unknown>;
 
 /** Config keys that may be written without `+` in the folder trees. */
 const CONFIG_KEYS = new Set([
-  'materialized', 'enabled', 'tags', 'schema', 'database', 'alias', 'unique_key', 'incremental_strategy', 'column_types',
+  'materialized', 'enabled', 'tags', 'schema', 'database', 'alias', 'unique_key', 'incremental_strategy', 'tombstone', 'column_types',
   'pre-hook', 'post-hook', 'pre_hook', 'post_hook', 'persist_docs', 'full_refresh', 'on_schema_change', 'docs', 'meta',
   'quote_columns', 'delimiter', 'sql_header', 'contract', 'grants', 'severity', 'group', 'access', 'quoting',
 ]);

@@ -120,7 +120,8 @@ async function loadModel(l: Loading, file: string, root: string): Promise<void> 
   const strategy = String(config['incremental_strategy'] ?? 'delete+insert');
   if (!['delete+insert', 'append', 'merge'].includes(strategy)) throw unsupported(displayPath, `incremental_strategy '${strategy}'`, "use 'delete+insert' (with unique_key) or 'append'");
   const uniqueKey = strategy === 'append' ? [] : keyList(config['unique_key']);
-  const model: Model = { name, group: l.group.name, file, displayPath, text, materialization, refs: parsed.refs, sources: parsed.sources, template: parsed.template, uniqueKey, columnTypes: {}, columns: [] };
+  const tombstone = config['tombstone'] === undefined ? {} : { tombstone: String(config['tombstone']) };
+  const model: Model = { name, group: l.group.name, file, displayPath, text, materialization, refs: parsed.refs, sources: parsed.sources, template: parsed.template, uniqueKey, ...tombstone, columnTypes: {}, columns: [] };
   applyProps(l, model);
   registerModel(l.ctx, model);
   l.group.models.push(name);

@@ -28,7 +28,13 @@ export function modelError(err: unknown, model: CompiledModel): MallardError {
   return new MallardError('ERR_MODEL_FAILED', `model ${model.name} failed (${where}): ${firstLine(message, 500)}`, {
     cause: err,
     context: { model: model.name, file: model.file, ...(line === undefined ? {} : { line }), duckdb: message },
-    suggestions: [UNCHANGED, `see the compiled SQL with: run-models --select ${model.name} --dry-run`],
+    suggestions: [
+      UNCHANGED,
+      `see the compiled SQL with: run-models --select ${model.name} --dry-run`,
+      ...(model.materialization === 'incremental' && model.statements.length > 1
+        ? [`it was merging into its previous table: if the model's columns changed since that build, rebuild it with run-models --select ${model.name} --full-refresh`]
+        : []),
+    ],
     retryable: false,
   });
 }

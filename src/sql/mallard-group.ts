@@ -47,6 +47,7 @@ export async function loadMallardGroup(ctx: LoadContext, dir: string, name: stri
     const parsed = parseModel(jinja, text, displayPath);
     const materialization = parsed.materialization ?? headerMaterialization(text, displayPath) ?? 'table';
     const uniqueKey = parsed.config['unique_key'];
+    const tombstone = parsed.config['tombstone'];
     registerModel(ctx, {
       name: entry.name.slice(0, -'.sql'.length),
       group: name,
@@ -58,6 +59,7 @@ export async function loadMallardGroup(ctx: LoadContext, dir: string, name: stri
       sources: parsed.sources,
       template: parsed.template,
       uniqueKey: uniqueKey === undefined ? [] : [uniqueKey].flat().map(String),
+      ...(tombstone === undefined ? {} : { tombstone: String(tombstone) }),
       columnTypes: {},
       columns: [],
     });

@@ -36,6 +36,12 @@ export interface Model {
   template?: CompiledTemplate;
   /** Incremental models: the columns rows are merged on (delete+insert); empty = append. */
   uniqueKey: string[];
+  /**
+   * Incremental models with a unique_key (config `tombstone`, a mallard extension): a boolean
+   * column of the model's SELECT; a row where it is true only deletes the rows of its key and is
+   * not inserted, and the column never reaches the table (full builds drop those rows too).
+   */
+  tombstone?: string;
   /** Seeds: column → DuckDB type, overriding the inferred type. */
   columnTypes: Record<string, string>;
   description?: string;

@@ -65,7 +65,7 @@ describe('run-models (built CLI)', () => {
     const why = r.stdout.search(/^ {2}BuildModels\(database=clean_ckan_api, .*\): (missing output|no receipt|inputs changed)/m);
     assert.ok(why >= 0, r.stdout);
     assert.ok(why < r.stdout.indexOf('-- database clean_ckan_api'), 'the plan precedes the SQL');
-    const order = [...r.stdout.matchAll(/^-- \d+\/3 (\w+) \(table\)/gm)].map((m) => m[1]);
+    const order = [...r.stdout.matchAll(/^-- \d+\/3 (\w+) \((?:table|incremental)\)/gm)].map((m) => m[1]);
     assert.deepEqual(order, ['organizations', 'datasets', 'resources']);
     assert.match(r.stdout, /ATTACH '.*ckan_api_\d{8}T\d{6}Z\.db' AS ckan_api \(READ_ONLY\);/);
     assert.match(r.stdout, /FROM "ckan_api"\."resources" r\n\s+JOIN "datasets" d/);

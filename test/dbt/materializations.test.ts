@@ -118,4 +118,41 @@ where updated_at > (select max(updated_at) from {{ this }})
     assert.deepEqual(await query(p.target, 'SELECT a, b, v FROM m ORDER BY a, b'), [{ a: 1, b: 'x', v: 1 }, { a: 1, b: 'y', v: 3 }, { a: 2, b: 'x', v: 4 }]);
     assert.deepEqual(await query(p.target, 'SELECT answer FROM other'), [{ answer: 42 }]);
   });
+  test("tombstone (mallard's extension): rows flagged true delete their key's rows and are not inserted; full builds drop them; a keyless model is refused", async () => {
+    // Children of parents: a parent whose children all went must lose its old rows, which a
+    // plain delete+insert cannot do (its new SELECT has no row with that key).
+    const model = `{{ config(materialized='incremental', unique_key='parent', tombstone='_gone') }}
+select parent, child, false as _gone from {{ ref('kids') }}
+{% if is_incremental() %}
+where parent in (select parent from {{ ref('changed') }})
+union all by name
+select parent, true as _gone from {{ ref('changed') }}
+{% endif %}`;
+    const files = (kids: string, changed: string): Record<string, string> => ({ 'seeds/kids.csv': `parent,child\n${kids}`, 'seeds/changed.csv': `parent\n${changed}` });
+    p = await dbtProject({ ...files('1,a\n1,b\n2,c\n3,d\n', '0\n'), 'models/m.sql': model });
+    await p.build();
+    const rows = () => query(p.target, 'SELECT * FROM m ORDER BY ALL');
+    assert.deepEqual(await rows(), [{ parent: 1, child: 'a' }, { parent: 1, child: 'b' }, { parent: 2, child: 'c' }, { parent: 3, child: 'd' }], 'no tombstone column in the table');
+    // Parent 1 lost child a, parent 2 lost every child, parent 3 is unchanged (not sent again).
+    await p.write(files('1,b\n3,d\n', '1\n2\n'));
+    const second = await p.build();
+    assert.equal(second.models.find((m) => m.name === 'm')?.incremental, true);
+    assert.deepEqual(await rows(), [{ parent: 1, child: 'b' }, { parent: 3, child: 'd' }]);
+    await p.build({ fullRefresh: true });
+    assert.deepEqual(await rows(), [{ parent: 1, child: 'b' }, { parent: 3, child: 'd' }], 'the full refresh gives the same');
+
+    await p.write({ 'models/m.sql': "{{ config(materialized='incremental', tombstone='_gone') }}\nselect 1 as parent, false as _gone" });
+    const err = await rejection(p.build({ fullRefresh: true }));
+    assert.equal(err.code, 'ERR_MODEL_PARSE');
+    assert.match(err.message, /tombstone='_gone' needs materialized='incremental' and a unique_key/);
+  });
+  test('an incremental merge that fails says --full-refresh rebuilds it (its columns may have changed)', async () => {
+    p = await dbtProject({ 'models/m.sql': "{{ config(materialized='incremental', unique_key='id') }}\nselect 1 as id" });
+    await p.build();
+    await p.write({ 'models/m.sql': "{{ config(materialized='incremental', unique_key='id') }}\nselect 1 as id, 2 as added_later" });
+    const err = await rejection(p.build());
+    assert.equal(err.code, 'ERR_MODEL_FAILED');
+    assert.ok(err.suggestions.some((s) => /run-models --select m --full-refresh/.test(s)), err.suggestions.join('\n'));
+    await p.build({ fullRefresh: true });
+  });
 });

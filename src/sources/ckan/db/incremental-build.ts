@@ -1,0 +1,83 @@
+/**
+ * ckan_api.db by an incremental load: a copy of the previous database (buildDatabaseAtomically
+ * with startFrom) into which a load of only the new page files is merged (merge.ts), with the
+ * listings made since. The result is what buildCkanApiDatabase gives for all the pages, except
+ * pages.loaded_at, which stays the time each page was first loaded.
+ */
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { buildDatabaseAtomically, companionPaths } from '../../../duckdb/index.js';
+import { CKAN_LOAD_SETTINGS, buildCkanApiDatabase, type BuildCkanApiDatabaseOptions } from './build.js';
+import type { ListingInput } from './deletions.js';
+import type { CkanLoadSummary } from './load.js';
+import { mergeCkanDelta, type MergeCounts } from './merge.js';
+import { noCoercions } from './coercions.js';
+import { outOfMemoryError } from './memory.js';
+
+export interface PreviousCkanApi {
+  /** The database to start from (the latest published ckan_api, checked against its manifest). */
+  file: string;
+  /** How many page files it loaded: the load order's first ones; the rest are new. */
+  pages: number;
+  /** How many listings it applied: the first ones of the load's; the rest are new. */
+  listings: number;
+  /** Its load's `invalid` count (lines without an id are in no table, only in pages.rows). */
+  invalid: number;
+}
+
+export interface IncrementalCkanLoad {
+  /** The database it started from. */
+  from: string;
+  /** New page files loaded, and their package lines. */
+  pages: number;
+  packages: number;
+  /** Listings applied (made since the previous load). */
+  listings: number;
+  merged: MergeCounts;
+}
+
+export interface IncrementalBuildResult {
+  /** The counts of the whole database, as a full load of every page gives them; `coerced` counts the new pages only. */
+  summary: CkanLoadSummary;
+  incremental: IncrementalCkanLoad;
+}
+
+/**
+ * Builds `finalPath` from a copy of `previous.file` with the page files after its first
+ * `previous.pages` of `pageFiles` loaded, and the listings of `options.listings` after its first
+ * `previous.listings` applied; replaces `finalPath` only on success.
+ */
+export async function buildCkanApiDatabaseIncrementally(
+  finalPath: string,
+  previous: PreviousCkanApi,
+  pageFiles: readonly string[],
+  options: BuildCkanApiDatabaseOptions = {},
+): Promise<IncrementalBuildResult> {
+  const newPages = pageFiles.slice(previous.pages);
+  const listings: ListingInput[] = (options.listings ?? []).slice(previous.listings).map((l) => ({ ...l, afterPages: Math.max(0, l.afterPages - previous.pages) }));
+  const deltaFile = path.join(path.dirname(finalPath), `.${path.basename(finalPath, '.db')}.delta.${process.pid}.db`);
+  const settings = { ...CKAN_LOAD_SETTINGS, ...(options.memoryLimit === undefined ? {} : { memory_limit: options.memoryLimit }), ...options.settings };
+  try {
+    const delta = newPages.length === 0 ? undefined : await buildCkanApiDatabase(deltaFile, newPages, { ...options, listings: [] });
+    try {
+      return await buildDatabaseAtomically(finalPath, async (db) => {
+        const merged = await mergeCkanDelta(db, delta === undefined ? undefined : deltaFile, newPages, listings);
+        const [row] = await db.all(`SELECT (SELECT coalesce(sum(rows), 0) FROM pages)::BIGINT AS packages, (SELECT count(*) FROM pages)::BIGINT AS pages,
+  (SELECT count(*) FROM datasets WHERE deleted_at IS NOT NULL)::BIGINT AS deleted,
+  ${['datasets', 'resources', 'tags', 'extras', 'groups', 'organizations'].map((t) => `(SELECT count(*) FROM ${t})::BIGINT AS ${t}`).join(', ')}`);
+        const n = (k: string): number => Number(row?.[k] ?? 0);
+        const invalid = previous.invalid + (delta?.invalid ?? 0);
+        const summary: CkanLoadSummary = {
+          pages: n('pages'), packages: n('packages'), invalid, duplicates: n('packages') - invalid - n('datasets'), deleted: n('deleted'),
+          datasets: n('datasets'), resources: n('resources'), tags: n('tags'), extras: n('extras'), groups: n('groups'), organizations: n('organizations'),
+          coerced: delta?.coerced ?? noCoercions(),
+        };
+        return { summary, incremental: { from: previous.file, pages: newPages.length, packages: delta?.packages ?? 0, listings: listings.length, merged } };
+      }, { settings, startFrom: previous.file, registry: options.registry });
+    } catch (err) {
+      throw outOfMemoryError(err, settings['memory_limit'] as string);
+    }
+  } finally {
+    await Promise.all([deltaFile, ...companionPaths(deltaFile)].map((f) => rm(f, { recursive: true, force: true })));
+  }
+}

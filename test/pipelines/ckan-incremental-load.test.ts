@@ -1,0 +1,123 @@
+/**
+ * Issue #10, rerun target: insert-datasets-info after an incremental crawl merges only the new
+ * pages and listings into a copy of the previous ckan_api, and the result is the full load's.
+ * Through the loopback CKAN server and the pipeline's tasks.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import { runSession } from '../../src/engine/session.js';
+import type { Task } from '../../src/engine/index.js';
+import type { SiteConfig } from '../../src/config/index.js';
+import { ckanStage, downloadDatasetsInfo } from '../../src/pipelines/ckan.js';
+import { createHttpClient } from '../../src/http/index.js';
+import { listArtifacts } from '../../src/store/index.js';
+import { startCkanServer, type CkanPackage, type CkanTestServer } from '../support/ckan-server.js';
+import { fakeClock, FakeClock } from '../support/fake-clock.js';
+import { sortedTables } from '../support/table-dump.js';
+import { smallCorpus } from '../sources/ckan/harness.js';
+import { testConfig } from './ckan-fixture-config.js';
+
+const DAY = 86_400_000;
+const T0 = Date.UTC(2026, 0, 1);
+let dir: string;
+let server: CkanTestServer;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mallard-ckan-incr-load-'));
+});
+afterEach(async () => {
+  await server?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const client = createHttpClient({ clock: fakeClock(), retries: 3, timeoutMs: 5000 });
+const opts = () => ({ artifactsDir: dir, client: () => client, since: 'auto' as const });
+const run = (task: Task, at: number, force: string[] = []) => runSession([task], { artifactsDir: dir, scope: 'test-portal', workers: 2, clock: new FakeClock(at), random: () => 0, force, runtimeFamilies: ['CkanPage', 'CkanCrawl'] });
+const iso = (ms: number): string => new Date(ms).toISOString().replace('Z', '');
+const loaded = { config: {} as SiteConfig, file: 'test', hash: 'h' };
+
+async function load(config: SiteConfig, at: number, fullRebuild = false) {
+  const { insert } = ckanStage({ ...loaded, config }, { ...opts(), fullRebuild });
+  const { summary } = await run(insert, at, fullRebuild ? ['InsertDatasetsInfo'] : []);
+  assert.equal(summary.status, 'success', JSON.stringify(summary.failures));
+  const latest = (await listArtifacts(dir, { site: 'test-portal', name: 'ckan_api' })).at(-1);
+  assert.ok(latest);
+  const report = JSON.parse(fs.readFileSync(insert.reportFile, 'utf8')) as Record<string, unknown>;
+  return { file: latest.absolutePath, manifest: latest.manifest, report };
+}
+
+describe('insert-datasets-info after an incremental crawl', () => {
+  test('merges the new pages and listings into the previous ckan_api; every table equals a full load', async () => {
+    const corpus = smallCorpus(250);
+    server = await startCkanServer({ packages: corpus, maxRows: 100 });
+    const config = testConfig(server.actionUrl, { rows: 100 });
+    assert.equal((await run(downloadDatasetsInfo(config, opts()), T0)).summary.status, 'success');
+    const first = await load(config, T0);
+    assert.equal(first.report['incremental'], false);
+    assert.match(String(first.report['fullBecause']), /no ckan_api is published yet/);
+
+    // A day later: edits (one loses its resources and organization, one moves to a new
+    // organization), two new datasets, four deleted ones.
+    const t1 = T0 + DAY;
+    const byId = [...corpus].sort((a, b) => (a.id < b.id ? -1 : 1));
+    const at = iso(t1 - 3_600_000);
+    const edits: CkanPackage[] = [
+      { ...byId[10]!, title: 'edited', metadata_modified: at },
+      { ...byId[11]!, resources: [], organization: null, metadata_modified: at },
+      { ...byId[12]!, organization: { id: 'org-new', name: 'org-new', title: { en: 'New org' } }, tags: [{ name: 'moved' }], metadata_modified: at },
+      { ...byId[13]!, organization: { id: 'org-1', name: 'org-1', title: 'Org 1 renamed' }, metadata_modified: at },
+    ];
+    const created = [0, 1].map((i) => ({ ...corpus[1]!, id: `new-${i}`, name: `new-${i}`, title: `New ${i}`, metadata_modified: iso(t1 - 1_000) }));
+    const deleted = new Set(byId.slice(100, 104).map((p) => p.id));
+    const edited = new Set(edits.map((e) => e.id));
+    server.packages = [...corpus.filter((p) => !deleted.has(p.id) && !edited.has(p.id)), ...edits, ...created];
+    assert.equal((await run(downloadDatasetsInfo(config, opts()), t1)).summary.status, 'success');
+    const second = await load(config, t1);
+    const incremental = second.report['incremental'] as Record<string, unknown>;
+    assert.equal(incremental['pages'], 1, 'only the delta page is loaded');
+    assert.equal(incremental['from'], path.relative(dir, first.file), 'from the previous published ckan_api');
+    assert.deepEqual(incremental['merged'], { added: 2, replaced: 4, kept: 0, organizations: 4, deletedChanged: 0 });
+    assert.deepEqual(second.manifest.build?.['incremental'], incremental, 'the manifest says so too');
+
+    // Eight days after the base crawl: a delta and an id listing (the four deletions).
+    const t2 = T0 + 8 * DAY;
+    assert.equal((await run(downloadDatasetsInfo(config, opts()), t2)).summary.status, 'success');
+    const third = await load(config, t2);
+    const again = third.report['incremental'] as Record<string, unknown>;
+    assert.equal(again['listings'], 1);
+    assert.equal((again['merged'] as Record<string, unknown>)['deletedChanged'], 4);
+    assert.equal((third.report['load'] as Record<string, unknown>)['deleted'], 4);
+    const incrementalTables = await sortedTables(third.file, ['pages.loaded_at']);
+
+    // The same page files loaded in full (--force InsertDatasetsInfo / --full-refresh).
+    const full = await load(config, t2 + 1000, true);
+    assert.equal(full.report['incremental'], false);
+    assert.match(String(full.report['fullBecause']), /full rebuild was asked for/);
+    assert.deepEqual(incrementalTables, await sortedTables(full.file, ['pages.loaded_at']), 'every table, ORDER BY all columns');
+    assert.deepEqual({ ...(third.report['load'] as object), coerced: null }, { ...(full.report['load'] as object), coerced: null }, 'the same counts');
+    assert.equal(incrementalTables['datasets']?.filter((r) => r['deleted_at'] !== null).length, 4);
+  });
+
+  test('a new base crawl, or a previous ckan_api changed after it was published, loads in full', async () => {
+    server = await startCkanServer({ packages: smallCorpus(60), maxRows: 100 });
+    const config = testConfig(server.actionUrl, { rows: 100 });
+    assert.equal((await run(downloadDatasetsInfo(config, opts()), T0)).summary.status, 'success');
+    const first = await load(config, T0);
+
+    server.packages = [...smallCorpus(60).slice(1), { ...smallCorpus(1)[0]!, title: 'edited', metadata_modified: iso(T0 + 1000) }];
+    assert.equal((await run(downloadDatasetsInfo(config, opts()), T0 + DAY)).summary.status, 'success');
+    fs.chmodSync(first.file, 0o644);
+    fs.appendFileSync(first.file, Buffer.alloc(4096));
+    const second = await load(config, T0 + DAY);
+    assert.equal(second.report['incremental'], false);
+    assert.match(String(second.report['fullBecause']), /changed after it was published/);
+
+    const refresh = await run(downloadDatasetsInfo(config, { ...opts(), since: 'full' as const }), T0 + 2 * DAY, ['CkanPage', 'CkanCrawl']);
+    assert.equal(refresh.summary.status, 'success');
+    const third = await load(config, T0 + 2 * DAY);
+    assert.equal(third.report['incremental'], false);
+    assert.match(String(third.report['fullBecause']), /new base crawl|changed or is gone/);
+  });
+});
