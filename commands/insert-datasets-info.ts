@@ -17,10 +17,10 @@ export class InsertDatasetsInfo extends RunCommand {
     return CRAWL_RUNTIME_FAMILIES;
   }
 
-  async run(): Promise<RunSummary> {
+  async run(): Promise<RunSummary | undefined> {
     const { flags } = await this.parse(InsertDatasetsInfo);
     const loaded = await this.loadConfig(flags);
-    const { insert } = new SitePipeline(loaded, { artifactsDir: this.artifactsDir(flags['artifacts-dir']) }).ckan();
-    return this.execute([insert], flags, loaded);
+    const pipeline = () => new SitePipeline(loaded, { artifactsDir: this.artifactsDir(flags['artifacts-dir']) });
+    return this.runMaybeSharded([pipeline().ckan().insert], flags, loaded, pipeline);
   }
 }

@@ -22,10 +22,11 @@ export class InsertSourcegraphResults extends RunCommand {
     return [...SEARCH_FAMILIES, ...CRAWL_FAMILIES];
   }
 
-  async run(): Promise<RunSummary> {
+  async run(): Promise<RunSummary | undefined> {
     const { flags } = await this.parse(InsertSourcegraphResults);
     const loaded = await this.loadConfig(flags);
-    const { insert } = await new SitePipeline(loaded, { artifactsDir: this.artifactsDir(flags['artifacts-dir']), modelsDir: flags['models-dir'], env: process.env }).codeSearch();
-    return this.execute([insert], flags, loaded);
+    const pipeline = () => new SitePipeline(loaded, { artifactsDir: this.artifactsDir(flags['artifacts-dir']), modelsDir: flags['models-dir'], env: process.env });
+    const { insert } = await pipeline().codeSearch();
+    return this.runMaybeSharded([insert], flags, loaded, pipeline);
   }
 }

@@ -16,6 +16,8 @@ export interface CkanStageOptions {
   since?: 'auto' | 'full';
   /** Overrides ckan.reconcileEveryDays (ms). */
   reconcileEveryMs?: number;
+  /** A shard of N (docs/scale-out.md §4): the client built from the config gets 1/N of the per-host budget. */
+  shards?: number;
 }
 
 export function crawlSettings(config: SiteConfig, options: CkanStageOptions): CrawlSettings {
@@ -29,7 +31,7 @@ export function crawlSettings(config: SiteConfig, options: CkanStageOptions): Cr
       q: config.ckan.q,
       ...(config.ckan.fq === undefined ? {} : { fq: config.ckan.fq }),
     },
-    client: options.client ?? ckanClient(config),
+    client: options.client ?? ckanClient(config, options.shards),
     maxDatasets: config.ckan.maxDatasets,
     overlapMs: config.ckan.overlapMinutes * 60_000,
     reconcileEveryMs: options.reconcileEveryMs ?? config.ckan.reconcileEveryDays * 86_400_000,

@@ -41,7 +41,11 @@ export class SitePipeline {
 
   /** The CKAN stage: crawl, empty schema, load and publish ckan_api. */
   ckan(): CkanDbTasks {
-    this.ckanTasks ??= ckanStage(this.loaded, { artifactsDir: this.options.artifactsDir, ...(this.options.ckanClient ? { client: this.options.ckanClient } : {}) });
+    this.ckanTasks ??= ckanStage(this.loaded, {
+      artifactsDir: this.options.artifactsDir,
+      ...(this.options.ckanClient ? { client: this.options.ckanClient } : {}),
+      ...(this.options.shards === undefined ? {} : { shards: this.options.shards }),
+    });
     return this.ckanTasks;
   }
 
