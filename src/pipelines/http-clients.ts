@@ -30,3 +30,21 @@ export function ckanClient(config: SiteConfig, shards = 1): () => HttpClient {
     }),
   );
 }
+
+/**
+ * Sourcegraph's client for a shard of N (1/N of sourcegraph.requestsPerSecond and
+ * .concurrency), made as code-search.ts makes the whole-budget one: the token is a secret the
+ * client redacts.
+ */
+export function sourcegraphClient(config: SiteConfig, token: string | undefined, shards = 1): () => HttpClient {
+  const sg = config.sourcegraph;
+  return lazyClient(() =>
+    createHttpClient({
+      timeoutMs: sg.timeoutSeconds * 1000,
+      retries: config.http.retries,
+      ...budgetShare({ concurrency: sg.concurrency, requestsPerSecond: sg.requestsPerSecond }, shards),
+      ...(token === undefined ? {} : { secrets: [token] }),
+      ...(config.http.userAgent === undefined ? {} : { userAgent: config.http.userAgent }),
+    }),
+  );
+}

@@ -16,6 +16,9 @@ import type { LeafSpec, StageName, StagePlan } from '../shards/run-contract.js';
 import { DEFAULT_MAX_DATASETS, planPages } from '../sources/ckan/plan.js';
 import { CkanPageTask, effectiveRowsOf, readPageMeta } from '../sources/ckan/tasks.js';
 import { GithubRepoTask } from '../sources/github/index.js';
+import { SourcegraphRequestTask } from '../sources/sourcegraph/index.js';
+import { readSearchTerms } from './code-search.js';
+import { plannedRequests, requestLimits } from './shard-search.js';
 import { readGithubRepositories } from './github-repos.js';
 import { PublishedArtifactTarget } from './published-artifact.js';
 import type { SitePipeline } from './site-pipeline.js';
@@ -108,8 +111,20 @@ export async function stagePlanner(pipeline: SitePipeline, stage: StageName, ups
         },
       };
     }
-    default:
-      throw new MallardError('ERR_INTERNAL', `no sharded plan for stage ${stage}`, { retryable: false });
+    case 'search': {
+      const { searches } = await pipeline.codeSearch();
+      const clean = await pipeline.artifact('clean_ckan_api');
+      return {
+        roots: async () => [clean],
+        inputsKey: JSON.stringify({ upstream: upstreamPlans, options: searches.params.options, limits: requestLimits(searches.settings) }),
+        plan: async () => {
+          const source = await new PublishedArtifactTarget(searches.artifactsDir, searches.settings.site, 'clean_ckan_api').resolve();
+          const terms = await readSearchTerms(source);
+          const leaves = plannedRequests(searches.settings, terms.map((t) => t.term)).map((t) => ({ ...leafOf(t), params: { ...t.params, termList: [...t.terms] } }));
+          return { leaves, data: { source: path.basename(source), terms: terms.length } };
+        },
+      };
+    }
   }
 }
 
@@ -142,7 +157,9 @@ async function leafMaker(pipeline: SitePipeline, stage: StageName): Promise<(lea
       const { repos } = await pipeline.github();
       return (leaf) => new GithubRepoTask(repos.settings, String(leaf.params['repo']));
     }
-    default:
-      throw new MallardError('ERR_INTERNAL', `no sharded leaves for stage ${stage}`, { retryable: false });
+    case 'search': {
+      const { searches } = await pipeline.codeSearch();
+      return (leaf) => new SourcegraphRequestTask(searches.settings, (leaf.params['termList'] as unknown[] | undefined ?? []).map(String));
+    }
   }
 }

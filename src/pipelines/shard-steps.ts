@@ -19,6 +19,8 @@ import { ShardCommitter, type CommitCounts } from '../shards/run-commit.js';
 import { journalFile, journalReceipts } from '../shards/run-journal.js';
 import { pullCommitted } from '../shards/run-pull.js';
 import { missingLeaves, readStageState, requireComplete, stepCommand, type StageState, type StepNaming } from '../shards/run-stage-state.js';
+import type { SourcegraphRequestTask } from '../sources/sourcegraph/index.js';
+import { ShardSearchesTask, splitPending } from './shard-search.js';
 import { leafStageOf, leafTasks, stageInfo, stagePlanner, stagesInGraph } from './shard-stages.js';
 import type { SitePipeline } from './site-pipeline.js';
 
@@ -105,6 +107,7 @@ async function runShard(ctx: ShardStepContext, spec: Extract<ShardSpec, { kind: 
   const committer = new ShardCommitter({
     store: ctx.store, stage, planId: state.planId, artifactsDir: ctx.artifactsDir, journal: journalFile(ctx.artifactsDir, ctx.site),
     shard, wanted: new Set(todo.map((t) => t.id)), notice: ctx.notice,
+    ...(stage === 'search' ? { alsoFamilies: new Set([stageInfo(stage).leafFamily]), hold: splitPending(ctx.artifactsDir) } : {}),
   });
   const startedAt = new Date().toISOString();
   let started: Promise<void> | undefined;
@@ -114,7 +117,11 @@ async function runShard(ctx: ShardStepContext, spec: Extract<ShardSpec, { kind: 
       started = ctx.store.writeMarker(stage, state.planId, { state: 'started', shard, runId: event.runId, host: committer.host, startedAt }, spec.count);
     }
   };
-  const summary = await ctx.execute(todo, onEvent);
+  // Searches run inside one task that splits what must be split (shard-search.ts); other leaves are the roots.
+  const roots = stage === 'search'
+    ? [new ShardSearchesTask(todo as SourcegraphRequestTask[], new Set(state.receipts.keys()), committer, { site: ctx.site, shard, plan: state.planId.slice(0, 16) })]
+    : todo;
+  const summary = await ctx.execute(todo.length === 0 ? [] : roots, onEvent);
   const counts = await committer.finish();
   await started;
   const failed = summary.counts.failed + counts.failed;

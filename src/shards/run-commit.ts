@@ -24,6 +24,11 @@ export interface CommitterOptions {
   wanted: ReadonlySet<string>;
   /** Tasks found at run time that are committed too (a search split in the shard that ran it): by family. */
   alsoFamilies?: ReadonlySet<string>;
+  /**
+   * A finished task whose commit must wait (a search that was split: committed only once the
+   * halves it stands for are), until `release(id)`.
+   */
+  hold?: (receipt: Receipt) => boolean;
   /** Commits in flight at once (default 8). */
   concurrency?: number;
   /** Told about each commit lost to another worker, and each commit that failed. */
@@ -43,6 +48,9 @@ export class ShardCommitter {
   private readonly pendingIds = new Set<string>();
   private readonly queue: Receipt[] = [];
   private readonly started = new Set<string>();
+  private readonly failedIds = new Set<string>();
+  private readonly held = new Map<string, Receipt>();
+  private settledWaiters: Array<() => void> = [];
   private inFlight = 0;
   private idle: Array<() => void> = [];
   private timer: NodeJS.Timeout | undefined;
@@ -65,6 +73,11 @@ export class ShardCommitter {
     if (event.type === 'task_done' && this.accepts(event.id, event.family)) {
       this.pendingIds.add(event.id);
       this.drainSoon(0);
+    }
+    // A task that failed has nothing to commit: whoever waits for it stops waiting.
+    if (event.type === 'task_failed' || event.type === 'task_skipped') {
+      this.failedIds.add(event.id);
+      this.wakeSettled();
     }
   };
 
@@ -92,8 +105,55 @@ export class ShardCommitter {
     if (!this.accepts(receipt.taskId, fam) || this.started.has(receipt.taskId) || this.done.has(receipt.taskId)) return;
     this.pendingIds.delete(receipt.taskId);
     this.started.add(receipt.taskId);
+    if (this.options.hold?.(receipt) === true) {
+      this.held.set(receipt.taskId, receipt);
+      this.wakeSettled();
+      return;
+    }
     this.queue.push(receipt);
     this.pump();
+  }
+
+  /** Commits a held task now. */
+  release(taskId: string): void {
+    const receipt = this.held.get(taskId);
+    if (receipt === undefined) return;
+    this.held.delete(taskId);
+    this.queue.push(receipt);
+    this.pump();
+  }
+
+  /** Whether a task is held (finished, its commit waiting for release). */
+  isHeld(taskId: string): boolean {
+    return this.held.has(taskId);
+  }
+
+  /**
+   * Resolves once each of `ids` is committed (by us or another worker), failed to commit, or
+   * held: true when all of them are committed.
+   */
+  async settled(ids: readonly string[]): Promise<boolean> {
+    const open = (): boolean => ids.some((id) => !this.done.has(id) && !this.failedIds.has(id) && !this.held.has(id));
+    // Tasks the run found complete locally (no task_done): their receipts are in the journal already.
+    const unseen = (): string[] => ids.filter((id) => !this.started.has(id) && !this.pendingIds.has(id) && !this.done.has(id) && !this.failedIds.has(id));
+    if (unseen().length > 0) for (const receipt of this.follower.read()) this.offer(receipt);
+    if (unseen().length > 0) {
+      const journal = journalReceipts(this.options.journal);
+      for (const id of unseen()) {
+        const receipt = journal.get(id);
+        if (receipt === undefined) this.failedIds.add(id);
+        else this.offer(receipt);
+      }
+    }
+    while (open()) {
+      this.drainSoon(0);
+      await new Promise<void>((resolve) => this.settledWaiters.push(resolve));
+    }
+    return ids.every((id) => this.done.has(id));
+  }
+
+  private wakeSettled(): void {
+    for (const resolve of this.settledWaiters.splice(0)) resolve();
   }
 
   private pump(): void {
@@ -103,6 +163,7 @@ export class ShardCommitter {
       this.inFlight += 1;
       void this.commitOne(receipt).finally(() => {
         this.inFlight -= 1;
+        this.wakeSettled();
         this.pump();
         if (this.inFlight === 0 && this.queue.length === 0) for (const resolve of this.idle.splice(0)) resolve();
       });
@@ -121,6 +182,7 @@ export class ShardCommitter {
       this.done.add(receipt.taskId);
     } catch (err) {
       this.counts.failed += 1;
+      this.failedIds.add(receipt.taskId);
       const message = `${receipt.taskId}: not committed: ${errorMessage(err)}`;
       this.counts.errors.push(message);
       this.options.notice?.(message);
