@@ -22,7 +22,7 @@ import { startCkanServer, type CkanTestServer } from '../support/ckan-server.js'
 import { repoRoot } from '../support/cli.js';
 import { startGithubServer, type GithubTestServer } from '../support/github-server.js';
 import { startSourcegraphServer, type SourcegraphTestServer } from '../support/sourcegraph-server.js';
-import { usageGithub, usagePackages, usageSearchCorpus } from '../support/usage-corpus.js';
+import { D, usageGithub, usagePackages, usageSearchCorpus } from '../support/usage-corpus.js';
 import { MemoryShardStore } from './run-memory-store.js';
 
 const SITE = 'shard-demo';
@@ -36,7 +36,10 @@ let dirs = 0;
 before(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'mallard-shard-steps-'));
   ckan = await startCkanServer({ packages: usagePackages() });
-  sg = await startSourcegraphServer({ corpus: usageSearchCorpus() });
+  // One term's answer hits a limit: the batch holding it is split (in the shard that ran it).
+  const corpus = usageSearchCorpus();
+  corpus[D[0]] = { ...corpus[D[0]]!, skipped: [{ reason: 'shard-match-limit', title: 'limit', message: 'some shards hit the limit', severity: 'info' }] };
+  sg = await startSourcegraphServer({ corpus });
   gh = await startGithubServer(usageGithub());
   store = new MemoryShardStore(SITE);
 });
@@ -68,6 +71,8 @@ async function rootsOf(command: string, pipeline: SitePipeline): Promise<Task[]>
       return [pipeline.ckan().crawl];
     case 'download-sourcegraph-results':
       return [(await pipeline.codeSearch()).searches];
+    case 'insert-datasets-info':
+      return [pipeline.ckan().insert];
     case 'enrich-github-repos':
       return [(await pipeline.github()).insert];
     default:
@@ -179,6 +184,11 @@ describe('sharded run, step by step (in-memory store)', () => {
       assert.equal(r.commits?.failed, 0);
     }
     assert.deepEqual(dup(sg.requests.map((r) => r.query)), [], 'no search asked twice');
+    assert.ok(sg.requests.some((r) => r.patterns.length === 1 && r.term === D[0]), 'the batch holding the limited term was split down to it');
+    const planned = new Set(store.plans.get(store.current.get('search')!)!.leaves.map((l) => l.id));
+    const committed = store.committedIds('search');
+    assert.ok(committed.length > planned.size, 'the halves of the split batch are committed besides the planned batches');
+    for (const id of planned) assert.ok(committed.includes(id));
   });
 
   test('github: plan, 3 shards, then the final step builds usage equal to the single run; nothing is fetched again', async () => {
@@ -205,5 +215,49 @@ describe('sharded run, step by step (in-memory store)', () => {
     assert.equal(ckan.requests.length, 5);
     assert.deepEqual(dup(gh.requests.map((r) => r.path)), [], 'no repository fetched twice');
     assert.equal(gh.requests.length, beforeFinal, 'the final step asked GitHub nothing');
+  });
+});
+
+describe('a shard that fails or runs twice (in-memory store)', () => {
+  let failedShard = 0;
+  const shardsOf = (): string[][] => partition(store.plans.get(store.current.get('ckan')!)!.leaves.map((l) => l.id), 2);
+
+  test('a failed page: the marker says so, the next step refuses naming the shard; the rerun fetches only that page', async () => {
+    store = new MemoryShardStore(SITE);
+    ckan.requests.length = 0;
+    assert.equal((await step('download-datasets-info', 'plan')).summary?.status, 'success');
+    // The split depends on the ids (the portal's port is in the query key): take a shard owning a page besides the first.
+    const index = shardsOf().findIndex((ids) => ids.some((id) => !/\bstart=0\)/.test(id)));
+    const other = 1 - index;
+    failedShard = index;
+    const owned = shardsOf()[index]!.filter((id) => !/\bstart=0\)/.test(id));
+    const start = /start=(\d+)/.exec(owned[0]!)![1]!;
+    ckan.schedule({ fault: { kind: 'status', status: 500 }, match: (q) => q.get('start') === start, times: 1 });
+    const failed = await step('download-datasets-info', `${index}/2`);
+    assert.equal(failed.summary?.status, 'failed');
+    assert.equal(failed.commits?.committed, owned.length - 1, 'every other page of the shard is committed');
+    const refused = await refusal(step('insert-datasets-info', 'final'));
+    assert.equal(refused.code, 'ERR_SHARDS_INCOMPLETE');
+    assert.match(refused.message, new RegExp(`shard ${index}/2: 1 tasks missing; finished with 1 failed tasks`));
+    if (shardsOf()[other]!.some((id) => !/\bstart=0\)/.test(id))) assert.match(refused.message, new RegExp(`shard ${other}/2: \\d+ tasks missing; never started`));
+    const before = ckan.requests.length;
+    const rerun = await step('download-datasets-info', `${index}/2`);
+    assert.equal(rerun.summary?.status, 'success');
+    assert.deepEqual(ckan.requests.slice(before).map((r) => r.query.get('start')), [start], 'only the page that failed');
+  });
+
+  test('two processes of one shard at once (a zombie and its retry): every task has exactly one receipt', async () => {
+    const zombie = 1 - failedShard;
+    const [a, b] = await Promise.all([step('download-datasets-info', `${zombie}/2`), step('download-datasets-info', `${zombie}/2`)]);
+    assert.equal(a.summary?.status, 'success');
+    assert.equal(b.summary?.status, 'success');
+    const mine = shardsOf()[zombie]!.filter((id) => !/\bstart=0\)/.test(id));
+    assert.equal((a.commits?.committed ?? 0) + (b.commits?.committed ?? 0), mine.length, 'each task committed once');
+    assert.ok((a.commits?.committedByOthers ?? 0) + (b.commits?.committedByOthers ?? 0) <= mine.length, 'a task the other committed first is counted, not committed again');
+    assert.deepEqual(store.committedIds('ckan').filter((id) => mine.includes(id)).sort(), [...mine].sort());
+    const fin = await step('insert-datasets-info', 'final');
+    assert.equal(fin.summary?.status, 'success', JSON.stringify(fin.summary?.failures));
+    const info = await latestArtifactInfo(fin.artifactsDir, SITE, 'ckan_api');
+    assert.equal(info?.manifest.tables['datasets'], 5);
   });
 });
