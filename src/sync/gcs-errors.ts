@@ -10,6 +10,8 @@ export const ERR_GCS_CREDENTIALS = 'ERR_GCS_CREDENTIALS';
 export const ERR_GCS_PERMISSION = 'ERR_GCS_PERMISSION';
 export const ERR_GCS_BUCKET_MISSING = 'ERR_GCS_BUCKET_MISSING';
 export const ERR_GCS = 'ERR_GCS';
+/** HTTP 412: an `ifGenerationMatch` did not hold (the object exists, or changed since it was read). Never retryable. */
+export const ERR_GCS_PRECONDITION = 'ERR_GCS_PRECONDITION';
 export const ERR_SYNC_CHECKSUM = 'ERR_SYNC_CHECKSUM';
 export const ERR_SYNC_CONFLICT = 'ERR_SYNC_CONFLICT';
 
@@ -25,6 +27,23 @@ export interface GcsErrorContext {
   bucket: string;
   object?: string;
   action: string;
+  /** The generation a conditional write or delete required (0: that the object be absent). */
+  ifGenerationMatch?: number;
+}
+
+/** ERR_GCS_PRECONDITION for a conditional write or delete of `gs://bucket/object` that lost. */
+export function preconditionError(ctx: GcsErrorContext & { object: string }, cause?: unknown): MallardError {
+  const where = `gs://${ctx.bucket}/${ctx.object}`;
+  const why = ctx.ifGenerationMatch === 0 ? 'it already exists' : `its generation is no longer ${ctx.ifGenerationMatch ?? 'the one read'}`;
+  return new MallardError(ERR_GCS_PRECONDITION, `Did not ${ctx.action} ${where}: ${why} (another writer got there first)`, {
+    cause,
+    context: { bucket: ctx.bucket, object: ctx.object, action: ctx.action, status: 412, ifGenerationMatch: ctx.ifGenerationMatch },
+    retryable: false,
+  });
+}
+
+export function isPreconditionError(err: unknown): boolean {
+  return isMallardError(err) && err.code === ERR_GCS_PRECONDITION;
 }
 
 function statusOf(err: unknown): number | undefined {
@@ -41,6 +60,7 @@ export function toGcsError(err: unknown, ctx: GcsErrorContext): MallardError {
   const message = errorMessage(err);
   const where = ctx.object === undefined ? `gs://${ctx.bucket}` : `gs://${ctx.bucket}/${ctx.object}`;
   const context = { bucket: ctx.bucket, object: ctx.object, action: ctx.action, status };
+  if (status === 412 && ctx.object !== undefined) return preconditionError({ ...ctx, object: ctx.object }, err);
   if (status === 401 || (status === undefined && CREDENTIAL_PATTERNS.some((re) => re.test(message)))) {
     return new MallardError(ERR_GCS_CREDENTIALS, `No usable Google Cloud credentials to ${ctx.action} ${where}: ${firstLine(message)}`, {
       cause: err,
@@ -58,7 +78,7 @@ export function toGcsError(err: unknown, ctx: GcsErrorContext): MallardError {
       suggestions: [`grant the account roles/storage.objectAdmin on gs://${ctx.bucket} (roles/storage.admin to create buckets)`],
     });
   }
-  if (status === 404 && (ctx.object === undefined || /bucket/i.test(message))) {
+  if (status === 404 && (ctx.object === undefined || /bucket/i.test(message.split(ctx.bucket).join('')))) {
     return new MallardError(ERR_GCS_BUCKET_MISSING, `Bucket gs://${ctx.bucket} does not exist (while trying to ${ctx.action})`, {
       cause: err,
       context,

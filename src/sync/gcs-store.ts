@@ -11,7 +11,7 @@ import type { Storage, StorageOptions } from '@google-cloud/storage';
 import { MallardError } from '../engine/errors.js';
 import { ERR_SYNC_CHECKSUM, toGcsError } from './gcs-errors.js';
 import { checksumError, conflictError } from './conflicts.js';
-import type { BucketSettings, DownloadOptions, ObjectRef, ObjectStore, RemoteObject, UploadOptions } from './object-store.js';
+import type { BucketSettings, DownloadOptions, ObjectRef, ObjectStore, Preconditions, PutOptions, RemoteObject, UploadOptions } from './object-store.js';
 
 export interface GcsStoreOptions {
   /** The project billed for bucket creation; GCP_PROJECT in the CLI. */
@@ -28,11 +28,31 @@ export async function createGcsStore(opts: GcsStoreOptions = {}): Promise<Object
   return new GcsStore((projectId) => new Storage(projectId ? { ...base, projectId } : base));
 }
 
-type ObjectMetadata = { name?: string; size?: string | number; md5Hash?: string; crc32c?: string };
+type ObjectMetadata = {
+  name?: string;
+  size?: string | number;
+  md5Hash?: string;
+  crc32c?: string;
+  generation?: string | number;
+  metadata?: Record<string, string | number | boolean | null>;
+};
 
 function toRemote(name: string, md: ObjectMetadata): RemoteObject {
-  return { name, size: Number(md.size ?? 0), md5: md.md5Hash, crc32c: md.crc32c };
+  const remote: RemoteObject = { name, size: Number(md.size ?? 0), md5: md.md5Hash, crc32c: md.crc32c };
+  if (md.generation !== undefined) remote.generation = Number(md.generation);
+  if (md.metadata) remote.metadata = Object.fromEntries(Object.entries(md.metadata).filter(([, v]) => v !== null).map(([k, v]) => [k, String(v)]));
+  return remote;
 }
+
+/** The library's precondition option for a write, when one is asked for. */
+function preconditionOpts(opts: Preconditions): { preconditionOpts?: { ifGenerationMatch: number } } {
+  return opts.ifGenerationMatch === undefined ? {} : { preconditionOpts: { ifGenerationMatch: opts.ifGenerationMatch } };
+}
+
+const isNotFound = (err: unknown): boolean => (err as { code?: unknown } | null)?.code === 404;
+
+/** A read of a given generation that finds it replaced is retried this many times with the newer one. */
+const READ_RACE_ATTEMPTS = 5;
 
 class GcsStore implements ObjectStore {
   private readonly storage: Storage;
@@ -58,11 +78,12 @@ class GcsStore implements ObjectStore {
         resumable: opts.resumable,
         validation: 'md5',
         metadata: { contentType: opts.contentType ?? 'application/octet-stream' },
+        ...preconditionOpts(opts),
         onUploadProgress: opts.onBytes ? (ev: { bytesWritten?: number }) => opts.onBytes!(ev.bytesWritten ?? 0) : undefined,
       });
       md = file.metadata;
     } catch (err) {
-      throw toGcsError(err, { bucket, object: name, action: 'upload' });
+      throw toGcsError(err, { bucket, object: name, action: 'upload', ifGenerationMatch: opts.ifGenerationMatch });
     }
     if (md.md5Hash !== opts.md5) {
       throw new MallardError(ERR_SYNC_CHECKSUM, `Uploaded gs://${bucket}/${name} has md5 ${md.md5Hash}, expected ${opts.md5}: ${localPath} changed while uploading?`, {
@@ -71,6 +92,49 @@ class GcsStore implements ObjectStore {
       });
     }
     return toRemote(name, md);
+  }
+
+  async putBytes(bucket: string, name: string, data: Uint8Array | string, opts: PutOptions = {}): Promise<RemoteObject> {
+    const file = this.storage.bucket(bucket).file(name);
+    const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    try {
+      await file.save(bytes, {
+        resumable: false,
+        validation: 'md5',
+        metadata: { contentType: opts.contentType ?? 'application/octet-stream', ...(opts.metadata ? { metadata: opts.metadata } : {}) },
+        ...preconditionOpts(opts),
+      });
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'FILE_NO_UPLOAD') throw checksumError(bucket, name, '(memory)', createHash('md5').update(bytes).digest('base64'), 'a different checksum');
+      throw toGcsError(err, { bucket, object: name, action: 'write', ifGenerationMatch: opts.ifGenerationMatch });
+    }
+    return toRemote(name, file.metadata as ObjectMetadata);
+  }
+
+  async stat(bucket: string, name: string): Promise<RemoteObject | undefined> {
+    try {
+      const [md] = await this.storage.bucket(bucket).file(name).getMetadata();
+      return toRemote(name, md as ObjectMetadata);
+    } catch (err) {
+      if (isNotFound(err) && !/bucket does not exist/i.test((err as Error).message)) return undefined;
+      throw toGcsError(err, { bucket, object: name, action: 'read the metadata of' });
+    }
+  }
+
+  /** Metadata first, then the media of exactly that generation (so the generation is the one of the bytes). */
+  async getBytes(bucket: string, name: string): Promise<{ data: Buffer; object: RemoteObject } | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      const object = await this.stat(bucket, name);
+      if (object === undefined) return undefined;
+      try {
+        const [data] = await this.storage.bucket(bucket).file(name, { generation: object.generation }).download({ validation: 'md5' });
+        return { data, object };
+      } catch (err) {
+        if (isNotFound(err) && attempt < READ_RACE_ATTEMPTS) continue; // replaced or deleted between the two requests
+        if ((err as { code?: unknown }).code === 'CONTENT_DOWNLOAD_MISMATCH') throw checksumError(bucket, name, '(memory)', object.md5, 'a different checksum');
+        throw toGcsError(err, { bucket, object: name, action: 'read' });
+      }
+    }
   }
 
   async download(bucket: string, name: string, localPath: string, opts: DownloadOptions): Promise<string> {
@@ -97,22 +161,24 @@ class GcsStore implements ObjectStore {
   async copy(from: ObjectRef, to: ObjectRef, opts: { onlyIfAbsent: boolean }): Promise<RemoteObject> {
     try {
       const dest = this.storage.bucket(to.bucket).file(to.name);
-      const [file] = await this.storage
+      const [file, response] = await this.storage
         .bucket(from.bucket)
         .file(from.name)
         .copy(dest, opts.onlyIfAbsent ? { preconditionOpts: { ifGenerationMatch: 0 } } : {});
-      return toRemote(to.name, file.metadata);
+      // The library leaves the new File's metadata empty: the rewrite response carries the object.
+      return toRemote(to.name, (response as { resource?: ObjectMetadata } | undefined)?.resource ?? file.metadata);
     } catch (err) {
       if ((err as { code?: unknown }).code === 412) throw conflictError(to);
       throw toGcsError(err, { bucket: to.bucket, object: to.name, action: `copy gs://${from.bucket}/${from.name} to` });
     }
   }
 
-  async delete(bucket: string, name: string): Promise<void> {
+  async delete(bucket: string, name: string, opts: Preconditions = {}): Promise<void> {
     try {
-      await this.storage.bucket(bucket).file(name).delete({ ignoreNotFound: true });
+      const cond = opts.ifGenerationMatch === undefined ? {} : { ifGenerationMatch: opts.ifGenerationMatch };
+      await this.storage.bucket(bucket).file(name).delete({ ignoreNotFound: true, ...cond });
     } catch (err) {
-      throw toGcsError(err, { bucket, object: name, action: 'delete' });
+      throw toGcsError(err, { bucket, object: name, action: 'delete', ifGenerationMatch: opts.ifGenerationMatch });
     }
   }
 

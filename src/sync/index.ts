@@ -9,7 +9,9 @@ export { createBucket, DEFAULT_SOFT_DELETE_DAYS } from './create-bucket.js';
 export type { CreateBucketOptions, CreateBucketResult } from './create-bucket.js';
 export { createGcsStore, storeFrom } from './gcs-store.js';
 export type { GcsStoreOptions, StoreChoice } from './gcs-store.js';
-export type { ObjectStore, RemoteObject, BucketSettings, ObjectRef, UploadOptions, DownloadOptions } from './object-store.js';
+export type { ObjectStore, RemoteObject, BucketSettings, ObjectRef, UploadOptions, DownloadOptions, Preconditions, PutOptions } from './object-store.js';
+export { ERR_GCS_BAD_JSON, parseJsonObject, putJson, readJson } from './json-objects.js';
+export { mapPool, runPool, type Settled } from './pool.js';
 export type { SyncProgress, ProgressListener } from './progress.js';
 export { gcsTargetFrom, requireBucket, requireProject } from './config.js';
 export type { GcsTarget } from './config.js';
@@ -22,6 +24,8 @@ export {
   ERR_GCS_BUCKET_MISSING,
   ERR_GCS_CREDENTIALS,
   ERR_GCS_PERMISSION,
+  ERR_GCS_PRECONDITION,
+  isPreconditionError,
   ERR_SYNC_CHECKSUM,
   ERR_SYNC_CONFLICT,
   toGcsError,

@@ -64,6 +64,19 @@ describe('GCS errors through the real client', () => {
     assert.ok(seen.length >= 3 && seen.length <= 6, seen.join('\n'));
   });
 
+  test('a 412 is ERR_GCS_PRECONDITION naming the object, never retryable; an object 404 in a bucket named "…bucket…" is not a missing bucket', () => {
+    const failed = Object.assign(new Error('At least one of the pre-conditions you specified did not hold.'), { code: 412 });
+    const err = toGcsError(failed, { bucket: 'team-bucket', object: 'state/s/ckan/current.json', action: 'write', ifGenerationMatch: 17 });
+    assert.equal(err.code, 'ERR_GCS_PRECONDITION');
+    assert.equal(err.retryable, false);
+    assert.match(err.message, /Did not write gs:\/\/team-bucket\/state\/s\/ckan\/current\.json: its generation is no longer 17/);
+    const created = toGcsError(failed, { bucket: 'b', object: 'o', action: 'upload', ifGenerationMatch: 0 });
+    assert.match(created.message, /it already exists/);
+    const noObject = toGcsError(Object.assign(new Error('No such object: team-bucket/x'), { code: 404 }), { bucket: 'team-bucket', object: 'x', action: 'download' });
+    assert.equal(noObject.code, 'ERR_GCS');
+    assert.equal(noObject.context.status, 404);
+  });
+
   test('missing Application Default Credentials read as a credentials error naming the bucket', () => {
     const adc = new Error('Could not load the default credentials. Browse to https://cloud.google.com/docs/authentication/getting-started for more information.');
     const err = toGcsError(adc, { bucket: 'team', action: 'list' });

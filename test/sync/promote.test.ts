@@ -79,7 +79,7 @@ describe('promoteArtifacts preconditions (fake store: the emulator ignores ifGen
     const prd = [...store.buckets.get('bkt')!.objects.keys()].filter((n) => n.startsWith('prd/'));
     // the racing object stays, and the manifest of the failed database is not copied
     assert.deepEqual(prd, ['prd/read_only/s/usage_20250101T000000Z.db']);
-    assert.equal(store.buckets.get('bkt')!.objects.get(prd[0]!)!.toString(), 'someone else');
+    assert.equal(store.buckets.get('bkt')!.objects.get(prd[0]!)!.data.toString(), 'someone else');
   });
 
   test('a missing source bucket is one clear error naming it', async () => {
