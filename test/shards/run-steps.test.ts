@@ -1,7 +1,7 @@
 /**
  * The steps of a sharded run in this process, each in its own fresh artifacts directory (as
- * each container of a deployment has), sharing one store (an in-memory ShardStateStore with
- * the agreed semantics, test/shards/run-memory-store.ts), against the loopback CKAN,
+ * each container of a deployment has), sharing one store (the real store over the fake GCS
+ * server, test/support/gcs-fake-server.ts), against the loopback CKAN,
  * Sourcegraph and GitHub servers: plan, 3 shards and the next plan for each stage, then the
  * final step. The published tables equal a single-process run's; no page, search or
  * repository is fetched twice; a final step before the shards refuses naming them; a shard
@@ -23,14 +23,27 @@ import { repoRoot } from '../support/cli.js';
 import { startGithubServer, type GithubTestServer } from '../support/github-server.js';
 import { startSourcegraphServer, type SourcegraphTestServer } from '../support/sourcegraph-server.js';
 import { D, usageGithub, usagePackages, usageSearchCorpus } from '../support/usage-corpus.js';
-import { MemoryShardStore } from './run-memory-store.js';
+import { openShardStore, type ShardStateStore, type Stage } from '../../src/shards/index.js';
+import { createGcsStore } from '../../src/sync/index.js';
+import { startGcsFakeServer, type GcsFakeServer } from '../support/gcs-fake-server.js';
 
 const SITE = 'shard-demo';
 let root: string;
 let ckan: CkanTestServer;
 let sg: SourcegraphTestServer;
 let gh: GithubTestServer;
-let store: MemoryShardStore;
+let gcs: GcsFakeServer;
+let store: ShardStateStore;
+
+/** A new store (a new prefix) on the fake GCS server. */
+async function newStore(): Promise<ShardStateStore> {
+  return openShardStore({ bucket: 'test-bucket', prefix: `mallard-${++dirs}` }, SITE, { objectStore: await createGcsStore({ apiEndpoint: gcs.host }) });
+}
+const leavesOf = async (stage: Stage): Promise<string[]> => ((await store.currentPlan(stage))?.plan.leaves ?? []).map((l) => l.id);
+async function committedIds(stage: Stage): Promise<string[]> {
+  const current = await store.currentPlan(stage);
+  return current === undefined ? [] : [...(await store.receipts(stage, current.planId)).keys()].sort();
+}
 let dirs = 0;
 
 before(async () => {
@@ -41,10 +54,11 @@ before(async () => {
   corpus[D[0]] = { ...corpus[D[0]]!, skipped: [{ reason: 'shard-match-limit', title: 'limit', message: 'some shards hit the limit', severity: 'info' }] };
   sg = await startSourcegraphServer({ corpus });
   gh = await startGithubServer(usageGithub());
-  store = new MemoryShardStore(SITE);
+  gcs = await startGcsFakeServer({ buckets: ['test-bucket'] });
+  store = await newStore();
 });
 after(async () => {
-  await Promise.all([ckan?.close(), sg?.close(), gh?.close()]);
+  await Promise.all([ckan?.close(), sg?.close(), gh?.close(), gcs?.stop()]);
   fs.rmSync(root, { recursive: true, force: true });
 });
 
@@ -118,7 +132,7 @@ async function tables(file: string): Promise<Record<string, Row[]>> {
 
 const dup = (keys: string[]): string[] => keys.filter((k, i) => keys.indexOf(k) !== i);
 
-describe('sharded run, step by step (in-memory store)', () => {
+describe('sharded run, step by step (store on the fake GCS server)', () => {
   let single: Record<string, Record<string, Row[]>>;
   let finalDir: string;
 
@@ -145,7 +159,7 @@ describe('sharded run, step by step (in-memory store)', () => {
     assert.equal(plan.summary?.status, 'success');
     assert.equal(plan.plan?.leaves, 5, 'five pages of one row');
     assert.equal(ckan.requests.length, 1, 'only page 0');
-    assert.deepEqual(store.committedIds('ckan').length, 1, "page 0's receipt is committed by the plan step");
+    assert.deepEqual((await committedIds('ckan')).length, 1, "page 0's receipt is committed by the plan step");
 
     const early = await refusal(step('download-sourcegraph-results', 'plan'));
     assert.equal(early.code, 'ERR_SHARDS_INCOMPLETE');
@@ -153,17 +167,18 @@ describe('sharded run, step by step (in-memory store)', () => {
 
     const one = await step('download-datasets-info', '1/3');
     assert.equal(one.summary?.status, 'success');
-    const ids = store.plans.get(store.current.get('ckan')!)!.leaves.map((l) => l.id);
+    const ids = await leavesOf('ckan');
     const owners = partition(ids, 3);
     const missing = await refusal(step('download-sourcegraph-results', 'plan'));
     assert.equal(missing.code, 'ERR_SHARDS_INCOMPLETE');
+    const done = await committedIds('ckan');
     for (const i of [0, 2]) {
-      const owed = owners[i]!.filter((id) => !store.committedIds('ckan').includes(id));
+      const owed = owners[i]!.filter((id) => !done.includes(id));
       if (owed.length > 0) assert.match(missing.message, new RegExp(`shard ${i}/3: ${owed.length} tasks missing; never started`));
     }
     assert.doesNotMatch(missing.message, /shard 1\/3/);
     for (const shard of ['0/3', '2/3']) assert.equal((await step('download-datasets-info', shard)).summary?.status, 'success');
-    assert.deepEqual(store.committedIds('ckan'), [...ids].sort());
+    assert.deepEqual((await committedIds('ckan')), [...ids].sort());
     const starts = ckan.requests.map((r) => r.query.get('start') ?? '');
     assert.deepEqual(dup(starts), [], 'no page fetched twice');
     assert.equal(starts.length, 5);
@@ -185,8 +200,8 @@ describe('sharded run, step by step (in-memory store)', () => {
     }
     assert.deepEqual(dup(sg.requests.map((r) => r.query)), [], 'no search asked twice');
     assert.ok(sg.requests.some((r) => r.patterns.length === 1 && r.term === D[0]), 'the batch holding the limited term was split down to it');
-    const planned = new Set(store.plans.get(store.current.get('search')!)!.leaves.map((l) => l.id));
-    const committed = store.committedIds('search');
+    const planned = new Set(await leavesOf('search'));
+    const committed = (await committedIds('search'));
     assert.ok(committed.length > planned.size, 'the halves of the split batch are committed besides the planned batches');
     for (const id of planned) assert.ok(committed.includes(id));
   });
@@ -218,14 +233,16 @@ describe('sharded run, step by step (in-memory store)', () => {
   });
 });
 
-describe('a shard that fails or runs twice (in-memory store)', () => {
+describe('a shard that fails or runs twice (store on the fake GCS server)', () => {
   let failedShard = 0;
-  const shardsOf = (): string[][] => partition(store.plans.get(store.current.get('ckan')!)!.leaves.map((l) => l.id), 2);
+  let ids: string[] = [];
+  const shardsOf = (): string[][] => partition(ids, 2);
 
   test('a failed page: the marker says so, the next step refuses naming the shard; the rerun fetches only that page', async () => {
-    store = new MemoryShardStore(SITE);
+    store = await newStore();
     ckan.requests.length = 0;
     assert.equal((await step('download-datasets-info', 'plan')).summary?.status, 'success');
+    ids = await leavesOf('ckan');
     // The split depends on the ids (the portal's port is in the query key): take a shard owning a page besides the first.
     const index = shardsOf().findIndex((ids) => ids.some((id) => !/\bstart=0\)/.test(id)));
     const other = 1 - index;
@@ -254,7 +271,7 @@ describe('a shard that fails or runs twice (in-memory store)', () => {
     const mine = shardsOf()[zombie]!.filter((id) => !/\bstart=0\)/.test(id));
     assert.equal((a.commits?.committed ?? 0) + (b.commits?.committed ?? 0), mine.length, 'each task committed once');
     assert.ok((a.commits?.committedByOthers ?? 0) + (b.commits?.committedByOthers ?? 0) <= mine.length, 'a task the other committed first is counted, not committed again');
-    assert.deepEqual(store.committedIds('ckan').filter((id) => mine.includes(id)).sort(), [...mine].sort());
+    assert.deepEqual((await committedIds('ckan')).filter((id) => mine.includes(id)).sort(), [...mine].sort());
     const fin = await step('insert-datasets-info', 'final');
     assert.equal(fin.summary?.status, 'success', JSON.stringify(fin.summary?.failures));
     const info = await latestArtifactInfo(fin.artifactsDir, SITE, 'ckan_api');
