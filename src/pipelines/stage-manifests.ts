@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { z } from 'zod';
-import { readStateFileSync, requireStateFileSync, type StateFileSpec } from '../store/index.js';
+import { parseStateFile, readStateFileSync, requireStateFileSync, type StateFileSpec } from '../store/index.js';
 
 /** searches.json's format (1: every term repeated with its dataset ids; 2: requests only, the mapping in its own file). */
 export const SEARCHES_VERSION = 2;
@@ -115,9 +115,18 @@ export function readSearchesCoverage(file: string): SearchesCoverage | undefined
   return value;
 }
 
-/** searches.json of the current version, for the loader (an older one makes the download run again first: its task version changed). */
+/**
+ * searches.json of the current version, for the loader (an older one makes the download run
+ * again first: its task version changed). Validated from the cached parse, so the file is not
+ * parsed a second time.
+ */
 export function requireSearchesManifest(file: string): SearchesManifest {
-  return requireStateFileSync(file, SEARCHES);
+  const coverage = readSearchesCoverage(file);
+  if (coverage === undefined) return requireStateFileSync(file, SEARCHES);
+  // The requests were validated by the coverage read (same schema); check the rest, small, here.
+  const { requests, ...header } = coverage;
+  const checked = parseStateFile(file, JSON.stringify(header), { ...SEARCHES, schema: searchesManifestSchema.omit({ requests: true }) });
+  return { ...checked, requests };
 }
 
 export function readSearchPlan(file: string): SearchPlanFile | undefined {
