@@ -92,7 +92,7 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
   override readonly version = '2';
 
   /** `cleanCkan`: the published clean_ckan_api it reads the terms of (a newer one makes it run again). */
-  constructor(readonly settings: SourcegraphSettings, readonly artifactsDir: string, private readonly cleanCkan: ArtifactPublishedTask) {
+  constructor(readonly settings: SourcegraphSettings, readonly artifactsDir: string, private readonly cleanCkan: ArtifactPublishedTask, private readonly memoryLimit?: string) {
     super({ site: settings.site, options: searchOptionsKey(settings) });
   }
 
@@ -134,7 +134,7 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
    * plan.json; a sharded run lists its leaf tasks from it alone.
    */
   async plan(ctx: TaskContext, clean: string): Promise<SearchPlanFile> {
-    const { terms, datasets } = await writeTermMapping(clean, this.mappingFile);
+    const { terms, datasets } = await writeTermMapping(clean, this.mappingFile, this.memoryLimit);
     ctx.log(`${terms.length} search terms for ${datasets} datasets (${path.basename(clean)})`);
     const previous = readSearchesCoverage(this.manifestFile);
     const reusable = previous?.options === this.params.options ? previous.requests : [];
@@ -265,7 +265,7 @@ export interface CodeSearchTasks {
 
 /** download-sourcegraph-results (searches) and insert-sourcegraph-results (insert) of a site, reading `cleanCkan`. */
 export function codeSearchTasks(loaded: LoadedConfig, options: CodeSearchOptions, cleanCkan: ArtifactPublishedTask): CodeSearchTasks {
-  const searches = new SourcegraphSearchesTask(sourcegraphSettings(loaded.config, options), options.artifactsDir, cleanCkan);
+  const searches = new SourcegraphSearchesTask(sourcegraphSettings(loaded.config, options), options.artifactsDir, cleanCkan, loaded.config.duckdb.memoryLimit);
   return { searches, insert: new InsertSourcegraphResultsTask(searches, loaded.hash, loaded.config.duckdb.memoryLimit, options.fullRefresh === true) };
 }
 

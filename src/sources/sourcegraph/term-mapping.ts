@@ -4,8 +4,9 @@
  * distinct pair, sorted) that the loader reads with read_parquet, so no JavaScript ever holds a
  * million terms with their dataset ids. The planner gets only the distinct terms (one list).
  */
-import { withAtomicPath } from '../../engine/index.js';
-import { openDatabase, sqlString, type DuckDbHandle } from '../../duckdb/index.js';
+import { partialPathFor, withAtomicPath } from '../../engine/index.js';
+import fs from 'node:fs';
+import { memorySettings, openDatabase, sqlString, type DuckDbHandle } from '../../duckdb/index.js';
 
 /** Default file name of the mapping, beside searches.json. */
 export const TERM_MAPPING_FILE = 'terms.parquet';
@@ -19,21 +20,25 @@ export interface TermMapping {
   datasets: number;
 }
 
-async function withCleanDb<T>(cleanDb: string, use: (db: DuckDbHandle) => Promise<T>): Promise<T> {
-  const db = await openDatabase(cleanDb, { readOnly: true });
+/** `cleanDb` opened read-only under duckdb.memoryLimit, spilling next to `scratch` (removed after). */
+async function withCleanDb<T>(cleanDb: string, memoryLimit: string | undefined, scratch: string, use: (db: DuckDbHandle) => Promise<T>): Promise<T> {
+  const db = await openDatabase(cleanDb, { readOnly: true, settings: { ...memorySettings(memoryLimit), temp_directory: scratch } });
   try {
     return await use(db);
   } finally {
     await db.close();
+    fs.rmSync(scratch, { recursive: true, force: true });
   }
 }
 
 /**
  * Writes `mappingFile` (atomically) from `cleanDb`'s dataset_search_terms and returns the
- * distinct terms (as one list value, not a row per term) and the number of datasets.
+ * distinct terms (as one list value, not a row per term) and the number of datasets. DuckDB
+ * works under `memoryLimit` (duckdb.memoryLimit), spilling beside the mapping file.
  */
-export async function writeTermMapping(cleanDb: string, mappingFile: string): Promise<TermMapping> {
-  return withCleanDb(cleanDb, async (db) => {
+export async function writeTermMapping(cleanDb: string, mappingFile: string, memoryLimit?: string): Promise<TermMapping> {
+  // The spill folder is named as an atomic write's companion, so a dead run's is cleared as litter.
+  return withCleanDb(cleanDb, memoryLimit, `${partialPathFor(mappingFile)}.tmp`, async (db) => {
     await withAtomicPath(mappingFile, async (tmp) => {
       await db.run(`COPY (${PAIRS} ORDER BY term, dataset_id) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
     });
