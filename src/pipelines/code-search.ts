@@ -31,7 +31,7 @@ import { lazyClient } from './http-clients.js';
 import { siteLayout } from './layout.js';
 import { LoadStageTask, type LoadReport, type StageLoad } from './load-stage-task.js';
 import { inputArtifact, type ArtifactPublishedTask } from './published-artifact.js';
-import { readSearchesCoverage, requireSearchesManifest, SEARCHES_VERSION, type SearchesManifest, type SearchPlanFile } from './stage-manifests.js';
+import { readSearchesCoverage, readSearchesFiles, requireSearchesManifest, SEARCHES_VERSION, type SearchesManifest, type SearchPlanFile } from './stage-manifests.js';
 import { vouchedUnlessStale } from './stale-outputs.js';
 
 export interface CodeSearchOptions {
@@ -81,7 +81,7 @@ export function sourcegraphSettings(config: SiteConfig, options: CodeSearchOptio
 function staleResults(manifestFile: string, settings: SourcegraphSettings): string | undefined {
   if (settings.maxAgeMs === undefined) return undefined;
   const notBefore = settings.client().clock.now() - settings.maxAgeMs;
-  const requests: RequestCoverage[] = readSearchesCoverage(manifestFile)?.requests ?? [];
+  const requests: ReadonlyArray<Pick<RequestCoverage, 'searchedAt'>> = readSearchesFiles(manifestFile)?.requests ?? [];
   const stale = requests.filter((r) => !(Date.parse(r.searchedAt) >= notBefore)).length;
   return stale === 0 ? undefined : `${stale} search results are older than sourcegraph.maxAge`;
 }
@@ -114,7 +114,7 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
 
   /** searches.json first, the mapping and the plan, then every result file it lists (a deleted result is searched again). */
   outputs(): FileTarget[] {
-    const requests = readSearchesCoverage(this.manifestFile)?.requests ?? [];
+    const requests = readSearchesFiles(this.manifestFile)?.requests ?? [];
     const files = requests.map((r) => new FileTarget(path.join(this.settings.dir, r.file)));
     return [new FileTarget(this.manifestFile), new FileTarget(this.mappingFile), new FileTarget(this.planFile), ...files];
   }
@@ -226,12 +226,13 @@ export class InsertSourcegraphResultsTask extends LoadStageTask<SourcegraphLoadS
     const manifestFile = (this.input()[0]?.[0] as FileTarget).path;
     const dir = path.dirname(manifestFile);
     const manifest = requireSearchesManifest(manifestFile);
-    const requests = manifest.requests.map((r) => ({ file: path.join(dir, r.file), terms: r.terms, searchedAt: r.searchedAt }));
+    const requests = manifest.requests.map((r) => path.join(dir, r.file));
     const previous = await this.previousBuild(ctx);
     ctx.log(previous === undefined
       ? `loading ${requests.length} result files into ${this.databaseFile}`
       : `updating ${path.basename(previous)} with what changed among ${requests.length} result files into ${this.databaseFile}`);
-    const load = await buildSourcegraphApiDatabase(this.databaseFile, requests, path.join(dir, manifest.mapping), {
+    // The requests' terms (about a million at portal scale) are read from searches.json by DuckDB, never held here.
+    const load = await buildSourcegraphApiDatabase(this.databaseFile, { searchesFile: manifestFile, dir }, path.join(dir, manifest.mapping), {
       memoryLimit: this.memoryLimit,
       ...(previous === undefined ? {} : { previous }),
     });
@@ -242,7 +243,7 @@ export class InsertSourcegraphResultsTask extends LoadStageTask<SourcegraphLoadS
     return {
       load,
       artifacts,
-      rawFiles: [path.join(dir, manifest.mapping), ...requests.map((r) => r.file)],
+      rawFiles: [path.join(dir, manifest.mapping), ...requests],
       build: { schemaVersion: SOURCEGRAPH_SCHEMA_VERSION, mode: load.mode },
     };
   }

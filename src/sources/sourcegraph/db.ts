@@ -8,6 +8,8 @@
  * deleted and loaded again (and terms gone are deleted), which gives the same tables as a full
  * build.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { buildDatabaseAtomically, memoryLimitBytes, memorySettings, sqlString, sqlStringList, type DatabaseRegistry, type DuckDbHandle } from '../../duckdb/index.js';
 import { chunkFiles, fileTooLargeError, largestLoadable, loadRows, objectSizeFor } from '../bulk-load.js';
 import { mappingSource } from './term-mapping.js';
@@ -18,6 +20,15 @@ export interface CoveredRequest {
   terms: readonly string[];
   /** The file's searchedAt (an incremental build compares it with what it loaded before). */
   searchedAt?: string;
+}
+
+/**
+ * The coverage as a searches.json (version 2: `requests` of file, terms, searchedAt) that DuckDB
+ * reads itself, so no JavaScript holds the terms; `dir` is the folder of its result files.
+ */
+export interface SearchesFileCoverage {
+  searchesFile: string;
+  dir: string;
 }
 
 export interface SourcegraphLoadSummary {
@@ -137,10 +148,20 @@ export interface SourcegraphBuildOptions {
   previous?: string;
 }
 
-async function loadLookups(db: DuckDbHandle, requests: readonly CoveredRequest[], mappingFile: string, scratch: string): Promise<void> {
+const SEARCHES_REQUESTS = `{requests: 'STRUCT(file VARCHAR, terms VARCHAR[], searchedAt VARCHAR)[]'}`;
+
+async function loadLookups(db: DuckDbHandle, requests: readonly CoveredRequest[] | SearchesFileCoverage, mappingFile: string, scratch: string): Promise<void> {
   await db.run(`CREATE TEMP TABLE ${TERMS} AS SELECT term::VARCHAR AS term, dataset_id::VARCHAR AS dataset_id FROM ${mappingSource(mappingFile)}`);
+  if (!Array.isArray(requests)) {
+    const { searchesFile, dir } = requests as SearchesFileCoverage;
+    const size = fs.statSync(searchesFile).size;
+    await db.run(`CREATE TEMP TABLE ${COVER} AS
+WITH r AS (SELECT unnest(requests) AS r FROM read_json(${sqlString(searchesFile)}, format = 'unstructured', maximum_object_size = ${Math.max(1 << 20, size + 4096)}, columns = ${SEARCHES_REQUESTS}))
+SELECT ${sqlString(dir + path.sep)} || r.file AS file, unnest(r.terms) AS term, r.searchedAt AS searched_at FROM r`);
+    return;
+  }
   await loadRows(db, COVER, '{file: \'VARCHAR\', term: \'VARCHAR\', searched_at: \'VARCHAR\'}', scratch, function* () {
-    for (const r of requests) for (const term of r.terms) yield { file: r.file, term, searched_at: r.searchedAt ?? null };
+    for (const r of requests as readonly CoveredRequest[]) for (const term of r.terms) yield { file: r.file, term, searched_at: r.searchedAt ?? null };
   });
 }
 
@@ -184,7 +205,7 @@ async function filesOf(db: DuckDbHandle, table: string): Promise<string[]> {
  */
 export async function buildSourcegraphApiDatabase(
   finalPath: string,
-  requests: readonly CoveredRequest[],
+  requests: readonly CoveredRequest[] | SearchesFileCoverage,
   mappingFile: string,
   options: SourcegraphBuildOptions = {},
 ): Promise<SourcegraphLoadSummary> {
@@ -212,7 +233,7 @@ export async function buildSourcegraphApiDatabase(
       }
       await db.run(`DROP TABLE IF EXISTS ${STAGE}; DROP TABLE IF EXISTS ${ATT}`);
       return {
-        files: new Set(requests.map((r) => r.file)).size,
+        files: await countOf(db, `SELECT count(DISTINCT file) FROM ${COVER}`),
         searches: await countOf(db, 'SELECT count(*) FROM searches'),
         matches: await countOf(db, 'SELECT count(*) FROM matches'),
         unmatchedTerms: await countOf(db, `SELECT count(DISTINCT term) FROM ${COVER} WHERE term NOT IN (SELECT term FROM ${TERMS})`),

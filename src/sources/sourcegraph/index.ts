@@ -21,4 +21,4 @@ export { ERR_SOURCEGRAPH_INCOMPLETE, ERR_SOURCEGRAPH_SEARCH, ERR_SOURCEGRAPH_RES
 export { SourcegraphRequestTask, SourcegraphSearchTask, searchOptionsKey } from './tasks.js';
 export type { SourcegraphSettings } from './tasks.js';
 export { buildSourcegraphApiDatabase, RESULT_COLUMNS, SOURCEGRAPH_SCHEMA, SOURCEGRAPH_SCHEMA_VERSION } from './db.js';
-export type { CoveredRequest, SourcegraphBuildOptions, SourcegraphLoadSummary } from './db.js';
+export type { CoveredRequest, SearchesFileCoverage, SourcegraphBuildOptions, SourcegraphLoadSummary } from './db.js';
