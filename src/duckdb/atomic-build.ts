@@ -4,7 +4,8 @@
  * DuckDB's own spill directory for `<final>`), CHECKPOINT, close, then commit it with the
  * engine's commitPartial (fsync, rename over the final path, fsync the directory).
  */
-import { access, mkdir, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, chmod, copyFile, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { commitPartial, partialPathFor } from '../engine/atomic-file.js';
 import { databaseKey, defaultRegistry, openDatabase, type DatabaseRegistry, type DuckDbHandle } from './database.js';
@@ -17,6 +18,12 @@ export interface AtomicBuildOptions {
   /** Rows per row group (see OpenDatabaseOptions.rowGroupSize). */
   rowGroupSize?: number;
   registry?: DatabaseRegistry;
+  /**
+   * Start from a copy of this database instead of an empty file (an incremental build): copied
+   * with the kernel's copy (copy_file_range, a reflink where the filesystem has them) and made
+   * writable; the original is only read.
+   */
+  startFrom?: string;
 }
 
 /** The files DuckDB may leave next to a database: its WAL and its spill directory. */
@@ -33,7 +40,7 @@ async function removeBuild(tempPath: string): Promise<void> {
 }
 
 /**
- * Runs `build` on a new empty database and, only when it succeeds, replaces `finalPath` with it.
+ * Runs `build` on a new empty database (or a copy of `startFrom`) and, only when it succeeds, replaces `finalPath` with it.
  * On failure the temporary file, its WAL and spill directory are removed, any previous
  * `finalPath` is left untouched, and the error is rethrown. `build` must not close the handle.
  * Returns what `build` returned.
@@ -54,6 +61,10 @@ export async function buildDatabaseAtomically<T>(
   try {
     // Spill next to the build (under artifacts/work/ for every stage), removed with it.
     const settings = { temp_directory: `${tempPath}.tmp`, ...options.settings };
+    if (options.startFrom !== undefined) {
+      await copyFile(options.startFrom, tempPath, constants.COPYFILE_FICLONE);
+      await chmod(tempPath, 0o644);
+    }
     db = await openDatabase(tempPath, { settings, rowGroupSize: options.rowGroupSize, registry });
     const result = await build(db);
     await db.run('CHECKPOINT');

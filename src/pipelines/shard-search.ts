@@ -10,23 +10,7 @@
 import path from 'node:path';
 import { Task, type TaskContext, type Verdict, type Receipt } from '../engine/index.js';
 import type { ShardCommitter } from '../shards/run-commit.js';
-import { DEFAULT_MAX_QUERY_LENGTH, DEFAULT_TERMS_PER_QUERY, planRequests, readResultSummary, splitRequest, SourcegraphRequestTask, type PlanLimits, type SourcegraphSettings } from '../sources/sourcegraph/index.js';
-
-/** The limits `searchTerms` plans requests with (src/sources/sourcegraph/searches.ts), from the same settings. */
-export function requestLimits(settings: SourcegraphSettings): PlanLimits {
-  return {
-    termsPerQuery: settings.termsPerQuery ?? DEFAULT_TERMS_PER_QUERY,
-    maxQueryLength: settings.maxQueryLength ?? DEFAULT_MAX_QUERY_LENGTH,
-    includeForks: settings.includeForks,
-    includeArchived: settings.includeArchived,
-    ...(settings.extraFilters ? { extraFilters: settings.extraFilters } : {}),
-  };
-}
-
-/** The requests a search of `terms` starts with (before any split). */
-export function plannedRequests(settings: SourcegraphSettings, terms: readonly string[]): SourcegraphRequestTask[] {
-  return planRequests(terms, requestLimits(settings)).map((batch) => new SourcegraphRequestTask(settings, batch));
-}
+import { readResultSummary, splitRequest, SourcegraphRequestTask } from '../sources/sourcegraph/index.js';
 
 /** Whether a finished request's result asks for a split (then its commit waits for the halves). */
 export function splitPending(artifactsDir: string): (receipt: Receipt) => boolean {

@@ -16,9 +16,7 @@ import type { LeafSpec, StageName, StagePlan } from '../shards/run-contract.js';
 import { DEFAULT_MAX_DATASETS, planPages } from '../sources/ckan/plan.js';
 import { CkanPageTask, effectiveRowsOf, readPageMeta } from '../sources/ckan/tasks.js';
 import { GithubRepoTask } from '../sources/github/index.js';
-import { SourcegraphRequestTask } from '../sources/sourcegraph/index.js';
-import { readSearchTerms } from './code-search.js';
-import { plannedRequests, requestLimits } from './shard-search.js';
+import { planSearch, SourcegraphRequestTask, writeTermMapping } from '../sources/sourcegraph/index.js';
 import { readGithubRepositories } from './github-repos.js';
 import { PublishedArtifactTarget } from './published-artifact.js';
 import type { SitePipeline } from './site-pipeline.js';
@@ -114,13 +112,17 @@ export async function stagePlanner(pipeline: SitePipeline, stage: StageName, ups
     case 'search': {
       const { searches } = await pipeline.codeSearch();
       const clean = await pipeline.artifact('clean_ckan_api');
+      const memoryLimit = pipeline.loaded.config.duckdb.memoryLimit;
       return {
         roots: async () => [clean],
-        inputsKey: JSON.stringify({ upstream: upstreamPlans, options: searches.params.options, limits: requestLimits(searches.settings) }),
+        inputsKey: JSON.stringify({ upstream: upstreamPlans, options: searches.params.options, termsPerQuery: searches.settings.termsPerQuery, maxQueryLength: searches.settings.maxQueryLength }),
         plan: async () => {
           const source = await new PublishedArtifactTarget(searches.artifactsDir, searches.settings.site, 'clean_ckan_api').resolve();
-          const terms = await readSearchTerms(source);
-          const leaves = plannedRequests(searches.settings, terms.map((t) => t.term)).map((t) => ({ ...leafOf(t), params: { ...t.params, termList: [...t.terms] } }));
+          // The mapping and the batches exactly as SourcegraphSearches plans them (with no earlier result to reuse).
+          const { terms } = await writeTermMapping(source, searches.mappingFile, memoryLimit);
+          const leaves = planSearch(searches.settings, terms, [], Date.now()).batches
+            .map((batch) => new SourcegraphRequestTask(searches.settings, batch))
+            .map((t) => ({ ...leafOf(t), params: { ...t.params, termList: [...t.terms] } }));
           return { leaves, data: { source: path.basename(source), terms: terms.length } };
         },
       };
