@@ -9,10 +9,10 @@ export class CreateRawCkanDbTables extends RunCommand {
     'Creates the raw tables (datasets, resources, tags, extras, organizations, groups, pages) in a new database file, written atomically. Does nothing when the database already exists with this schema version; insert-datasets-info fills it.';
   static override examples = ['<%= config.bin %> <%= command.id %> --site data-gov-uk', '<%= config.bin %> <%= command.id %> --site data-gov-uk --dry-run'];
 
-  async run(): Promise<RunSummary> {
+  async run(): Promise<RunSummary | undefined> {
     const { flags } = await this.parse(CreateRawCkanDbTables);
     const loaded = await this.loadConfig(flags);
-    const { create } = new SitePipeline(loaded, { artifactsDir: this.artifactsDir(flags['artifacts-dir']) }).ckan();
-    return this.execute([create], flags, loaded);
+    const pipeline = () => new SitePipeline(loaded, { artifactsDir: this.artifactsDir(flags['artifacts-dir']) });
+    return this.runMaybeSharded([pipeline().ckan().create], flags, loaded, pipeline);
   }
 }

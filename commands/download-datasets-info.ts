@@ -2,6 +2,7 @@
 import { Flags } from '@oclif/core';
 import { durationMs, MallardError, type RunSummary } from '../src/engine/index.js';
 import { CRAWL_FAMILIES, CRAWL_RUNTIME_FAMILIES, downloadDatasetsInfo } from '../src/pipelines/ckan.js';
+import { SitePipeline } from '../src/pipelines/site-pipeline.js';
 import { RunCommand } from './run-command.js';
 
 export class DownloadDatasetsInfo extends RunCommand {
@@ -34,7 +35,7 @@ With --since auto (or ckan.incremental: true in the site config), once a full cr
     return CRAWL_RUNTIME_FAMILIES;
   }
 
-  async run(): Promise<RunSummary> {
+  async run(): Promise<RunSummary | undefined> {
     const { flags } = await this.parse(DownloadDatasetsInfo);
     const loaded = await this.loadConfig(flags);
     const reconcileEveryMs = flags['reconcile-every'] === undefined ? undefined : durationMs(flags['reconcile-every']);
@@ -44,12 +45,20 @@ With --since auto (or ckan.incremental: true in the site config), once a full cr
       });
     }
     const since = flags.refresh ? 'full' : (flags.since as 'auto' | 'full' | undefined);
+    const artifactsDir = this.artifactsDir(flags['artifacts-dir']);
+    const force = flags.refresh ? [...(flags.force ?? []), ...CRAWL_FAMILIES] : flags.force;
+    const runFlags = { ...flags, ...(force === undefined ? {} : { force }) };
+    if (flags.shard !== undefined || flags.store !== undefined) {
+      // A sharded crawl is always the full one: its pages are the plan's (docs/scale-out.md §1).
+      if (since === 'auto') throw new MallardError('ERR_USAGE', '--since auto does not combine with --shard: a sharded crawl is a full crawl of the plan\'s pages');
+      const pipeline = (shards?: number) => new SitePipeline(loaded, { artifactsDir, ...(shards === undefined ? {} : { shards }) });
+      return this.runMaybeSharded([pipeline().ckan().crawl], runFlags, loaded, pipeline);
+    }
     const task = downloadDatasetsInfo(loaded.config, {
-      artifactsDir: this.artifactsDir(flags['artifacts-dir']),
+      artifactsDir,
       ...(since === undefined ? {} : { since }),
       ...(reconcileEveryMs === undefined ? {} : { reconcileEveryMs }),
     });
-    const force = flags.refresh ? [...(flags.force ?? []), ...CRAWL_FAMILIES] : flags.force;
-    return this.execute([task], { ...flags, ...(force === undefined ? {} : { force }) }, loaded);
+    return this.execute([task], runFlags, loaded);
   }
 }

@@ -27,11 +27,12 @@ export class DownloadSourcegraphResults extends RunCommand {
     return [...SEARCH_FAMILIES, ...CRAWL_FAMILIES];
   }
 
-  async run(): Promise<RunSummary> {
+  async run(): Promise<RunSummary | undefined> {
     const { flags } = await this.parse(DownloadSourcegraphResults);
     const loaded = await this.loadConfig(flags);
-    const { searches } = await new SitePipeline(loaded, { artifactsDir: this.artifactsDir(flags['artifacts-dir']), modelsDir: flags['models-dir'], env: process.env, refresh: flags.refresh }).codeSearch();
+    const pipeline = (shards?: number) => new SitePipeline(loaded, { artifactsDir: this.artifactsDir(flags['artifacts-dir']), modelsDir: flags['models-dir'], env: process.env, refresh: flags.refresh, ...(shards === undefined ? {} : { shards }) });
+    const { searches } = await pipeline().codeSearch();
     const force = flags.refresh ? [...(flags.force ?? []), ...SEARCH_FAMILIES] : flags.force;
-    return this.execute([searches], { ...flags, ...(force === undefined ? {} : { force }) }, loaded);
+    return this.runMaybeSharded([searches], { ...flags, ...(force === undefined ? {} : { force }) }, loaded, pipeline);
   }
 }

@@ -27,11 +27,12 @@ export class EnrichGithubRepos extends RunCommand {
     return [...GITHUB_FAMILIES, ...SEARCH_FAMILIES, ...CRAWL_FAMILIES];
   }
 
-  async run(): Promise<RunSummary> {
+  async run(): Promise<RunSummary | undefined> {
     const { flags } = await this.parse(EnrichGithubRepos);
     const loaded = await this.loadConfig(flags);
-    const { insert } = await new SitePipeline(loaded, { artifactsDir: this.artifactsDir(flags['artifacts-dir']), modelsDir: flags['models-dir'], env: process.env }).github();
+    const pipeline = (shards?: number) => new SitePipeline(loaded, { artifactsDir: this.artifactsDir(flags['artifacts-dir']), modelsDir: flags['models-dir'], env: process.env, ...(shards === undefined ? {} : { shards }) });
+    const { insert } = await pipeline().github();
     const force = flags.refresh ? [...(flags.force ?? []), ...GITHUB_FAMILIES] : flags.force;
-    return this.execute([insert], { ...flags, ...(force === undefined ? {} : { force }) }, loaded);
+    return this.runMaybeSharded([insert], { ...flags, ...(force === undefined ? {} : { force }) }, loaded, pipeline);
   }
 }

@@ -24,13 +24,13 @@ Incremental: when the latest published ckan_api loaded the first of the same pag
     return CRAWL_RUNTIME_FAMILIES;
   }
 
-  async run(): Promise<RunSummary> {
+  async run(): Promise<RunSummary | undefined> {
     const { flags } = await this.parse(InsertDatasetsInfo);
     const loaded = await this.loadConfig(flags);
     const forced = (flags.force ?? []).some((f) => f === 'InsertDatasetsInfo' || f.startsWith('InsertDatasetsInfo('));
     if (flags['full-refresh'] && !forced) flags.force = [...(flags.force ?? []), 'InsertDatasetsInfo'];
     const ckanFullRebuild = flags['full-refresh'] || forced;
-    const { insert } = new SitePipeline(loaded, { artifactsDir: this.artifactsDir(flags['artifacts-dir']), ckanFullRebuild }).ckan();
-    return this.execute([insert], flags, loaded);
+    const pipeline = () => new SitePipeline(loaded, { artifactsDir: this.artifactsDir(flags['artifacts-dir']), ckanFullRebuild });
+    return this.runMaybeSharded([pipeline().ckan().insert], flags, loaded, pipeline);
   }
 }

@@ -8,11 +8,14 @@ import { writeSync } from 'node:fs';
 import path from 'node:path';
 import { Flags, type Interfaces } from '@oclif/core';
 import type { LoadedConfig } from '../src/config/index.js';
-import { MallardError, runSession, type RunSummary, type SessionOptions, type Task } from '../src/engine/index.js';
+import { MallardError, runSession, type EventListener, type RunSummary, type SessionOptions, type Task } from '../src/engine/index.js';
+import { checkShardUsage, runShardStep } from '../src/pipelines/shard-steps.js';
+import type { SitePipeline } from '../src/pipelines/site-pipeline.js';
 import { chooseRenderMode, createRenderer, formatPlan } from '../src/ui/index.js';
 import { siteDirs } from '../src/pipelines/layout.js';
 import { signalExitCode, watchInterrupts } from './interrupts.js';
 import { EXIT_OK, EXIT_TASK_FAILED } from './render-error.js';
+import { shardFlags, shardRequest } from './shard-flags.js';
 import { SiteCommand } from './site-command.js';
 
 /** The flags every task-running command shares, as oclif infers them from `baseFlags`. */
@@ -52,6 +55,7 @@ export abstract class RunCommand extends SiteCommand {
     'fail-fast': Flags.boolean({ description: 'Stop starting tasks after the first failure (default: keep going with independent work).', default: false, helpGroup: 'RUN' }),
     wait: Flags.boolean({ description: "Wait for another run holding this site's lock to finish, instead of refusing with exit code 75 (try again later).", default: false, helpGroup: 'RUN' }),
     ui: Flags.boolean({ description: 'Serve the live web page of this run on 127.0.0.1 while it runs (as `ui` does) and print its URL.', default: false, helpGroup: 'RUN' }),
+    ...shardFlags,
   };
 
   /** The summary already printed as the run_finished event (--json): not printed again. */
@@ -62,8 +66,40 @@ export abstract class RunCommand extends SiteCommand {
     return [];
   }
 
+  /**
+   * The command's run, local or sharded: without --shard, `execute(roots)`; with it, one step of
+   * a sharded run (src/pipelines/shard-steps.ts) through the same session. `pipeline` builds
+   * the plan and leaf tasks; a shard i/N gets one made with `shards: N` (its clients take 1/N
+   * of each per-host budget).
+   */
+  protected async runMaybeSharded(roots: Task[], flags: RunFlags & { refresh?: boolean }, loaded: LoadedConfig, pipeline: (shards?: number) => SitePipeline): Promise<RunSummary | undefined> {
+    const request = shardRequest(flags);
+    if (request === undefined) return this.execute(roots, flags, loaded);
+    const command = this.id ?? '';
+    checkShardUsage(request.spec, command, roots, flags['dry-run']);
+    const { openStepStore } = await import('../src/shards/run-open.js');
+    const store = await openStepStore(request.store, loaded.config.site);
+    const result = await runShardStep({
+      store,
+      storeUrl: request.store,
+      spec: request.spec,
+      command,
+      site: loaded.config.site,
+      artifactsDir: this.artifactsDir(flags['artifacts-dir'], 'write'),
+      pipeline: pipeline(request.spec.kind === 'shard' ? request.spec.count : undefined),
+      roots,
+      execute: (tasks, onEvent) => this.execute(tasks, flags, loaded, onEvent),
+      notice: (message) => process.stderr.write(`${message}\n`),
+      ...(flags.refresh === undefined ? {} : { refresh: flags.refresh }),
+      dryRun: flags['dry-run'],
+    });
+    // A commit that failed fails the step even when every task ran.
+    if ((result.exitCode ?? 0) > 0 && !process.exitCode) process.exitCode = result.exitCode;
+    return result.summary;
+  }
+
   /** Runs `roots` (and whatever upstream of them is missing) for the loaded site; sets the exit code. */
-  protected async execute(roots: Task[], flags: RunFlags, loaded: LoadedConfig): Promise<RunSummary> {
+  protected async execute(roots: Task[], flags: RunFlags, loaded: LoadedConfig, extraListener?: EventListener): Promise<RunSummary> {
     const json = this.jsonEnabled();
     const mode = chooseRenderMode({ json, isTTY: process.stderr.isTTY === true, env: process.env });
     const renderer = createRenderer(mode, { stdout: process.stdout, stderr: process.stderr, verbose: flags.verbose });
@@ -92,7 +128,10 @@ export abstract class RunCommand extends SiteCommand {
       failFast: flags['fail-fast'],
       wait: flags.wait,
       signal: interrupt.signal,
-      onEvent: (e) => renderer.onEvent(e),
+      onEvent: (e) => {
+        renderer.onEvent(e);
+        extraListener?.(e);
+      },
       onLockWait: (holder) => renderer.notice(`waiting for the run holding the lock of ${loaded.config.site} to finish (--wait): ${holder}`),
       litterDirs: siteDirs(this.artifactsDir(flags['artifacts-dir']), loaded.config.site),
       onLitterRemoved: (r) => renderer.notice(`removed ${r.removed.length} temp file(s) left by a run that died (${(r.bytes / 1e6).toFixed(1)} MB)`),

@@ -44,7 +44,7 @@ A group whose schema.yml lists \`exports\` (usage does) also writes those tables
     return [...CRAWL_FAMILIES, ...SEARCH_FAMILIES, ...GITHUB_FAMILIES];
   }
 
-  async run(): Promise<RunSummary | { dryRun: true; builds: PlannedBuild[] }> {
+  async run(): Promise<RunSummary | undefined | { dryRun: true; builds: PlannedBuild[] }> {
     const { flags } = await this.parse(RunModels);
     const loaded = await this.loadConfig(flags);
     const artifactsDir = this.artifactsDir(flags['artifacts-dir']);
@@ -63,7 +63,7 @@ A group whose schema.yml lists \`exports\` (usage does) also writes those tables
       this.log(builds.map(formatBuildPlan).join('\n\n'));
       return { dryRun: true, builds };
     }
-    return this.execute(tasks, flags, loaded);
+    return this.runMaybeSharded(tasks, flags, loaded, () => pipeline);
   }
 }
 

@@ -18,6 +18,8 @@ export interface CkanStageOptions {
   reconcileEveryMs?: number;
   /** insert-datasets-info loads every page again instead of merging the new ones into the previous ckan_api. */
   fullRebuild?: boolean;
+  /** A shard of N (docs/scale-out.md §4): the client built from the config gets 1/N of the per-host budget. */
+  shards?: number;
 }
 
 export function crawlSettings(config: SiteConfig, options: CkanStageOptions): CrawlSettings {
@@ -31,7 +33,7 @@ export function crawlSettings(config: SiteConfig, options: CkanStageOptions): Cr
       q: config.ckan.q,
       ...(config.ckan.fq === undefined ? {} : { fq: config.ckan.fq }),
     },
-    client: options.client ?? ckanClient(config),
+    client: options.client ?? ckanClient(config, options.shards),
     maxDatasets: config.ckan.maxDatasets,
     overlapMs: config.ckan.overlapMinutes * 60_000,
     reconcileEveryMs: options.reconcileEveryMs ?? config.ckan.reconcileEveryDays * 86_400_000,

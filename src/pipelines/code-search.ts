@@ -1,30 +1,37 @@
 /**
  * The Sourcegraph half of the code-search stage. download-sourcegraph-results: the terms of
- * the latest clean_ckan_api (dataset_search_terms), one SourcegraphSearchTask per distinct
- * term, asked for at run time by SourcegraphSearchesTask, which then writes
- * raw/<site>/sourcegraph/searches.json (term → file and datasets). insert-sourcegraph-results:
- * every listed result file bulk-loaded into work/<site>/sourcegraph_api.db, published.
+ * the latest clean_ckan_api (dataset_search_terms; the term → datasets mapping written by
+ * DuckDB as raw/<site>/sourcegraph/terms.parquet), planned into requests (plan.json: the
+ * stage's plan, docs/scale-out.md §1), one SourcegraphRequestTask per request, asked for at run
+ * time by SourcegraphSearchesTask, which then writes raw/<site>/sourcegraph/searches.json (which
+ * request covered which terms). insert-sourcegraph-results: the listed result files bulk-loaded
+ * into work/<site>/sourcegraph_api.db (incrementally from the previous trusted build when there
+ * is one), published.
  */
 import path from 'node:path';
 import { resolveToken, type LoadedConfig, type SiteConfig } from '../config/index.js';
 import { openDatabase } from '../duckdb/index.js';
-import { FileTarget, NO_RETRY, Task, type CompletionCheck, type RetryPolicy, type TaskContext, type Verdict } from '../engine/index.js';
+import { errorMessage, FileTarget, NO_RETRY, Task, type CompletionCheck, type RetryPolicy, type TaskContext, type Verdict } from '../engine/index.js';
 import { createHttpClient, type HttpClient } from '../http/index.js';
 import {
   buildSourcegraphApiDatabase,
+  planSearch,
+  requestFileName,
+  runSearchPlan,
   searchOptionsKey,
-  searchTerms,
+  SOURCEGRAPH_SCHEMA_VERSION,
+  TERM_MAPPING_FILE,
+  writeTermMapping,
   type RequestCoverage,
-  type SearchedTerm,
   type SourcegraphLoadSummary,
   type SourcegraphSettings,
 } from '../sources/sourcegraph/index.js';
-import { parseDuration } from '../store/index.js';
+import { checkArtifact, latestArtifactInfo, parseDuration } from '../store/index.js';
 import { lazyClient } from './http-clients.js';
 import { siteLayout } from './layout.js';
 import { LoadStageTask, type LoadReport, type StageLoad } from './load-stage-task.js';
 import { inputArtifact, type ArtifactPublishedTask } from './published-artifact.js';
-import { readSearchesManifest, requireSearchesManifest, type SearchesManifest } from './stage-manifests.js';
+import { readSearchesCoverage, readSearchesFiles, requireSearchesManifest, SEARCHES_VERSION, type SearchesManifest, type SearchPlanFile } from './stage-manifests.js';
 import { vouchedUnlessStale } from './stale-outputs.js';
 
 export interface CodeSearchOptions {
@@ -38,6 +45,8 @@ export interface CodeSearchOptions {
   ckanClient?: () => HttpClient;
   /** Search every term again (--refresh): no earlier result counts as fresh. */
   refresh?: boolean;
+  /** insert-sourcegraph-results --full-refresh: build sourcegraph_api from every result file, not from the previous build. */
+  fullRefresh?: boolean;
 }
 
 export function sourcegraphSettings(config: SiteConfig, options: CodeSearchOptions): SourcegraphSettings {
@@ -72,28 +81,18 @@ export function sourcegraphSettings(config: SiteConfig, options: CodeSearchOptio
 function staleResults(manifestFile: string, settings: SourcegraphSettings): string | undefined {
   if (settings.maxAgeMs === undefined) return undefined;
   const notBefore = settings.client().clock.now() - settings.maxAgeMs;
-  const requests: RequestCoverage[] = readSearchesManifest(manifestFile)?.requests ?? [];
+  const requests: ReadonlyArray<Pick<RequestCoverage, 'searchedAt'>> = readSearchesFiles(manifestFile)?.requests ?? [];
   const stale = requests.filter((r) => !(Date.parse(r.searchedAt) >= notBefore)).length;
   return stale === 0 ? undefined : `${stale} search results are older than sourcegraph.maxAge`;
 }
 
-/** Distinct terms with their datasets, from dataset_search_terms of a clean_ckan_api file. */
-export async function readSearchTerms(cleanDb: string): Promise<SearchedTerm[]> {
-  const db = await openDatabase(cleanDb, { readOnly: true });
-  try {
-    const rows = await db.all(`SELECT term, list(DISTINCT dataset_id ORDER BY dataset_id) AS ids
-FROM dataset_search_terms WHERE term IS NOT NULL AND term <> '' GROUP BY term ORDER BY term`);
-    return rows.map((r) => ({ term: String(r['term']), datasetIds: (r['ids'] as string[]).map(String) }));
-  } finally {
-    await db.close();
-  }
-}
-
 export class SourcegraphSearchesTask extends Task<{ site: string; options: string }> {
   readonly family = 'SourcegraphSearches';
+  /** 2: searches.json lists requests only; the term → datasets mapping is terms.parquet, the plan plan.json. */
+  override readonly version = '2';
 
   /** `cleanCkan`: the published clean_ckan_api it reads the terms of (a newer one makes it run again). */
-  constructor(readonly settings: SourcegraphSettings, readonly artifactsDir: string, private readonly cleanCkan: ArtifactPublishedTask) {
+  constructor(readonly settings: SourcegraphSettings, readonly artifactsDir: string, private readonly cleanCkan: ArtifactPublishedTask, private readonly memoryLimit?: string) {
     super({ site: settings.site, options: searchOptionsKey(settings) });
   }
 
@@ -101,16 +100,23 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
     return path.join(this.settings.dir, 'searches.json');
   }
 
+  get mappingFile(): string {
+    return path.join(this.settings.dir, TERM_MAPPING_FILE);
+  }
+
+  get planFile(): string {
+    return path.join(this.settings.dir, 'plan.json');
+  }
+
   override requires(): readonly Task[] {
     return [this.cleanCkan];
   }
 
-  /** searches.json first, then every result file it lists (a deleted result is searched again). */
+  /** searches.json first, the mapping and the plan, then every result file it lists (a deleted result is searched again). */
   outputs(): FileTarget[] {
-    const manifest = readSearchesManifest(this.manifestFile);
-    const requests = manifest?.requests ?? [];
+    const requests = readSearchesFiles(this.manifestFile)?.requests ?? [];
     const files = requests.map((r) => new FileTarget(path.join(this.settings.dir, r.file)));
-    return [new FileTarget(this.manifestFile), ...files];
+    return [new FileTarget(this.manifestFile), new FileTarget(this.mappingFile), new FileTarget(this.planFile), ...files];
   }
 
   /** Complete when vouched and every result is younger than sourcegraph.maxAge. */
@@ -122,23 +128,50 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
     return NO_RETRY;
   }
 
-  async run(ctx: TaskContext): Promise<void> {
-    const clean = await inputArtifact(this.input(), 'clean_ckan_api');
-    const terms = await readSearchTerms(clean);
-    const datasets = new Set(terms.flatMap((t) => t.datasetIds)).size;
+  /**
+   * The stage's plan (docs/scale-out.md §1): the mapping written from `clean`, the fresh earlier
+   * requests kept, and the batches to search, each with its terms and result file. Written to
+   * plan.json; a sharded run lists its leaf tasks from it alone.
+   */
+  async plan(ctx: TaskContext, clean: string): Promise<SearchPlanFile> {
+    const { terms, datasets } = await writeTermMapping(clean, this.mappingFile, this.memoryLimit);
     ctx.log(`${terms.length} search terms for ${datasets} datasets (${path.basename(clean)})`);
-    const previous = readSearchesManifest(this.manifestFile);
+    const previous = readSearchesCoverage(this.manifestFile);
     const reusable = previous?.options === this.params.options ? previous.requests : [];
-    const { requests } = await searchTerms(ctx, this.settings, terms.map((t) => t.term), reusable);
-    const fileOf = new Map(requests.flatMap((r) => r.terms.map((t) => [t, r.file] as const)));
-    const manifest: SearchesManifest = {
+    const now = ctx.clock.now();
+    const planned = planSearch(this.settings, terms, reusable, now);
+    const plan: SearchPlanFile = {
+      version: 1,
+      stage: 'search',
       site: this.params.site,
       source: path.relative(this.artifactsDir, clean).split(path.sep).join('/'),
       options: this.params.options,
-      requests,
-      searches: terms.map((t) => ({ ...t, file: fileOf.get(t.term) ?? '' })),
+      mapping: TERM_MAPPING_FILE,
+      terms: terms.length,
+      datasets,
+      createdAt: new Date(now).toISOString(),
+      reused: planned.reused,
+      batches: planned.batches.map((b) => ({ file: requestFileName(b), terms: b })),
     };
-    await new FileTarget(this.manifestFile).write(JSON.stringify(manifest, null, 1) + '\n');
+    await new FileTarget(this.planFile).write(JSON.stringify(plan) + '\n');
+    return plan;
+  }
+
+  async run(ctx: TaskContext): Promise<void> {
+    const clean = await inputArtifact(this.input(), 'clean_ckan_api');
+    const plan = await this.plan(ctx, clean);
+    const { requests } = await runSearchPlan(ctx, this.settings, { reused: plan.reused, batches: plan.batches.map((b) => b.terms) });
+    const manifest: SearchesManifest = {
+      version: SEARCHES_VERSION,
+      site: plan.site,
+      source: plan.source,
+      options: plan.options,
+      mapping: plan.mapping,
+      terms: plan.terms,
+      datasets: plan.datasets,
+      requests,
+    };
+    await new FileTarget(this.manifestFile).write(JSON.stringify(manifest) + '\n');
   }
 }
 
@@ -148,7 +181,7 @@ export class InsertSourcegraphResultsTask extends LoadStageTask<SourcegraphLoadS
   readonly family = 'InsertSourcegraphResults';
   protected readonly artifactName = 'sourcegraph_api';
 
-  constructor(private readonly searches: SourcegraphSearchesTask, configHash?: string, private readonly memoryLimit?: string) {
+  constructor(private readonly searches: SourcegraphSearchesTask, configHash?: string, private readonly memoryLimit?: string, private readonly fullRefresh = false) {
     super(searches.params.site, searches.artifactsDir, configHash);
   }
 
@@ -161,17 +194,58 @@ export class InsertSourcegraphResultsTask extends LoadStageTask<SourcegraphLoadS
     return vouchedUnlessStale(check, () => staleResults(this.searches.manifestFile, this.searches.settings));
   }
 
+  /**
+   * The published sourcegraph_api to start from: the latest, when it was built with this
+   * schema version and its file still matches its manifest (the trust check); else undefined
+   * (a full build), with the reason logged.
+   */
+  private async previousBuild(ctx: TaskContext): Promise<string | undefined> {
+    if (this.fullRefresh) {
+      ctx.log('full refresh: building sourcegraph_api from every result file');
+      return undefined;
+    }
+    const latest = await latestArtifactInfo(this.artifactsDir, this.params.site, this.artifactName);
+    if (latest === undefined) return undefined;
+    const name = path.basename(latest.absolutePath);
+    const version = latest.manifest.build?.['schemaVersion'];
+    if (version !== SOURCEGRAPH_SCHEMA_VERSION) {
+      ctx.log(`${name} has schema version ${JSON.stringify(version ?? null)}, not ${SOURCEGRAPH_SCHEMA_VERSION}: building in full`);
+      return undefined;
+    }
+    try {
+      await checkArtifact(this.artifactsDir, latest.absolutePath);
+    } catch (err) {
+      ctx.warn(`${name} is not used as the base of an incremental build (${errorMessage(err)}): building in full`);
+      return undefined;
+    }
+    return latest.absolutePath;
+  }
+
   protected async load(ctx: TaskContext): Promise<StageLoad<SourcegraphLoadSummary>> {
-    // The searches' first output is searches.json; the result files sit beside it.
+    // The searches' first output is searches.json; the mapping and the result files sit beside it.
     const manifestFile = (this.input()[0]?.[0] as FileTarget).path;
+    const dir = path.dirname(manifestFile);
     const manifest = requireSearchesManifest(manifestFile);
-    const requests = manifest.requests.map((r) => ({ file: path.join(path.dirname(manifestFile), r.file), terms: r.terms }));
-    const files = requests.map((r) => r.file);
-    ctx.log(`loading ${files.length} result files into ${this.databaseFile}`);
-    const load = await buildSourcegraphApiDatabase(this.databaseFile, requests, manifest.searches, { memoryLimit: this.memoryLimit });
+    const requests = manifest.requests.map((r) => path.join(dir, r.file));
+    const previous = await this.previousBuild(ctx);
+    ctx.log(previous === undefined
+      ? `loading ${requests.length} result files into ${this.databaseFile}`
+      : `updating ${path.basename(previous)} with what changed among ${requests.length} result files into ${this.databaseFile}`);
+    // The requests' terms (about a million at portal scale) are read from searches.json by DuckDB, never held here.
+    const load = await buildSourcegraphApiDatabase(this.databaseFile, { searchesFile: manifestFile, dir }, path.join(dir, manifest.mapping), {
+      memoryLimit: this.memoryLimit,
+      ...(previous === undefined ? {} : { previous }),
+    });
+    if (load.mode === 'incremental') ctx.log(`${load.reloadedTerms} terms loaded again from ${load.filesRead} result files, ${load.removedTerms} removed`);
     const incomplete = await countIncomplete(this.databaseFile);
     if (incomplete > 0) ctx.warn(`${incomplete} searches hit a limit: their match counts are lower bounds (see searches.skipped_reasons)`);
-    return { load, artifacts: [manifest.source], rawFiles: files };
+    const artifacts = previous === undefined ? [manifest.source] : [manifest.source, path.relative(this.artifactsDir, previous).split(path.sep).join('/')];
+    return {
+      load,
+      artifacts,
+      rawFiles: [path.join(dir, manifest.mapping), ...requests],
+      build: { schemaVersion: SOURCEGRAPH_SCHEMA_VERSION, mode: load.mode },
+    };
   }
 }
 
@@ -192,8 +266,8 @@ export interface CodeSearchTasks {
 
 /** download-sourcegraph-results (searches) and insert-sourcegraph-results (insert) of a site, reading `cleanCkan`. */
 export function codeSearchTasks(loaded: LoadedConfig, options: CodeSearchOptions, cleanCkan: ArtifactPublishedTask): CodeSearchTasks {
-  const searches = new SourcegraphSearchesTask(sourcegraphSettings(loaded.config, options), options.artifactsDir, cleanCkan);
-  return { searches, insert: new InsertSourcegraphResultsTask(searches, loaded.hash, loaded.config.duckdb.memoryLimit) };
+  const searches = new SourcegraphSearchesTask(sourcegraphSettings(loaded.config, options), options.artifactsDir, cleanCkan, loaded.config.duckdb.memoryLimit);
+  return { searches, insert: new InsertSourcegraphResultsTask(searches, loaded.hash, loaded.config.duckdb.memoryLimit, options.fullRefresh === true) };
 }
 
 /** Families a fresh search (--refresh) reruns. */

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { resolveToken, type LoadedConfig, type SiteConfig } from '../config/index.js';
 import { openDatabase } from '../duckdb/index.js';
-import { FileTarget, NO_RETRY, Task, type CompletionCheck, type RetryPolicy, type TaskContext, type Verdict } from '../engine/index.js';
+import { FileTarget, NO_RETRY, shareOfConcurrency, Task, type CompletionCheck, type RetryPolicy, type TaskContext, type Verdict } from '../engine/index.js';
 import {
   buildGithubApiDatabase,
   createGithubClient,
@@ -31,6 +31,8 @@ import { vouchedUnlessStale } from './stale-outputs.js';
 
 export interface GithubStageOptions extends CodeSearchOptions {
   githubClient?: () => GithubClient;
+  /** A shard of N (docs/scale-out.md §4): clients built from the config get 1/N of each per-host budget. */
+  shards?: number;
 }
 
 export function githubSettings(config: SiteConfig, options: GithubStageOptions): GithubSettings {
@@ -39,7 +41,7 @@ export function githubSettings(config: SiteConfig, options: GithubStageOptions):
   const make = (): GithubClient =>
     createGithubClient({
       baseUrl: config.github.url,
-      concurrency: config.github.concurrency,
+      concurrency: shareOfConcurrency(config.github.concurrency, options.shards ?? 1),
       retries: config.http.retries,
       ...(token === undefined ? {} : { token }),
       ...(config.http.userAgent === undefined ? {} : { userAgent: config.http.userAgent }),

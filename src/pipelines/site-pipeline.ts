@@ -12,13 +12,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { LoadedConfig } from '../config/index.js';
+import { resolveToken, type LoadedConfig } from '../config/index.js';
 import type { Task } from '../engine/index.js';
 import { loadProject } from '../sql/index.js';
 import { ckanStage, type CkanDbTasks } from './ckan.js';
 import { codeSearchTasks, type CodeSearchOptions, type CodeSearchTasks } from './code-search.js';
 import { githubTasks, type GithubStageOptions, type GithubTasks } from './github-repos.js';
 import { runModelsTasks, type ModelBuildTask, type ModelsStageOptions } from './models.js';
+import { sourcegraphClient } from './http-clients.js';
 import { ArtifactPublishedTask } from './published-artifact.js';
 
 export type PipelineOptions = GithubStageOptions & CodeSearchOptions & {
@@ -48,14 +49,23 @@ export class SitePipeline {
       artifactsDir: this.options.artifactsDir,
       ...(this.options.ckanClient ? { client: this.options.ckanClient } : {}),
       ...(this.options.ckanFullRebuild === true ? { fullRebuild: true } : {}),
+      ...(this.options.shards === undefined ? {} : { shards: this.options.shards }),
     });
     return this.ckanTasks;
   }
 
   /** download- and insert-sourcegraph-results, reading the published clean_ckan_api. */
   codeSearch(): Promise<CodeSearchTasks> {
-    this.codeSearchTasks ??= this.artifact('clean_ckan_api').then((clean) => codeSearchTasks(this.loaded, this.options, clean));
+    this.codeSearchTasks ??= this.artifact('clean_ckan_api').then((clean) => codeSearchTasks(this.loaded, this.searchOptions(), clean));
     return this.codeSearchTasks;
+  }
+
+  /** A shard of N searches with 1/N of Sourcegraph's budget (the other stages take `shards` themselves). */
+  private searchOptions(): PipelineOptions {
+    const shards = this.options.shards ?? 1;
+    if (shards <= 1 || this.options.sourcegraphClient !== undefined) return this.options;
+    const token = resolveToken(this.loaded.config, 'sourcegraph', this.options.env ?? {});
+    return { ...this.options, sourcegraphClient: sourcegraphClient(this.loaded.config, token, shards) };
   }
 
   /** enrich-github-repos, reading the published sourcegraph_api. */

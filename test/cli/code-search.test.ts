@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { latestArtifactInfo, listArtifacts } from '../../src/store/index.js';
@@ -59,9 +60,16 @@ http:
     assert.equal(sg.requests[0]?.patterns.length, 3);
     assert.ok(sg.requests.every((q) => q.headers.authorization === 'token sgp_clitoken'));
     assert.doesNotMatch(r.stdout + r.stderr, /sgp_clitoken/);
-    const manifest = JSON.parse(await readFile(path.join(artifacts(), 'raw', 'demo', 'sourcegraph', 'searches.json'), 'utf8')) as { searches: unknown[]; requests: Array<{ terms: string[] }> };
-    assert.equal(manifest.searches.length, 3);
+    const sgDir = path.join(artifacts(), 'raw', 'demo', 'sourcegraph');
+    const manifest = JSON.parse(await readFile(path.join(sgDir, 'searches.json'), 'utf8')) as { version: number; terms: number; mapping: string; requests: Array<{ terms: string[] }>; searches?: unknown };
+    assert.equal(manifest.version, 2);
+    assert.equal(manifest.terms, 3);
+    assert.equal(manifest.searches, undefined, 'no term is listed with its datasets: that is the mapping file');
     assert.deepEqual(manifest.requests.map((r) => r.terms.length), [3]);
+    const plan = JSON.parse(await readFile(path.join(sgDir, 'plan.json'), 'utf8')) as { stage: string; batches: Array<{ file: string; terms: string[] }>; reused: unknown[] };
+    assert.equal(plan.stage, 'search');
+    assert.deepEqual(plan.batches.map((b) => b.terms.length), [3], 'the plan lists the one request with its terms');
+    assert.ok(fs.existsSync(path.join(sgDir, manifest.mapping)));
   });
 
   test('insert-sourcegraph-results publishes sourcegraph_api; --json ends with the summary', async () => {

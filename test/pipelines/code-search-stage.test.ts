@@ -84,7 +84,9 @@ describe('the code-search stage', () => {
     assert.equal(fs.statSync(artifact.absolutePath).mode & 0o777, 0o444);
     assert.deepEqual(artifact.manifest.tables, { searches: 5, matches: 2 + 1 + 1 + 2 * 2 + 2 });
     assert.deepEqual(artifact.manifest.lineage.artifacts, [path.relative(dir, clean)]);
-    assert.equal(artifact.manifest.lineage.rawInputs.length, 3, 'the covering requests: [T2], [T1], [SHARED, T3]');
+    assert.deepEqual(artifact.manifest.lineage.rawInputs.map((r) => path.basename(r.path)).slice(0, 1), ['terms.parquet'], 'the term → datasets mapping first');
+    assert.equal(artifact.manifest.lineage.rawInputs.length, 1 + 3, 'then the covering requests: [T2], [T1], [SHARED, T3]');
+    assert.deepEqual(artifact.manifest.build, { schemaVersion: 1, mode: 'full' });
     const searches = await readDb(artifact.absolutePath, (db) => db.all('SELECT term, dataset_id, match_count::INTEGER AS n, complete, limit_hit, skipped_reasons FROM searches ORDER BY term, dataset_id'));
     assert.deepEqual(searches, [
       { term: T2, dataset_id: 'd2', n: 2, complete: true, limit_hit: true, skipped_reasons: ['shard-match-limit'] },
@@ -116,11 +118,90 @@ describe('the code-search stage', () => {
     assert.equal(first.summary.status, 'failed');
     assert.match(JSON.stringify(first.summary.failures), /ERR_SOURCEGRAPH_INCOMPLETE/);
     assert.equal(await latestArtifactInfo(dir, SITE, 'sourcegraph_api'), undefined);
-    assert.equal(fs.readdirSync(path.join(dir, 'raw', SITE, 'sourcegraph')).length, 2, 'the first request (to split) and [SHARED, T3] are kept');
+    const kept = fs.readdirSync(path.join(dir, 'raw', SITE, 'sourcegraph')).filter((f) => f.startsWith('batch-'));
+    assert.equal(kept.length, 2, 'the first request (to split) and [SHARED, T3] are kept');
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'raw', SITE, 'sourcegraph')).filter((f) => !f.startsWith('batch-')).sort(), ['plan.json', 'terms.parquet'], 'the plan and the mapping, not yet searches.json');
     const before = sg.requests.length;
     const second = await run([(await codeSearchStage(loaded(), options())).insert]);
     assert.equal(second.summary.status, 'success', JSON.stringify(second.summary.failures));
     assert.equal(sg.requests.length - before, 3, 'only [T2, T1] and its halves are searched');
+  });
+
+  test('a rerun after datasets were added, edited and deleted updates the previous sourcegraph_api: every table equals a full rebuild', async () => {
+    const T4 = 'new.example.org/four.csv';
+    const T5 = 'edited.example.org/five.json';
+    sg = await startSourcegraphServer({
+      corpus: {
+        ...corpus(),
+        [T4]: { matches: [contentMatch('github.com/e/four', 'x.py', [1, 2], 4), contentMatch('github.com/a/one', 'src/load.py', [11], 7)] },
+        [T5]: { matches: [contentMatch('github.com/f/five', 'y.R', [6], 2, 'R')] },
+      },
+    });
+    await publishCleanTerms(dir, SITE, PAIRS, Date.UTC(2026, 0, 1));
+    assert.equal((await run([(await codeSearchStage(loaded(), options())).insert])).summary.status, 'success');
+    const firstBuild = await latestArtifactInfo(dir, SITE, 'sourcegraph_api');
+    assert.equal(firstBuild?.manifest.build?.['mode'], 'full');
+    // d1 edited (T1 replaced by T5), d3 deleted (T3 gone), d4 added (T4 and the shared term).
+    await publishCleanTerms(dir, SITE, [['d1', SHARED], ['d1', T5], ['d2', SHARED], ['d2', T2], ['d4', T4], ['d4', SHARED]], Date.UTC(2026, 0, 2));
+    const before = sg.requests.length;
+    const second = await run([(await codeSearchStage(loaded(), options())).insert]);
+    assert.equal(second.summary.status, 'success', JSON.stringify(second.summary.failures));
+    assert.equal(sg.requests.length - before, 1, 'only the new terms are searched, in one request');
+    const incremental = await latestArtifactInfo(dir, SITE, 'sourcegraph_api');
+    assert.ok(incremental && incremental.path !== firstBuild?.path);
+    assert.equal(incremental.manifest.build?.['mode'], 'incremental');
+    const report = JSON.parse(fs.readFileSync(path.join(dir, 'work', SITE, 'sourcegraph_api.load.json'), 'utf8')) as { load: { reloadedTerms: number; removedTerms: number; filesRead: number } };
+    // T4 and T5 are new; SHARED stands for one more dataset; T1 (edited away) and T3 (deleted) are removed; T2 is kept as it was.
+    assert.deepEqual({ reloaded: report.load.reloadedTerms, removed: report.load.removedTerms }, { reloaded: 3, removed: 2 });
+
+    const full = await run([(await codeSearchStage(loaded(), { ...options(), fullRefresh: true })).insert], ['InsertSourcegraphResults']);
+    assert.equal(full.summary.status, 'success', JSON.stringify(full.summary.failures));
+    const rebuilt = await latestArtifactInfo(dir, SITE, 'sourcegraph_api');
+    assert.ok(rebuilt && rebuilt.path !== incremental.path);
+    assert.equal(rebuilt.manifest.build?.['mode'], 'full');
+    assert.deepEqual(incremental.manifest.tables, rebuilt.manifest.tables);
+    for (const table of ['searches', 'matches']) {
+      const everyRow = `SELECT * FROM ${table} ORDER BY ALL`;
+      const a: unknown[] = await readDb(incremental.absolutePath, (d) => d.all(everyRow));
+      const b: unknown[] = await readDb(rebuilt.absolutePath, (d) => d.all(everyRow));
+      assert.ok(a.length > 0);
+      assert.deepEqual(a, b, `${table}: incremental = full rebuild`);
+    }
+    const terms = await readDb(incremental.absolutePath, (d) => d.all('SELECT term, list(dataset_id ORDER BY dataset_id) AS ids FROM searches GROUP BY term ORDER BY term'));
+    assert.deepEqual(terms, [{ term: T2, ids: ['d2'] }, { term: T5, ids: ['d1'] }, { term: T4, ids: ['d4'] }, { term: SHARED, ids: ['d1', 'd2', 'd4'] }].sort((x, y) => (x.term < y.term ? -1 : 1)));
+  });
+
+  test('a previous sourcegraph_api that no longer matches its manifest is not built upon: the load builds in full and says why', async () => {
+    sg = await startSourcegraphServer({ corpus: corpus() });
+    await publishCleanTerms(dir, SITE, PAIRS, Date.UTC(2026, 0, 1));
+    assert.equal((await run([(await codeSearchStage(loaded(), options())).insert])).summary.status, 'success');
+    const first = await latestArtifactInfo(dir, SITE, 'sourcegraph_api');
+    assert.ok(first);
+    fs.chmodSync(first.absolutePath, 0o644);
+    fs.appendFileSync(first.absolutePath, Buffer.alloc(16));
+    const again = await run([(await codeSearchStage(loaded(), options())).insert], ['InsertSourcegraphResults']);
+    assert.equal(again.summary.status, 'success', JSON.stringify(again.summary.failures));
+    assert.match(JSON.stringify(again.summary), /not used as the base of an incremental build/);
+    assert.equal((await latestArtifactInfo(dir, SITE, 'sourcegraph_api'))?.manifest.build?.['mode'], 'full');
+  });
+
+  test('a searches.json of format 1 (terms with their datasets) is rewritten once, reusing every result: no search is sent', async () => {
+    sg = await startSourcegraphServer({ corpus: corpus() });
+    await publishCleanTerms(dir, SITE, PAIRS, Date.UTC(2026, 0, 1));
+    assert.equal((await run([(await codeSearchStage(loaded(), options())).insert])).summary.status, 'success');
+    const file = path.join(dir, 'raw', SITE, 'sourcegraph', 'searches.json');
+    const v2 = JSON.parse(fs.readFileSync(file, 'utf8')) as { site: string; source: string; options: string; requests: Array<{ file: string; terms: string[] }> };
+    const fileOf = new Map(v2.requests.flatMap((r) => r.terms.map((t) => [t, r.file] as const)));
+    const searches = [T1, T2, T3, SHARED].map((term) => ({ term, datasetIds: PAIRS.filter(([, t]) => t === term).map(([d]) => d), file: fileOf.get(term) }));
+    fs.writeFileSync(file, JSON.stringify({ site: v2.site, source: v2.source, options: v2.options, requests: v2.requests, searches }, null, 1));
+    const before = sg.requests.length;
+    const again = await run([(await codeSearchStage(loaded(), options())).insert]);
+    assert.equal(again.summary.status, 'success', JSON.stringify(again.summary.failures));
+    assert.equal(sg.requests.length, before, 'every result is reused');
+    const rewritten = JSON.parse(fs.readFileSync(file, 'utf8')) as { version: number; searches?: unknown; requests: unknown[] };
+    assert.equal(rewritten.version, 2);
+    assert.equal(rewritten.searches, undefined);
+    assert.deepEqual(rewritten.requests, v2.requests);
   });
 
   test('GitHub enrichment: ok, renamed (301) and gone (404/451) repos, a secondary limit and a 5xx; rerun free; --refresh costs only 304s', async () => {

@@ -114,8 +114,8 @@ describe('usage end to end', () => {
 
   test('a lost search result is searched again, alone; usage is rebuilt from the new sourcegraph_api', async () => {
     const sgDir = path.join(dir, 'raw', SITE, 'sourcegraph');
-    const manifest = JSON.parse(fs.readFileSync(path.join(sgDir, 'searches.json'), 'utf8')) as { searches: Array<{ term: string; file: string }> };
-    fs.rmSync(path.join(sgDir, manifest.searches.find((s) => s.term === 'files.example.org/shared.csv')?.file ?? 'missing'));
+    const manifest = JSON.parse(fs.readFileSync(path.join(sgDir, 'searches.json'), 'utf8')) as { requests: Array<{ terms: string[]; file: string }> };
+    fs.rmSync(path.join(sgDir, manifest.requests.find((r) => r.terms.includes('files.example.org/shared.csv'))?.file ?? 'missing'));
     const before = { ckan: ckan.requests.length, sg: sg.requests.length, gh: gh.requests.length };
     // insert-sourcegraph-results alone notices the loss below its complete receipt: the one search, then the load, rerun.
     const insert = await run([(await codeSearchStage(loaded(), options())).insert]);

@@ -97,7 +97,8 @@ export function readManifestIfAny(file: string): CrawlManifest | undefined {
   return readCrawlManifest(file);
 }
 
-function effectiveRowsOf(head: PageMeta, asked: number): number {
+/** The rows per page the portal really returns, from its first page (exported for the sharded plan: src/pipelines/shard-stages.ts). */
+export function effectiveRowsOf(head: PageMeta, asked: number): number {
   if (head.count > 0 && head.received === 0) {
     throw new MallardError('ERR_CKAN_RESPONSE', `the portal reported ${head.count} datasets but returned none on the first page (${head.url})`, { retryable: false });
   }

@@ -3,21 +3,32 @@
  * by row) in chunks sized to duckdb.memoryLimit, each chunk's matches attributed to the terms its
  * request covered, into `searches` (one row per term and dataset, naming the request that covered
  * it) and `matches` (one row per term, dataset, match and matched line). Built atomically: the old
- * database stays until the rename.
+ * database stays until the rename. Incremental (`previous`): from a copy of the last trusted
+ * build, only the terms whose covering request, its searchedAt or its datasets changed are
+ * deleted and loaded again (and terms gone are deleted), which gives the same tables as a full
+ * build.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { buildDatabaseAtomically, memoryLimitBytes, memorySettings, sqlString, sqlStringList, type DatabaseRegistry, type DuckDbHandle } from '../../duckdb/index.js';
 import { chunkFiles, fileTooLargeError, largestLoadable, loadRows, objectSizeFor } from '../bulk-load.js';
-
-/** What a term was searched for: the datasets it stands for. */
-export interface SearchedTerm {
-  term: string;
-  datasetIds: readonly string[];
-}
+import { mappingSource } from './term-mapping.js';
 
 /** A result file and the terms whose result it is (a request may have searched more). */
 export interface CoveredRequest {
   file: string;
   terms: readonly string[];
+  /** The file's searchedAt (an incremental build compares it with what it loaded before). */
+  searchedAt?: string;
+}
+
+/**
+ * The coverage as a searches.json (version 2: `requests` of file, terms, searchedAt) that DuckDB
+ * reads itself, so no JavaScript holds the terms; `dir` is the folder of its result files.
+ */
+export interface SearchesFileCoverage {
+  searchesFile: string;
+  dir: string;
 }
 
 export interface SourcegraphLoadSummary {
@@ -28,6 +39,13 @@ export interface SourcegraphLoadSummary {
   unmatchedTerms: number;
   /** read_json statements the load took (chunks of files). */
   chunks: number;
+  /** full: built from every file; incremental: from a copy of the previous build. */
+  mode: 'full' | 'incremental';
+  /** Result files read (all of them in a full build). */
+  filesRead: number;
+  /** Terms whose rows were deleted and loaded again, and terms only deleted (incremental). */
+  reloadedTerms: number;
+  removedTerms: number;
 }
 
 const LINE = 'STRUCT(line BIGINT, preview VARCHAR, terms INTEGER[])';
@@ -56,6 +74,9 @@ function columnsSql(): string {
   return `{${Object.entries(RESULT_COLUMNS).map(([k, v]) => `${k}: ${sqlString(v)}`).join(', ')}}`;
 }
 
+/** Bumped whenever SOURCEGRAPH_SCHEMA or what fills it changes: an incremental build needs a previous one of the same version. */
+export const SOURCEGRAPH_SCHEMA_VERSION = 1;
+
 export const SOURCEGRAPH_SCHEMA = `
 CREATE TABLE searches (
   term VARCHAR NOT NULL, dataset_id VARCHAR NOT NULL, query VARCHAR, request VARCHAR, request_terms INTEGER,
@@ -73,9 +94,10 @@ const STAGE = 'sg_stage';
 const ATT = 'sg_att';
 const TERMS = 'sg_terms';
 const COVER = 'sg_cover';
+const RELOAD = 'sg_reload';
 
-/** The statements filling searches and matches from one chunk's stage. */
-export function insertSql(): string[] {
+/** The statements filling searches and matches from one chunk's stage, for the terms of `cover`. */
+export function insertSql(cover = COVER): string[] {
   return [
     `CREATE OR REPLACE TEMP TABLE ${ATT} AS
 WITH m AS (SELECT filename, terms AS rterms, unnest(matches) AS x, generate_subscripts(matches, 1) AS pos FROM ${STAGE}),
@@ -88,7 +110,7 @@ SELECT filename, rterms[k + 1], pos, CASE WHEN x.type = 'content' THEN 'path' EL
     `INSERT INTO matches
 SELECT a.term, t.dataset_id, a.type, a.x.repository, a.x.repositoryId, a.x.path, a.x."commit", a.x.branch, a.x.language,
   a.line, a.preview, a.x.repoStars
-FROM ${ATT} a JOIN ${COVER} c ON c.file = a.filename AND c.term = a.term JOIN ${TERMS} t ON t.term = a.term
+FROM ${ATT} a JOIN ${cover} c ON c.file = a.filename AND c.term = a.term JOIN ${TERMS} t ON t.term = a.term
 ORDER BY a.filename, a.term, t.dataset_id, a.pos, a.line NULLS FIRST`,
     `INSERT INTO searches
 WITH per AS (
@@ -101,7 +123,7 @@ SELECT c.term, t.dataset_id, s.query, parse_filename(s.filename), len(s.terms),
   CASE WHEN len(s.terms) = 1 THEN coalesce(s.repositoriesCount, p.repos, 0) ELSE coalesce(p.repos, 0) END,
   s.complete, s.limitHit, s.exhaustive, coalesce(list_transform(s.skipped, x -> x.reason), []), to_json(coalesce(s.skipped, [])),
   coalesce(s.alerts, '[]'), try_cast(s.searchedAt AS TIMESTAMPTZ)::TIMESTAMP, s.durationMs, s.filename
-FROM ${STAGE} s JOIN ${COVER} c ON c.file = s.filename JOIN ${TERMS} t ON t.term = c.term
+FROM ${STAGE} s JOIN ${cover} c ON c.file = s.filename JOIN ${TERMS} t ON t.term = c.term
 LEFT JOIN per p ON p.filename = s.filename AND p.term = c.term
 ORDER BY s.filename, c.term, t.dataset_id`,
   ];
@@ -116,53 +138,112 @@ export interface SourcegraphBuildOptions {
   registry?: DatabaseRegistry;
   /** duckdb.memoryLimit of the site config (default 25% of RAM). */
   memoryLimit?: string;
-  /** Where the term and coverage lists are staged as NDJSON (default: next to the database). */
+  /** Where the coverage list is staged as NDJSON (default: next to the database). */
   scratchDir?: string;
+  /**
+   * A trusted earlier sourcegraph_api.db of SOURCEGRAPH_SCHEMA_VERSION built the same way
+   * (the caller checks): start from a copy and apply only what changed. Every request then
+   * needs its searchedAt.
+   */
+  previous?: string;
 }
 
-async function loadLookups(db: DuckDbHandle, requests: readonly CoveredRequest[], terms: readonly SearchedTerm[], scratch: string): Promise<void> {
-  await loadRows(db, TERMS, '{term: \'VARCHAR\', dataset_id: \'VARCHAR\'}', scratch, function* () {
-    for (const t of terms) for (const d of t.datasetIds) yield { term: t.term, dataset_id: d };
-  });
-  await loadRows(db, COVER, '{file: \'VARCHAR\', term: \'VARCHAR\'}', scratch, function* () {
-    for (const r of requests) for (const term of r.terms) yield { file: r.file, term };
+const SEARCHES_REQUESTS = `{requests: 'STRUCT(file VARCHAR, terms VARCHAR[], searchedAt VARCHAR)[]'}`;
+
+async function loadLookups(db: DuckDbHandle, requests: readonly CoveredRequest[] | SearchesFileCoverage, mappingFile: string, scratch: string): Promise<void> {
+  await db.run(`CREATE TEMP TABLE ${TERMS} AS SELECT term::VARCHAR AS term, dataset_id::VARCHAR AS dataset_id FROM ${mappingSource(mappingFile)}`);
+  if (!Array.isArray(requests)) {
+    const { searchesFile, dir } = requests as SearchesFileCoverage;
+    const size = fs.statSync(searchesFile).size;
+    await db.run(`CREATE TEMP TABLE ${COVER} AS
+WITH r AS (SELECT unnest(requests) AS r FROM read_json(${sqlString(searchesFile)}, format = 'unstructured', maximum_object_size = ${Math.max(1 << 20, size + 4096)}, columns = ${SEARCHES_REQUESTS}))
+SELECT ${sqlString(dir + path.sep)} || r.file AS file, unnest(r.terms) AS term, r.searchedAt AS searched_at FROM r`);
+    return;
+  }
+  await loadRows(db, COVER, '{file: \'VARCHAR\', term: \'VARCHAR\', searched_at: \'VARCHAR\'}', scratch, function* () {
+    for (const r of requests as readonly CoveredRequest[]) for (const term of r.terms) yield { file: r.file, term, searched_at: r.searchedAt ?? null };
   });
 }
 
 /**
+ * The terms an incremental build must reload (wanted: still covered and standing for a dataset)
+ * or only delete: those whose request (result file name), searchedAt or sorted dataset ids differ
+ * from what the previous build holds, and those on one side only. Into temp table RELOAD.
+ */
+async function changedTerms(db: DuckDbHandle): Promise<{ reload: number; remove: number }> {
+  await db.run(`CREATE TEMP TABLE sg_changed AS
+WITH n AS (
+  SELECT c.term, min(parse_filename(c.file)) AS request, count(DISTINCT c.file) AS requests,
+    min(try_cast(c.searched_at AS TIMESTAMPTZ)::TIMESTAMP) AS searched_at, list(DISTINCT t.dataset_id ORDER BY t.dataset_id) AS ids
+  FROM ${COVER} c JOIN ${TERMS} t ON t.term = c.term GROUP BY c.term),
+o AS (
+  SELECT term, min(request) AS request, count(DISTINCT request) AS requests, min(searched_at) AS searched_at,
+    count(DISTINCT searched_at) AS stamps, list(dataset_id ORDER BY dataset_id) AS ids
+  FROM searches GROUP BY term)
+SELECT coalesce(n.term, o.term) AS term, n.term IS NOT NULL AS wanted
+FROM n FULL JOIN o ON o.term = n.term
+WHERE n.term IS NULL OR o.term IS NULL OR n.requests <> 1 OR o.requests <> 1 OR o.stamps <> 1
+  OR n.request IS DISTINCT FROM o.request OR n.searched_at IS DISTINCT FROM o.searched_at OR n.ids <> o.ids`);
+  await db.run(`DELETE FROM matches WHERE term IN (SELECT term FROM sg_changed)`);
+  await db.run(`DELETE FROM searches WHERE term IN (SELECT term FROM sg_changed)`);
+  await db.run(`CREATE TEMP TABLE ${RELOAD} AS SELECT c.* FROM ${COVER} c WHERE c.term IN (SELECT term FROM sg_changed WHERE wanted)`);
+  // Rows kept name their result file by the path it has now (an artifacts directory may have moved).
+  await db.run(`UPDATE searches SET file = c.file FROM ${COVER} c WHERE c.term = searches.term AND searches.file IS DISTINCT FROM c.file`);
+  const [row] = await db.all('SELECT count(*) FILTER (WHERE wanted)::BIGINT AS reload, count(*) FILTER (WHERE NOT wanted)::BIGINT AS remove FROM sg_changed');
+  await db.run('DROP TABLE sg_changed');
+  return { reload: Number(row?.['reload'] ?? 0), remove: Number(row?.['remove'] ?? 0) };
+}
+
+async function filesOf(db: DuckDbHandle, table: string): Promise<string[]> {
+  const [row] = await db.all(`SELECT coalesce(list(DISTINCT file ORDER BY file), []) AS files FROM ${table}`);
+  return ((row?.['files'] as string[] | undefined) ?? []).map(String);
+}
+
+/**
  * Builds `finalPath` (sourcegraph_api.db) from the covering requests' result files and the
- * term → datasets map; replaces the file only on success.
+ * term → datasets mapping file (Parquet: term, dataset_id); replaces the file only on success.
  */
 export async function buildSourcegraphApiDatabase(
   finalPath: string,
-  requests: readonly CoveredRequest[],
-  terms: readonly SearchedTerm[],
+  requests: readonly CoveredRequest[] | SearchesFileCoverage,
+  mappingFile: string,
   options: SourcegraphBuildOptions = {},
 ): Promise<SourcegraphLoadSummary> {
   const limitBytes = memoryLimitBytes(options.memoryLimit ?? '25%');
-  const files = [...new Set(requests.map((r) => r.file))];
+  const incremental = options.previous !== undefined;
   return buildDatabaseAtomically(
     finalPath,
     async (db) => {
-      await db.run(SOURCEGRAPH_SCHEMA);
+      if (!incremental) await db.run(SOURCEGRAPH_SCHEMA);
       await db.run('SET preserve_insertion_order = false');
-      await loadLookups(db, requests, terms, options.scratchDir ?? `${finalPath}.scratch`);
+      await loadLookups(db, requests, mappingFile, options.scratchDir ?? `${finalPath}.scratch`);
+      let cover = COVER;
+      let changed = { reload: 0, remove: 0 };
+      if (incremental) {
+        changed = await changedTerms(db);
+        cover = RELOAD;
+      }
+      const files = await filesOf(db, cover);
       const maxFile = Math.min(MAX_RESULT_BYTES, largestLoadable(limitBytes));
       const chunks = chunkFiles(files, limitBytes, maxFile, (file, size) => fileTooLargeError(file, size, limitBytes, MAX_RESULT_BYTES));
       for (const chunk of chunks) {
         await db.run(`CREATE OR REPLACE TEMP TABLE ${STAGE} AS SELECT * FROM read_json(${sqlStringList(chunk.files)}, format = 'unstructured', filename = true,
   maximum_object_size = ${objectSizeFor(chunk)}, columns = ${columnsSql()})`);
-        for (const sql of insertSql()) await db.run(sql);
+        for (const sql of insertSql(cover)) await db.run(sql);
       }
       await db.run(`DROP TABLE IF EXISTS ${STAGE}; DROP TABLE IF EXISTS ${ATT}`);
       return {
-        files: files.length,
+        files: await countOf(db, `SELECT count(DISTINCT file) FROM ${COVER}`),
         searches: await countOf(db, 'SELECT count(*) FROM searches'),
         matches: await countOf(db, 'SELECT count(*) FROM matches'),
         unmatchedTerms: await countOf(db, `SELECT count(DISTINCT term) FROM ${COVER} WHERE term NOT IN (SELECT term FROM ${TERMS})`),
         chunks: chunks.length,
+        mode: incremental ? 'incremental' : 'full',
+        filesRead: files.length,
+        reloadedTerms: incremental ? changed.reload : await countOf(db, 'SELECT count(DISTINCT term) FROM searches'),
+        removedTerms: changed.remove,
       };
     },
-    { registry: options.registry, settings: memorySettings(options.memoryLimit) },
+    { registry: options.registry, settings: memorySettings(options.memoryLimit), ...(incremental ? { startFrom: options.previous } : {}) },
   );
 }

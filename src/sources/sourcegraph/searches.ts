@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TaskContext } from '../../engine/index.js';
-import { DEFAULT_MAX_QUERY_LENGTH, DEFAULT_TERMS_PER_QUERY, planRequests, splitRequest } from './plan.js';
+import { DEFAULT_MAX_QUERY_LENGTH, DEFAULT_TERMS_PER_QUERY, planRequests, splitRequest, type PlanLimits } from './plan.js';
 import { readResultSummary } from './result-file.js';
 import { SourcegraphRequestTask, type SourcegraphSettings } from './tasks.js';
 
@@ -45,19 +45,40 @@ export function reusableCoverage(previous: readonly RequestCoverage[], terms: re
   return { reuse, toSearch: terms.filter((t) => !covered.has(t)) };
 }
 
-/** Searches whatever `terms` need (see the module comment) and returns the coverage of all of them. */
-export async function searchTerms(ctx: TaskContext, settings: SourcegraphSettings, terms: readonly string[], previous: readonly RequestCoverage[] = []): Promise<SearchRun> {
-  const notBeforeMs = settings.maxAgeMs === undefined ? undefined : ctx.clock.now() - settings.maxAgeMs;
-  const { reuse, toSearch } = reusableCoverage(previous, terms, settings.dir, notBeforeMs);
-  const limits = {
+/** What a download will do: the fresh earlier requests it keeps, and the requests (leaf tasks) to make. */
+export interface SearchPlan {
+  /** Earlier requests still fresh, narrowed to the terms still wanted. */
+  reused: RequestCoverage[];
+  /** Each request to make, by the terms it searches (its result file is requestFileName(terms)). */
+  batches: string[][];
+}
+
+function planLimits(settings: SourcegraphSettings): PlanLimits {
+  return {
     termsPerQuery: settings.termsPerQuery ?? DEFAULT_TERMS_PER_QUERY,
     maxQueryLength: settings.maxQueryLength ?? DEFAULT_MAX_QUERY_LENGTH,
     includeForks: settings.includeForks,
     includeArchived: settings.includeArchived,
     ...(settings.extraFilters ? { extraFilters: settings.extraFilters } : {}),
   };
-  const requests = [...reuse];
-  let pending = planRequests(toSearch, limits);
+}
+
+/** The cut-off of sourcegraph.maxAge at `nowMs` (undefined: every result stays fresh). */
+export function freshSince(settings: SourcegraphSettings, nowMs: number): number | undefined {
+  return settings.maxAgeMs === undefined ? undefined : nowMs - settings.maxAgeMs;
+}
+
+/** Plans the search of `terms` at `nowMs`: pure but for the existence of earlier result files. */
+export function planSearch(settings: SourcegraphSettings, terms: readonly string[], previous: readonly RequestCoverage[], nowMs: number): SearchPlan {
+  const { reuse, toSearch } = reusableCoverage(previous, terms, settings.dir, freshSince(settings, nowMs));
+  return { reused: reuse, batches: planRequests(toSearch, planLimits(settings)) };
+}
+
+/** Runs a plan's requests (splitting those whose answer cannot be proven whole) and returns every term's coverage. */
+export async function runSearchPlan(ctx: TaskContext, settings: SourcegraphSettings, plan: SearchPlan): Promise<SearchRun> {
+  const notBeforeMs = freshSince(settings, ctx.clock.now());
+  const requests = [...plan.reused];
+  let pending = plan.batches;
   let planned = 0;
   let splits = 0;
   while (pending.length > 0) {
@@ -73,7 +94,13 @@ export async function searchTerms(ctx: TaskContext, settings: SourcegraphSetting
       } else requests.push({ file: path.basename(task.resultFile), terms: [...task.terms], searchedAt: summary.searchedAt });
     }
   }
-  const reusedTerms = reuse.reduce((n, r) => n + r.terms.length, 0);
-  ctx.log(`${terms.length} terms: ${reusedTerms} reused, ${toSearch.length} searched in ${planned} requests (${splits} split)`);
+  const reusedTerms = plan.reused.reduce((n, r) => n + r.terms.length, 0);
+  const searched = plan.batches.reduce((n, b) => n + b.length, 0);
+  ctx.log(`${reusedTerms + searched} terms: ${reusedTerms} reused, ${searched} searched in ${planned} requests (${splits} split)`);
   return { requests, reusedTerms, requestsPlanned: planned, splits };
+}
+
+/** Searches whatever `terms` need (see the module comment) and returns the coverage of all of them. */
+export async function searchTerms(ctx: TaskContext, settings: SourcegraphSettings, terms: readonly string[], previous: readonly RequestCoverage[] = []): Promise<SearchRun> {
+  return runSearchPlan(ctx, settings, planSearch(settings, terms, previous, ctx.clock.now()));
 }

@@ -16,6 +16,7 @@ import { FileTarget, Task, type TaskContext } from '../../../src/engine/index.js
 import { runSession } from '../../../src/engine/session.js';
 import { createHttpClient } from '../../../src/http/index.js';
 import { buildSourcegraphApiDatabase, searchTerms, type SearchRun, type SourcegraphSettings } from '../../../src/sources/sourcegraph/index.js';
+import { writeMappingFile } from './mapping-file.js';
 import { readDb } from '../../support/ckan-db.js';
 import { startSourcegraphServer, type SgFile, type SourcegraphTestServer } from '../../support/sourcegraph-server.js';
 
@@ -87,7 +88,7 @@ async function searchAndLoad(name: string, termsPerQuery: number, maxQueryLength
   const run = JSON.parse(fs.readFileSync(task.marker, 'utf8')) as SearchRun;
   const db = path.join(dir, `${name}.db`);
   const requests = run.requests.map((r) => ({ file: path.join(settings.dir, r.file), terms: r.terms }));
-  await buildSourcegraphApiDatabase(db, requests, TERMS.map((t, i) => ({ term: t, datasetIds: [`d${i % 3}`, 'all'] })), { memoryLimit: '256MB' });
+  await buildSourcegraphApiDatabase(db, requests, await writeMappingFile(path.join(dir, `${name}-map`), TERMS.map((t, i) => ({ term: t, datasetIds: [`d${i % 3}`, 'all'] }))), { memoryLimit: '256MB' });
   return { run, db, requests: server.requests.length - before };
 }
 

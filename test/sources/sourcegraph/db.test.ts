@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import { MallardError } from '../../../src/engine/errors.js';
 import { buildSourcegraphApiDatabase, requestFileName } from '../../../src/sources/sourcegraph/index.js';
 import { readDb } from '../../support/ckan-db.js';
+import { writeMappingFile } from './mapping-file.js';
 
 let dir: string;
 beforeEach(() => {
@@ -42,14 +43,14 @@ describe('buildSourcegraphApiDatabase', () => {
     });
     const terms = requests.map((r, i) => ({ term: r.terms[0] as string, datasetIds: [`d${i}`] }));
     const db = path.join(dir, 'sourcegraph_api.db');
-    const load = await buildSourcegraphApiDatabase(db, requests, terms, { memoryLimit: '256MB' });
+    const load = await buildSourcegraphApiDatabase(db, requests, await writeMappingFile(path.join(dir, 'map'), terms), { memoryLimit: '256MB' });
     assert.equal(load.files, n);
     assert.equal(load.searches, n);
     assert.equal(load.matches, n - n / 5);
     assert.ok(load.chunks > 1, `loaded in ${load.chunks} chunks`);
     const rows = await readDb(db, (d) => d.all(`SELECT count(DISTINCT term)::INTEGER AS terms, sum(match_count)::INTEGER AS n, count(*) FILTER (WHERE request_terms <> 1)::INTEGER AS batched FROM searches`));
     assert.deepEqual(rows, [{ terms: n, n: n - n / 5, batched: 0 }]);
-    assert.deepEqual(fs.readdirSync(dir).sort(), ['raw', 'sourcegraph_api.db'], 'no scratch or spill files left');
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['map', 'raw', 'sourcegraph_api.db'], 'no scratch or spill files left');
   });
 
   test('a batched request: each covered term gets its lines and path matches; terms it searched but does not cover are left out', async () => {
@@ -60,7 +61,7 @@ describe('buildSourcegraphApiDatabase', () => {
       { type: 'path', repository: 'github.com/a/b', path: 'alpha.txt', lines: [], pathTerms: [0] },
     ]));
     const db = path.join(dir, 'x.db');
-    await buildSourcegraphApiDatabase(db, [{ file, terms: ['alpha', 'beta'] }], terms.map((t) => ({ term: t, datasetIds: ['d'] })), { memoryLimit: '256MB' });
+    await buildSourcegraphApiDatabase(db, [{ file, terms: ['alpha', 'beta'] }], await writeMappingFile(path.join(dir, 'map'), terms.map((t) => ({ term: t, datasetIds: ['d'] }))), { memoryLimit: '256MB' });
     const matches = await readDb(db, (d) => d.all('SELECT term, type, path, line_number::INTEGER AS line FROM matches ORDER BY ALL'));
     assert.deepEqual(matches, [
       { term: 'alpha', type: 'content', path: 'beta/x.py', line: 3 },
@@ -79,7 +80,7 @@ describe('buildSourcegraphApiDatabase', () => {
     const many = Array.from({ length: 70_000 }, (_, i) => ({ ...match(i, [0]), lines: [{ line: 1, preview: `${'x'.repeat(200)}${i}`, terms: [0] }] }));
     fs.writeFileSync(file, resultFile(['t'], many));
     assert.ok(fs.statSync(file).size > 20 * 2 ** 20);
-    const load = await buildSourcegraphApiDatabase(path.join(dir, 'x.db'), [{ file, terms: ['t'] }], [{ term: 't', datasetIds: ['d'] }], { memoryLimit: '256MB' });
+    const load = await buildSourcegraphApiDatabase(path.join(dir, 'x.db'), [{ file, terms: ['t'] }], await writeMappingFile(path.join(dir, 'map'), [{ term: 't', datasetIds: ['d'] }]), { memoryLimit: '256MB' });
     assert.equal(load.matches, 70_000);
   });
 
@@ -88,7 +89,7 @@ describe('buildSourcegraphApiDatabase', () => {
     const big = Array.from({ length: 5000 }, (_, i) => ({ ...match(i, [0]), lines: [{ line: 1, preview: 'x'.repeat(10_000), terms: [0] }] }));
     fs.writeFileSync(file, resultFile(['t'], big));
     const db = path.join(dir, 'x.db');
-    await assert.rejects(buildSourcegraphApiDatabase(db, [{ file, terms: ['t'] }], [{ term: 't', datasetIds: ['d'] }], { memoryLimit: '128MiB' }), (err: unknown) => {
+    await assert.rejects(buildSourcegraphApiDatabase(db, [{ file, terms: ['t'] }], await writeMappingFile(path.join(dir, 'map'), [{ term: 't', datasetIds: ['d'] }]), { memoryLimit: '128MiB' }), (err: unknown) => {
       assert.ok(err instanceof MallardError);
       assert.equal(err.code, 'ERR_INPUT_TOO_LARGE');
       assert.match(err.message, /big\.json/);

@@ -1,0 +1,55 @@
+/**
+ * The term → datasets mapping of a download, straight from clean_ckan_api's
+ * dataset_search_terms by DuckDB: written as a Parquet file (term, dataset_id; one row per
+ * distinct pair, sorted) that the loader reads with read_parquet, so no JavaScript ever holds a
+ * million terms with their dataset ids. The planner gets only the distinct terms (one list).
+ */
+import { partialPathFor, withAtomicPath } from '../../engine/index.js';
+import fs from 'node:fs';
+import { memorySettings, openDatabase, sqlString, type DuckDbHandle } from '../../duckdb/index.js';
+
+/** Default file name of the mapping, beside searches.json. */
+export const TERM_MAPPING_FILE = 'terms.parquet';
+
+const PAIRS = `SELECT DISTINCT term, dataset_id FROM dataset_search_terms WHERE term IS NOT NULL AND term <> '' AND dataset_id IS NOT NULL`;
+
+export interface TermMapping {
+  /** Distinct terms, sorted (the planner's input). */
+  terms: string[];
+  /** Distinct datasets the terms stand for. */
+  datasets: number;
+}
+
+/** `cleanDb` opened read-only under duckdb.memoryLimit, spilling next to `scratch` (removed after). */
+async function withCleanDb<T>(cleanDb: string, memoryLimit: string | undefined, scratch: string, use: (db: DuckDbHandle) => Promise<T>): Promise<T> {
+  const db = await openDatabase(cleanDb, { readOnly: true, settings: { ...memorySettings(memoryLimit), temp_directory: scratch } });
+  try {
+    return await use(db);
+  } finally {
+    await db.close();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Writes `mappingFile` (atomically) from `cleanDb`'s dataset_search_terms and returns the
+ * distinct terms (as one list value, not a row per term) and the number of datasets. DuckDB
+ * works under `memoryLimit` (duckdb.memoryLimit), spilling beside the mapping file.
+ */
+export async function writeTermMapping(cleanDb: string, mappingFile: string, memoryLimit?: string): Promise<TermMapping> {
+  // The spill folder is named as an atomic write's companion, so a dead run's is cleared as litter.
+  return withCleanDb(cleanDb, memoryLimit, `${partialPathFor(mappingFile)}.tmp`, async (db) => {
+    await withAtomicPath(mappingFile, async (tmp) => {
+      await db.run(`COPY (${PAIRS} ORDER BY term, dataset_id) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+    });
+    const rows = await db.all(`SELECT coalesce(list(term ORDER BY term), []) AS terms FROM (SELECT DISTINCT term FROM (${PAIRS}))`);
+    const [count] = await db.all(`SELECT count(DISTINCT dataset_id)::BIGINT AS n FROM (${PAIRS})`);
+    const terms = (rows[0]?.['terms'] as string[] | undefined ?? []).map(String);
+    return { terms, datasets: Number(count?.['n'] ?? 0) };
+  });
+}
+
+/** The SQL reading a mapping file: (term, dataset_id). */
+export function mappingSource(mappingFile: string): string {
+  return `read_parquet(${sqlString(mappingFile)})`;
+}
