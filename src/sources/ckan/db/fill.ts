@@ -1,15 +1,19 @@
 /**
- * Filling the tables of a CKAN load once the keys are read and duplicates decided: two sides at
- * the same time on two connections, so that DuckDB's one-threaded write of the raw JSON overlaps
- * the parallel work of the child tables:
+ * Filling the tables of a CKAN load once the keys are read and duplicates decided: two sides on
+ * two connections, at the same time unless a chunk is too large for the memory limit to hold
+ * both (memory.ts sidesFitTogether; then one after the other):
  *
- * - datasets side (the given connection): per chunk, the datasets rows with their raw JSON;
- * - children side (a second connection): per chunk, the lists staged in a temporary table, then
- *   resources, tags, extras, groups and the organization candidates; organizations and pages last.
+ * - datasets side (the given connection): per chunk, the datasets rows with their raw JSON, in
+ *   one parallel scan when no line of the chunk lost to a duplicate, else paired with the keys by
+ *   position (which DuckDB writes on one thread);
+ * - children side (a second connection): per chunk, every line's lists staged in a temporary
+ *   table, checked against the keys and cut to the kept lines by position, then resources, tags,
+ *   extras, groups and the organization candidates; organizations and pages last.
  *
  * Each side reads the chunk's pages itself: parsing is cheap next to writing, and a shared stage
- * would make one side wait for the other. Each side runs in one transaction (one commit: row groups are written once). Both commit only
- * when both succeeded; otherwise both roll back, leaving the tables empty.
+ * would make one side wait for the other. Each side runs in one transaction (one commit: row
+ * groups are written once). Both commit only when both succeeded; otherwise both roll back,
+ * leaving the tables empty.
  */
 import { MallardError } from '../../../engine/errors.js';
 import type { DuckDbHandle } from '../../../duckdb/index.js';
@@ -32,7 +36,7 @@ import {
   type PageScan,
 } from './load-sql.js';
 
-/** 'fast': read_json with the declared columns; 'tolerant': from_json (NULL for an unexpected type). */
+/** The stage's scan. 'fast': read_json with the declared columns (fails on a structure that does not fit); 'tolerant': from_json (NULL for an unexpected type). */
 export type ScanMode = 'fast' | 'tolerant';
 
 /** The scans disagree with the keys on which line is which: a defect, never a portal's doing. */

@@ -7,10 +7,11 @@
  *   first, so that duplicates are decided across all pages before anything is written. Keys and
  *   the list of files live in an in-memory database (LOAD_DB) that every connection sees;
  * - the datasets side (one connection): per chunk, the typed scalars and the verbatim line (`raw`)
- *   of each line, paired by position with its keys;
- * - the children side (another connection, at the same time): per chunk, the lists of each line
- *   staged in a temporary table, then resources, tags, extras and groups by unnest, and the
- *   organization candidates; organizations and pages at the end.
+ *   of each line with an id, from one scan; paired by position with its keys only in a chunk
+ *   where a line lost to a duplicate (a join makes DuckDB write on one thread);
+ * - the children side (another connection): per chunk, the lists of every line staged in a
+ *   temporary table, the dropped lines deleted from it by position, then resources, tags, extras
+ *   and groups by unnest, and the organization candidates; organizations and pages at the end.
  */
 import { sqlString, sqlStringList } from '../../../duckdb/index.js';
 import { DATASET_COLUMNS, DATASET_SPEC, LIST_COLUMNS, LIST_SPEC, byteCount, fromJsonStructure, readableText, readJsonColumns, utcTimestamp } from './columns.js';
