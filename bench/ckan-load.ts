@@ -62,6 +62,8 @@ interface ChildResult {
   /** insert only: the build alone (the rest of `seconds` is publishing). */
   loadSeconds?: number;
   peakRssMB: number;
+  /** CPU time (user + sys, all threads) of the measured part, seconds. */
+  cpuSeconds: number;
   summary?: unknown;
 }
 
@@ -80,6 +82,7 @@ async function runChild(kind: Kind, dir: string, args: Args): Promise<void> {
   const target = path.join(dir, 'work', `${kind}-${process.pid}.db`);
   const artifactsDir = path.join(dir, `artifacts-${process.pid}`);
   const settings: Record<string, string> = args.memoryLimit === undefined ? {} : { memory_limit: args.memoryLimit };
+  const cpuAtStart = process.cpuUsage();
   const started = performance.now();
   let summary: unknown;
   let loadSeconds: number | undefined;
@@ -103,7 +106,9 @@ async function runChild(kind: Kind, dir: string, args: Args): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   await rm(path.dirname(target), { recursive: true, force: true });
   await rm(artifactsDir, { recursive: true, force: true });
-  const result: ChildResult = { seconds, loadSeconds, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024), summary };
+  const cpu = process.cpuUsage(cpuAtStart);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const result: ChildResult = { seconds, loadSeconds, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024), cpuSeconds, summary };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
@@ -132,6 +137,7 @@ async function main(): Promise<void> {
   try {
     const files = await writePageFiles(path.join(dir, 'pages'), iteratePackages(args.datasets, args.seed), args.rowsPerPage);
     const bytes = (await Promise.all(files.map((f) => stat(f)))).reduce((sum, s) => sum + s.size, 0);
+    const loadBefore = os.loadavg().map((x) => round(x));
     const runs: Record<Kind, ChildResult[]> = { insert: [], bare: [], declared: [], floor: [] };
     for (let i = 0; i < args.repeat; i += 1) {
       for (const kind of ['bare', 'insert', 'declared', 'floor'] as const) runs[kind].push(measure(kind, dir, args));
@@ -146,9 +152,10 @@ async function main(): Promise<void> {
       bareReadSeconds: round(med('bare')), ratio: round(insert / med('bare')),
       declaredReadSeconds: round(med('declared')), declaredRatio: round(insert / med('declared')),
       floorSeconds: round(med('floor')), floorRatio: round(med('floor') / med('declared')),
+      insertCpuSeconds: round(med('insert', (r) => r.cpuSeconds)), bareReadCpuSeconds: round(med('bare', (r) => r.cpuSeconds)),
       peakRssMB: peak('insert'), bareReadPeakRssMB: peak('bare'),
       repeat: args.repeat, rowsPerPage: args.rowsPerPage, chunkMb: args.chunkMb ?? 'default', memoryLimit: args.memoryLimit ?? 'default',
-      cpus: os.availableParallelism(),
+      cpus: os.availableParallelism(), loadAverage: { before: loadBefore, after: os.loadavg().map((x) => round(x)) },
       insertRuns: runs.insert.map((r) => round(r.seconds)), bareRuns: runs.bare.map((r) => round(r.seconds)),
       summary: runs.insert[0]?.summary,
     })}\n`);

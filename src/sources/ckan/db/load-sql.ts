@@ -7,10 +7,11 @@
  *   first, so that duplicates are decided across all pages before anything is written. Keys and
  *   the list of files live in an in-memory database (LOAD_DB) that every connection sees;
  * - the datasets side (one connection): per chunk, the typed scalars and the verbatim line (`raw`)
- *   of each line, paired by position with its keys;
- * - the children side (another connection, at the same time): per chunk, the lists of each line
- *   staged in a temporary table, then resources, tags, extras and groups by unnest, and the
- *   organization candidates; organizations and pages at the end.
+ *   of each line with an id, from one scan; paired by position with its keys only in a chunk
+ *   where a line lost to a duplicate (a join makes DuckDB write on one thread);
+ * - the children side (another connection): per chunk, the lists of every line staged in a
+ *   temporary table, the dropped lines deleted from it by position, then resources, tags, extras
+ *   and groups by unnest, and the organization candidates; organizations and pages at the end.
  */
 import { sqlString, sqlStringList } from '../../../duckdb/index.js';
 import { DATASET_COLUMNS, DATASET_SPEC, LIST_COLUMNS, LIST_SPEC, byteCount, fromJsonStructure, readableText, readJsonColumns, utcTimestamp } from './columns.js';
@@ -37,6 +38,8 @@ export interface PageScan {
   /** The stored names of the same files (PageFileRow.name). */
   names: readonly string[];
   firstPage: number;
+  /** Bytes of the files. */
+  bytes: number;
 }
 
 /** The temporary table of the page files, in page order (index = page order). */
@@ -91,8 +94,19 @@ export function dropDuplicatesSql(): string {
 
 /** The keys of a scan's lines, in line order (a positional join partner). */
 export function scanKeys(scan: PageScan): string {
-  const lastPage = scan.firstPage + scan.files.length - 1;
-  return `(SELECT page AS key_page, id AS key_id, dropped FROM ${KEYS} WHERE page BETWEEN ${scan.firstPage} AND ${lastPage})`;
+  return `(SELECT page AS key_page, id AS key_id, dropped FROM ${KEYS} WHERE ${pagesOf(scan)})`;
+}
+
+function pagesOf(scan: PageScan, column = 'page'): string {
+  return `${column} BETWEEN ${scan.firstPage} AND ${scan.firstPage + scan.files.length - 1}`;
+}
+
+/**
+ * The pages holding a line that lost to another copy of its id (a duplicate, not an invalid
+ * line): only chunks with such a page need their datasets paired with the keys.
+ */
+export function pagesWithDuplicatesSql(): string {
+  return `SELECT DISTINCT page FROM ${KEYS} WHERE dropped AND coalesce(id, '') <> '' ORDER BY page`;
 }
 
 /** Aborts the statement on a row whose typed and key scans do not come from the same line. */
@@ -102,25 +116,42 @@ function keysAgree(typed: string): string {
 }
 
 /**
- * The children side's stage of a scan: the kept lines' lists (and what organizations need),
- * typed by read_json with the declared columns; fails on a structure that does not fit them.
+ * The children side's stage of a scan: every line's lists (and what organizations need), in line
+ * order, so that row i of the stage is line i of the scan; the lines to leave out are then deleted
+ * by position (stageMisalignedSql, dropFromStageSql). No join: DuckDB reads and stores it in
+ * parallel. 'fast' types it by read_json with the declared columns (fails on a structure that
+ * does not fit them); 'tolerant' by from_json (NULL for a value of an unexpected type).
  */
-export function stageFastSql(scan: PageScan): string {
-  const cols = LIST_COLUMNS.map((c) => `"${c}"`).join(', ');
-  return `CREATE TEMP TABLE ${STAGE} AS
-SELECT s.* EXCLUDE (page) FROM (SELECT file_index::INTEGER + ${scan.firstPage} AS page, ${cols} FROM ${readJson(scan.files, readJsonColumns(LIST_SPEC))}) s
-POSITIONAL JOIN ${scanKeys(scan)} k
-WHERE ${keysAgree('s')}`;
-}
-
-/** The stage by from_json, which gives NULL for a value of an unexpected type instead of failing. */
-export function stageTolerantSql(scan: PageScan): string {
+export function stageSql(scan: PageScan, mode: 'fast' | 'tolerant'): string {
+  if (mode === 'fast') {
+    const cols = LIST_COLUMNS.map((c) => `"${c}"`).join(', ');
+    return `CREATE TEMP TABLE ${STAGE} AS
+SELECT file_index::INTEGER + ${scan.firstPage} AS page, ${cols} FROM ${readJson(scan.files, readJsonColumns(LIST_SPEC))}`;
+  }
   const cols = LIST_COLUMNS.map((c) => `p."${c}"`).join(', ');
   return `CREATE TEMP TABLE ${STAGE} AS
-SELECT s.* EXCLUDE (page) FROM (SELECT fa::INTEGER + ${scan.firstPage} AS page, ${cols}
-  FROM (SELECT file_index AS fa, from_json(json, ${sqlString(fromJsonStructure(LIST_SPEC))}) AS p FROM ${readObjects(scan.files)})) s
-POSITIONAL JOIN ${scanKeys(scan)} k
-WHERE ${keysAgree('s')}`;
+SELECT fa::INTEGER + ${scan.firstPage} AS page, ${cols}
+FROM (SELECT file_index AS fa, from_json(json, ${sqlString(fromJsonStructure(LIST_SPEC))}) AS p FROM ${readObjects(scan.files)})`;
+}
+
+/** The scan's keys with their line number in the scan (the keys table is appended in line order). */
+function keyLines(scan: PageScan): string {
+  return `(SELECT rowid - (SELECT min(rowid) FROM ${KEYS} WHERE ${pagesOf(scan)}) AS line, page, id, dropped FROM ${KEYS} WHERE ${pagesOf(scan)})`;
+}
+
+/** A stage row's line number in the scan (rowids of a transaction's own rows start at some base). */
+const STAGE_LINE = `rowid - (SELECT min(rowid) FROM ${STAGE})`;
+
+/** How many stage rows are not the line their keys say (0 unless the scans disagree: the load must abort). */
+export function stageMisalignedSql(scan: PageScan): string {
+  return `SELECT count(*)::BIGINT AS n FROM (SELECT ${STAGE_LINE} AS line, page, id FROM ${STAGE}) s
+FULL JOIN ${keyLines(scan)} k ON s.line = k.line
+WHERE s.page IS DISTINCT FROM k.page OR s.id IS DISTINCT FROM k.id`;
+}
+
+/** Removes from the stage the lines the keys dropped (duplicates that lost, lines without an id). */
+export function dropFromStageSql(scan: PageScan): string {
+  return `DELETE FROM ${STAGE} WHERE ${STAGE_LINE} IN (SELECT line FROM ${keyLines(scan)} WHERE dropped)`;
 }
 
 /** The declared-columns read (bench:ckan-load's stricter baseline): the same files and columns, straight into a table. */
@@ -144,31 +175,31 @@ function listLength(given: string, list: string): string {
 }
 
 /**
- * The datasets of a scan: the typed columns read by read_json, paired by position with the
- * verbatim lines read by read_json_objects (both in file and line order) and with the keys, so
- * the raw JSON goes from the page files straight to the table. A pair that does not come from the
- * same line (another file, or an id absent from the raw text) aborts the statement.
+ * The datasets of a scan, from one scan of the verbatim lines: `raw` is the line, the typed
+ * columns come from parsing it with from_json and the declared structure. The declared columns
+ * are text (any JSON value reads as text) but `organization`, which the children side's stage
+ * also reads and fails on when it does not fit; so this is the same statement for fast and
+ * tolerant fills (NULL for an organization that is not an object, as the tolerant fill wants).
+ *
+ * - `pairing` 'none' (a chunk without duplicates): every line with an id is kept. Nothing is
+ *   joined, so DuckDB reads, parses and writes in parallel and keeps the line order (the caller
+ *   checks that the rows written are the keys kept: datasetCountsSql);
+ * - 'keys': the rows are paired by position with the keys (which say `dropped`); a row whose id
+ *   differs from its key aborts. DuckDB writes the result of a join on one thread.
  */
-export function insertDatasetsFastSql(scan: PageScan): string {
-  const misaligned = `s.page IS DISTINCT FROM r.fb::INTEGER + ${scan.firstPage}
-    OR (s.id IS NOT NULL AND NOT contains(r.raw, s.id) AND json_extract_string(r.raw, '$.id') IS DISTINCT FROM s.id)`;
-  return `INSERT INTO datasets
-SELECT ${datasetColumns(scan)}
-FROM (SELECT file_index::INTEGER + ${scan.firstPage} AS page, * FROM ${readJson(scan.files, readJsonColumns(DATASET_SPEC))}) s
-POSITIONAL JOIN (SELECT file_index AS fb, json AS raw FROM ${readObjects(scan.files)}) r
-POSITIONAL JOIN ${scanKeys(scan)} k
-WHERE CASE WHEN ${misaligned} THEN error('the typed and raw scans of the CKAN pages disagree on a row') ELSE ${keysAgree('s')} END`;
+export function insertDatasetsSql(scan: PageScan, pairing: 'none' | 'keys'): string {
+  const cols = DATASET_COLUMNS.map((c) => `p."${c}"`).join(', ');
+  const source = `(SELECT fa::INTEGER + ${scan.firstPage} AS page, ${cols}, raw
+  FROM (SELECT file_index AS fa, json AS raw, from_json(json, ${sqlString(fromJsonStructure(DATASET_SPEC))}) AS p FROM ${readObjects(scan.files)})) s`;
+  const rows = pairing === 'none'
+    ? `${source}\nWHERE coalesce(s.id, '') <> ''`
+    : `${source}\nPOSITIONAL JOIN ${scanKeys(scan)} k\nWHERE ${keysAgree('s')}`;
+  return `INSERT INTO datasets\nSELECT ${datasetColumns(scan)}\nFROM ${rows}`;
 }
 
-/** The datasets of a scan by from_json over the verbatim lines (tolerant: NULL for an unexpected type). */
-export function insertDatasetsTolerantSql(scan: PageScan): string {
-  const cols = DATASET_COLUMNS.map((c) => `p."${c}"`).join(', ');
-  return `INSERT INTO datasets
-SELECT ${datasetColumns(scan)}
-FROM (SELECT fa::INTEGER + ${scan.firstPage} AS page, ${cols}, raw
-  FROM (SELECT file_index AS fa, json AS raw, from_json(json, ${sqlString(fromJsonStructure(DATASET_SPEC))}) AS p FROM ${readObjects(scan.files)})) s
-POSITIONAL JOIN ${scanKeys(scan)} k
-WHERE ${keysAgree('s')}`;
+/** Datasets rows against kept keys (equal unless the scans disagree: the load must abort). */
+export function datasetCountsSql(): string {
+  return `SELECT (SELECT count(*) FROM datasets)::BIGINT AS datasets, (SELECT count(*) FROM ${KEYS} WHERE NOT dropped)::BIGINT AS kept`;
 }
 
 /** INSERT of one list of the package, one row per item with its 0-based position, in stage order. */

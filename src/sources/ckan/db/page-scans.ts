@@ -31,7 +31,7 @@ export function chunkPages(files: readonly PageFileRow[], maxBytes = CHUNK_BYTES
   let firstPage = 0;
   files.forEach((f, page) => {
     if (current.length > 0 && (bytes + f.bytes > maxBytes || current.length >= maxFiles)) {
-      chunks.push({ files: current, names, firstPage });
+      chunks.push({ files: current, names, firstPage, bytes });
       current = [];
       names = [];
       bytes = 0;
@@ -41,7 +41,7 @@ export function chunkPages(files: readonly PageFileRow[], maxBytes = CHUNK_BYTES
     names.push(f.name);
     bytes += f.bytes;
   });
-  if (current.length > 0) chunks.push({ files: current, names, firstPage });
+  if (current.length > 0) chunks.push({ files: current, names, firstPage, bytes });
   return chunks;
 }
 

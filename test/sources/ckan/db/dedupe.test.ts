@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildCkanApiDatabase } from '../../../../src/sources/ckan/db/index.js';
 import { generatePackages, type CkanPackage } from '../../../support/ckan-corpus.js';
-import { expectedCounts, keptPackages, readDb, writePackagePages } from '../../../support/ckan-db.js';
+import { dumpTables, expectedCounts, keptPackages, readDb, writePackagePages } from '../../../support/ckan-db.js';
 import { withTempDir } from '../../../support/temp-dir.js';
 
 const pkg = (id: string, modified: string | null, extra: Record<string, unknown> = {}): CkanPackage => ({
@@ -75,6 +75,29 @@ describe('dedupe by id', () => {
         assert.deepEqual(ids, keptPackages(pages).map((p) => p.id));
         assert.equal(new Set(ids).size, 600);
       });
+    });
+  });
+
+  test('chunks with duplicates (paired with the keys) and without (read in parallel) give the tables one chunk gives', async () => {
+    const packages = generatePackages(500, 11);
+    // five pages of 100; the third repeats ten packages of the first (five of them modified since), and itself twice
+    const pages: CkanPackage[][] = [0, 1, 2, 3, 4].map((i) => packages.slice(i * 100, i * 100 + 100));
+    const again = (pages[0] as CkanPackage[]).slice(0, 10).map((p, i) => (i < 5 ? { ...p, metadata_modified: '2030-01-01T00:00:00.000000', tags: [] } : p));
+    const twice = (pages[2] as CkanPackage[])[7] as CkanPackage;
+    pages[2] = [...again, ...(pages[2] as CkanPackage[]), { ...twice, title: 'the later line' }];
+    await withTempDir(async (dir) => {
+      const files = await writePackagePages(path.join(dir, 'pages'), pages);
+      const dumps = [];
+      // one chunk (every dataset paired with its key); a chunk per page (pages 0 and 2 paired, the others not)
+      for (const [name, chunkBytes] of [['one.db', undefined], ['each.db', 1]] as const) {
+        const summary = await buildCkanApiDatabase(path.join(dir, name), files, { now: () => new Date('2024-01-01T00:00:00Z'), chunkBytes });
+        assert.deepEqual(summary, { ...expectedCounts(pages), packages: 511, invalid: 0, duplicates: 11 });
+        dumps.push(await readDb(path.join(dir, name), dumpTables));
+      }
+      assert.deepEqual(dumps[1], dumps[0]);
+      const datasets = dumps[0]?.['datasets'] ?? [];
+      assert.deepEqual(datasets.map((r) => r['id']), keptPackages(pages).map((p) => p.id));
+      assert.equal(datasets.find((r) => r['id'] === twice.id)?.['title'], 'the later line');
     });
   });
 });

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MallardError } from '../../../../src/engine/errors.js';
 import { buildCkanApiDatabase } from '../../../../src/sources/ckan/db/index.js';
-import { estimateLineBytes, rowGroupSizeFor, parseMemoryLimit } from '../../../../src/sources/ckan/db/memory.js';
+import { estimateLineBytes, rowGroupSizeFor, parseMemoryLimit, sidesFitTogether } from '../../../../src/sources/ckan/db/memory.js';
 import { iteratePackages, writePageFiles } from '../../../support/ckan-corpus.js';
 import { readDb } from '../../../support/ckan-db.js';
 import { withTempDir } from '../../../support/temp-dir.js';
@@ -43,12 +43,16 @@ describe('the CKAN load inside a memory limit', () => {
     assert.equal(parseMemoryLimit('256MB'), 256e6);
     assert.equal(parseMemoryLimit('1GiB'), 1024 ** 3);
     assert.equal(parseMemoryLimit('lots'), undefined);
-    assert.equal(rowGroupSizeFor(400e6, 7_000), 16_384);
-    assert.equal(rowGroupSizeFor(256e6, 7_000), 10_240);
+    assert.equal(rowGroupSizeFor(400e6, 7_000), 8_192);
+    assert.equal(rowGroupSizeFor(256e6, 7_000), 4_096);
     assert.equal(rowGroupSizeFor(256e6, 60_000), 2_048);
-    assert.equal(rowGroupSizeFor(256e6, 20_000), 4_096);
+    assert.equal(rowGroupSizeFor(800e6, 20_000), 6_144);
+    assert.equal(rowGroupSizeFor(4e9, 7_000), 16_384);
     assert.equal(rowGroupSizeFor(8e9, 1_000), 16_384);
     assert.equal(rowGroupSizeFor(undefined, 7_000), 16_384);
+    assert.equal(sidesFitTogether(400e6, 256 * 1024 * 1024), true);
+    assert.equal(sidesFitTogether(256e6, 300e6), false);
+    assert.equal(sidesFitTogether(undefined, 300e6), true);
     await withTempDir(async (dir) => {
       const file = path.join(dir, 'p.ndjson');
       await writeFile(file, `${'a'.repeat(99)}\n`.repeat(1000));
