@@ -9,7 +9,8 @@ import { MallardError } from './errors.js';
 export interface GraphNode {
   readonly id: string;
   readonly deps: GraphNode[];
-  readonly dependents: GraphNode[];
+  /** Replaced (not pushed to) when the first one comes: an array of one, not of a default capacity, per leaf. */
+  dependents: GraphNode[];
 }
 
 /**
@@ -50,7 +51,8 @@ export function expandGraph<N extends GraphNode, T>(
         seen.add(dep);
       }
       node.deps.push(dep);
-      dep.dependents.push(node);
+      if (dep.dependents.length === 0) dep.dependents = [node];
+      else dep.dependents.push(node);
     }
   }
   const cycle = findCycle(rootNodes.length > 0 ? rootNodes : added);
