@@ -16,6 +16,9 @@ import { Task, type CompletionCheck, type Verdict } from './task.js';
 export type { Verdict } from './task.js';
 
 const COMPLETE: Verdict = { complete: true };
+/** What a task without inputs has (shared: an InputStamps is not changed once made). */
+const NO_INPUTS = new InputStamps();
+const NO_IDS: readonly string[] = Object.freeze([]);
 
 export async function outputStamps(task: Task): Promise<Map<string, string | undefined>> {
   const stamps = new Map<string, string | undefined>();
@@ -39,6 +42,7 @@ function inputStamp(dep: Task, receipts: ReceiptStore): string | Promise<string>
  * every input is stamped by its receipt (the usual case); a promise once one must be awaited.
  */
 export function inputStamps(deps: readonly Task[], dynamicIds: readonly string[], receipts: ReceiptStore): InputStamps | Promise<InputStamps> {
+  if (deps.length === 0 && dynamicIds.length === 0) return NO_INPUTS;
   const stamps = new InputStamps();
   for (let i = 0; i < deps.length; i += 1) {
     const dep = deps[i] as Task;
@@ -181,7 +185,7 @@ function vouchedOutputs(task: Task, deps: readonly Task[], receipts: ReceiptStor
 
 function vouchedInputs(deps: readonly Task[], receipts: ReceiptStore, receipt: Receipt, compared: Compared): Verdict | Promise<Verdict> {
   if ('changed' in compared) return { complete: false, reason: `output changed since its run: ${compared.changed}` };
-  const now = inputStamps(deps, receipt.dynamic ?? [], receipts);
+  const now = inputStamps(deps, receipt.dynamic ?? NO_IDS, receipts);
   return now instanceof Promise ? now.then((n) => vouchedGiven(receipts, receipt, compared, n)) : vouchedGiven(receipts, receipt, compared, now);
 }
 

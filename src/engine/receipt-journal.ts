@@ -16,9 +16,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomicSync } from './atomic-file.js';
+import { withAtomicPath } from './atomic-file.js';
 import { readLines } from './json-lines.js';
-import { isSnapshotLine, ReceiptSnapshot, snapshotLine } from './receipt-snapshot.js';
+import { isSnapshotLine, ReceiptSnapshot, snapshotPieces } from './receipt-snapshot.js';
 import type { Receipt, ReceiptStore } from './receipts.js';
 
 export interface JournalOptions {
@@ -110,7 +110,7 @@ export class JournalReceiptStore implements ReceiptStore {
     this.fd = undefined;
     if (this.tailLines < COMPACT_AFTER_LINES) return;
     try {
-      this.compact();
+      await this.compact();
     } catch {
       // Only an optimisation: the journal is whole as it is (the rewrite is atomic).
     }
@@ -128,9 +128,17 @@ export class JournalReceiptStore implements ReceiptStore {
   }
 
   /** Rewrites the journal as one snapshot line of every receipt (atomically: a crash leaves the old journal whole). */
-  private compact(): void {
+  private async compact(): Promise<void> {
     const all = this.snapshot === undefined ? this.receipts.values() : concat(this.snapshot.receipts(this.receipts), this.receipts.values());
-    writeFileAtomicSync(this.file, snapshotLine(all) + '\n');
+    await withAtomicPath(this.file, async (tmp) => {
+      const fd = fs.openSync(tmp, 'w');
+      try {
+        for (const piece of snapshotPieces(all)) fs.writeSync(fd, piece);
+        fs.writeSync(fd, '\n');
+      } finally {
+        fs.closeSync(fd);
+      }
+    });
     this.tailLines = 0;
   }
 }

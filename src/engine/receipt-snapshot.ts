@@ -115,8 +115,15 @@ export class ReceiptSnapshot {
   }
 }
 
-/** One snapshot line (no newline) holding `receipts`. */
-export function snapshotLine(receipts: Iterable<Receipt>): string {
+/** Columns are written this many values at a time: no string of the whole line is ever made. */
+const PIECE_VALUES = 8192;
+
+/**
+ * One snapshot line (no newline) holding `receipts`, as pieces to write one after the other
+ * (a journal of 100,000 receipts is 16 MB of line; made whole, it and its bytes would be held
+ * at once at the end of the run that made them).
+ */
+export function* snapshotPieces(receipts: Iterable<Receipt>): Generator<string> {
   const c: Columns = {
     receiptSnapshot: SNAPSHOT_FORMAT,
     count: 0,
@@ -157,7 +164,22 @@ export function snapshotLine(receipts: Iterable<Receipt>): string {
     if (r.inputStamps !== undefined) c.inputStamps.push([i, r.inputStamps]);
     if (r.dynamic !== undefined) c.dynamic.push([i, r.dynamic]);
   }
-  return JSON.stringify(c);
+  let first = true;
+  for (const [name, value] of Object.entries(c)) {
+    yield `${first ? '{' : ','}${JSON.stringify(name)}:`;
+    first = false;
+    if (!Array.isArray(value)) {
+      yield JSON.stringify(value);
+      continue;
+    }
+    yield '[';
+    for (let from = 0; from < value.length; from += PIECE_VALUES) {
+      const piece = JSON.stringify(value.slice(from, from + PIECE_VALUES));
+      yield `${from > 0 ? ',' : ''}${piece.slice(1, -1)}`;
+    }
+    yield ']';
+  }
+  yield '}';
 }
 
 class Dictionary {
