@@ -5,7 +5,7 @@
  * temp file and renamed into place; the aggregate, when missing or when a leaf was made,
  * reads every leaf and is written the same way. No receipts, no journal, no run log.
  * Usage: node dist/bench/engine-bare.js --n 5000 --out DIR
- * Prints one JSON line: {ran, complete, sum, maxRssMB}, counted like the engine's.
+ * Prints one JSON line: {ran, complete, sum, maxRssMB, cpuSeconds}, counted like the engine's.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -41,4 +41,6 @@ if (ran > 0 || !fs.existsSync(aggregate)) {
 } else complete += 1;
 const sum = Number(fs.readFileSync(aggregate, 'utf8'));
 if (sum !== expectedSum(n)) throw new Error(`aggregate is ${sum}, expected ${expectedSum(n)}`);
-console.log(JSON.stringify({ ran, complete, sum, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024) }));
+const usage = process.resourceUsage();
+const cpuSeconds = Number(((usage.userCPUTime + usage.systemCPUTime) / 1e6).toFixed(3));
+console.log(JSON.stringify({ ran, complete, sum, maxRssMB: Math.round(usage.maxRSS / 1024), cpuSeconds }));

@@ -13,9 +13,11 @@
  * ones (cold runs N+1 tasks, noop none, rootmissing exactly the aggregate) and all N leaves
  * and the right sum must be on disk, else the benchmark fails.
  *   npm run bench:engine -- --n 5000 --repeat 5 [--scenario cold,noop,rootmissing] [--workers 1]
- * Prints one JSON line: {n, workers, repeat, luigi, scenarios: {<name>: {mallardSeconds,
- * bareSeconds, ratio, luigiSeconds?, luigiRatio?, mallardMaxRssMB, counts}}}, medians of the
- * rounds. Targets (issue 17, a later task's): ratio <= 1.3 for cold and rootmissing; noop at
+ * Prints one JSON line: {n, workers, repeat, loadAverage (1, 5, 15 min, at the end), luigi,
+ * scenarios: {<name>: {mallardSeconds, bareSeconds, ratio, mallardCpuSeconds, bareCpuSeconds,
+ * cpuRatio (user + system of each process), luigiSeconds?, luigiRatio?, mallardMaxRssMB,
+ * counts}}}, medians of the rounds (wall time is at the mercy of a shared machine's load; CPU
+ * time less so). Targets (issue 17, a later task's): ratio <= 1.3 for cold and rootmissing; noop at
  * N=100,000 under 1 s; peak RSS at 100,000 under 500 MB.
  */
 import { spawnSync } from 'node:child_process';
@@ -32,6 +34,8 @@ interface Report {
   complete?: number;
   sum: number;
   maxRssMB: number;
+  /** user + system CPU of the run's process (absent for Luigi). */
+  cpuSeconds?: number;
 }
 interface Timed extends Report {
   seconds: number;
@@ -117,10 +121,14 @@ function summarise(scenario: Scenario, results: Map<string, Timed[]>, luigi: boo
   const mallard = results.get(`mallard:${scenario}`) ?? [];
   const last = mallard[mallard.length - 1] as Timed;
   const fix = (x: number): number => Number(x.toFixed(3));
+  const cpu = (system: System): number => median((results.get(`${system}:${scenario}`) ?? []).map((r) => r.cpuSeconds ?? Number.NaN));
   const out: Record<string, unknown> = {
     mallardSeconds: fix(secs('mallard')),
     bareSeconds: fix(secs('bare')),
     ratio: fix(secs('mallard') / secs('bare')),
+    mallardCpuSeconds: fix(cpu('mallard')),
+    bareCpuSeconds: fix(cpu('bare')),
+    cpuRatio: fix(cpu('mallard') / cpu('bare')),
   };
   if (luigi) Object.assign(out, { luigiSeconds: fix(secs('luigi')), luigiRatio: fix(secs('luigi') / secs('mallard')) });
   return { ...out, mallardMaxRssMB: Math.max(...mallard.map((r) => r.maxRssMB)), counts: { ran: last.ran, complete: last.complete } };
@@ -143,7 +151,7 @@ function main(): void {
       round(i % 2 === 0 ? systems : [...systems].reverse(), scenarios, base, results);
     }
     const byScenario = Object.fromEntries(scenarios.map((s) => [s, summarise(s, results, luigi.ok)]));
-    console.log(JSON.stringify({ n: N, workers: WORKERS, repeat: REPEAT, luigi: luigi.ok ? `luigi ${luigi.version}` : luigi.reason, scenarios: byScenario }));
+    console.log(JSON.stringify({ n: N, workers: WORKERS, repeat: REPEAT, loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))), luigi: luigi.ok ? `luigi ${luigi.version}` : luigi.reason, scenarios: byScenario }));
   } finally {
     if (values.out === undefined) fs.rmSync(base, { recursive: true, force: true });
   }

@@ -9,8 +9,10 @@ const MAX_LISTED = 5;
 export function collapseParams(family: string, params: readonly Params[]): string {
   if (params.length === 0) return family;
   if (params.length === 1) return `${family}(${formatAll(params[0] as Params)})`;
-  const keys = [...new Set(params.flatMap((p) => Object.keys(p)))].sort();
-  const varying = keys.filter((k) => new Set(params.map((p) => String(p[k]))).size > 1);
+  const keySet = new Set<string>();
+  for (const p of params) for (const k in p) keySet.add(k);
+  const keys = [...keySet].sort();
+  const varying = keys.filter((k) => varies(params, k));
   const fixed = keys.filter((k) => !varying.includes(k)).map((k) => `${k}=${String((params[0] as Params)[k])}`);
   if (varying.length === 1) {
     const k = varying[0] as string;
@@ -19,6 +21,14 @@ export function collapseParams(family: string, params: readonly Params[]): strin
   }
   const shown = params.slice(0, 3).map((p) => `${family}(${formatAll(p)})`);
   return params.length > shown.length ? `${shown.join(', ')} and ${params.length - shown.length} more` : shown.join(', ');
+}
+
+/** Do the tasks differ in `k` (compared as shown, so 1 and '1' do not)? Stops at the first difference. */
+function varies(params: readonly Params[], k: string): boolean {
+  const first = (params[0] as Params)[k];
+  const shown = String(first);
+  for (const p of params) if (p[k] !== first && String(p[k]) !== shown) return true;
+  return false;
 }
 
 function formatAll(p: Params): string {

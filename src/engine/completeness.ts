@@ -8,14 +8,17 @@
  */
 import { MallardError } from './errors.js';
 import { statFile, type FileStat } from './file-hash.js';
-import { checkFileStamp, receiptFileStamp } from './file-stamp.js';
-import { changedInputs, hashStamps, MAX_EXPLAINED_INPUTS, outputKey, receiptStamp, type Receipt, type ReceiptStore } from './receipts.js';
+import { checkFileStamp, receiptFileStamp, statMatchesStamp } from './file-stamp.js';
+import { changedInputs, hashStamps, InputStamps, MAX_EXPLAINED_INPUTS, outputKey, receiptStamp, type Receipt, type ReceiptStore } from './receipts.js';
 import { FileTarget, type Target } from './target.js';
-import type { CompletionCheck, Task, Verdict } from './task.js';
+import { Task, type CompletionCheck, type Verdict } from './task.js';
 
 export type { Verdict } from './task.js';
 
 const COMPLETE: Verdict = { complete: true };
+/** What a task without inputs has (shared: an InputStamps is not changed once made). */
+const NO_INPUTS = new InputStamps();
+const NO_IDS: readonly string[] = Object.freeze([]);
 
 export async function outputStamps(task: Task): Promise<Map<string, string | undefined>> {
   const stamps = new Map<string, string | undefined>();
@@ -24,9 +27,9 @@ export async function outputStamps(task: Task): Promise<Map<string, string | und
 }
 
 /** What a receipt downstream records of `dep`: its receipt's stamp, or its outputs' stamps (see Task.stampedBy). */
-async function inputStamp(dep: Task, receipts: ReceiptStore): Promise<string> {
+function inputStamp(dep: Task, receipts: ReceiptStore): string | Promise<string> {
   if (dep.external || dep.stampedBy === 'outputs') {
-    return [...(await outputStamps(dep)).values()].map((s) => s ?? 'missing').join('|');
+    return outputStamps(dep).then((stamps) => [...stamps.values()].map((s) => s ?? 'missing').join('|'));
   }
   const receipt = receipts.get(dep.id);
   return receipt === undefined ? 'missing' : receiptStamp(receipt);
@@ -35,29 +38,57 @@ async function inputStamp(dep: Task, receipts: ReceiptStore): Promise<string> {
 /**
  * The stamp of each input, by task id: what a receipt records and a later check compares.
  * Dependencies asked for at run time (`dynamicIds`) are stamped by their receipts: a later
- * check knows only their ids.
+ * check knows only their ids. (`deps` are distinct, as a graph's are.) Synchronous while
+ * every input is stamped by its receipt (the usual case); a promise once one must be awaited.
  */
-export async function inputStamps(deps: readonly Task[], dynamicIds: readonly string[], receipts: ReceiptStore): Promise<Map<string, string>> {
-  const stamps = new Map<string, string>();
-  for (const dep of deps) stamps.set(dep.id, await inputStamp(dep, receipts));
+export function inputStamps(deps: readonly Task[], dynamicIds: readonly string[], receipts: ReceiptStore): InputStamps | Promise<InputStamps> {
+  if (deps.length === 0 && dynamicIds.length === 0) return NO_INPUTS;
+  const stamps = new InputStamps();
+  for (let i = 0; i < deps.length; i += 1) {
+    const dep = deps[i] as Task;
+    const stamp = inputStamp(dep, receipts);
+    if (typeof stamp !== 'string') return inputStampsFrom(stamps, stamp, deps, i, dynamicIds, receipts);
+    stamps.add(dep.id, stamp, true);
+  }
+  return addDynamic(stamps, dynamicIds, receipts);
+}
+
+async function inputStampsFrom(stamps: InputStamps, first: Promise<string>, deps: readonly Task[], from: number, dynamicIds: readonly string[], receipts: ReceiptStore): Promise<InputStamps> {
+  stamps.add((deps[from] as Task).id, await first, true);
+  for (let i = from + 1; i < deps.length; i += 1) {
+    const dep = deps[i] as Task;
+    const stamp = inputStamp(dep, receipts);
+    stamps.add(dep.id, typeof stamp === 'string' ? stamp : await stamp, true);
+  }
+  return addDynamic(stamps, dynamicIds, receipts);
+}
+
+function addDynamic(stamps: InputStamps, dynamicIds: readonly string[], receipts: ReceiptStore): InputStamps {
   for (const id of dynamicIds) {
     const receipt = receipts.get(id);
-    stamps.set(id, receipt === undefined ? 'missing' : receiptStamp(receipt));
+    stamps.add(id, receipt === undefined ? 'missing' : receiptStamp(receipt));
   }
   return stamps;
 }
 
-export async function checkTask(task: Task, deps: readonly Task[], receipts: ReceiptStore, forced: boolean): Promise<Verdict> {
+/**
+ * The task's verdict: `complete(check)` unless forced. A task that keeps the default
+ * `complete` is checked by `vouchedByReceipt` directly, synchronously in the usual case (no
+ * promise per task: a noop of 100,000 tasks is mostly this).
+ */
+export function checkTask(task: Task, deps: readonly Task[], receipts: ReceiptStore, forced: boolean): Verdict | Promise<Verdict> {
+  if (forced) {
+    return firstMissingOutput(task).then((missing) => ({ complete: false, reason: missing ?? 'forced (--force)' }));
+  }
+  if (task.complete === DEFAULT_COMPLETE) return vouchedByReceipt(task, deps, receipts);
   const check: CompletionCheck = {
     receipt: () => receipts.get(task.id),
-    vouched: () => vouchedByReceipt(task, deps, receipts),
+    vouched: async () => vouchedByReceipt(task, deps, receipts),
   };
-  if (forced) {
-    const missing = await firstMissingOutput(task);
-    return { complete: false, reason: missing ?? 'forced (--force)' };
-  }
   return task.complete(check);
 }
+
+const DEFAULT_COMPLETE = Task.prototype.complete;
 
 async function firstMissingOutput(task: Task): Promise<string | undefined> {
   const missing = (await outputsNow(task)).find(isMissing);
@@ -71,9 +102,20 @@ interface OutputNow {
   stamp?: string | undefined;
 }
 
-async function outputsNow(task: Task): Promise<OutputNow[]> {
+/** Every output now; synchronous while they are files (a stat each), a promise once a target's stamp must be awaited. */
+function outputsNow(task: Task): OutputNow[] | Promise<OutputNow[]> {
+  const targets = task.outputs();
   const now: OutputNow[] = [];
-  for (const target of task.outputs()) {
+  for (let i = 0; i < targets.length; i += 1) {
+    const target = targets[i] as Target;
+    if (!(target instanceof FileTarget)) return outputsNowFrom(now, targets, i);
+    now.push({ target, stat: statFile(target.path) });
+  }
+  return now;
+}
+
+async function outputsNowFrom(now: OutputNow[], targets: readonly Target[], from: number): Promise<OutputNow[]> {
+  for (const target of targets.slice(from)) {
     if (target instanceof FileTarget) now.push({ target, stat: statFile(target.path) });
     else now.push({ target, stamp: await target.stamp() });
   }
@@ -82,14 +124,29 @@ async function outputsNow(task: Task): Promise<OutputNow[]> {
 
 const isMissing = (o: OutputNow): boolean => (o.target instanceof FileTarget ? o.stat === undefined : o.stamp === undefined);
 
+type Compared = { changed: string } | { refreshed: Record<string, string> | undefined };
+const UNCHANGED: Compared = { refreshed: undefined };
+
 /**
  * Whether every output still holds what the receipt vouches for (see file-stamp.ts): the
  * changed one's description, or the receipt's outputs with refreshed stats when a file was
  * found unchanged under a new stat (restored, copied), or undefined when all is as recorded.
+ * The usual case (every stat as recorded) reads nothing and awaits nothing.
  */
-async function compareOutputs(receipt: Receipt, now: readonly OutputNow[], store: ReceiptStore): Promise<{ changed: string } | { refreshed: Record<string, string> | undefined }> {
+function compareOutputs(receipt: Receipt, now: readonly OutputNow[], store: ReceiptStore): Compared | Promise<Compared> {
+  for (let i = 0; i < now.length; i += 1) {
+    const o = now[i] as OutputNow;
+    const recorded = receipt.outputs[outputKey(store, o.target.description)];
+    if (recorded === undefined) return { changed: o.target.description };
+    if (o.target instanceof FileTarget ? !statMatchesStamp(o.stat as FileStat, recorded) : recorded !== o.stamp) return compareOutputsFrom(receipt, now, store, i);
+  }
+  return UNCHANGED;
+}
+
+/** compareOutputs from output `from` on, where a stat differs from the recorded one: hashing a file of the recorded size. */
+async function compareOutputsFrom(receipt: Receipt, now: readonly OutputNow[], store: ReceiptStore, from: number): Promise<Compared> {
   let refreshed: Record<string, string> | undefined;
-  for (const o of now) {
+  for (const o of now.slice(from)) {
     const description = o.target.description;
     const key = outputKey(store, description);
     const recorded = receipt.outputs[key];
@@ -103,9 +160,17 @@ async function compareOutputs(receipt: Receipt, now: readonly OutputNow[], store
   return { refreshed };
 }
 
-/** The default completeness of a task: see the file header. */
-export async function vouchedByReceipt(task: Task, deps: readonly Task[], receipts: ReceiptStore): Promise<Verdict> {
-  const outputs = await outputsNow(task);
+/**
+ * The default completeness of a task: see the file header. Synchronous in the usual case
+ * (file outputs as recorded, inputs stamped by receipts); each step that must wait (a
+ * target's stamp, a file to hash, an input stamped by its outputs) goes on as a promise.
+ */
+export function vouchedByReceipt(task: Task, deps: readonly Task[], receipts: ReceiptStore): Verdict | Promise<Verdict> {
+  const outputs = outputsNow(task);
+  return outputs instanceof Promise ? outputs.then((o) => vouchedOutputs(task, deps, receipts, o)) : vouchedOutputs(task, deps, receipts, outputs);
+}
+
+function vouchedOutputs(task: Task, deps: readonly Task[], receipts: ReceiptStore, outputs: readonly OutputNow[]): Verdict | Promise<Verdict> {
   const missing = outputs.find(isMissing);
   if (missing !== undefined) return { complete: false, reason: `missing output ${missing.target.description}` };
   if (task.external) return COMPLETE;
@@ -114,15 +179,23 @@ export async function vouchedByReceipt(task: Task, deps: readonly Task[], receip
   if (receipt.version !== task.version) {
     return { complete: false, reason: `task version changed (${receipt.version} -> ${task.version})` };
   }
-  const compared = await compareOutputs(receipt, outputs, receipts);
+  const compared = compareOutputs(receipt, outputs, receipts);
+  return compared instanceof Promise ? compared.then((c) => vouchedInputs(deps, receipts, receipt, c)) : vouchedInputs(deps, receipts, receipt, compared);
+}
+
+function vouchedInputs(deps: readonly Task[], receipts: ReceiptStore, receipt: Receipt, compared: Compared): Verdict | Promise<Verdict> {
   if ('changed' in compared) return { complete: false, reason: `output changed since its run: ${compared.changed}` };
-  const now = await inputStamps(deps, receipt.dynamic ?? [], receipts);
+  const now = inputStamps(deps, receipt.dynamic ?? NO_IDS, receipts);
+  return now instanceof Promise ? now.then((n) => vouchedGiven(receipts, receipt, compared, n)) : vouchedGiven(receipts, receipt, compared, now);
+}
+
+function vouchedGiven(receipts: ReceiptStore, receipt: Receipt, compared: { refreshed: Record<string, string> | undefined }, now: InputStamps): Verdict {
   if (hashStamps(now) !== receipt.inputs) return { complete: false, reason: describeInputChange(receipt, now) };
   if (compared.refreshed !== undefined) receipts.put({ ...receipt, outputs: compared.refreshed });
   return COMPLETE;
 }
 
-function describeInputChange(receipt: Parameters<typeof changedInputs>[0], now: ReadonlyMap<string, string>): string {
+function describeInputChange(receipt: Receipt, now: InputStamps): string {
   const changed = changedInputs(receipt, now);
   if (changed === undefined || changed.length === 0) return `inputs changed since its run (${now.size} inputs)`;
   const shown = changed.slice(0, 3).join(', ');
@@ -162,7 +235,7 @@ export async function receiptOfRun(
     inputs: hashStamps(inputs),
     outputs: Object.fromEntries(outputs) as Record<string, string>,
   };
-  if (inputs.size > 0 && inputs.size <= MAX_EXPLAINED_INPUTS) receipt.inputStamps = Object.fromEntries(inputs);
+  if (inputs.size > 0 && inputs.size <= MAX_EXPLAINED_INPUTS) receipt.inputStamps = inputs.toRecord();
   if (dynamicIds.length > 0) receipt.dynamic = [...new Set(dynamicIds)];
   return receipt;
 }

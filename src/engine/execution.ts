@@ -169,7 +169,7 @@ export class Execution {
   }
 
   private async recordSuccess(node: TaskNode, started: number): Promise<void> {
-    const receipt = await receiptOfRun(node.task, node.deps.map((d) => d.task), node.dynamic, this.host.receipts, {
+    const receipt = await receiptOfRun(node.task, node.deps.map((d) => d.task), node.dynamic ?? [], this.host.receipts, {
       runId: this.host.runId,
       started,
       finishedAt: () => this.host.clock.now(),
@@ -269,7 +269,7 @@ export class Execution {
     if (this.stopReason !== undefined) throw new MallardError('ERR_INTERRUPTED', this.stopReason);
     const { targets, ready } = await this.host.addNeeded(node, tasks);
     for (const r of ready) this.enqueue(r);
-    node.dynamic.push(...targets.map((t) => t.id));
+    (node.dynamic ??= []).push(...targets.map((t) => t.id));
     const open = targets.filter((t) => t.state !== 'complete' && t.state !== 'done');
     const broken = open.find((t) => t.state === 'failed' || t.state === 'skipped');
     if (broken !== undefined) throw dependencyFailed(node, broken);

@@ -15,7 +15,8 @@ export interface GraphEvent {
 
 export class FamilyGraph {
   private readonly families = new Map<string, number>();
-  private readonly edges = new Map<string, { from: string; to: string; count: number }>();
+  /** to → from → edge (nested, so counting an edge makes no key string). */
+  private readonly edges = new Map<string, Map<string, { from: string; to: string; count: number }>>();
   /** Per needer, the tasks it asked for (node references: no strings made per edge). */
   private readonly needed = new Map<TaskNode, Set<TaskNode>>();
   /** Changed since the last snapshot. */
@@ -26,7 +27,10 @@ export class FamilyGraph {
     for (const node of nodes) {
       const family = node.task.family;
       this.families.set(family, (this.families.get(family) ?? 0) + 1);
-      for (const dep of node.deps) this.addEdge(dep.task.family, family);
+      if (node.deps.length === 0) continue;
+      let into = this.edges.get(family);
+      if (into === undefined) this.edges.set(family, (into = new Map()));
+      for (const dep of node.deps) this.addEdgeInto(into, dep.task.family, family);
     }
     if (nodes.length > 0) this.dirty = true;
   }
@@ -47,14 +51,19 @@ export class FamilyGraph {
     this.dirty = false;
     const families: Record<string, { tasks: number }> = {};
     for (const [family, tasks] of [...this.families].sort((a, b) => a[0].localeCompare(b[0]))) families[family] = { tasks };
-    const edges = [...this.edges.values()].map((e) => ({ ...e })).sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to));
+    const edges = [...this.edges.values()].flatMap((into) => [...into.values()].map((e) => ({ ...e }))).sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to));
     return { type: 'graph', at, families, edges };
   }
 
   private addEdge(from: string, to: string): void {
-    const key = `${from}\0${to}`;
-    const edge = this.edges.get(key);
-    if (edge === undefined) this.edges.set(key, { from, to, count: 1 });
+    let into = this.edges.get(to);
+    if (into === undefined) this.edges.set(to, (into = new Map()));
+    this.addEdgeInto(into, from, to);
+  }
+
+  private addEdgeInto(into: Map<string, { from: string; to: string; count: number }>, from: string, to: string): void {
+    const edge = into.get(from);
+    if (edge === undefined) into.set(from, { from, to, count: 1 });
     else edge.count += 1;
   }
 }

@@ -129,8 +129,7 @@ function isDigest(e: unknown): e is FileDigest {
     && typeof d.size === 'number' && typeof d.mtimeMs === 'number' && typeof d.ino === 'number';
 }
 
-/** A synchronous stat as a FileStat, or undefined when the file is missing. */
+/** A synchronous stat as a FileStat (the fs.Stats itself: no copy), or undefined when the file is missing. */
 export function statFile(file: string): FileStat | undefined {
-  const st = fs.statSync(file, { throwIfNoEntry: false });
-  return st === undefined ? undefined : { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
+  return fs.statSync(file, { throwIfNoEntry: false });
 }

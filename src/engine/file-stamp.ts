@@ -70,6 +70,11 @@ export async function receiptFileStamp(file: string): Promise<string | undefined
   return formatFileStamp(digest, digest.sha256);
 }
 
+/** The fast path of checkFileStamp: is `recorded` (this format) exactly the stamp of a file with stat `st`? No string is split. */
+export function statMatchesStamp(st: FileStat, recorded: string): boolean {
+  return recorded.startsWith(`${PREFIX}${st.size}:${Math.trunc(st.mtimeMs)}:${st.ino}:`);
+}
+
 export type FileCheck = { same: true; refreshed?: string } | { same: false };
 
 /**

@@ -7,7 +7,8 @@ import { closestMatch } from './did-you-mean.js';
 import { MallardError } from './errors.js';
 
 export interface ForceTargets {
-  ids: ReadonlySet<string>;
+  /** The task ids of the graph (a set, or the graph's map by id). */
+  ids: { has(id: string): boolean };
   families: ReadonlySet<string>;
 }
 

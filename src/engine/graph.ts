@@ -9,7 +9,8 @@ import { MallardError } from './errors.js';
 export interface GraphNode {
   readonly id: string;
   readonly deps: GraphNode[];
-  readonly dependents: GraphNode[];
+  /** Replaced (not pushed to) when the first one comes: an array of one, not of a default capacity, per leaf. */
+  dependents: GraphNode[];
 }
 
 /**
@@ -40,13 +41,18 @@ export function expandGraph<N extends GraphNode, T>(
   const rootNodes = roots.map(get);
   while (stack.length > 0) {
     const node = stack.pop() as N;
-    const seen = new Set<N>();
-    for (const req of requires(node)) {
+    const reqs = requires(node);
+    // A task listing the same requirement twice depends on it once (a Set only when it could happen).
+    const seen = reqs.length > 1 ? new Set<N>() : undefined;
+    for (const req of reqs) {
       const dep = get(req);
-      if (seen.has(dep)) continue;
-      seen.add(dep);
+      if (seen !== undefined) {
+        if (seen.has(dep)) continue;
+        seen.add(dep);
+      }
       node.deps.push(dep);
-      dep.dependents.push(node);
+      if (dep.dependents.length === 0) dep.dependents = [node];
+      else dep.dependents.push(node);
     }
   }
   const cycle = findCycle(rootNodes.length > 0 ? rootNodes : added);

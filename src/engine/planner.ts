@@ -10,6 +10,7 @@
 import { checkTask } from './completeness.js';
 import type { ReceiptStore } from './receipts.js';
 import type { TaskNode } from './run-state.js';
+import type { Task } from './task.js';
 
 export interface PlanContext {
   receipts: ReceiptStore;
@@ -18,6 +19,8 @@ export interface PlanContext {
   descendAll: boolean;
   onPending(node: TaskNode): void;
 }
+
+const NO_TASKS: readonly Task[] = Object.freeze([]);
 
 /**
  * Checks `starts` and everything below them, except the upstream of a complete task stamped
@@ -33,7 +36,8 @@ export async function checkFrom(starts: readonly TaskNode[], ctx: PlanContext): 
   while (stack.length > 0) {
     const node = stack.pop() as TaskNode;
     if (node.state !== 'unchecked') continue;
-    const verdict = await checkTask(node.task, node.deps.map((d) => d.task), ctx.receipts, ctx.isForced(node));
+    const checked = checkTask(node.task, node.deps.length === 0 ? NO_TASKS : node.deps.map((d) => d.task), ctx.receipts, ctx.isForced(node));
+    const verdict = checked instanceof Promise ? await checked : checked;
     if (verdict.complete) {
       node.state = 'complete';
       if (node.task.stampedBy === 'outputs') {

@@ -7,11 +7,18 @@
  * A torn last line from a killed process is ignored: that task simply reruns. Outputs under
  * the artifacts directory are recorded relative to it (`./work/...`), so the journal stays
  * true when the directory is moved or restored elsewhere.
+ *
+ * Compaction: when the lines appended since the last compaction reach COMPACT_AFTER_LINES,
+ * `close` rewrites the journal (atomically) as one snapshot line (receipt-snapshot.ts), so
+ * the next open parses columns instead of a line per receipt; later receipts are appended
+ * after it as JSON lines again. A journal of the older form (JSON lines only) is read as
+ * before and rewritten so at its first close.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomicSync } from './atomic-file.js';
+import { withAtomicPath } from './atomic-file.js';
 import { readLines } from './json-lines.js';
+import { isSnapshotLine, ReceiptSnapshot, snapshotPieces } from './receipt-snapshot.js';
 import type { Receipt, ReceiptStore } from './receipts.js';
 
 export interface JournalOptions {
@@ -31,8 +38,15 @@ export interface JournalOptions {
   root?: string;
 }
 
+/** `close` compacts the journal when at least this many JSON lines follow its snapshot (every line of an older journal counts). */
+export const COMPACT_AFTER_LINES = 1000;
+
 export class JournalReceiptStore implements ReceiptStore {
+  /** Receipts read from the lines after the snapshot, or put since: they take precedence over the snapshot's. */
   private readonly receipts = new Map<string, Receipt>();
+  private snapshot: ReceiptSnapshot | undefined;
+  /** JSON lines after the snapshot (read at open and appended since). */
+  private tailLines = 0;
   private pending: string[] = [];
   private timer: NodeJS.Timeout | undefined;
   private fd: number | undefined;
@@ -53,17 +67,22 @@ export class JournalReceiptStore implements ReceiptStore {
     const store = new JournalReceiptStore(file, options);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const lines = readLines(file);
-    for (const line of lines) {
-      const receipt = parseReceipt(line);
+    let first = 0;
+    if (lines.length > 0 && isSnapshotLine(lines[0] as string)) {
+      store.snapshot = ReceiptSnapshot.parse(lines[0] as string);
+      first = 1;
+    }
+    for (let i = first; i < lines.length; i += 1) {
+      const receipt = parseReceipt(lines[i] as string);
       if (receipt !== undefined) store.receipts.set(receipt.taskId, receipt);
     }
-    if (lines.length > 1000 && lines.length > 2 * store.receipts.size) store.compact();
+    store.tailLines = lines.length - first;
     store.fd = fs.openSync(file, 'a');
     return store;
   }
 
   get(taskId: string): Receipt | undefined {
-    return this.receipts.get(taskId);
+    return this.receipts.get(taskId) ?? this.snapshot?.get(taskId);
   }
 
   /** Kept (in memory too) with outputs under the root as `./<relative>`: see ReceiptStore.root and outputKey. */
@@ -82,13 +101,19 @@ export class JournalReceiptStore implements ReceiptStore {
     this.write();
   }
 
-  /** Writes what is pending and fsyncs the journal. */
+  /** Writes what is pending and fsyncs the journal; compacts it when enough lines follow its snapshot. */
   async close(): Promise<void> {
     this.write();
     if (this.fd === undefined) return;
     fs.fsyncSync(this.fd);
     fs.closeSync(this.fd);
     this.fd = undefined;
+    if (this.tailLines < COMPACT_AFTER_LINES) return;
+    try {
+      await this.compact();
+    } catch {
+      // Only an optimisation: the journal is whole as it is (the rewrite is atomic).
+    }
   }
 
   private write(): void {
@@ -99,12 +124,28 @@ export class JournalReceiptStore implements ReceiptStore {
     const batch = this.pending;
     this.pending = [];
     fs.writeSync(this.fd, batch.join('\n') + '\n');
+    this.tailLines += batch.length;
   }
 
-  private compact(): void {
-    const body = [...this.receipts.values()].map((r) => JSON.stringify(r)).join('\n');
-    writeFileAtomicSync(this.file, body.length > 0 ? body + '\n' : '');
+  /** Rewrites the journal as one snapshot line of every receipt (atomically: a crash leaves the old journal whole). */
+  private async compact(): Promise<void> {
+    const all = this.snapshot === undefined ? this.receipts.values() : concat(this.snapshot.receipts(this.receipts), this.receipts.values());
+    await withAtomicPath(this.file, async (tmp) => {
+      const fd = fs.openSync(tmp, 'w');
+      try {
+        for (const piece of snapshotPieces(all)) fs.writeSync(fd, piece);
+        fs.writeSync(fd, '\n');
+      } finally {
+        fs.closeSync(fd);
+      }
+    });
+    this.tailLines = 0;
   }
+}
+
+function* concat<T>(a: Iterable<T>, b: Iterable<T>): Generator<T> {
+  yield* a;
+  yield* b;
 }
 
 function parseReceipt(line: string): Receipt | undefined {

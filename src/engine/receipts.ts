@@ -63,25 +63,79 @@ export const MAX_EXPLAINED_INPUTS = 1000;
  */
 export function receiptStamp(receipt: Receipt): string {
   let stamp = receipt.runId;
-  for (const value of Object.values(receipt.outputs)) stamp += `|${contentOf(value)}`;
+  const outputs = receipt.outputs;
+  for (const key in outputs) stamp += `|${contentOf(outputs[key] as string)}`;
   return stamp;
 }
 
 const EMPTY_HASH = createHash('sha1').digest('hex');
+/** Stamps are hashed in pieces of about this many characters: one native call per piece, not four per input. */
+const HASH_PIECE = 64 * 1024;
 
-export function hashStamps(stamps: ReadonlyMap<string, string>): string {
+/**
+ * The stamps of a task's inputs, by task id, in order (the first position of an id kept, its
+ * last stamp winning, as a Map's `set` would do). Parallel arrays: a wide aggregate has
+ * 100,000 of them, checked on every run.
+ */
+export class InputStamps {
+  readonly ids: string[] = [];
+  readonly stamps: string[] = [];
+  /** Position by id, made once an id may repeat (`add` with `unique` false). */
+  private at: Map<string, number> | undefined;
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  /** `unique`: the caller knows no earlier id equals this one (a graph's deps are distinct). */
+  add(id: string, stamp: string, unique = false): void {
+    if (!unique || this.at !== undefined) {
+      if (this.at === undefined) {
+        this.at = new Map();
+        for (let i = 0; i < this.ids.length; i += 1) this.at.set(this.ids[i] as string, i);
+      }
+      const i = this.at.get(id);
+      if (i !== undefined) {
+        this.stamps[i] = stamp;
+        return;
+      }
+      this.at.set(id, this.ids.length);
+    }
+    this.ids.push(id);
+    this.stamps.push(stamp);
+  }
+
+  toRecord(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (let i = 0; i < this.ids.length; i += 1) out[this.ids[i] as string] = this.stamps[i] as string;
+    return out;
+  }
+}
+
+/** sha1 over `id \0 stamp \n` of each input, in order (what `Receipt.inputs` holds). */
+export function hashStamps(stamps: InputStamps): string {
   if (stamps.size === 0) return EMPTY_HASH;
   const hash = createHash('sha1');
-  for (const [id, stamp] of stamps) hash.update(id).update('\0').update(stamp).update('\n');
+  let piece = '';
+  const { ids, stamps: values } = stamps;
+  for (let i = 0; i < ids.length; i += 1) {
+    piece += `${ids[i] as string}\0${values[i] as string}\n`;
+    if (piece.length >= HASH_PIECE) {
+      hash.update(piece);
+      piece = '';
+    }
+  }
+  if (piece.length > 0) hash.update(piece);
   return hash.digest('hex');
 }
 
 /** Which inputs differ between a receipt and now (when the receipt kept per-input stamps). */
-export function changedInputs(receipt: Receipt, now: ReadonlyMap<string, string>): string[] | undefined {
+export function changedInputs(receipt: Receipt, now: InputStamps): string[] | undefined {
   if (receipt.inputStamps === undefined) return undefined;
   const changed: string[] = [];
-  for (const [id, stamp] of now) if (receipt.inputStamps[id] !== stamp) changed.push(id);
-  for (const id of Object.keys(receipt.inputStamps)) if (!now.has(id)) changed.push(id);
+  for (let i = 0; i < now.ids.length; i += 1) if (receipt.inputStamps[now.ids[i] as string] !== now.stamps[i]) changed.push(now.ids[i] as string);
+  const current = new Set(now.ids);
+  for (const id of Object.keys(receipt.inputStamps)) if (!current.has(id)) changed.push(id);
   return changed;
 }
 

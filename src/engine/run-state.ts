@@ -17,7 +17,7 @@ export type TaskState =
 export interface TaskNode extends GraphNode {
   readonly task: Task;
   readonly deps: TaskNode[];
-  readonly dependents: TaskNode[];
+  dependents: TaskNode[];
   state: TaskState;
   /** Why it runs (pending), or why it failed or was skipped. */
   reason: string;
@@ -27,10 +27,10 @@ export interface TaskNode extends GraphNode {
   /** Dependencies not yet done. */
   waitingOn: number;
   attempts: number;
-  /** Ids asked for at run time through ctx.need(). */
-  dynamic: string[];
-  /** Called once when the task ends: true when done or complete. */
-  listeners: Array<(ok: boolean) => void>;
+  /** Ids asked for at run time through ctx.need() (made when the first is asked for). */
+  dynamic: string[] | undefined;
+  /** Called once when the task ends: true when done or complete (made when the first waits). */
+  listeners: Array<(ok: boolean) => void> | undefined;
 }
 
 export function makeNode(task: Task): TaskNode {
@@ -44,8 +44,8 @@ export function makeNode(task: Task): TaskNode {
     code: undefined,
     waitingOn: 0,
     attempts: 0,
-    dynamic: [],
-    listeners: [],
+    dynamic: undefined,
+    listeners: undefined,
   };
 }
 
@@ -83,7 +83,7 @@ export class NodeQueue {
 /** Resolves when `dep` ends done or complete; rejects (ERR_DEPENDENCY_FAILED, or ERR_INTERRUPTED) when it fails or is not run. */
 export function waitFor(needer: TaskNode, dep: TaskNode): Promise<void> {
   return new Promise((resolve, reject) => {
-    dep.listeners.push((ok) => (ok ? resolve() : reject(dependencyFailed(needer, dep))));
+    (dep.listeners ??= []).push((ok) => (ok ? resolve() : reject(dependencyFailed(needer, dep))));
   });
 }
 
@@ -101,8 +101,8 @@ export function dependencyFailed(needer: TaskNode, dep: TaskNode): MallardError 
 /** Tells everyone waiting on `node` how it ended. */
 export function notify(node: TaskNode, ok: boolean): void {
   const listeners = node.listeners;
-  node.listeners = [];
-  for (const listener of listeners) listener(ok);
+  node.listeners = undefined;
+  for (const listener of listeners ?? []) listener(ok);
 }
 
 export function missingInput(task: Task): MallardError {

@@ -62,9 +62,10 @@ export function newRunId(clock: Clock = systemClock): string {
 export function prepareRun(roots: readonly Task[], options: RunOptions = {}): PreparedRun {
   const scheduler = new Scheduler(options);
   const rootNodes = scheduler.add(roots).targets;
-  const ids = new Set(scheduler.nodes.keys());
-  const families = new Set([...scheduler.nodes.values()].map((n) => n.task.family));
-  checkForce(options.force ?? [], { ids, families }, options.runtimeFamilies ?? []);
+  if ((options.force ?? []).length > 0) {
+    const families = new Set([...scheduler.nodes.values()].map((n) => n.task.family));
+    checkForce(options.force ?? [], { ids: scheduler.nodes, families }, options.runtimeFamilies ?? []);
+  }
   let started = false;
   return {
     runId: scheduler.runId,

@@ -121,13 +121,22 @@ export abstract class ExternalTask<P extends Params = Params> extends Task<P> {
 }
 
 export function taskId(family: string, params: Params): string {
-  const keys = Object.keys(params).sort();
-  if (keys.length === 0) return `${family}()`;
-  const parts = keys.map((k) => `${k}=${formatParam(params[k] as ParamValue)}`);
-  return `${family}(${parts.join(', ')})`;
+  const keys = Object.keys(params);
+  if (keys.length > 1) keys.sort();
+  // Made by join: one flat string (a concatenation would be a rope, slower as a Map key, and ids are looked up often).
+  const parts: string[] = [family, '('];
+  for (let i = 0; i < keys.length; i += 1) {
+    const k = keys[i] as string;
+    if (i > 0) parts.push(', ');
+    parts.push(k, '=', formatParam(params[k] as ParamValue));
+  }
+  parts.push(')');
+  return parts.join('');
 }
+
+const PLAIN_PARAM = /^[\w./:@-]+$/;
 
 function formatParam(value: ParamValue): string {
   if (typeof value !== 'string') return String(value);
-  return /^[\w./:@-]*$/.test(value) && value !== '' ? value : JSON.stringify(value);
+  return PLAIN_PARAM.test(value) ? value : JSON.stringify(value);
 }

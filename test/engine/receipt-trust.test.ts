@@ -86,3 +86,24 @@ describe('a changed input anywhere in the graph is noticed', () => {
     assert.equal(again.counts.ran, 2);
   });
 });
+
+describe('a compacted journal (one snapshot line) vouches as the JSON lines did', () => {
+  test('1,200 tasks: compacted at the end of the run; the noop after it runs nothing; an edited leaf reruns with its aggregate', async (t) => {
+    const dir = await tempDir(t);
+    const n = 1200;
+    assert.equal((await run(dir, [new Aggregate(dir, n)])).counts.ran, n + 1);
+    const lines = journal(dir).split('\n').filter((l) => l !== '');
+    assert.equal(lines.length, 1, 'compacted at close');
+    assert.ok(lines[0]?.startsWith('{"receiptSnapshot":'));
+    const noop = await run(dir, [new Aggregate(dir, n)]);
+    assert.equal(noop.counts.ran, 0, JSON.stringify(noop.counts));
+    assert.equal(noop.counts.alreadyComplete, n + 1);
+    const leaf = path.join(dir, 'leaves', 'leaf_0777.txt');
+    fs.writeFileSync(leaf, '9\n'); // other content, other size: found by its stat
+    const runs: string[] = [];
+    const again = await run(dir, [new Aggregate(dir, n, { onRun: (id) => runs.push(id) })]);
+    assert.deepEqual(runs.sort(), ['Aggregate(n=1200)', 'Leaf(i=777)']);
+    assert.equal(again.status, 'success');
+    assert.equal((await run(dir, [new Aggregate(dir, n)])).counts.ran, 0, 'the receipts appended after the snapshot vouch');
+  });
+});

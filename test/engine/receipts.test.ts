@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { FakeClock } from '../support/fake-clock.js';
-import { JournalReceiptStore } from '../../src/engine/receipt-journal.js';
-import { MemoryReceiptStore } from '../../src/engine/receipts.js';
+import { COMPACT_AFTER_LINES, JournalReceiptStore } from '../../src/engine/receipt-journal.js';
+import { MemoryReceiptStore, type Receipt } from '../../src/engine/receipts.js';
 import { runTasks } from '../../src/engine/scheduler.js';
 import { world } from './helpers.js';
 
@@ -107,5 +107,90 @@ describe('the receipt journal', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  const receiptOf = (i: number, runId = 'r1'): Receipt => ({
+    taskId: `T(i=${i})`,
+    runId,
+    finishedAt: 1_700_000_000_000 + i,
+    durationMs: i % 7,
+    version: i % 3 === 0 ? '2' : '1',
+    inputs: i % 2 === 0 ? 'da39a3ee5e6b4b0d3255bfef95601890afd80709' : `hash-${i}`,
+    ...(i % 5 === 0 ? { inputStamps: { [`U(i=${i})`]: `r0|2:${i}` } } : {}),
+    ...(i % 11 === 0 ? { dynamic: [`D(i=${i})`, `D(i=${i + 1})`] } : {}),
+    outputs: i % 4 === 0 ? { [`./a/${i}.txt`]: `f:2:${i}:${i}:ab`, [`./b/${i}.txt`]: 'tbl:3' } : { [`./a/${i}.txt`]: `f:2:${i}:${i}:cd` },
+  });
+  const plain = (r: Receipt | undefined): unknown => (r === undefined ? undefined : JSON.parse(JSON.stringify(r)));
+  const withTempDir = async (body: (dir: string) => Promise<void>): Promise<void> => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mallard-journal-'));
+    try {
+      await body(dir);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  test('an older journal (JSON lines only) is read whole and rewritten as one snapshot line at close, with every field kept', async () => {
+    await withTempDir(async (dir) => {
+      const file = path.join(dir, 'r.jsonl');
+      const n = COMPACT_AFTER_LINES + 10;
+      const lines = Array.from({ length: n }, (_, i) => JSON.stringify(receiptOf(i)));
+      lines.push(JSON.stringify(receiptOf(3, 'r2'))); // a later receipt of T(i=3) wins
+      fs.writeFileSync(file, lines.join('\n') + '\n');
+      const old = JournalReceiptStore.open(file);
+      assert.deepEqual(plain(old.get('T(i=3)')), plain(receiptOf(3, 'r2')));
+      await old.close();
+      const text = fs.readFileSync(file, 'utf8');
+      assert.equal(text.split('\n').filter((l) => l !== '').length, 1, 'compacted into one line');
+      assert.ok(text.startsWith('{"receiptSnapshot":1,'), text.slice(0, 40));
+      assert.ok(text.length < lines.join('\n').length, 'smaller than the JSON lines');
+      const reopened = JournalReceiptStore.open(file);
+      for (let i = 0; i < n; i += 1) assert.deepEqual(plain(reopened.get(`T(i=${i})`)), plain(receiptOf(i, i === 3 ? 'r2' : 'r1')), `T(i=${i})`);
+      assert.equal(reopened.get(`T(i=${n})`), undefined);
+      await reopened.close();
+    });
+  });
+
+  test('after a snapshot, new receipts are JSON lines that win over it, and a torn last line is ignored', async () => {
+    await withTempDir(async (dir) => {
+      const file = path.join(dir, 'r.jsonl');
+      const first = JournalReceiptStore.open(file, { root: dir });
+      for (let i = 0; i < COMPACT_AFTER_LINES; i += 1) first.put(receiptOf(i));
+      await first.close();
+      assert.equal(fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').length, 1);
+      const second = JournalReceiptStore.open(file, { root: dir });
+      second.put(receiptOf(7, 'r3'));
+      await second.close();
+      fs.appendFileSync(file, '{"taskId":"T(i=8)","runId":"r4","outp');
+      const lines = fs.readFileSync(file, 'utf8').split('\n');
+      assert.equal(lines.length, 3, 'snapshot, one appended receipt, the torn line');
+      const third = JournalReceiptStore.open(file, { root: dir });
+      assert.equal(third.get('T(i=7)')?.runId, 'r3');
+      assert.equal(third.get('T(i=8)')?.runId, 'r1', 'the torn line changed nothing');
+      assert.equal(third.get('T(i=9)')?.outputs['./a/9.txt'], 'f:2:9:9:cd');
+      await third.close();
+      assert.equal(fs.readFileSync(file, 'utf8').split('\n').length, 3, 'a few lines after the snapshot: not compacted again');
+    });
+  });
+
+  test('a damaged snapshot loses only its own receipts (those tasks rerun); the lines after it still count', async () => {
+    await withTempDir(async (dir) => {
+      const file = path.join(dir, 'r.jsonl');
+      const store = JournalReceiptStore.open(file);
+      for (let i = 0; i < COMPACT_AFTER_LINES; i += 1) store.put(receiptOf(i));
+      await store.close();
+      const snapshot = fs.readFileSync(file, 'utf8').trim();
+      const broken = snapshot.replace('"runIds":["r1"]', '"runIds":[]'); // every run index out of range
+      assert.notEqual(broken, snapshot);
+      fs.writeFileSync(file, `${broken}\n${JSON.stringify(receiptOf(5, 'r9'))}\n`);
+      const reopened = JournalReceiptStore.open(file);
+      assert.equal(reopened.get('T(i=4)'), undefined);
+      assert.equal(reopened.get('T(i=5)')?.runId, 'r9');
+      await reopened.close();
+      fs.writeFileSync(file, `${snapshot.slice(0, snapshot.length / 2)}\n`);
+      const cut = JournalReceiptStore.open(file);
+      assert.equal(cut.get('T(i=4)'), undefined);
+      await cut.close();
+    });
   });
 });

@@ -1,0 +1,218 @@
+/**
+ * The compacted form of a receipt journal: every receipt in one JSON line of columns (the
+ * journal's first line, written when it is compacted), so opening a journal of 100,000
+ * receipts is one `JSON.parse` of arrays (no object per field and line) and a receipt
+ * becomes an object only when it is looked up. Repeated values (run ids, versions, input
+ * hashes) are stored once. About half the bytes of the JSON-lines form.
+ *
+ *   {"receiptSnapshot":1,"count":N,"taskId":[...N],"runIds":[...],"run":[...N],
+ *    "finishedAt":[...N],"durationMs":[...N],"versions":[...],"version":[...N],
+ *    "inputsDict":[...],"inputs":[...N],"outputCount":[...N],"outputKey":[...],
+ *    "outputStamp":[...],"inputStamps":[[i,{...}],...],"dynamic":[[i,[...]],...]}
+ *
+ * A reader that does not know it (mallard before it) skips the line, as it has no `taskId`:
+ * those tasks rerun, which is always safe. A line that does not decode is ignored the same way.
+ */
+import type { Receipt } from './receipts.js';
+
+export const SNAPSHOT_FORMAT = 1;
+const MARK = '{"receiptSnapshot":';
+
+interface Columns {
+  receiptSnapshot: number;
+  count: number;
+  taskId: string[];
+  runIds: string[];
+  run: number[];
+  finishedAt: number[];
+  durationMs: number[];
+  versions: string[];
+  version: number[];
+  inputsDict: string[];
+  inputs: number[];
+  outputCount: number[];
+  outputKey: string[];
+  outputStamp: string[];
+  inputStamps: Array<[number, Record<string, string>]>;
+  dynamic: Array<[number, string[]]>;
+}
+
+/** Is this journal line a snapshot (whether or not it decodes)? */
+export function isSnapshotLine(line: string): boolean {
+  return line.startsWith(MARK);
+}
+
+/** The receipts of a snapshot line, each made into an object on first lookup. */
+export class ReceiptSnapshot {
+  private readonly index = new Map<string, number>();
+  private readonly outputStart: Uint32Array;
+  private readonly made: Array<Receipt | undefined>;
+  private readonly inputStamps = new Map<number, Record<string, string>>();
+  private readonly dynamic = new Map<number, string[]>();
+
+  private constructor(private readonly c: Columns) {
+    const ids = c.taskId;
+    for (let i = 0; i < ids.length; i += 1) this.index.set(ids[i] as string, i);
+    this.outputStart = new Uint32Array(c.count + 1);
+    for (let i = 0; i < c.count; i += 1) this.outputStart[i + 1] = (this.outputStart[i] as number) + (c.outputCount[i] as number);
+    this.made = new Array<Receipt | undefined>(c.count);
+    for (const [i, stamps] of c.inputStamps) this.inputStamps.set(i, stamps);
+    for (const [i, ids] of c.dynamic) this.dynamic.set(i, ids);
+  }
+
+  /** The snapshot in `line`, or undefined when it does not decode (then its receipts are lost: those tasks rerun). */
+  static parse(line: string): ReceiptSnapshot | undefined {
+    let c: Columns;
+    try {
+      c = JSON.parse(line) as Columns;
+    } catch {
+      return undefined;
+    }
+    return wellFormed(c) ? new ReceiptSnapshot(c) : undefined;
+  }
+
+  get size(): number {
+    return this.c.count;
+  }
+
+  has(taskId: string): boolean {
+    return this.index.has(taskId);
+  }
+
+  get(taskId: string): Receipt | undefined {
+    const i = this.index.get(taskId);
+    return i === undefined ? undefined : (this.made[i] ??= this.make(i));
+  }
+
+  /** Every receipt but those whose task id `skip` holds, as objects (for compaction). */
+  *receipts(skip: ReadonlyMap<string, unknown>): Generator<Receipt> {
+    const ids = this.c.taskId;
+    for (let i = 0; i < ids.length; i += 1) if (!skip.has(ids[i] as string)) yield (this.made[i] ??= this.make(i));
+  }
+
+  private make(i: number): Receipt {
+    const c = this.c;
+    // A dictionary-mode object: 100,000 receipts with distinct output names as plain objects
+    // would each get a hidden class of their own, and every lookup would miss V8's caches.
+    const outputs = Object.create(null) as Record<string, string>;
+    for (let j = this.outputStart[i] as number, end = this.outputStart[i + 1] as number; j < end; j += 1) {
+      outputs[c.outputKey[j] as string] = c.outputStamp[j] as string;
+    }
+    const receipt: Receipt = {
+      taskId: c.taskId[i] as string,
+      runId: c.runIds[c.run[i] as number] as string,
+      finishedAt: c.finishedAt[i] as number,
+      durationMs: c.durationMs[i] as number,
+      version: c.versions[c.version[i] as number] as string,
+      inputs: c.inputsDict[c.inputs[i] as number] as string,
+      outputs,
+    };
+    const stamps = this.inputStamps.get(i);
+    if (stamps !== undefined) receipt.inputStamps = stamps;
+    const dynamic = this.dynamic.get(i);
+    if (dynamic !== undefined) receipt.dynamic = dynamic;
+    return receipt;
+  }
+}
+
+/** Columns are written this many values at a time: no string of the whole line is ever made. */
+const PIECE_VALUES = 8192;
+
+/**
+ * One snapshot line (no newline) holding `receipts`, as pieces to write one after the other
+ * (a journal of 100,000 receipts is 16 MB of line; made whole, it and its bytes would be held
+ * at once at the end of the run that made them).
+ */
+export function* snapshotPieces(receipts: Iterable<Receipt>): Generator<string> {
+  const c: Columns = {
+    receiptSnapshot: SNAPSHOT_FORMAT,
+    count: 0,
+    taskId: [],
+    runIds: [],
+    run: [],
+    finishedAt: [],
+    durationMs: [],
+    versions: [],
+    version: [],
+    inputsDict: [],
+    inputs: [],
+    outputCount: [],
+    outputKey: [],
+    outputStamp: [],
+    inputStamps: [],
+    dynamic: [],
+  };
+  const runs = new Dictionary(c.runIds);
+  const versions = new Dictionary(c.versions);
+  const inputs = new Dictionary(c.inputsDict);
+  for (const r of receipts) {
+    const i = c.count;
+    c.count += 1;
+    c.taskId.push(r.taskId);
+    c.run.push(runs.index(r.runId));
+    c.finishedAt.push(r.finishedAt);
+    c.durationMs.push(r.durationMs);
+    c.version.push(versions.index(r.version));
+    c.inputs.push(inputs.index(r.inputs));
+    let n = 0;
+    for (const key in r.outputs) {
+      c.outputKey.push(key);
+      c.outputStamp.push(r.outputs[key] as string);
+      n += 1;
+    }
+    c.outputCount.push(n);
+    if (r.inputStamps !== undefined) c.inputStamps.push([i, r.inputStamps]);
+    if (r.dynamic !== undefined) c.dynamic.push([i, r.dynamic]);
+  }
+  let first = true;
+  for (const [name, value] of Object.entries(c)) {
+    yield `${first ? '{' : ','}${JSON.stringify(name)}:`;
+    first = false;
+    if (!Array.isArray(value)) {
+      yield JSON.stringify(value);
+      continue;
+    }
+    yield '[';
+    for (let from = 0; from < value.length; from += PIECE_VALUES) {
+      const piece = JSON.stringify(value.slice(from, from + PIECE_VALUES));
+      yield `${from > 0 ? ',' : ''}${piece.slice(1, -1)}`;
+    }
+    yield ']';
+  }
+  yield '}';
+}
+
+class Dictionary {
+  private readonly seen = new Map<string, number>();
+  constructor(private readonly values: string[]) {}
+
+  index(value: string): number {
+    let i = this.seen.get(value);
+    if (i === undefined) {
+      i = this.values.length;
+      this.values.push(value);
+      this.seen.set(value, i);
+    }
+    return i;
+  }
+}
+
+const isStrings = (xs: unknown): xs is string[] => Array.isArray(xs) && xs.every((x) => typeof x === 'string');
+const isIndexes = (xs: unknown, n: number, below: number): xs is number[] =>
+  Array.isArray(xs) && xs.length === n && xs.every((x) => Number.isInteger(x) && x >= 0 && x < below);
+const isNumbers = (xs: unknown, n: number): xs is number[] => Array.isArray(xs) && xs.length === n && xs.every((x) => typeof x === 'number');
+
+/** Every column there, of the right length, every index in range: else the snapshot is not used. */
+function wellFormed(c: Columns): boolean {
+  if (c === null || typeof c !== 'object' || c.receiptSnapshot !== SNAPSHOT_FORMAT || !Number.isInteger(c.count) || c.count < 0) return false;
+  const n = c.count;
+  if (!isStrings(c.taskId) || c.taskId.length !== n || !isStrings(c.runIds) || !isStrings(c.versions) || !isStrings(c.inputsDict)) return false;
+  if (!isIndexes(c.run, n, c.runIds.length) || !isIndexes(c.version, n, c.versions.length) || !isIndexes(c.inputs, n, c.inputsDict.length)) return false;
+  if (!isNumbers(c.finishedAt, n) || !isNumbers(c.durationMs, n) || !isIndexes(c.outputCount, n, Number.MAX_SAFE_INTEGER)) return false;
+  const outputs = c.outputCount.reduce((a, b) => a + b, 0);
+  if (!isStrings(c.outputKey) || !isStrings(c.outputStamp) || c.outputKey.length !== outputs || c.outputStamp.length !== outputs) return false;
+  const extra = (xs: unknown, ok: (v: unknown) => boolean): boolean =>
+    Array.isArray(xs) && xs.every((e) => Array.isArray(e) && e.length === 2 && Number.isInteger(e[0]) && e[0] >= 0 && e[0] < n && ok(e[1]));
+  return extra(c.inputStamps, (v) => v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((s) => typeof s === 'string'))
+    && extra(c.dynamic, isStrings);
+}
