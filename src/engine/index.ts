@@ -11,7 +11,7 @@ export { checkForce } from './force.js';
 export { findCycle } from './graph.js';
 export { readJsonLines, readLines } from './json-lines.js';
 export { acquireLock, pidAlive, type Lock, type LockHolder, type LockOptions } from './lock.js';
-export { JournalReceiptStore } from './receipt-journal.js';
+export { JournalReceiptStore, readJournal } from './receipt-journal.js';
 export { MemoryReceiptStore, type Receipt, type ReceiptStore } from './receipts.js';
 export { classifyError, computeRetryDelay, describeFailure, isRetryable, retryDelayMs, TRANSIENT_ERROR_CODES, type FailedAttempt } from './retry.js';
 export { listRuns, readRun, RunLog, type RunRecord } from './run-log.js';

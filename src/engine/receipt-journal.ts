@@ -41,6 +41,27 @@ export interface JournalOptions {
 /** `close` compacts the journal when at least this many JSON lines follow its snapshot (every line of an older journal counts). */
 export const COMPACT_AFTER_LINES = 1000;
 
+/**
+ * Every receipt of a journal file as it is stored (outputs under the root as `./<relative>`),
+ * the last one of each task, snapshot included: for readers outside a run (the shard steps),
+ * which keep no handle and write nothing. A missing file has none.
+ */
+export function readJournal(file: string): Map<string, Receipt> {
+  const out = new Map<string, Receipt>();
+  const lines = readLines(file);
+  let first = 0;
+  if (lines.length > 0 && isSnapshotLine(lines[0] as string)) {
+    const snapshot = ReceiptSnapshot.parse(lines[0] as string);
+    if (snapshot !== undefined) for (const receipt of snapshot.receipts(new Map())) out.set(receipt.taskId, receipt);
+    first = 1;
+  }
+  for (let i = first; i < lines.length; i += 1) {
+    const receipt = parseReceipt(lines[i] as string);
+    if (receipt !== undefined) out.set(receipt.taskId, receipt);
+  }
+  return out;
+}
+
 export class JournalReceiptStore implements ReceiptStore {
   /** Receipts read from the lines after the snapshot, or put since: they take precedence over the snapshot's. */
   private readonly receipts = new Map<string, Receipt>();

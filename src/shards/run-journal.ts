@@ -5,7 +5,7 @@
  * before a plan or final step runs.
  */
 import fs from 'node:fs';
-import { acquireLock, JournalReceiptStore, readJsonLines, sessionPaths, systemClock, type Receipt } from '../engine/index.js';
+import { acquireLock, JournalReceiptStore, readJournal, sessionPaths, systemClock, type Receipt } from '../engine/index.js';
 
 /** The receipts appended to a journal since the last read (whole lines only; a torn one waits for its end). */
 export class JournalFollower {
@@ -53,14 +53,9 @@ export class JournalFollower {
   }
 }
 
-/** Every receipt of the journal, the last one of each task (as the engine reads it). */
+/** Every receipt of the journal, the last one of each task (as the engine reads it: its snapshot line too). */
 export function journalReceipts(file: string): Map<string, Receipt> {
-  const out = new Map<string, Receipt>();
-  for (const value of readJsonLines(file)) {
-    const r = value as Receipt;
-    if (typeof r?.taskId === 'string' && typeof r.outputs === 'object') out.set(r.taskId, r);
-  }
-  return out;
+  return readJournal(file);
 }
 
 export function journalFile(artifactsDir: string, site: string): string {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { FakeClock } from '../support/fake-clock.js';
-import { COMPACT_AFTER_LINES, JournalReceiptStore } from '../../src/engine/receipt-journal.js';
+import { COMPACT_AFTER_LINES, JournalReceiptStore, readJournal } from '../../src/engine/receipt-journal.js';
 import { MemoryReceiptStore, type Receipt } from '../../src/engine/receipts.js';
 import { runTasks } from '../../src/engine/scheduler.js';
 import { world } from './helpers.js';
@@ -170,6 +170,24 @@ describe('the receipt journal', () => {
       assert.equal(third.get('T(i=9)')?.outputs['./a/9.txt'], 'f:2:9:9:cd');
       await third.close();
       assert.equal(fs.readFileSync(file, 'utf8').split('\n').length, 3, 'a few lines after the snapshot: not compacted again');
+    });
+  });
+
+  test('readJournal (for readers outside a run) gives the receipts of the snapshot and the lines after it, the last of each task', async () => {
+    await withTempDir(async (dir) => {
+      const file = path.join(dir, 'r.jsonl');
+      assert.equal(readJournal(file).size, 0, 'no journal yet: no receipts');
+      const first = JournalReceiptStore.open(file, { root: dir });
+      for (let i = 0; i < COMPACT_AFTER_LINES; i += 1) first.put(receiptOf(i));
+      await first.close();
+      const second = JournalReceiptStore.open(file, { root: dir });
+      second.put(receiptOf(7, 'r3'));
+      second.put(receiptOf(COMPACT_AFTER_LINES + 5, 'r3'));
+      await second.close();
+      const all = readJournal(file);
+      assert.equal(all.size, COMPACT_AFTER_LINES + 1);
+      assert.equal(all.get('T(i=7)')?.runId, 'r3', 'a line after the snapshot wins');
+      assert.equal(all.get('T(i=9)')?.outputs['./a/9.txt'], 'f:2:9:9:cd', 'stored form: outputs relative to the root');
     });
   });
 
