@@ -44,6 +44,8 @@ export interface ModelRun {
   materialization: Materialization;
   /** Incremental models: merged into the previous table (false: built in full). */
   incremental?: boolean;
+  /** Built in full although a previous table was there: its columns differ from the model's now. */
+  schemaChanged?: boolean;
   ms: number;
 }
 
@@ -122,20 +124,45 @@ async function keepFromPrevious(db: DuckDbHandle, opts: ModelBuildOptions, model
   return reuse;
 }
 
-async function runModels(db: DuckDbHandle, models: Model[], compiled: CompiledModel[], reuse: Set<string>, log: (l: string) => void): Promise<ModelRun[]> {
+/** A relation's columns as `name type`, in order. */
+async function columnsOf(db: DuckDbHandle, sql: string, params: unknown[] = []): Promise<string[]> {
+  return (await db.all(sql, params as never)).map((r) => `${String(r['column_name'])} ${String(r['column_type'] ?? r['data_type'])}`);
+}
+
+/**
+ * Whether an incremental model may merge into its previous table: the columns its full select
+ * gives now (bound, not run) are those of the table. When they differ (the model gained or lost
+ * a column since that build: a new mallard version, an edited model), the merge would fail or
+ * leave the table half old, so the model is built in full instead, as --full-refresh would.
+ */
+async function sameColumns(db: DuckDbHandle, model: Model, full: CompiledModel): Promise<boolean> {
+  const now = (await columnsOf(db, `DESCRIBE SELECT * FROM (\n${full.select}\n)`)).filter((c) => model.tombstone === undefined || !c.startsWith(`${model.tombstone} `));
+  const before = await columnsOf(db, `SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog = current_database() AND table_schema = 'main' AND table_name = ? ORDER BY ordinal_position`, [model.name]);
+  return now.length === before.length && now.every((c, i) => c === before[i]);
+}
+
+async function runModels(db: DuckDbHandle, models: Model[], compiled: CompiledModel[], reuse: Set<string>, log: (l: string) => void, full: (i: number) => CompiledModel): Promise<ModelRun[]> {
   const runs: ModelRun[] = [];
-  for (const [i, model] of compiled.entries()) {
+  for (const [i, planned] of compiled.entries()) {
     const start = performance.now();
+    let model = planned;
+    let schemaChanged = false;
     try {
+      if (reuse.has(model.name) && !(await sameColumns(db, models[i] as Model, full(i)))) {
+        schemaChanged = true;
+        reuse.delete(model.name);
+        await db.run(`DROP TABLE ${sqlIdentifier(model.name)}`);
+        model = full(i);
+      }
       if (model.materialization === 'seed') await loadSeed(db, models[i] as Model);
       for (const sql of model.statements) await db.run(sql);
     } catch (err) {
       throw err instanceof MallardError && err.code === 'ERR_MODEL_FAILED' ? err : modelError(err, model);
     }
     const ms = performance.now() - start;
-    const incremental = model.materialization === 'incremental' ? { incremental: reuse.has(model.name) } : {};
+    const incremental = model.materialization === 'incremental' ? { incremental: reuse.has(model.name), ...(schemaChanged ? { schemaChanged } : {}) } : {};
     runs.push({ name: model.name, materialization: model.materialization, ...incremental, ms });
-    const how = reuse.has(model.name) ? 'incremental, merged' : model.materialization;
+    const how = reuse.has(model.name) ? 'incremental, merged' : schemaChanged ? 'incremental, built in full: its columns changed since the previous table' : model.materialization;
     log(`model ${i + 1}/${compiled.length} ${model.name} (${how}) ${ms.toFixed(0)} ms`);
   }
   return runs;
@@ -208,8 +235,15 @@ export async function buildModelDatabase(opts: ModelBuildOptions): Promise<Model
       await db.run(`ATTACH ${sqlString(file)} AS ${sqlIdentifier(name)} (READ_ONLY)`);
     }
     const reuse = needsPrevious ? await keepFromPrevious(db, opts, models, carry) : new Set<string>();
-    const compiled = models.map((m) => compileModel(opts.project, m, { ...(opts.vars === undefined ? {} : { vars: opts.vars }), incremental: reuse.has(m.name) }));
-    const runs = await runModels(db, models, compiled, reuse, log);
+    const vars = opts.vars === undefined ? {} : { vars: opts.vars };
+    const compiled = models.map((m) => compileModel(opts.project, m, { ...vars, incremental: reuse.has(m.name) }));
+    const fullBuilds = new Map<number, CompiledModel>();
+    const full = (i: number): CompiledModel => {
+      let built = fullBuilds.get(i);
+      if (built === undefined) fullBuilds.set(i, (built = compileModel(opts.project, models[i] as Model, vars)));
+      return built;
+    };
+    const runs = await runModels(db, models, compiled, reuse, log, full);
     await writeComments(db, models);
     const outcome = await runTests(db, opts, tests, log);
     for (const name of Object.keys(sources)) await db.run(`DETACH ${sqlIdentifier(name)}`);

@@ -146,10 +146,23 @@ select parent, true as _gone from {{ ref('changed') }}
     assert.equal(err.code, 'ERR_MODEL_PARSE');
     assert.match(err.message, /tombstone='_gone' needs materialized='incremental' and a unique_key/);
   });
-  test('an incremental merge that fails says --full-refresh rebuilds it (its columns may have changed)', async () => {
+  test('an incremental model whose columns changed since its previous table is built in full (a new version, an edited model), then merges again', async () => {
     p = await dbtProject({ 'models/m.sql': "{{ config(materialized='incremental', unique_key='id') }}\nselect 1 as id" });
     await p.build();
     await p.write({ 'models/m.sql': "{{ config(materialized='incremental', unique_key='id') }}\nselect 1 as id, 2 as added_later" });
+    const changed = await p.build();
+    assert.deepEqual(changed.models.map((m) => [m.name, m.incremental, m.schemaChanged]), [['m', false, true]]);
+    assert.deepEqual(await query(p.target, 'SELECT id, added_later FROM m'), [{ id: 1, added_later: 2 }]);
+    await p.write({ 'models/m.sql': "{{ config(materialized='incremental', unique_key='id') }}\nselect 1 as id, 2::BIGINT as added_later" });
+    const retyped = await p.build();
+    assert.deepEqual(retyped.models.map((m) => [m.incremental, m.schemaChanged]), [[false, true]], 'a changed column type counts as a change too');
+    const again = await p.build();
+    assert.deepEqual(again.models.map((m) => [m.incremental, m.schemaChanged]), [[true, undefined]], 'same columns: merged');
+  });
+
+  test('an incremental merge that fails says --full-refresh rebuilds it', async () => {
+    p = await dbtProject({ 'models/m.sql': "{{ config(materialized='incremental', unique_key='id') }}\nselect 1 as id {% if is_incremental() %} where id > (select max(no_such_column) from {{ this }}) {% endif %}" });
+    await p.build();
     const err = await rejection(p.build());
     assert.equal(err.code, 'ERR_MODEL_FAILED');
     assert.ok(err.suggestions.some((s) => /run-models --select m --full-refresh/.test(s)), err.suggestions.join('\n'));
