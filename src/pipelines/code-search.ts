@@ -31,7 +31,7 @@ import { lazyClient } from './http-clients.js';
 import { siteLayout } from './layout.js';
 import { LoadStageTask, type LoadReport, type StageLoad } from './load-stage-task.js';
 import { inputArtifact, type ArtifactPublishedTask } from './published-artifact.js';
-import { readSearchesCoverage, readSearchesFiles, requireSearchesManifest, SEARCHES_VERSION, type SearchesManifest, type SearchPlanFile } from './stage-manifests.js';
+import { readSearchesCoverage, requireSearchesManifest, SEARCHES_VERSION, type SearchesManifest, type SearchPlanFile } from './stage-manifests.js';
 import { vouchedUnlessStale } from './stale-outputs.js';
 
 export interface CodeSearchOptions {
@@ -81,7 +81,7 @@ export function sourcegraphSettings(config: SiteConfig, options: CodeSearchOptio
 function staleResults(manifestFile: string, settings: SourcegraphSettings): string | undefined {
   if (settings.maxAgeMs === undefined) return undefined;
   const notBefore = settings.client().clock.now() - settings.maxAgeMs;
-  const requests: ReadonlyArray<Pick<RequestCoverage, 'searchedAt'>> = readSearchesFiles(manifestFile)?.requests ?? [];
+  const requests: ReadonlyArray<Pick<RequestCoverage, 'searchedAt'>> = readSearchesCoverage(manifestFile)?.requests ?? [];
   const stale = requests.filter((r) => !(Date.parse(r.searchedAt) >= notBefore)).length;
   return stale === 0 ? undefined : `${stale} search results are older than sourcegraph.maxAge`;
 }
@@ -114,7 +114,7 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
 
   /** searches.json first, the mapping and the plan, then every result file it lists (a deleted result is searched again). */
   outputs(): FileTarget[] {
-    const requests = readSearchesFiles(this.manifestFile)?.requests ?? [];
+    const requests = readSearchesCoverage(this.manifestFile)?.requests ?? [];
     const files = requests.map((r) => new FileTarget(path.join(this.settings.dir, r.file)));
     return [new FileTarget(this.manifestFile), new FileTarget(this.mappingFile), new FileTarget(this.planFile), ...files];
   }

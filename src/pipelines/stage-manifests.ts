@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { z } from 'zod';
-import { readStateFileSync, requireStateFileSync, type StateFileSpec } from '../store/index.js';
+import { parseStateFile, readStateFileSync, requireStateFileSync, type StateFileSpec } from '../store/index.js';
 
 /** searches.json's format (1: every term repeated with its dataset ids; 2: requests only, the mapping in its own file). */
 export const SEARCHES_VERSION = 2;
@@ -26,18 +26,6 @@ const searchesManifestSchema = z.object({
   /** Which request (result file) covered which terms, and when it was searched: every term exactly once. */
   requests: z.array(requestCoverageSchema),
 });
-
-/** A request as listed without its terms (what the result-file listing and the maxAge checks need). */
-const requestListingSchema = z.object({ file: z.string().min(1), searchedAt: z.string() });
-/** searches.json (current version) read without the requests' terms: the loader reads those with DuckDB. */
-const searchesListingSchema = searchesManifestSchema.extend({ requests: z.array(requestListingSchema) });
-/** Any version's result files and when they were searched. */
-const searchesFilesSchema = z.looseObject({ options: z.string(), requests: z.array(requestListingSchema) });
-
-/** Drops every request's term list (and format 1's per-term list) while parsing: at portal scale they are a million strings. */
-function withoutTerms(key: string, value: unknown): unknown {
-  return (key === 'terms' && Array.isArray(value)) || key === 'searches' ? undefined : value;
-}
 
 /** What an earlier download recorded that a rerun reuses: any version of searches.json has it. */
 const searchesCoverageSchema = z.looseObject({ options: z.string(), requests: z.array(requestCoverageSchema) });
@@ -76,8 +64,6 @@ const loadReportSchema = z.looseObject({ published: z.string().optional() });
 export type SearchesManifest = z.infer<typeof searchesManifestSchema>;
 /** The part of a searches.json of any version that a rerun reuses. */
 export type SearchesCoverage = z.infer<typeof searchesCoverageSchema>;
-/** searches.json without the requests' terms (the loader reads them from the file with DuckDB). */
-export type SearchesListing = z.infer<typeof searchesListingSchema>;
 /** raw/<site>/sourcegraph/plan.json: the search stage's plan (docs/scale-out.md §1). */
 export type SearchPlanFile = z.infer<typeof searchPlanSchema>;
 /** raw/<site>/github/repos.json: the repositories an enrichment covered, for the loader. */
@@ -89,8 +75,6 @@ const SEARCHES: StateFileSpec<SearchesManifest> = {
   remedy: 'delete that file and rerun download-sourcegraph-results: result files already on disk are reused',
 };
 const SEARCHES_COVERAGE: StateFileSpec<SearchesCoverage> = { ...SEARCHES, schema: searchesCoverageSchema };
-const SEARCHES_FILES: StateFileSpec<z.infer<typeof searchesFilesSchema>> = { ...SEARCHES, schema: searchesFilesSchema, reviver: withoutTerms };
-const SEARCHES_LISTING: StateFileSpec<SearchesListing> = { ...SEARCHES, schema: searchesListingSchema, reviver: withoutTerms };
 const SEARCH_PLAN: StateFileSpec<SearchPlanFile> = {
   what: 'the search plan',
   schema: searchPlanSchema,
@@ -108,46 +92,41 @@ const LOAD_REPORT: StateFileSpec<z.infer<typeof loadReportSchema>> = {
 };
 
 /**
- * The last parse of each searches.json, kept while the file's size, mtime and inode stay the
- * same: one run consults it several times (the download's outputs, the maxAge checks of both
- * tasks, the rerun's reuse).
+ * The last coverage parsed from each searches.json, kept while the file's size, mtime and inode
+ * stay the same: at portal scale it lists about a million terms, and one run consults it several
+ * times (the download's outputs, the maxAge checks of both tasks, the rerun's reuse).
  */
-const cache = new Map<string, { stamp: string; value: unknown }>();
+const coverageCache = new Map<string, { stamp: string; value: SearchesCoverage | undefined }>();
 
-function cachedRead<T>(file: string, spec: StateFileSpec<T>, kind: string): T | undefined {
-  const key = `${kind}\u0000${file}`;
+/** The options and coverage of a searches.json of any version (what a rerun reuses and what maxAge checks). */
+export function readSearchesCoverage(file: string): SearchesCoverage | undefined {
   let stamp: string;
   try {
     const st = fs.statSync(file);
     stamp = `${st.size}:${st.mtimeMs}:${st.ino}`;
   } catch {
-    cache.delete(key);
-    return readStateFileSync(file, spec);
+    coverageCache.delete(file);
+    return readStateFileSync(file, SEARCHES_COVERAGE);
   }
-  const hit = cache.get(key);
-  if (hit?.stamp === stamp) return hit.value as T | undefined;
-  const value = readStateFileSync(file, spec);
-  cache.set(key, { stamp, value });
+  const hit = coverageCache.get(file);
+  if (hit?.stamp === stamp) return hit.value;
+  const value = readStateFileSync(file, SEARCHES_COVERAGE);
+  coverageCache.set(file, { stamp, value });
   return value;
 }
 
-/** The options and coverage (with terms) of a searches.json of any version: what a rerun of the download reuses. */
-export function readSearchesCoverage(file: string): SearchesCoverage | undefined {
-  return cachedRead(file, SEARCHES_COVERAGE, 'coverage');
-}
-
-/** The result files of a searches.json of any version and when each was searched, without the terms (parsed away). */
-export function readSearchesFiles(file: string): z.infer<typeof searchesFilesSchema> | undefined {
-  return cachedRead(file, SEARCHES_FILES, 'files');
-}
-
 /**
- * searches.json of the current version without the requests' terms, for the loader (which reads
- * them from the file with DuckDB); an older version makes the download run again first (its task
- * version changed).
+ * searches.json of the current version, for the loader (an older one makes the download run
+ * again first: its task version changed). Validated from the cached parse, so the file is not
+ * parsed a second time.
  */
-export function requireSearchesManifest(file: string): SearchesListing {
-  return requireStateFileSync(file, SEARCHES_LISTING);
+export function requireSearchesManifest(file: string): SearchesManifest {
+  const coverage = readSearchesCoverage(file);
+  if (coverage === undefined) return requireStateFileSync(file, SEARCHES);
+  // The requests were validated by the coverage read (same schema); check the rest, small, here.
+  const { requests, ...header } = coverage;
+  const checked = parseStateFile(file, JSON.stringify(header), { ...SEARCHES, schema: searchesManifestSchema.omit({ requests: true }) });
+  return { ...checked, requests };
 }
 
 export function readSearchPlan(file: string): SearchPlanFile | undefined {

@@ -18,8 +18,6 @@ export interface StateFileSpec<T> {
   remedy: string;
   /** The error code (default ERR_STATE_FILE). */
   code?: string;
-  /** JSON.parse's reviver: e.g. to drop, while parsing, parts of a large file the reader does not need. */
-  reviver?: (key: string, value: unknown) => unknown;
 }
 
 /** The file's content, validated; undefined when the file does not exist. */
@@ -59,7 +57,7 @@ export function parseStateFile<T>(file: string, text: string, spec: StateFileSpe
   const code = spec.code ?? ERR_STATE_FILE;
   let json: unknown;
   try {
-    json = spec.reviver === undefined ? JSON.parse(text) : JSON.parse(text, spec.reviver);
+    json = JSON.parse(text);
   } catch (err) {
     throw new MallardError(code, `${capitalize(spec.what)} ${file} is not valid JSON: ${errorMessage(err)}`, {
       cause: err,

@@ -167,23 +167,22 @@ SELECT ${sqlString(dir + path.sep)} || r.file AS file, unnest(r.terms) AS term, 
 
 /**
  * The terms an incremental build must reload (wanted: still covered and standing for a dataset)
- * or only delete: those whose request (result file name), searchedAt or sorted dataset ids differ
- * from what the previous build holds, and those on one side only. Into temp table RELOAD.
+ * or only delete: those with a (dataset, request file name, searchedAt) row on one side only —
+ * new, gone, re-searched, covered by another request, or standing for other datasets. Their
+ * rows are deleted; the covered ones go into temp table RELOAD.
  */
 async function changedTerms(db: DuckDbHandle): Promise<{ reload: number; remove: number }> {
+  // Exact and spillable: set differences of (term, dataset, request, searchedAt) rows (hash joins), no per-term lists.
+  await db.run(`CREATE TEMP TABLE sg_new_rows AS
+SELECT c.term, t.dataset_id, parse_filename(c.file) AS request, try_cast(c.searched_at AS TIMESTAMPTZ)::TIMESTAMP AS searched_at
+FROM ${COVER} c JOIN ${TERMS} t ON t.term = c.term`);
   await db.run(`CREATE TEMP TABLE sg_changed AS
-WITH n AS (
-  SELECT c.term, min(parse_filename(c.file)) AS request, count(DISTINCT c.file) AS requests,
-    min(try_cast(c.searched_at AS TIMESTAMPTZ)::TIMESTAMP) AS searched_at, list(DISTINCT t.dataset_id ORDER BY t.dataset_id) AS ids
-  FROM ${COVER} c JOIN ${TERMS} t ON t.term = c.term GROUP BY c.term),
-o AS (
-  SELECT term, min(request) AS request, count(DISTINCT request) AS requests, min(searched_at) AS searched_at,
-    count(DISTINCT searched_at) AS stamps, list(dataset_id ORDER BY dataset_id) AS ids
-  FROM searches GROUP BY term)
-SELECT coalesce(n.term, o.term) AS term, n.term IS NOT NULL AS wanted
-FROM n FULL JOIN o ON o.term = n.term
-WHERE n.term IS NULL OR o.term IS NULL OR n.requests <> 1 OR o.requests <> 1 OR o.stamps <> 1
-  OR n.request IS DISTINCT FROM o.request OR n.searched_at IS DISTINCT FROM o.searched_at OR n.ids <> o.ids`);
+WITH d AS (
+  (SELECT * FROM sg_new_rows EXCEPT SELECT term, dataset_id, request, searched_at FROM searches)
+  UNION ALL
+  (SELECT term, dataset_id, request, searched_at FROM searches EXCEPT SELECT * FROM sg_new_rows))
+SELECT DISTINCT term, term IN (SELECT term FROM sg_new_rows) AS wanted FROM d`);
+  await db.run('DROP TABLE sg_new_rows');
   await db.run(`DELETE FROM matches WHERE term IN (SELECT term FROM sg_changed)`);
   await db.run(`DELETE FROM searches WHERE term IN (SELECT term FROM sg_changed)`);
   await db.run(`CREATE TEMP TABLE ${RELOAD} AS SELECT c.* FROM ${COVER} c WHERE c.term IN (SELECT term FROM sg_changed WHERE wanted)`);
