@@ -131,5 +131,8 @@ function isDigest(e: unknown): e is FileDigest {
 
 /** A synchronous stat as a FileStat (the fs.Stats itself: no copy), or undefined when the file is missing. */
 export function statFile(file: string): FileStat | undefined {
-  return fs.statSync(file, { throwIfNoEntry: false });
+  return fs.statSync(file, STAT_OPTIONS);
 }
+
+/** One options object for every statFile (a noop of 100,000 tasks calls it 100,000 times). */
+const STAT_OPTIONS = Object.freeze({ throwIfNoEntry: false, bigint: false }) as fs.StatSyncOptions & { throwIfNoEntry: false; bigint: false };
