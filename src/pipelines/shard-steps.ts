@@ -11,10 +11,13 @@
  * - `final`: refuses unless every stage in the command's graph is complete, pulls it all, and
  *   runs the command's graph: the leaves are complete, so only the fan-ins run.
  *
- * Plan and final steps hold the store's lease of the site meanwhile (one at a time).
+ * Plan and final steps hold the store's lease of the site meanwhile (one at a time). A step
+ * whose lease is taken over (it was not renewed in time) stops: its session is interrupted
+ * through `execute`'s signal, nothing more is committed, and the step fails with
+ * ERR_LEASE_LOST.
  */
 import { formatShardSpec, MallardError, newRunId, ownsTask, systemClock, type EventListener, type RunSummary, type ShardSpec, type Task } from '../engine/index.js';
-import type { RemoteReceipt, ShardStateStore, StageName, StagePlan } from '../shards/run-contract.js';
+import type { LeaseOptions, RemoteReceipt, ShardStateStore, StageName, StagePlan } from '../shards/run-contract.js';
 import { ShardCommitter, type CommitCounts } from '../shards/run-commit.js';
 import { journalFile, journalReceipts } from '../shards/run-journal.js';
 import { pullCommitted } from '../shards/run-pull.js';
@@ -36,12 +39,14 @@ export interface ShardStepContext {
   pipeline: SitePipeline;
   /** The command's own roots (what a local run would run): the final step runs them. */
   roots: Task[];
-  /** Runs tasks in this process (the command's session), with an extra listener. */
-  execute: (roots: Task[], onEvent?: EventListener) => Promise<RunSummary>;
+  /** Runs tasks in this process (the command's session), with an extra listener; stops (no new tasks, running ones asked to stop) when `stop` aborts. */
+  execute: (roots: Task[], onEvent?: EventListener, stop?: AbortSignal) => Promise<RunSummary>;
   notice: (message: string) => void;
   /** --refresh: the plan step plans again even when the current plan has the same inputs. */
   refresh?: boolean;
   dryRun?: boolean;
+  /** The lease's timing (tests; default: 5 min TTL, renewed every 60 s). */
+  lease?: LeaseOptions;
 }
 
 export interface ShardStepResult {
@@ -77,9 +82,9 @@ export async function runShardStep(ctx: ShardStepContext): Promise<ShardStepResu
     case 'shard':
       return runShard(ctx, ctx.spec);
     case 'plan':
-      return withLease(ctx, () => runPlan(ctx));
+      return withLease(ctx, (lost) => runPlan(ctx, lost));
     case 'final':
-      return withLease(ctx, () => runFinal(ctx));
+      return withLease(ctx, (lost) => runFinal(ctx, lost));
   }
 }
 
@@ -87,10 +92,28 @@ function naming(ctx: ShardStepContext, stage: StageName): StepNaming {
   return { command: stageInfo(stage).command, site: ctx.site, store: ctx.storeUrl };
 }
 
-async function withLease(ctx: ShardStepContext, body: () => Promise<ShardStepResult>): Promise<ShardStepResult> {
-  const lease = await ctx.store.acquireLease(`${ctx.command} --shard ${formatShardSpec(ctx.spec)}`, newRunId(systemClock));
+/** Runs `body` holding the site's lease; `body` passes the lease's signal to its session and checks it before each commit. */
+async function withLease(ctx: ShardStepContext, body: (lost: AbortSignal) => Promise<ShardStepResult>): Promise<ShardStepResult> {
+  const lease = await ctx.store.acquireLease(`${ctx.command} --shard ${formatShardSpec(ctx.spec)}`, newRunId(systemClock), ctx.lease);
   try {
-    return await body();
+    const work = body(lease.signal);
+    // The step stops when the lease is lost, without waiting for a task that does not answer its
+    // signal (its session is interrupted; the body checks the signal before each commit).
+    let onLost: (() => void) | undefined;
+    const lost = new Promise<never>((_, reject) => {
+      onLost = () => reject(lease.signal.reason as Error);
+      if (lease.signal.aborted) onLost();
+      else lease.signal.addEventListener('abort', onLost, { once: true });
+    });
+    lost.catch(() => {});
+    work.catch(() => {});
+    const result = await Promise.race([work, lost]).finally(() => lease.signal.removeEventListener('abort', onLost!));
+    lease.signal.throwIfAborted();
+    return result;
+  } catch (err) {
+    // Whatever the interrupted session failed with, the cause is the lost lease.
+    lease.signal.throwIfAborted();
+    throw err;
   } finally {
     await lease.release();
   }
@@ -145,7 +168,7 @@ async function completeAndPull(ctx: ShardStepContext, stages: readonly StageName
   return { states, pulled: receipts.length };
 }
 
-async function runPlan(ctx: ShardStepContext): Promise<ShardStepResult> {
+async function runPlan(ctx: ShardStepContext, lost: AbortSignal): Promise<ShardStepResult> {
   const stage = leafStageOf(ctx.command) as StageName;
   const probe = await stagePlanner(ctx.pipeline, stage, {});
   const upstream = stagesInGraph(await probe.roots()).filter((s) => s !== stage);
@@ -162,10 +185,13 @@ async function runPlan(ctx: ShardStepContext): Promise<ShardStepResult> {
     }
   }
   const { pulled } = await completeAndPull(ctx, upstream);
-  const summary = await ctx.execute(await planner.roots());
+  lost.throwIfAborted();
+  const summary = await ctx.execute(await planner.roots(), undefined, lost);
+  lost.throwIfAborted();
   if (summary.status !== 'success') return { summary, pulled };
   const { leaves, data } = await planner.plan();
   const plan: StagePlan = { stage, site: ctx.site, leaves, data: { ...data, inputsKey: planner.inputsKey }, createdAt: new Date().toISOString(), runId: summary.runId };
+  lost.throwIfAborted();
   const committed = await ctx.store.commitPlan(plan);
   if (committed.plan.runId !== plan.runId) ctx.notice(`another plan step committed its plan of stage ${stage} first (run ${committed.plan.runId}): that one is current`);
   // The plan step's own leaf work (CKAN's first page) is committed like a shard's.
@@ -180,8 +206,9 @@ async function runPlan(ctx: ShardStepContext): Promise<ShardStepResult> {
   return { summary, pulled, commits: counts, plan: { planId: committed.planId, leaves: committed.plan.leaves.length, reused: false }, exitCode: counts.failed > 0 ? 1 : 0 };
 }
 
-async function runFinal(ctx: ShardStepContext): Promise<ShardStepResult> {
+async function runFinal(ctx: ShardStepContext, lost: AbortSignal): Promise<ShardStepResult> {
   const { pulled } = await completeAndPull(ctx, stagesInGraph(ctx.roots));
-  const summary = await ctx.execute(ctx.roots);
+  lost.throwIfAborted();
+  const summary = await ctx.execute(ctx.roots, undefined, lost);
   return { summary, pulled };
 }
