@@ -78,9 +78,10 @@ export abstract class RunCommand extends SiteCommand {
     const command = this.id ?? '';
     checkShardUsage(request.spec, command, roots, flags['dry-run']);
     const { openStepStore } = await import('../src/shards/run-open.js');
-    const store = await openStepStore(request.store, loaded.config.site);
+    const { store, publisher } = await openStepStore(request.store, loaded.config.site);
     const result = await runShardStep({
       store,
+      publisher,
       storeUrl: request.store,
       spec: request.spec,
       command,

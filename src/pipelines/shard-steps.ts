@@ -21,6 +21,7 @@ import type { LeaseOptions, RemoteReceipt, ShardStateStore, StageName, StagePlan
 import { ShardCommitter, type CommitCounts } from '../shards/run-commit.js';
 import { journalFile, journalReceipts } from '../shards/run-journal.js';
 import { pullCommitted } from '../shards/run-pull.js';
+import type { StepPublisher } from '../shards/run-publish.js';
 import { missingLeaves, readStageState, requireComplete, stepCommand, type StageState, type StepNaming } from '../shards/run-stage-state.js';
 import type { SourcegraphRequestTask } from '../sources/sourcegraph/index.js';
 import { ShardSearchesTask, splitPending } from './shard-search.js';
@@ -45,6 +46,12 @@ export interface ShardStepContext {
   /** --refresh: the plan step plans again even when the current plan has the same inputs. */
   refresh?: boolean;
   dryRun?: boolean;
+  /**
+   * Uploads to the store what the step leaves besides commits: a plan or final step's published
+   * databases (after a successful run, before its lease is released), every step's run log
+   * (when it ends, even failed). Without it (tests of the steps alone) nothing is published.
+   */
+  publisher?: StepPublisher;
   /** The lease's timing (tests; default: 5 min TTL, renewed every 60 s). */
   lease?: LeaseOptions;
 }
@@ -78,13 +85,36 @@ export function checkShardUsage(spec: ShardSpec, command: string, roots: readonl
 }
 
 export async function runShardStep(ctx: ShardStepContext): Promise<ShardStepResult> {
-  switch (ctx.spec.kind) {
-    case 'shard':
-      return runShard(ctx, ctx.spec);
-    case 'plan':
-      return withLease(ctx, (lost) => runPlan(ctx, lost));
-    case 'final':
-      return withLease(ctx, (lost) => runFinal(ctx, lost));
+  try {
+    switch (ctx.spec.kind) {
+      case 'shard':
+        return await runShard(ctx, ctx.spec);
+      case 'plan':
+        return await withLease(ctx, (lost) => runPlan(ctx, lost).then((r) => publishArtifacts(ctx, r, lost)));
+      case 'final':
+        return await withLease(ctx, (lost) => runFinal(ctx, lost).then((r) => publishArtifacts(ctx, r, lost)));
+    }
+  } finally {
+    await publishRunLogs(ctx);
+  }
+}
+
+/** A plan or final step that ran to success uploads the databases it published, holding its lease. */
+async function publishArtifacts(ctx: ShardStepContext, result: ShardStepResult, lost: AbortSignal): Promise<ShardStepResult> {
+  if (ctx.publisher === undefined || result.summary?.status !== 'success') return result;
+  lost.throwIfAborted();
+  const uploaded = await ctx.publisher.artifacts(ctx.artifactsDir, ctx.site);
+  ctx.notice(`published to ${ctx.storeUrl}/read_only/${ctx.site}/: ${uploaded} files uploaded`);
+  return result;
+}
+
+/** Every step's run log goes to the store when it ends; a failed upload is reported, never masks the step's own outcome. */
+async function publishRunLogs(ctx: ShardStepContext): Promise<void> {
+  if (ctx.publisher === undefined || ctx.dryRun === true) return;
+  try {
+    await ctx.publisher.runs(ctx.artifactsDir);
+  } catch (err) {
+    ctx.notice(`could not upload the run log to ${ctx.storeUrl}/runs/: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 

@@ -177,4 +177,21 @@ describe('a sharded run of every stage through the CLI (3 shards at a time)', ()
     assert.equal(sg.requests.length, searched, 'no search in the plan or final steps');
     assert.equal(ckan.requests.length, 9, 'no page fetched again');
   });
+
+  test('the plan and final steps published their databases to read_only/ of the store, every step that ended its run log to runs/; sync-artifacts --pull restores usage', async () => {
+    const published = gcs.names(BUCKET, `run/read_only/${SITE}/`).map((n) => path.basename(n));
+    for (const name of ['ckan_api', 'clean_ckan_api', 'sourcegraph_api', 'github_api', 'usage']) {
+      assert.ok(published.some((f) => new RegExp(`^${name}_\\d{8}T\\d{6}Z\\.db$`).test(f)), `${name}'s database is in the store: ${published.join(', ')}`);
+      assert.ok(published.some((f) => new RegExp(`^${name}_\\d{8}T\\d{6}Z\\.manifest\\.json$`).test(f)), `${name}'s manifest is in the store`);
+    }
+    // Steps that ran a session: 3 plans + 9 shards (the killed one left none, its rerun did) + the final step, + the refused plan step.
+    const logs = gcs.names(BUCKET, 'run/runs/');
+    assert.ok(logs.length >= 13, `a run log per step: ${logs.length}`);
+    const restored = path.join(root, 'restored');
+    const pull = await runCliAsync(['sync-artifacts', '--pull', '--bucket', BUCKET, '--prefix', 'run', '--artifacts-dir', restored], { cwd: root, env: env() });
+    ok(pull, 'sync-artifacts --pull');
+    const usage = await latestArtifactInfo(restored, SITE, 'usage');
+    assert.ok(usage, 'usage restored from the store');
+    assert.deepEqual(await tables(usage.absolutePath), single['usage'], 'the restored usage equals the single run\'s');
+  });
 });
