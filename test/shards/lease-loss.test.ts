@@ -1,7 +1,8 @@
 /**
  * A plan step whose lease is taken over stops: the renewal finds another holder, the lease's
  * signal interrupts the step's session (a page it was waiting for is abandoned), nothing is
- * committed, and the step fails with ERR_LEASE_LOST naming the lease.
+ * committed or published, the step fails with ERR_LEASE_LOST naming the lease, and its run
+ * log is uploaded all the same.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -13,6 +14,7 @@ import { isMallardError, parseShardSpec, runSession } from '../../src/engine/ind
 import { runShardStep } from '../../src/pipelines/shard-steps.js';
 import { SitePipeline } from '../../src/pipelines/site-pipeline.js';
 import { openShardStore } from '../../src/shards/index.js';
+import { stepPublisher } from '../../src/shards/run-publish.js';
 import { createGcsStore } from '../../src/sync/index.js';
 import { generatePackages } from '../support/ckan-corpus.js';
 import { startCkanServer, type CkanTestServer } from '../support/ckan-server.js';
@@ -38,7 +40,8 @@ after(async () => {
 describe('a plan step that loses its lease', () => {
   test('stops at once with ERR_LEASE_LOST, commits no plan, and leaves the lease to the step that took it over', async () => {
     const location = { bucket: 'lease-bucket', prefix: 'run' };
-    const store = await openShardStore(location, SITE, { objectStore: await createGcsStore({ apiEndpoint: gcs.host }) });
+    const objectStore = await createGcsStore({ apiEndpoint: gcs.host });
+    const store = await openShardStore(location, SITE, { objectStore });
     const config = siteConfigSchema.parse({ site: SITE, ckan: { url: ckan.actionUrl, rows: 1 }, http: { retries: 0, timeoutMs: 120_000 } }) as SiteConfig;
     const artifactsDir = path.join(root, 'plan');
     const pipeline = new SitePipeline({ config, file: 'test', hash: 'h' }, { artifactsDir, modelsDir: path.join(repoRoot, 'models'), env: {} });
@@ -47,7 +50,7 @@ describe('a plan step that loses its lease', () => {
     const started = Date.now();
     const step = runShardStep({
       store, storeUrl: 'gs://lease-bucket/run', spec: parseShardSpec('plan'), command: 'download-datasets-info', site: SITE, artifactsDir, pipeline,
-      roots: [pipeline.ckan().crawl], notice: () => {}, lease: { renewMs: 100 },
+      roots: [pipeline.ckan().crawl], notice: () => {}, lease: { renewMs: 100 }, publisher: stepPublisher(location, objectStore),
       execute: async (tasks, onEvent, stop) => (await runSession(tasks, { artifactsDir, scope: SITE, workers: 2, ...(onEvent ? { onEvent } : {}), ...(stop ? { signal: stop } : {}) })).summary,
     });
     while (!ckan.requests.some((r) => r.query.get('start') === '0')) await new Promise((r) => setTimeout(r, 20));
@@ -63,6 +66,8 @@ describe('a plan step that loses its lease', () => {
     assert.equal(await store.currentPlan('ckan'), undefined, 'no plan committed');
     const lease = JSON.parse(gcs.object('lease-bucket', 'run/state/lease-loss/locks/lease-loss.single.json')!.data.toString('utf8')) as { holder: string };
     assert.equal(lease.holder, 'r-other', 'the lost lease was not released over the new holder');
+    assert.ok(gcs.names('lease-bucket', 'run/runs/').length > 0, 'the failed step uploaded its run log');
+    assert.deepEqual(gcs.names('lease-bucket', 'run/read_only/'), [], 'and published nothing');
     await other.release();
   });
 });
