@@ -78,9 +78,10 @@ export abstract class RunCommand extends SiteCommand {
     const command = this.id ?? '';
     checkShardUsage(request.spec, command, roots, flags['dry-run']);
     const { openStepStore } = await import('../src/shards/run-open.js');
-    const store = await openStepStore(request.store, loaded.config.site);
+    const { store, publisher } = await openStepStore(request.store, loaded.config.site);
     const result = await runShardStep({
       store,
+      publisher,
       storeUrl: request.store,
       spec: request.spec,
       command,
@@ -88,7 +89,7 @@ export abstract class RunCommand extends SiteCommand {
       artifactsDir: this.artifactsDir(flags['artifacts-dir'], 'write'),
       pipeline: pipeline(request.spec.kind === 'shard' ? request.spec.count : undefined),
       roots,
-      execute: (tasks, onEvent) => this.execute(tasks, flags, loaded, onEvent),
+      execute: (tasks, onEvent, stop) => this.execute(tasks, flags, loaded, onEvent, stop),
       notice: (message) => process.stderr.write(`${message}\n`),
       ...(flags.refresh === undefined ? {} : { refresh: flags.refresh }),
       dryRun: flags['dry-run'],
@@ -99,7 +100,8 @@ export abstract class RunCommand extends SiteCommand {
   }
 
   /** Runs `roots` (and whatever upstream of them is missing) for the loaded site; sets the exit code. */
-  protected async execute(roots: Task[], flags: RunFlags, loaded: LoadedConfig, extraListener?: EventListener): Promise<RunSummary> {
+  /** `stop` (a sharded step's lost lease): interrupts the session as a signal does, with its reason. */
+  protected async execute(roots: Task[], flags: RunFlags, loaded: LoadedConfig, extraListener?: EventListener, stop?: AbortSignal): Promise<RunSummary> {
     const json = this.jsonEnabled();
     const mode = chooseRenderMode({ json, isTTY: process.stderr.isTTY === true, env: process.env });
     const renderer = createRenderer(mode, { stdout: process.stdout, stderr: process.stderr, verbose: flags.verbose });
@@ -117,6 +119,12 @@ export abstract class RunCommand extends SiteCommand {
         process.exit(signalExitCode(s));
       },
     });
+    const onStop = (): void => {
+      renderer.notice(`stopping: ${stop?.reason instanceof Error ? stop.reason.message : 'asked to stop'}`);
+      interrupt.abort(stop?.reason);
+    };
+    if (stop?.aborted) onStop();
+    else stop?.addEventListener('abort', onStop, { once: true });
     const options: SessionOptions = {
       artifactsDir: this.artifactsDir(flags['artifacts-dir'], 'write'),
       scope: loaded.config.site,
@@ -158,6 +166,7 @@ export abstract class RunCommand extends SiteCommand {
       return summary;
     } finally {
       unwatch();
+      stop?.removeEventListener('abort', onStop);
       await ui?.close();
     }
   }

@@ -11,13 +11,17 @@
  * - `final`: refuses unless every stage in the command's graph is complete, pulls it all, and
  *   runs the command's graph: the leaves are complete, so only the fan-ins run.
  *
- * Plan and final steps hold the store's lease of the site meanwhile (one at a time).
+ * Plan and final steps hold the store's lease of the site meanwhile (one at a time). A step
+ * whose lease is taken over (it was not renewed in time) stops: its session is interrupted
+ * through `execute`'s signal, nothing more is committed, and the step fails with
+ * ERR_LEASE_LOST.
  */
 import { formatShardSpec, MallardError, newRunId, ownsTask, systemClock, type EventListener, type RunSummary, type ShardSpec, type Task } from '../engine/index.js';
-import type { RemoteReceipt, ShardStateStore, StageName, StagePlan } from '../shards/run-contract.js';
+import type { LeaseOptions, RemoteReceipt, ShardStateStore, StageName, StagePlan } from '../shards/run-contract.js';
 import { ShardCommitter, type CommitCounts } from '../shards/run-commit.js';
 import { journalFile, journalReceipts } from '../shards/run-journal.js';
 import { pullCommitted } from '../shards/run-pull.js';
+import type { StepPublisher } from '../shards/run-publish.js';
 import { missingLeaves, readStageState, requireComplete, stepCommand, type StageState, type StepNaming } from '../shards/run-stage-state.js';
 import type { SourcegraphRequestTask } from '../sources/sourcegraph/index.js';
 import { ShardSearchesTask, splitPending } from './shard-search.js';
@@ -36,12 +40,20 @@ export interface ShardStepContext {
   pipeline: SitePipeline;
   /** The command's own roots (what a local run would run): the final step runs them. */
   roots: Task[];
-  /** Runs tasks in this process (the command's session), with an extra listener. */
-  execute: (roots: Task[], onEvent?: EventListener) => Promise<RunSummary>;
+  /** Runs tasks in this process (the command's session), with an extra listener; stops (no new tasks, running ones asked to stop) when `stop` aborts. */
+  execute: (roots: Task[], onEvent?: EventListener, stop?: AbortSignal) => Promise<RunSummary>;
   notice: (message: string) => void;
   /** --refresh: the plan step plans again even when the current plan has the same inputs. */
   refresh?: boolean;
   dryRun?: boolean;
+  /**
+   * Uploads to the store what the step leaves besides commits: a plan or final step's published
+   * databases (after a successful run, before its lease is released), every step's run log
+   * (when it ends, even failed). Without it (tests of the steps alone) nothing is published.
+   */
+  publisher?: StepPublisher;
+  /** The lease's timing (tests; default: 5 min TTL, renewed every 60 s). */
+  lease?: LeaseOptions;
 }
 
 export interface ShardStepResult {
@@ -73,13 +85,36 @@ export function checkShardUsage(spec: ShardSpec, command: string, roots: readonl
 }
 
 export async function runShardStep(ctx: ShardStepContext): Promise<ShardStepResult> {
-  switch (ctx.spec.kind) {
-    case 'shard':
-      return runShard(ctx, ctx.spec);
-    case 'plan':
-      return withLease(ctx, () => runPlan(ctx));
-    case 'final':
-      return withLease(ctx, () => runFinal(ctx));
+  try {
+    switch (ctx.spec.kind) {
+      case 'shard':
+        return await runShard(ctx, ctx.spec);
+      case 'plan':
+        return await withLease(ctx, (lost) => runPlan(ctx, lost).then((r) => publishArtifacts(ctx, r, lost)));
+      case 'final':
+        return await withLease(ctx, (lost) => runFinal(ctx, lost).then((r) => publishArtifacts(ctx, r, lost)));
+    }
+  } finally {
+    await publishRunLogs(ctx);
+  }
+}
+
+/** A plan or final step that ran to success uploads the databases it published, holding its lease. */
+async function publishArtifacts(ctx: ShardStepContext, result: ShardStepResult, lost: AbortSignal): Promise<ShardStepResult> {
+  if (ctx.publisher === undefined || result.summary?.status !== 'success') return result;
+  lost.throwIfAborted();
+  const uploaded = await ctx.publisher.artifacts(ctx.artifactsDir, ctx.site);
+  ctx.notice(`published to ${ctx.storeUrl}/read_only/${ctx.site}/: ${uploaded} files uploaded`);
+  return result;
+}
+
+/** Every step's run log goes to the store when it ends; a failed upload is reported, never masks the step's own outcome. */
+async function publishRunLogs(ctx: ShardStepContext): Promise<void> {
+  if (ctx.publisher === undefined || ctx.dryRun === true) return;
+  try {
+    await ctx.publisher.runs(ctx.artifactsDir);
+  } catch (err) {
+    ctx.notice(`could not upload the run log to ${ctx.storeUrl}/runs/: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
@@ -87,10 +122,28 @@ function naming(ctx: ShardStepContext, stage: StageName): StepNaming {
   return { command: stageInfo(stage).command, site: ctx.site, store: ctx.storeUrl };
 }
 
-async function withLease(ctx: ShardStepContext, body: () => Promise<ShardStepResult>): Promise<ShardStepResult> {
-  const lease = await ctx.store.acquireLease(`${ctx.command} --shard ${formatShardSpec(ctx.spec)}`, newRunId(systemClock));
+/** Runs `body` holding the site's lease; `body` passes the lease's signal to its session and checks it before each commit. */
+async function withLease(ctx: ShardStepContext, body: (lost: AbortSignal) => Promise<ShardStepResult>): Promise<ShardStepResult> {
+  const lease = await ctx.store.acquireLease(`${ctx.command} --shard ${formatShardSpec(ctx.spec)}`, newRunId(systemClock), ctx.lease);
   try {
-    return await body();
+    const work = body(lease.signal);
+    // The step stops when the lease is lost, without waiting for a task that does not answer its
+    // signal (its session is interrupted; the body checks the signal before each commit).
+    let onLost: (() => void) | undefined;
+    const lost = new Promise<never>((_, reject) => {
+      onLost = () => reject(lease.signal.reason as Error);
+      if (lease.signal.aborted) onLost();
+      else lease.signal.addEventListener('abort', onLost, { once: true });
+    });
+    lost.catch(() => {});
+    work.catch(() => {});
+    const result = await Promise.race([work, lost]).finally(() => lease.signal.removeEventListener('abort', onLost!));
+    lease.signal.throwIfAborted();
+    return result;
+  } catch (err) {
+    // Whatever the interrupted session failed with, the cause is the lost lease.
+    lease.signal.throwIfAborted();
+    throw err;
   } finally {
     await lease.release();
   }
@@ -145,7 +198,7 @@ async function completeAndPull(ctx: ShardStepContext, stages: readonly StageName
   return { states, pulled: receipts.length };
 }
 
-async function runPlan(ctx: ShardStepContext): Promise<ShardStepResult> {
+async function runPlan(ctx: ShardStepContext, lost: AbortSignal): Promise<ShardStepResult> {
   const stage = leafStageOf(ctx.command) as StageName;
   const probe = await stagePlanner(ctx.pipeline, stage, {});
   const upstream = stagesInGraph(await probe.roots()).filter((s) => s !== stage);
@@ -162,10 +215,13 @@ async function runPlan(ctx: ShardStepContext): Promise<ShardStepResult> {
     }
   }
   const { pulled } = await completeAndPull(ctx, upstream);
-  const summary = await ctx.execute(await planner.roots());
+  lost.throwIfAborted();
+  const summary = await ctx.execute(await planner.roots(), undefined, lost);
+  lost.throwIfAborted();
   if (summary.status !== 'success') return { summary, pulled };
   const { leaves, data } = await planner.plan();
   const plan: StagePlan = { stage, site: ctx.site, leaves, data: { ...data, inputsKey: planner.inputsKey }, createdAt: new Date().toISOString(), runId: summary.runId };
+  lost.throwIfAborted();
   const committed = await ctx.store.commitPlan(plan);
   if (committed.plan.runId !== plan.runId) ctx.notice(`another plan step committed its plan of stage ${stage} first (run ${committed.plan.runId}): that one is current`);
   // The plan step's own leaf work (CKAN's first page) is committed like a shard's.
@@ -180,8 +236,9 @@ async function runPlan(ctx: ShardStepContext): Promise<ShardStepResult> {
   return { summary, pulled, commits: counts, plan: { planId: committed.planId, leaves: committed.plan.leaves.length, reused: false }, exitCode: counts.failed > 0 ? 1 : 0 };
 }
 
-async function runFinal(ctx: ShardStepContext): Promise<ShardStepResult> {
+async function runFinal(ctx: ShardStepContext, lost: AbortSignal): Promise<ShardStepResult> {
   const { pulled } = await completeAndPull(ctx, stagesInGraph(ctx.roots));
-  const summary = await ctx.execute(ctx.roots);
+  lost.throwIfAborted();
+  const summary = await ctx.execute(ctx.roots, undefined, lost);
   return { summary, pulled };
 }

@@ -4,3 +4,4 @@
  */
 export type { CommitResult, CommittedOutput, LeafSpec, RemoteReceipt, ShardMarker, ShardStateStore, StagePlan, StoreLocation } from './index.js';
 export type { Stage as StageName } from './index.js';
+export type { Lease, LeaseOptions } from './index.js';

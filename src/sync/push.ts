@@ -25,6 +25,12 @@ export interface SyncOptions extends StoreChoice {
   bucket: string;
   prefix?: string;
   includeRaw?: boolean;
+  /**
+   * Only these folders of the artifacts directory (e.g. `read_only/<site>`, `runs`), each listed
+   * on its own instead of the whole prefix: a sharded step publishes its databases and run log
+   * without listing the shared store's state. Default: the synced folders (`includeRaw` adds to them).
+   */
+  roots?: readonly string[];
   delete?: boolean;
   dryRun?: boolean;
   concurrency?: number;
@@ -58,13 +64,15 @@ export async function syncArtifacts(opts: SyncOptions): Promise<SyncResult> {
   const artifactsDir = path.resolve(opts.artifactsDir);
   checkBucketName(opts.bucket);
   const prefix = normalizePrefix(checkPrefix(opts.prefix, '--prefix'));
-  const roots = syncRoots(opts.includeRaw === true);
+  const roots = opts.roots === undefined ? syncRoots(opts.includeRaw === true) : [...opts.roots];
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
   await assertDirectory(artifactsDir);
   const store = await storeFrom(opts);
   const [local, remoteList, cache] = await Promise.all([
     listLocalFiles(artifactsDir, roots),
-    store.list(opts.bucket, listPrefix(prefix)),
+    opts.roots === undefined
+      ? store.list(opts.bucket, listPrefix(prefix))
+      : Promise.all(roots.map((root) => store.list(opts.bucket, `${listPrefix(prefix)}${root}/`))).then((lists) => lists.flat()),
     FileHasher.load(artifactsDir),
   ]);
   const remote = syncedObjects(remoteList, prefix, roots);

@@ -17,7 +17,6 @@ import { isMallardError, parseShardSpec, partition, runSession, type Task } from
 import { runShardStep, type ShardStepResult } from '../../src/pipelines/shard-steps.js';
 import { SitePipeline } from '../../src/pipelines/site-pipeline.js';
 import { latestArtifactInfo } from '../../src/store/index.js';
-import { readDb } from '../support/ckan-db.js';
 import { startCkanServer, type CkanTestServer } from '../support/ckan-server.js';
 import { repoRoot } from '../support/cli.js';
 import { startGithubServer, type GithubTestServer } from '../support/github-server.js';
@@ -26,6 +25,7 @@ import { D, usageGithub, usagePackages, usageSearchCorpus } from '../support/usa
 import { openShardStore, type ShardStateStore, type Stage } from '../../src/shards/index.js';
 import { createGcsStore } from '../../src/sync/index.js';
 import { startGcsFakeServer, type GcsFakeServer } from '../support/gcs-fake-server.js';
+import { dup, tables, type Row } from './tables.js';
 
 const SITE = 'shard-demo';
 let root: string;
@@ -117,20 +117,6 @@ async function refusal(p: Promise<unknown>): Promise<{ code: string; message: st
   assert.fail('the step did not refuse');
 }
 
-type Row = Record<string, unknown>;
-/** Columns that say when a load, a search or a fetch ran: different in any two runs (paths are compared relative to the artifacts directory). */
-const RUN_COLUMNS = new Set(['loaded_at', 'searched_at', 'checked_at', 'fetched_at']);
-/** Every table of a database, rows sorted: what two runs must agree on. */
-async function tables(file: string): Promise<Record<string, Row[]>> {
-  return readDb(file, async (db) => {
-    const names = (await db.all(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1`)).map((r) => String(r['table_name']));
-    const out: Record<string, Row[]> = {};
-    for (const t of names) out[t] = (await db.all(`SELECT * FROM "${t}" ORDER BY ALL`)).map((r) => JSON.parse(JSON.stringify(r, (k, v) => (RUN_COLUMNS.has(k) ? undefined : typeof v === 'bigint' ? Number(v) : typeof v === 'string' ? v.replace(/^.*\/step-\d+\//, '<artifacts>/') : v))) as Row);
-    return out;
-  });
-}
-
-const dup = (keys: string[]): string[] => keys.filter((k, i) => keys.indexOf(k) !== i);
 
 describe('sharded run, step by step (store on the fake GCS server)', () => {
   let single: Record<string, Record<string, Row[]>>;

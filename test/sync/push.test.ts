@@ -38,6 +38,19 @@ describe('syncArtifacts against the GCS emulator', () => {
     assert.deepEqual(await remoteNames(gcs.emu, 'b-raw'), ['raw/site/page-1.json']);
   });
 
+  test('roots pushes only those folders (one site of read_only/), and a second push of them uploads nothing', async () => {
+    const root = gcs.dir('roots');
+    const a = publish(root, 'site-a', 'usage', '20250101T120000Z');
+    publish(root, 'site-b', 'usage', '20250101T120000Z');
+    writeFile(root, 'runs/run-1.jsonl', '{}\n');
+    const result = await syncArtifacts({ store: gcs.store, artifactsDir: root, bucket: 'b-roots', prefix: 'p', roots: ['read_only/site-a'] });
+    assert.equal(result.uploaded, 2);
+    assert.deepEqual(await remoteNames(gcs.emu, 'b-roots'), [`p/${a.db}`, `p/${a.manifest}`].sort());
+    const again = await syncArtifacts({ store: gcs.store, artifactsDir: root, bucket: 'b-roots', prefix: 'p', roots: ['read_only/site-a', 'runs'] });
+    assert.equal(again.uploaded, 1, 'only the run log is new');
+    assert.equal(again.remoteObjects, 2);
+  });
+
   test('a second push with nothing changed uploads nothing and hashes nothing; a changed file is re-uploaded', async () => {
     const root = gcs.dir('incr');
     publish(root, 's', 'usage', '20250101T000000Z');
