@@ -8,10 +8,10 @@
  * deleted and loaded again (and terms gone are deleted), which gives the same tables as a full
  * build.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { buildDatabaseAtomically, memoryLimitBytes, memorySettings, sqlString, sqlStringList, type DatabaseRegistry, type DuckDbHandle } from '../../duckdb/index.js';
 import { chunkFiles, fileTooLargeError, largestLoadable, loadRows, objectSizeFor } from '../bulk-load.js';
+import { coverageSource } from './coverage.js';
 import { mappingSource } from './term-mapping.js';
 
 /** A result file and the terms whose result it is (a request may have searched more). */
@@ -23,11 +23,12 @@ export interface CoveredRequest {
 }
 
 /**
- * The coverage as a searches.json (version 2: `requests` of file, terms, searchedAt) that DuckDB
- * reads itself, so no JavaScript holds the terms; `dir` is the folder of its result files.
+ * The coverage as a coverage file (requests.parquet: file, term, searched_at, …; see
+ * coverage.ts) that DuckDB reads itself, so no JavaScript holds the terms; `dir` is the folder
+ * of its result files.
  */
-export interface SearchesFileCoverage {
-  searchesFile: string;
+export interface CoverageFile {
+  coverageFile: string;
   dir: string;
 }
 
@@ -148,16 +149,12 @@ export interface SourcegraphBuildOptions {
   previous?: string;
 }
 
-const SEARCHES_REQUESTS = `{requests: 'STRUCT(file VARCHAR, terms VARCHAR[], searchedAt VARCHAR)[]'}`;
-
-async function loadLookups(db: DuckDbHandle, requests: readonly CoveredRequest[] | SearchesFileCoverage, mappingFile: string, scratch: string): Promise<void> {
+async function loadLookups(db: DuckDbHandle, requests: readonly CoveredRequest[] | CoverageFile, mappingFile: string, scratch: string): Promise<void> {
   await db.run(`CREATE TEMP TABLE ${TERMS} AS SELECT term::VARCHAR AS term, dataset_id::VARCHAR AS dataset_id FROM ${mappingSource(mappingFile)}`);
   if (!Array.isArray(requests)) {
-    const { searchesFile, dir } = requests as SearchesFileCoverage;
-    const size = fs.statSync(searchesFile).size;
+    const { coverageFile, dir } = requests as CoverageFile;
     await db.run(`CREATE TEMP TABLE ${COVER} AS
-WITH r AS (SELECT unnest(requests) AS r FROM read_json(${sqlString(searchesFile)}, format = 'unstructured', maximum_object_size = ${Math.max(1 << 20, size + 4096)}, columns = ${SEARCHES_REQUESTS}))
-SELECT ${sqlString(dir + path.sep)} || r.file AS file, unnest(r.terms) AS term, r.searchedAt AS searched_at FROM r`);
+SELECT ${sqlString(dir + path.sep)} || file AS file, term, searched_at FROM ${coverageSource(coverageFile)}`);
     return;
   }
   await loadRows(db, COVER, '{file: \'VARCHAR\', term: \'VARCHAR\', searched_at: \'VARCHAR\'}', scratch, function* () {
@@ -204,7 +201,7 @@ async function filesOf(db: DuckDbHandle, table: string): Promise<string[]> {
  */
 export async function buildSourcegraphApiDatabase(
   finalPath: string,
-  requests: readonly CoveredRequest[] | SearchesFileCoverage,
+  requests: readonly CoveredRequest[] | CoverageFile,
   mappingFile: string,
   options: SourcegraphBuildOptions = {},
 ): Promise<SourcegraphLoadSummary> {

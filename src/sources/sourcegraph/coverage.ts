@@ -1,0 +1,58 @@
+/**
+ * The coverage of a download — which request (result file) covered which terms, and when it was
+ * searched — written by DuckDB as Parquet (`requests.parquet`: request, file, pos, term,
+ * searched_at; one row per covered term), beside searches.json, which lists the requests with
+ * their term counts only. The loader reads it with read_parquet, so the process loading
+ * sourcegraph_api never holds the million terms of a portal-scale download; a rerun's planner
+ * reads it back as requests with their terms, in their order.
+ */
+import fs from 'node:fs';
+import { partialPathFor, withAtomicPath } from '../../engine/index.js';
+import { memorySettings, MEMORY, openDatabase, sqlString, type DuckDbHandle } from '../../duckdb/index.js';
+import { loadRows } from '../bulk-load.js';
+import type { RequestCoverage } from './searches.js';
+
+/** Default file name of the coverage, beside searches.json. */
+export const COVERAGE_FILE = 'requests.parquet';
+
+const COLUMNS = `{request: 'INTEGER', file: 'VARCHAR', pos: 'INTEGER', term: 'VARCHAR', searched_at: 'VARCHAR'}`;
+
+async function withMemoryDb<T>(memoryLimit: string | undefined, scratch: string, use: (db: DuckDbHandle) => Promise<T>): Promise<T> {
+  const db = await openDatabase(MEMORY, { settings: { ...memorySettings(memoryLimit), temp_directory: scratch, preserve_insertion_order: 'false' } });
+  try {
+    return await use(db);
+  } finally {
+    await db.close();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Writes `file` (atomically) from `requests`: one row per term, ordered by request and position. */
+export async function writeCoverage(file: string, requests: readonly RequestCoverage[], memoryLimit?: string): Promise<void> {
+  const scratch = `${partialPathFor(file)}.tmp`;
+  await withMemoryDb(memoryLimit, scratch, async (db) => {
+    await loadRows(db, 'sg_coverage', COLUMNS, `${scratch}/rows`, function* () {
+      for (let request = 0; request < requests.length; request++) {
+        const r = requests[request] as RequestCoverage;
+        for (let pos = 0; pos < r.terms.length; pos++) yield { request, file: r.file, pos, term: r.terms[pos], searched_at: r.searchedAt };
+      }
+    });
+    await withAtomicPath(file, async (tmp) => {
+      await db.run(`COPY (SELECT * FROM sg_coverage ORDER BY request, pos) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+    });
+  });
+}
+
+/** The requests of a coverage file with their terms, in the order written (a rerun's planner reuses them). */
+export async function readCoverage(file: string, memoryLimit?: string): Promise<RequestCoverage[]> {
+  return withMemoryDb(memoryLimit, `${partialPathFor(file)}.read.tmp`, async (db) => {
+    const rows = await db.all(`SELECT any_value(file) AS file, any_value(searched_at) AS searched_at, list(term ORDER BY pos) AS terms
+FROM ${coverageSource(file)} GROUP BY request ORDER BY request`);
+    return rows.map((r) => ({ file: String(r['file']), searchedAt: String(r['searched_at']), terms: (r['terms'] as string[]).map(String) }));
+  });
+}
+
+/** The SQL reading a coverage file: (request, file, pos, term, searched_at). */
+export function coverageSource(file: string): string {
+  return `read_parquet(${sqlString(file)})`;
+}
