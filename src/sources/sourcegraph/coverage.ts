@@ -8,17 +8,26 @@
  */
 import fs from 'node:fs';
 import { partialPathFor, withAtomicPath } from '../../engine/index.js';
-import { memorySettings, MEMORY, openDatabase, sqlString, type DuckDbHandle } from '../../duckdb/index.js';
+import { DEFAULT_MEMORY_LIMIT, duckDbSize, MEMORY, memoryLimitBytes, openDatabase, sqlString, type DuckDbHandle } from '../../duckdb/index.js';
 import { loadRows } from '../bulk-load.js';
 import type { RequestCoverage } from './searches.js';
 
 /** Default file name of the coverage, beside searches.json. */
 export const COVERAGE_FILE = 'requests.parquet';
 
+/** DuckDB's floor for a load (the duckdb settings' minimum). */
+const COVERAGE_MIN_MEMORY = 128 * 2 ** 20;
+
 const COLUMNS = `{request: 'INTEGER', file: 'VARCHAR', pos: 'INTEGER', term: 'VARCHAR', searched_at: 'VARCHAR'}`;
 
+/**
+ * An in-memory DuckDB spilling to `scratch` (removed after), under a quarter of
+ * duckdb.memoryLimit: it runs in the download's process, beside the planner's terms, and
+ * only stages and copies rows (no sort).
+ */
 async function withMemoryDb<T>(memoryLimit: string | undefined, scratch: string, use: (db: DuckDbHandle) => Promise<T>): Promise<T> {
-  const db = await openDatabase(MEMORY, { settings: { ...memorySettings(memoryLimit), temp_directory: scratch, preserve_insertion_order: 'false' } });
+  const limit = Math.max(COVERAGE_MIN_MEMORY, Math.floor(memoryLimitBytes(memoryLimit ?? DEFAULT_MEMORY_LIMIT) / 4));
+  const db = await openDatabase(MEMORY, { settings: { memory_limit: duckDbSize(limit), temp_directory: scratch } });
   try {
     return await use(db);
   } finally {
@@ -27,7 +36,10 @@ async function withMemoryDb<T>(memoryLimit: string | undefined, scratch: string,
   }
 }
 
-/** Writes `file` (atomically) from `requests`: one row per term, ordered by request and position. */
+/**
+ * Writes `file` (atomically) from `requests`: one row per term, in request and position order
+ * (staged in that order and copied with insertion order kept, so nothing is sorted).
+ */
 export async function writeCoverage(file: string, requests: readonly RequestCoverage[], memoryLimit?: string): Promise<void> {
   const scratch = `${partialPathFor(file)}.tmp`;
   await withMemoryDb(memoryLimit, scratch, async (db) => {
@@ -38,7 +50,7 @@ export async function writeCoverage(file: string, requests: readonly RequestCove
       }
     });
     await withAtomicPath(file, async (tmp) => {
-      await db.run(`COPY (SELECT * FROM sg_coverage ORDER BY request, pos) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+      await db.run(`COPY sg_coverage TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
     });
   });
 }
