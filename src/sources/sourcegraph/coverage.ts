@@ -21,12 +21,13 @@ const COVERAGE_MIN_MEMORY = 128 * 2 ** 20;
 const COLUMNS = `{request: 'INTEGER', file: 'VARCHAR', pos: 'INTEGER', term: 'VARCHAR', searched_at: 'VARCHAR'}`;
 
 /**
- * An in-memory DuckDB spilling to `scratch` (removed after), under a quarter of
- * duckdb.memoryLimit: it runs in the download's process, beside the planner's terms, and
- * only stages and copies rows (no sort).
+ * An in-memory DuckDB spilling to `scratch` (removed after), under `1 / share` of
+ * duckdb.memoryLimit: the write runs in the download's process beside the planner's terms and
+ * only stages and copies rows (no sort), so a quarter; the read groups every term into its
+ * request's list, which does not spill, so the whole limit (a quarter ran out at 1.1M terms).
  */
-async function withMemoryDb<T>(memoryLimit: string | undefined, scratch: string, use: (db: DuckDbHandle) => Promise<T>): Promise<T> {
-  const limit = Math.max(COVERAGE_MIN_MEMORY, Math.floor(memoryLimitBytes(memoryLimit ?? DEFAULT_MEMORY_LIMIT) / 4));
+async function withMemoryDb<T>(memoryLimit: string | undefined, share: number, scratch: string, use: (db: DuckDbHandle) => Promise<T>): Promise<T> {
+  const limit = Math.max(COVERAGE_MIN_MEMORY, Math.floor(memoryLimitBytes(memoryLimit ?? DEFAULT_MEMORY_LIMIT) / share));
   const db = await openDatabase(MEMORY, { settings: { memory_limit: duckDbSize(limit), temp_directory: scratch } });
   try {
     return await use(db);
@@ -42,7 +43,7 @@ async function withMemoryDb<T>(memoryLimit: string | undefined, scratch: string,
  */
 export async function writeCoverage(file: string, requests: readonly RequestCoverage[], memoryLimit?: string): Promise<void> {
   const scratch = `${partialPathFor(file)}.tmp`;
-  await withMemoryDb(memoryLimit, scratch, async (db) => {
+  await withMemoryDb(memoryLimit, 4, scratch, async (db) => {
     await loadRows(db, 'sg_coverage', COLUMNS, `${scratch}/rows`, function* () {
       for (let request = 0; request < requests.length; request++) {
         const r = requests[request] as RequestCoverage;
@@ -57,7 +58,7 @@ export async function writeCoverage(file: string, requests: readonly RequestCove
 
 /** The requests of a coverage file with their terms, in the order written (a rerun's planner reuses them). */
 export async function readCoverage(file: string, memoryLimit?: string): Promise<RequestCoverage[]> {
-  return withMemoryDb(memoryLimit, `${partialPathFor(file)}.read.tmp`, async (db) => {
+  return withMemoryDb(memoryLimit, 1, `${partialPathFor(file)}.read.tmp`, async (db) => {
     const rows = await db.all(`SELECT any_value(file) AS file, any_value(searched_at) AS searched_at, list(term ORDER BY pos) AS terms
 FROM ${coverageSource(file)} GROUP BY request ORDER BY request`);
     return rows.map((r) => ({ file: String(r['file']), searchedAt: String(r['searched_at']), terms: (r['terms'] as string[]).map(String) }));
