@@ -8,6 +8,7 @@
  * into work/<site>/sourcegraph_api.db (incrementally from the previous trusted build when there
  * is one), published.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { resolveToken, type LoadedConfig, type SiteConfig } from '../config/index.js';
 import { openDatabase } from '../duckdb/index.js';
@@ -15,12 +16,15 @@ import { errorMessage, FileTarget, NO_RETRY, Task, type CompletionCheck, type Re
 import { createHttpClient, type HttpClient } from '../http/index.js';
 import {
   buildSourcegraphApiDatabase,
+  COVERAGE_FILE,
   planSearch,
+  readCoverage,
   requestFileName,
   runSearchPlan,
   searchOptionsKey,
   SOURCEGRAPH_SCHEMA_VERSION,
   TERM_MAPPING_FILE,
+  writeCoverage,
   writeTermMapping,
   type RequestCoverage,
   type SourcegraphLoadSummary,
@@ -31,7 +35,7 @@ import { lazyClient } from './http-clients.js';
 import { siteLayout } from './layout.js';
 import { LoadStageTask, type LoadReport, type StageLoad } from './load-stage-task.js';
 import { inputArtifact, type ArtifactPublishedTask } from './published-artifact.js';
-import { readSearchesCoverage, requireSearchesManifest, SEARCHES_VERSION, type SearchesManifest, type SearchPlanFile } from './stage-manifests.js';
+import { readSearchesCoverage, requireSearchesManifest, SEARCHES_VERSION, type SearchesCoverage, type SearchesManifest, type SearchPlanFile } from './stage-manifests.js';
 import { vouchedUnlessStale } from './stale-outputs.js';
 
 export interface CodeSearchOptions {
@@ -81,15 +85,18 @@ export function sourcegraphSettings(config: SiteConfig, options: CodeSearchOptio
 function staleResults(manifestFile: string, settings: SourcegraphSettings): string | undefined {
   if (settings.maxAgeMs === undefined) return undefined;
   const notBefore = settings.client().clock.now() - settings.maxAgeMs;
-  const requests: ReadonlyArray<Pick<RequestCoverage, 'searchedAt'>> = readSearchesCoverage(manifestFile)?.requests ?? [];
+  const requests: ReadonlyArray<{ searchedAt: string }> = readSearchesCoverage(manifestFile)?.requests ?? [];
   const stale = requests.filter((r) => !(Date.parse(r.searchedAt) >= notBefore)).length;
   return stale === 0 ? undefined : `${stale} search results are older than sourcegraph.maxAge`;
 }
 
 export class SourcegraphSearchesTask extends Task<{ site: string; options: string }> {
   readonly family = 'SourcegraphSearches';
-  /** 2: searches.json lists requests only; the term → datasets mapping is terms.parquet, the plan plan.json. */
-  override readonly version = '2';
+  /**
+   * 2: searches.json lists requests only; the term → datasets mapping is terms.parquet, the plan plan.json.
+   * 3: searches.json lists requests with their term counts; which terms each covered is requests.parquet.
+   */
+  override readonly version = '3';
 
   /** `cleanCkan`: the published clean_ckan_api it reads the terms of (a newer one makes it run again). */
   constructor(readonly settings: SourcegraphSettings, readonly artifactsDir: string, private readonly cleanCkan: ArtifactPublishedTask, private readonly memoryLimit?: string) {
@@ -104,6 +111,10 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
     return path.join(this.settings.dir, TERM_MAPPING_FILE);
   }
 
+  get coverageFile(): string {
+    return path.join(this.settings.dir, COVERAGE_FILE);
+  }
+
   get planFile(): string {
     return path.join(this.settings.dir, 'plan.json');
   }
@@ -112,11 +123,22 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
     return [this.cleanCkan];
   }
 
-  /** searches.json first, the mapping and the plan, then every result file it lists (a deleted result is searched again). */
+  /** searches.json first, the mapping, the plan and the coverage, then every result file it lists (a deleted result is searched again). */
   outputs(): FileTarget[] {
     const requests = readSearchesCoverage(this.manifestFile)?.requests ?? [];
     const files = requests.map((r) => new FileTarget(path.join(this.settings.dir, r.file)));
-    return [new FileTarget(this.manifestFile), new FileTarget(this.mappingFile), new FileTarget(this.planFile), ...files];
+    return [new FileTarget(this.manifestFile), new FileTarget(this.mappingFile), new FileTarget(this.planFile), new FileTarget(this.coverageFile), ...files];
+  }
+
+  /**
+   * The requests of an earlier download with their terms: listed in searches.json 1 and 2, read
+   * from its coverage file in 3 (none when that file is gone: every term is searched again, and
+   * results on disk are found by their file names).
+   */
+  private async previousRequests(previous: SearchesCoverage): Promise<RequestCoverage[]> {
+    if (previous.requests.every((r) => r.terms !== undefined)) return previous.requests.map((r) => ({ file: r.file, searchedAt: r.searchedAt, terms: r.terms ?? [] }));
+    const file = path.join(this.settings.dir, previous.coverage ?? COVERAGE_FILE);
+    return fs.existsSync(file) ? readCoverage(file, this.memoryLimit) : [];
   }
 
   /** Complete when vouched and every result is younger than sourcegraph.maxAge. */
@@ -137,7 +159,7 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
     const { terms, datasets } = await writeTermMapping(clean, this.mappingFile, this.memoryLimit);
     ctx.log(`${terms.length} search terms for ${datasets} datasets (${path.basename(clean)})`);
     const previous = readSearchesCoverage(this.manifestFile);
-    const reusable = previous?.options === this.params.options ? previous.requests : [];
+    const reusable = previous?.options === this.params.options ? await this.previousRequests(previous) : [];
     const now = ctx.clock.now();
     const planned = planSearch(this.settings, terms, reusable, now);
     const plan: SearchPlanFile = {
@@ -161,15 +183,18 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
     const clean = await inputArtifact(this.input(), 'clean_ckan_api');
     const plan = await this.plan(ctx, clean);
     const { requests } = await runSearchPlan(ctx, this.settings, { reused: plan.reused, batches: plan.batches.map((b) => b.terms) });
+    // Which terms each request covered goes to Parquet, so the loader's process never parses them.
+    await writeCoverage(this.coverageFile, requests, this.memoryLimit);
     const manifest: SearchesManifest = {
       version: SEARCHES_VERSION,
       site: plan.site,
       source: plan.source,
       options: plan.options,
       mapping: plan.mapping,
+      coverage: COVERAGE_FILE,
       terms: plan.terms,
       datasets: plan.datasets,
-      requests,
+      requests: requests.map((r) => ({ file: r.file, termCount: r.terms.length, searchedAt: r.searchedAt })),
     };
     await new FileTarget(this.manifestFile).write(JSON.stringify(manifest) + '\n');
   }
@@ -231,8 +256,8 @@ export class InsertSourcegraphResultsTask extends LoadStageTask<SourcegraphLoadS
     ctx.log(previous === undefined
       ? `loading ${requests.length} result files into ${this.databaseFile}`
       : `updating ${path.basename(previous)} with what changed among ${requests.length} result files into ${this.databaseFile}`);
-    // The requests' terms (about a million at portal scale) are read from searches.json by DuckDB, never held here.
-    const load = await buildSourcegraphApiDatabase(this.databaseFile, { searchesFile: manifestFile, dir }, path.join(dir, manifest.mapping), {
+    // The requests' terms (about a million at portal scale) are read from the coverage file by DuckDB, never held here.
+    const load = await buildSourcegraphApiDatabase(this.databaseFile, { coverageFile: path.join(dir, manifest.coverage), dir }, path.join(dir, manifest.mapping), {
       memoryLimit: this.memoryLimit,
       ...(previous === undefined ? {} : { previous }),
     });
@@ -243,7 +268,7 @@ export class InsertSourcegraphResultsTask extends LoadStageTask<SourcegraphLoadS
     return {
       load,
       artifacts,
-      rawFiles: [path.join(dir, manifest.mapping), ...requests],
+      rawFiles: [path.join(dir, manifest.mapping), path.join(dir, manifest.coverage), ...requests],
       build: { schemaVersion: SOURCEGRAPH_SCHEMA_VERSION, mode: load.mode },
     };
   }

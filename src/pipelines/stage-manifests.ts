@@ -5,12 +5,18 @@
  */
 import fs from 'node:fs';
 import { z } from 'zod';
-import { parseStateFile, readStateFileSync, requireStateFileSync, type StateFileSpec } from '../store/index.js';
+import { readStateFileSync, requireStateFileSync, type StateFileSpec } from '../store/index.js';
 
-/** searches.json's format (1: every term repeated with its dataset ids; 2: requests only, the mapping in its own file). */
-export const SEARCHES_VERSION = 2;
+/**
+ * searches.json's format (1: every term repeated with its dataset ids; 2: requests with their
+ * terms, the mapping in its own file; 3: requests with their term counts, which terms each
+ * covered in the coverage file requests.parquet).
+ */
+export const SEARCHES_VERSION = 3;
 
 const requestCoverageSchema = z.object({ file: z.string().min(1), terms: z.array(z.string()), searchedAt: z.string() });
+/** A request as searches.json 3 lists it: its terms are in the coverage file. */
+const requestSummarySchema = z.object({ file: z.string().min(1), termCount: z.number().int().positive(), searchedAt: z.string() });
 
 const searchesManifestSchema = z.object({
   version: z.literal(SEARCHES_VERSION),
@@ -23,12 +29,21 @@ const searchesManifestSchema = z.object({
   /** Distinct terms searched, and the datasets they stand for. */
   terms: z.number().int().nonnegative(),
   datasets: z.number().int().nonnegative(),
-  /** Which request (result file) covered which terms, and when it was searched: every term exactly once. */
-  requests: z.array(requestCoverageSchema),
+  /** Which terms each request covered (Parquet: request, file, pos, term, searched_at), beside this file. */
+  coverage: z.string().min(1),
+  /** Every request whose result covers terms (result file), how many, and when it was searched. */
+  requests: z.array(requestSummarySchema),
 });
 
-/** What an earlier download recorded that a rerun reuses: any version of searches.json has it. */
-const searchesCoverageSchema = z.looseObject({ options: z.string(), requests: z.array(requestCoverageSchema) });
+/**
+ * What an earlier download recorded that a rerun reuses and maxAge checks, in any version of
+ * searches.json: the requests (with their terms in 1 and 2; in the coverage file in 3).
+ */
+const searchesCoverageSchema = z.looseObject({
+  options: z.string(),
+  coverage: z.string().min(1).optional(),
+  requests: z.array(z.looseObject({ file: z.string().min(1), searchedAt: z.string(), terms: z.array(z.string()).optional() })),
+});
 
 const searchPlanSchema = z.object({
   version: z.literal(1),
@@ -93,8 +108,9 @@ const LOAD_REPORT: StateFileSpec<z.infer<typeof loadReportSchema>> = {
 
 /**
  * The last coverage parsed from each searches.json, kept while the file's size, mtime and inode
- * stay the same: at portal scale it lists about a million terms, and one run consults it several
- * times (the download's outputs, the maxAge checks of both tasks, the rerun's reuse).
+ * stay the same: one run consults it several times (the download's outputs, the maxAge checks of
+ * both tasks, the rerun's reuse); a searches.json of format 1 or 2 lists about a million terms at
+ * portal scale.
  */
 const coverageCache = new Map<string, { stamp: string; value: SearchesCoverage | undefined }>();
 
@@ -117,16 +133,10 @@ export function readSearchesCoverage(file: string): SearchesCoverage | undefined
 
 /**
  * searches.json of the current version, for the loader (an older one makes the download run
- * again first: its task version changed). Validated from the cached parse, so the file is not
- * parsed a second time.
+ * again first: its task version changed). Small: the terms are in the coverage file.
  */
 export function requireSearchesManifest(file: string): SearchesManifest {
-  const coverage = readSearchesCoverage(file);
-  if (coverage === undefined) return requireStateFileSync(file, SEARCHES);
-  // The requests were validated by the coverage read (same schema); check the rest, small, here.
-  const { requests, ...header } = coverage;
-  const checked = parseStateFile(file, JSON.stringify(header), { ...SEARCHES, schema: searchesManifestSchema.omit({ requests: true }) });
-  return { ...checked, requests };
+  return requireStateFileSync(file, SEARCHES);
 }
 
 export function readSearchPlan(file: string): SearchPlanFile | undefined {

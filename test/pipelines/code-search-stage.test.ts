@@ -12,6 +12,7 @@ import { createHttpClient } from '../../src/http/index.js';
 import { GITHUB_FAMILIES } from '../../src/pipelines/github-repos.js';
 import { codeSearchStage, githubStage } from '../../src/pipelines/site-pipeline.js';
 import { createGithubClient } from '../../src/sources/github/index.js';
+import { COVERAGE_FILE, readCoverage } from '../../src/sources/sourcegraph/index.js';
 import { latestArtifactInfo, listArtifacts } from '../../src/store/index.js';
 import { readDb } from '../support/ckan-db.js';
 import { contentMatch, publishCleanTerms } from '../support/code-search.js';
@@ -84,8 +85,8 @@ describe('the code-search stage', () => {
     assert.equal(fs.statSync(artifact.absolutePath).mode & 0o777, 0o444);
     assert.deepEqual(artifact.manifest.tables, { searches: 5, matches: 2 + 1 + 1 + 2 * 2 + 2 });
     assert.deepEqual(artifact.manifest.lineage.artifacts, [path.relative(dir, clean)]);
-    assert.deepEqual(artifact.manifest.lineage.rawInputs.map((r) => path.basename(r.path)).slice(0, 1), ['terms.parquet'], 'the term → datasets mapping first');
-    assert.equal(artifact.manifest.lineage.rawInputs.length, 1 + 3, 'then the covering requests: [T2], [T1], [SHARED, T3]');
+    assert.deepEqual(artifact.manifest.lineage.rawInputs.map((r) => path.basename(r.path)).slice(0, 2), ['terms.parquet', 'requests.parquet'], 'the term → datasets mapping and the coverage first');
+    assert.equal(artifact.manifest.lineage.rawInputs.length, 2 + 3, 'then the covering requests: [T2], [T1], [SHARED, T3]');
     assert.deepEqual(artifact.manifest.build, { schemaVersion: 1, mode: 'full' });
     const searches = await readDb(artifact.absolutePath, (db) => db.all('SELECT term, dataset_id, match_count::INTEGER AS n, complete, limit_hit, skipped_reasons FROM searches ORDER BY term, dataset_id'));
     assert.deepEqual(searches, [
@@ -190,18 +191,23 @@ describe('the code-search stage', () => {
     await publishCleanTerms(dir, SITE, PAIRS, Date.UTC(2026, 0, 1));
     assert.equal((await run([(await codeSearchStage(loaded(), options())).insert])).summary.status, 'success');
     const file = path.join(dir, 'raw', SITE, 'sourcegraph', 'searches.json');
-    const v2 = JSON.parse(fs.readFileSync(file, 'utf8')) as { site: string; source: string; options: string; requests: Array<{ file: string; terms: string[] }> };
-    const fileOf = new Map(v2.requests.flatMap((r) => r.terms.map((t) => [t, r.file] as const)));
+    const v3 = JSON.parse(fs.readFileSync(file, 'utf8')) as { site: string; source: string; options: string; requests: Array<{ file: string; termCount: number; searchedAt: string }> };
+    const coverageFile = path.join(dir, 'raw', SITE, 'sourcegraph', COVERAGE_FILE);
+    const covered = await readCoverage(coverageFile);
+    assert.deepEqual(covered.map((r) => ({ file: r.file, termCount: r.terms.length, searchedAt: r.searchedAt })), v3.requests, 'the coverage file holds the terms of the requests searches.json lists');
+    const fileOf = new Map(covered.flatMap((r) => r.terms.map((t) => [t, r.file] as const)));
     const searches = [T1, T2, T3, SHARED].map((term) => ({ term, datasetIds: PAIRS.filter(([, t]) => t === term).map(([d]) => d), file: fileOf.get(term) }));
-    fs.writeFileSync(file, JSON.stringify({ site: v2.site, source: v2.source, options: v2.options, requests: v2.requests, searches }, null, 1));
+    fs.writeFileSync(file, JSON.stringify({ site: v3.site, source: v3.source, options: v3.options, requests: covered, searches }, null, 1));
+    fs.rmSync(coverageFile);
     const before = sg.requests.length;
     const again = await run([(await codeSearchStage(loaded(), options())).insert]);
     assert.equal(again.summary.status, 'success', JSON.stringify(again.summary.failures));
     assert.equal(sg.requests.length, before, 'every result is reused');
     const rewritten = JSON.parse(fs.readFileSync(file, 'utf8')) as { version: number; searches?: unknown; requests: unknown[] };
-    assert.equal(rewritten.version, 2);
+    assert.equal(rewritten.version, 3);
     assert.equal(rewritten.searches, undefined);
-    assert.deepEqual(rewritten.requests, v2.requests);
+    assert.deepEqual(rewritten.requests, v3.requests);
+    assert.deepEqual(await readCoverage(coverageFile), covered, 'the coverage file written again from the old listing');
   });
 
   test('GitHub enrichment: ok, renamed (301) and gone (404/451) repos, a secondary limit and a 5xx; rerun free; --refresh costs only 304s', async () => {

@@ -17,6 +17,7 @@ import { createHttpClient } from '../../src/http/index.js';
 import { exportDirFor, type ExportIndex } from '../../src/pipelines/exports.js';
 import { codeSearchStage, SitePipeline } from '../../src/pipelines/site-pipeline.js';
 import { createGithubClient } from '../../src/sources/github/index.js';
+import { COVERAGE_FILE, readCoverage } from '../../src/sources/sourcegraph/index.js';
 import { latestArtifactInfo, listArtifacts } from '../../src/store/index.js';
 import { readDb } from '../support/ckan-db.js';
 import { startCkanServer, type CkanTestServer } from '../support/ckan-server.js';
@@ -114,8 +115,8 @@ describe('usage end to end', () => {
 
   test('a lost search result is searched again, alone; usage is rebuilt from the new sourcegraph_api', async () => {
     const sgDir = path.join(dir, 'raw', SITE, 'sourcegraph');
-    const manifest = JSON.parse(fs.readFileSync(path.join(sgDir, 'searches.json'), 'utf8')) as { requests: Array<{ terms: string[]; file: string }> };
-    fs.rmSync(path.join(sgDir, manifest.requests.find((r) => r.terms.includes('files.example.org/shared.csv'))?.file ?? 'missing'));
+    const coverage = await readCoverage(path.join(sgDir, COVERAGE_FILE));
+    fs.rmSync(path.join(sgDir, coverage.find((r) => r.terms.includes('files.example.org/shared.csv'))?.file ?? 'missing'));
     const before = { ckan: ckan.requests.length, sg: sg.requests.length, gh: gh.requests.length };
     // insert-sourcegraph-results alone notices the loss below its complete receipt: the one search, then the load, rerun.
     const insert = await run([(await codeSearchStage(loaded(), options())).insert]);

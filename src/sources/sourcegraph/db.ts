@@ -11,7 +11,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildDatabaseAtomically, memoryLimitBytes, memorySettings, sqlString, sqlStringList, type DatabaseRegistry, type DuckDbHandle } from '../../duckdb/index.js';
-import { chunkFiles, fileTooLargeError, largestLoadable, loadRows, objectSizeFor } from '../bulk-load.js';
+import { chunkBytes, fileTooLargeError, largestLoadable, loadRows, MAX_FILES_PER_CHUNK, objectSizeFor, type FileChunk } from '../bulk-load.js';
+import { coverageSource } from './coverage.js';
 import { mappingSource } from './term-mapping.js';
 
 /** A result file and the terms whose result it is (a request may have searched more). */
@@ -23,11 +24,12 @@ export interface CoveredRequest {
 }
 
 /**
- * The coverage as a searches.json (version 2: `requests` of file, terms, searchedAt) that DuckDB
- * reads itself, so no JavaScript holds the terms; `dir` is the folder of its result files.
+ * The coverage as a coverage file (requests.parquet: file, term, searched_at, …; see
+ * coverage.ts) that DuckDB reads itself, so no JavaScript holds the terms; `dir` is the folder
+ * of its result files.
  */
-export interface SearchesFileCoverage {
-  searchesFile: string;
+export interface CoverageFile {
+  coverageFile: string;
   dir: string;
 }
 
@@ -95,10 +97,18 @@ const ATT = 'sg_att';
 const TERMS = 'sg_terms';
 const COVER = 'sg_cover';
 const RELOAD = 'sg_reload';
+const CHUNK = 'sg_chunk';
 
-/** The statements filling searches and matches from one chunk's stage, for the terms of `cover`. */
+/**
+ * The statements filling searches and matches from one chunk's stage, for the terms of `cover`:
+ * first the chunk's own (file, term, dataset) rows, so the joins below hash a chunk's share of
+ * the million-term coverage, not all of it for every chunk.
+ */
 export function insertSql(cover = COVER): string[] {
   return [
+    `CREATE OR REPLACE TEMP TABLE ${CHUNK} AS
+SELECT c.file, c.term, t.dataset_id FROM ${cover} c JOIN ${TERMS} t ON t.term = c.term
+WHERE c.file IN (SELECT filename FROM ${STAGE})`,
     `CREATE OR REPLACE TEMP TABLE ${ATT} AS
 WITH m AS (SELECT filename, terms AS rterms, unnest(matches) AS x, generate_subscripts(matches, 1) AS pos FROM ${STAGE}),
 l AS (SELECT filename, rterms, pos, x, unnest(x.lines) AS l FROM m),
@@ -110,22 +120,22 @@ SELECT filename, rterms[k + 1], pos, CASE WHEN x.type = 'content' THEN 'path' EL
     `INSERT INTO matches
 SELECT a.term, t.dataset_id, a.type, a.x.repository, a.x.repositoryId, a.x.path, a.x."commit", a.x.branch, a.x.language,
   a.line, a.preview, a.x.repoStars
-FROM ${ATT} a JOIN ${cover} c ON c.file = a.filename AND c.term = a.term JOIN ${TERMS} t ON t.term = a.term
+FROM ${ATT} a JOIN ${CHUNK} t ON t.file = a.filename AND t.term = a.term
 ORDER BY a.filename, a.term, t.dataset_id, a.pos, a.line NULLS FIRST`,
     `INSERT INTO searches
 WITH per AS (
   SELECT filename, term, count(*) FILTER (WHERE line IS NOT NULL) AS lines, count(*) FILTER (WHERE line IS NULL) AS lineless,
     count(DISTINCT pos) AS results, count(DISTINCT x.repository) AS repos
   FROM ${ATT} GROUP BY filename, term)
-SELECT c.term, t.dataset_id, s.query, parse_filename(s.filename), len(s.terms),
+SELECT t.term, t.dataset_id, s.query, parse_filename(s.filename), len(s.terms),
   CASE WHEN len(s.terms) = 1 THEN s.matchCount ELSE coalesce(p.lines + p.lineless, 0) END,
   coalesce(p.results, 0), coalesce(p.lines, 0),
   CASE WHEN len(s.terms) = 1 THEN coalesce(s.repositoriesCount, p.repos, 0) ELSE coalesce(p.repos, 0) END,
   s.complete, s.limitHit, s.exhaustive, coalesce(list_transform(s.skipped, x -> x.reason), []), to_json(coalesce(s.skipped, [])),
   coalesce(s.alerts, '[]'), try_cast(s.searchedAt AS TIMESTAMPTZ)::TIMESTAMP, s.durationMs, s.filename
-FROM ${STAGE} s JOIN ${cover} c ON c.file = s.filename JOIN ${TERMS} t ON t.term = c.term
-LEFT JOIN per p ON p.filename = s.filename AND p.term = c.term
-ORDER BY s.filename, c.term, t.dataset_id`,
+FROM ${STAGE} s JOIN ${CHUNK} t ON t.file = s.filename
+LEFT JOIN per p ON p.filename = s.filename AND p.term = t.term
+ORDER BY s.filename, t.term, t.dataset_id`,
   ];
 }
 
@@ -148,16 +158,12 @@ export interface SourcegraphBuildOptions {
   previous?: string;
 }
 
-const SEARCHES_REQUESTS = `{requests: 'STRUCT(file VARCHAR, terms VARCHAR[], searchedAt VARCHAR)[]'}`;
-
-async function loadLookups(db: DuckDbHandle, requests: readonly CoveredRequest[] | SearchesFileCoverage, mappingFile: string, scratch: string): Promise<void> {
+async function loadLookups(db: DuckDbHandle, requests: readonly CoveredRequest[] | CoverageFile, mappingFile: string, scratch: string): Promise<void> {
   await db.run(`CREATE TEMP TABLE ${TERMS} AS SELECT term::VARCHAR AS term, dataset_id::VARCHAR AS dataset_id FROM ${mappingSource(mappingFile)}`);
   if (!Array.isArray(requests)) {
-    const { searchesFile, dir } = requests as SearchesFileCoverage;
-    const size = fs.statSync(searchesFile).size;
+    const { coverageFile, dir } = requests as CoverageFile;
     await db.run(`CREATE TEMP TABLE ${COVER} AS
-WITH r AS (SELECT unnest(requests) AS r FROM read_json(${sqlString(searchesFile)}, format = 'unstructured', maximum_object_size = ${Math.max(1 << 20, size + 4096)}, columns = ${SEARCHES_REQUESTS}))
-SELECT ${sqlString(dir + path.sep)} || r.file AS file, unnest(r.terms) AS term, r.searchedAt AS searched_at FROM r`);
+SELECT ${sqlString(dir + path.sep)} || file AS file, term, searched_at FROM ${coverageSource(coverageFile)}`);
     return;
   }
   await loadRows(db, COVER, '{file: \'VARCHAR\', term: \'VARCHAR\', searched_at: \'VARCHAR\'}', scratch, function* () {
@@ -193,9 +199,47 @@ SELECT DISTINCT term, term IN (SELECT term FROM sg_new_rows) AS wanted FROM d`);
   return { reload: Number(row?.['reload'] ?? 0), remove: Number(row?.['remove'] ?? 0) };
 }
 
-async function filesOf(db: DuckDbHandle, table: string): Promise<string[]> {
-  const [row] = await db.all(`SELECT coalesce(list(DISTINCT file ORDER BY file), []) AS files FROM ${table}`);
-  return ((row?.['files'] as string[] | undefined) ?? []).map(String);
+/**
+ * Bytes one (term, dataset) row of `searches` costs a chunk while it is inserted: the row carries
+ * its request's query (up to sourcegraph.maxQueryLength, 4,000 characters by default), sorted
+ * and appended before a checkpoint compresses it. Measured at 100,000 datasets: chunks sized by
+ * input bytes alone held ~86,000 such rows each and DuckDB ran out of 600 MiB in that insert.
+ */
+export const SEARCH_ROW_BYTES = 4096;
+
+/** The files of `table` in order, each with the (term, dataset) rows its terms stand for. */
+async function filesOf(db: DuckDbHandle, table: string): Promise<Array<{ file: string; rows: number }>> {
+  const [row] = await db.all(`SELECT coalesce(list({file: file, rows: n} ORDER BY file), []) AS files FROM
+  (SELECT c.file, count(t.term)::BIGINT AS n FROM ${table} c LEFT JOIN ${TERMS} t ON t.term = c.term GROUP BY c.file)`);
+  return ((row?.['files'] as Array<{ file: string; rows: unknown }> | undefined) ?? []).map((f) => ({ file: String(f.file), rows: Number(f.rows) }));
+}
+
+/**
+ * The files grouped into read_json chunks under chunkBytes(limit): each file weighs its size plus
+ * SEARCH_ROW_BYTES per searches row it fills, so neither the input nor the rows inserted from it
+ * outgrow the budget; at most MAX_FILES_PER_CHUNK files (a heavier file alone).
+ */
+function chunkResultFiles(files: ReadonlyArray<{ file: string; rows: number }>, limitBytes: number): FileChunk[] {
+  const maxFile = Math.min(MAX_RESULT_BYTES, largestLoadable(limitBytes));
+  const budget = chunkBytes(limitBytes);
+  const chunks: FileChunk[] = [];
+  let current: FileChunk = { files: [], largest: 0 };
+  let weight = 0;
+  for (const { file, rows } of files) {
+    const size = fs.statSync(file).size;
+    if (size > maxFile) throw fileTooLargeError(file, size, limitBytes, MAX_RESULT_BYTES);
+    const w = size + rows * SEARCH_ROW_BYTES;
+    if (current.files.length > 0 && (weight + w > budget || current.files.length >= MAX_FILES_PER_CHUNK)) {
+      chunks.push(current);
+      current = { files: [], largest: 0 };
+      weight = 0;
+    }
+    current.files.push(file);
+    current.largest = Math.max(current.largest, size);
+    weight += w;
+  }
+  if (current.files.length > 0) chunks.push(current);
+  return chunks;
 }
 
 /**
@@ -204,7 +248,7 @@ async function filesOf(db: DuckDbHandle, table: string): Promise<string[]> {
  */
 export async function buildSourcegraphApiDatabase(
   finalPath: string,
-  requests: readonly CoveredRequest[] | SearchesFileCoverage,
+  requests: readonly CoveredRequest[] | CoverageFile,
   mappingFile: string,
   options: SourcegraphBuildOptions = {},
 ): Promise<SourcegraphLoadSummary> {
@@ -223,14 +267,13 @@ export async function buildSourcegraphApiDatabase(
         cover = RELOAD;
       }
       const files = await filesOf(db, cover);
-      const maxFile = Math.min(MAX_RESULT_BYTES, largestLoadable(limitBytes));
-      const chunks = chunkFiles(files, limitBytes, maxFile, (file, size) => fileTooLargeError(file, size, limitBytes, MAX_RESULT_BYTES));
+      const chunks = chunkResultFiles(files, limitBytes);
       for (const chunk of chunks) {
         await db.run(`CREATE OR REPLACE TEMP TABLE ${STAGE} AS SELECT * FROM read_json(${sqlStringList(chunk.files)}, format = 'unstructured', filename = true,
   maximum_object_size = ${objectSizeFor(chunk)}, columns = ${columnsSql()})`);
         for (const sql of insertSql(cover)) await db.run(sql);
       }
-      await db.run(`DROP TABLE IF EXISTS ${STAGE}; DROP TABLE IF EXISTS ${ATT}`);
+      await db.run(`DROP TABLE IF EXISTS ${STAGE}; DROP TABLE IF EXISTS ${ATT}; DROP TABLE IF EXISTS ${CHUNK}`);
       return {
         files: await countOf(db, `SELECT count(DISTINCT file) FROM ${COVER}`),
         searches: await countOf(db, 'SELECT count(*) FROM searches'),

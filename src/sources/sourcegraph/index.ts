@@ -13,6 +13,7 @@ export type { PlanLimits } from './plan.js';
 export { readResultSummary, readSearchedAt, ResultFileTarget } from './result-file.js';
 export { freshSince, planSearch, reusableCoverage, runSearchPlan, searchTerms } from './searches.js';
 export type { RequestCoverage, SearchPlan, SearchRun } from './searches.js';
+export { COVERAGE_FILE, coverageSource, readCoverage, writeCoverage } from './coverage.js';
 export { mappingSource, TERM_MAPPING_FILE, writeTermMapping } from './term-mapping.js';
 export type { TermMapping } from './term-mapping.js';
 export { LIMIT_REASONS, PREVIEW_MAX, toStoredMatch } from './matches.js';
@@ -20,5 +21,5 @@ export type { MatchLine, StoredMatch, SkippedReason, SearchAlert, ProgressInfo }
 export { ERR_SOURCEGRAPH_INCOMPLETE, ERR_SOURCEGRAPH_SEARCH, ERR_SOURCEGRAPH_RESPONSE } from './errors.js';
 export { SourcegraphRequestTask, SourcegraphSearchTask, searchOptionsKey } from './tasks.js';
 export type { SourcegraphSettings } from './tasks.js';
-export { buildSourcegraphApiDatabase, RESULT_COLUMNS, SOURCEGRAPH_SCHEMA, SOURCEGRAPH_SCHEMA_VERSION } from './db.js';
-export type { CoveredRequest, SearchesFileCoverage, SourcegraphBuildOptions, SourcegraphLoadSummary } from './db.js';
+export { buildSourcegraphApiDatabase, RESULT_COLUMNS, SEARCH_ROW_BYTES, SOURCEGRAPH_SCHEMA, SOURCEGRAPH_SCHEMA_VERSION } from './db.js';
+export type { CoveredRequest, CoverageFile, SourcegraphBuildOptions, SourcegraphLoadSummary } from './db.js';

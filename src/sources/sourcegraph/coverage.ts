@@ -1,0 +1,71 @@
+/**
+ * The coverage of a download — which request (result file) covered which terms, and when it was
+ * searched — written by DuckDB as Parquet (`requests.parquet`: request, file, pos, term,
+ * searched_at; one row per covered term), beside searches.json, which lists the requests with
+ * their term counts only. The loader reads it with read_parquet, so the process loading
+ * sourcegraph_api never holds the million terms of a portal-scale download; a rerun's planner
+ * reads it back as requests with their terms, in their order.
+ */
+import fs from 'node:fs';
+import { partialPathFor, withAtomicPath } from '../../engine/index.js';
+import { DEFAULT_MEMORY_LIMIT, duckDbSize, MEMORY, memoryLimitBytes, openDatabase, sqlString, type DuckDbHandle } from '../../duckdb/index.js';
+import { loadRows } from '../bulk-load.js';
+import type { RequestCoverage } from './searches.js';
+
+/** Default file name of the coverage, beside searches.json. */
+export const COVERAGE_FILE = 'requests.parquet';
+
+/** DuckDB's floor for a load (the duckdb settings' minimum). */
+const COVERAGE_MIN_MEMORY = 128 * 2 ** 20;
+
+const COLUMNS = `{request: 'INTEGER', file: 'VARCHAR', pos: 'INTEGER', term: 'VARCHAR', searched_at: 'VARCHAR'}`;
+
+/**
+ * An in-memory DuckDB spilling to `scratch` (removed after), under `1 / share` of
+ * duckdb.memoryLimit: the write runs in the download's process beside the planner's terms and
+ * only stages and copies rows (no sort), so a quarter; the read groups every term into its
+ * request's list, which does not spill, so the whole limit (a quarter ran out at 1.1M terms).
+ */
+async function withMemoryDb<T>(memoryLimit: string | undefined, share: number, scratch: string, use: (db: DuckDbHandle) => Promise<T>): Promise<T> {
+  const limit = Math.max(COVERAGE_MIN_MEMORY, Math.floor(memoryLimitBytes(memoryLimit ?? DEFAULT_MEMORY_LIMIT) / share));
+  const db = await openDatabase(MEMORY, { settings: { memory_limit: duckDbSize(limit), temp_directory: scratch } });
+  try {
+    return await use(db);
+  } finally {
+    await db.close();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Writes `file` (atomically) from `requests`: one row per term, in request and position order
+ * (staged in that order and copied with insertion order kept, so nothing is sorted).
+ */
+export async function writeCoverage(file: string, requests: readonly RequestCoverage[], memoryLimit?: string): Promise<void> {
+  const scratch = `${partialPathFor(file)}.tmp`;
+  await withMemoryDb(memoryLimit, 4, scratch, async (db) => {
+    await loadRows(db, 'sg_coverage', COLUMNS, `${scratch}/rows`, function* () {
+      for (let request = 0; request < requests.length; request++) {
+        const r = requests[request] as RequestCoverage;
+        for (let pos = 0; pos < r.terms.length; pos++) yield { request, file: r.file, pos, term: r.terms[pos], searched_at: r.searchedAt };
+      }
+    });
+    await withAtomicPath(file, async (tmp) => {
+      await db.run(`COPY sg_coverage TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+    });
+  });
+}
+
+/** The requests of a coverage file with their terms, in the order written (a rerun's planner reuses them). */
+export async function readCoverage(file: string, memoryLimit?: string): Promise<RequestCoverage[]> {
+  return withMemoryDb(memoryLimit, 1, `${partialPathFor(file)}.read.tmp`, async (db) => {
+    const rows = await db.all(`SELECT any_value(file) AS file, any_value(searched_at) AS searched_at, list(term ORDER BY pos) AS terms
+FROM ${coverageSource(file)} GROUP BY request ORDER BY request`);
+    return rows.map((r) => ({ file: String(r['file']), searchedAt: String(r['searched_at']), terms: (r['terms'] as string[]).map(String) }));
+  });
+}
+
+/** The SQL reading a coverage file: (request, file, pos, term, searched_at). */
+export function coverageSource(file: string): string {
+  return `read_parquet(${sqlString(file)})`;
+}
