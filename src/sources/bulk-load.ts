@@ -43,28 +43,35 @@ export function objectSizeFor(chunk: FileChunk): number {
  * `files` in order, grouped so each group stays under chunkBytes(limit) (a bigger file alone) and
  * MAX_FILES_PER_CHUNK. `tooBig(file, size)` is thrown for a file larger than `maxFileBytes`.
  */
-export function chunkFiles(files: readonly string[], memoryLimitBytes: number, maxFileBytes: number, tooBig: (file: string, size: number) => Error): FileChunk[] {
+export function chunkFiles(
+  files: readonly string[],
+  memoryLimitBytes: number,
+  maxFileBytes: number,
+  tooBig: (file: string, size: number) => Error,
+  /** Bytes a file weighs beyond its size (e.g. the rows inserted from it), by index; default none. */
+  extraBytes: (index: number) => number = () => 0,
+): FileChunk[] {
   const budget = chunkBytes(memoryLimitBytes);
   const chunks: FileChunk[] = [];
   let current: FileChunk = { files: [], largest: 0 };
   let bytes = 0;
-  for (const file of files) {
+  for (const [i, file] of files.entries()) {
     const size = fs.statSync(file).size;
     if (size > maxFileBytes) throw tooBig(file, size);
-    if (current.files.length > 0 && (bytes + size > budget || current.files.length >= MAX_FILES_PER_CHUNK)) {
+    const weight = size + extraBytes(i);
+    if (current.files.length > 0 && (bytes + weight > budget || current.files.length >= MAX_FILES_PER_CHUNK)) {
       chunks.push(current);
       current = { files: [], largest: 0 };
       bytes = 0;
     }
     current.files.push(file);
     current.largest = Math.max(current.largest, size);
-    bytes += size;
+    bytes += weight;
   }
   if (current.files.length > 0) chunks.push(current);
   return chunks;
 }
 
-/** ERR_INPUT_TOO_LARGE naming the file, the size it may have and the setting that raises it. */
 export function fileTooLargeError(file: string, size: number, memoryLimitBytes: number, perRecordMax: number): MallardError {
   const mib = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MiB`;
   const cap = Math.min(perRecordMax, largestLoadable(memoryLimitBytes));

@@ -8,10 +8,9 @@
  * deleted and loaded again (and terms gone are deleted), which gives the same tables as a full
  * build.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { buildDatabaseAtomically, memoryLimitBytes, memorySettings, sqlString, sqlStringList, type DatabaseRegistry, type DuckDbHandle } from '../../duckdb/index.js';
-import { chunkBytes, fileTooLargeError, largestLoadable, loadRows, MAX_FILES_PER_CHUNK, objectSizeFor, type FileChunk } from '../bulk-load.js';
+import { chunkFiles, fileTooLargeError, largestLoadable, loadRows, objectSizeFor, type FileChunk } from '../bulk-load.js';
 import { coverageSource } from './coverage.js';
 import { mappingSource } from './term-mapping.js';
 
@@ -221,25 +220,7 @@ async function filesOf(db: DuckDbHandle, table: string): Promise<Array<{ file: s
  */
 function chunkResultFiles(files: ReadonlyArray<{ file: string; rows: number }>, limitBytes: number): FileChunk[] {
   const maxFile = Math.min(MAX_RESULT_BYTES, largestLoadable(limitBytes));
-  const budget = chunkBytes(limitBytes);
-  const chunks: FileChunk[] = [];
-  let current: FileChunk = { files: [], largest: 0 };
-  let weight = 0;
-  for (const { file, rows } of files) {
-    const size = fs.statSync(file).size;
-    if (size > maxFile) throw fileTooLargeError(file, size, limitBytes, MAX_RESULT_BYTES);
-    const w = size + rows * SEARCH_ROW_BYTES;
-    if (current.files.length > 0 && (weight + w > budget || current.files.length >= MAX_FILES_PER_CHUNK)) {
-      chunks.push(current);
-      current = { files: [], largest: 0 };
-      weight = 0;
-    }
-    current.files.push(file);
-    current.largest = Math.max(current.largest, size);
-    weight += w;
-  }
-  if (current.files.length > 0) chunks.push(current);
-  return chunks;
+  return chunkFiles(files.map((f) => f.file), limitBytes, maxFile, (file, size) => fileTooLargeError(file, size, limitBytes, MAX_RESULT_BYTES), (i) => (files[i] as { rows: number }).rows * SEARCH_ROW_BYTES);
 }
 
 /**
