@@ -18,6 +18,7 @@ import { latestArtifactInfo } from '../../src/store/index.js';
 import { generatePackages } from '../support/ckan-corpus.js';
 import { startCkanServer, type CkanTestServer } from '../support/ckan-server.js';
 import { repoRoot, runCliAsync, type CliResult } from '../support/cli.js';
+import { cliSteps } from './cli-steps.js';
 import { startGcsFakeServer, type GcsFakeServer } from '../support/gcs-fake-server.js';
 import { startGithubServer, type GithubTestServer } from '../support/github-server.js';
 import { termOfQuery, startSourcegraphServer, type SourcegraphTestServer } from '../support/sourcegraph-server.js';
@@ -35,7 +36,6 @@ let sg: SourcegraphTestServer;
 let gate: GateProxy;
 let gh: GithubTestServer;
 let gcs: GcsFakeServer;
-let dirs = 0;
 
 before(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'mallard-shard-stages-'));
@@ -63,11 +63,7 @@ after(async () => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-const env = (): Record<string, string> => ({ STORAGE_EMULATOR_HOST: gcs.host, GCP_PROJECT: 'test-project' });
-const args = (command: string, extra: string[], dir: string): string[] => [command, '--site', SITE, '--artifacts-dir', dir, ...extra];
-const freshDir = (): string => path.join(root, `step-${++dirs}`);
-const cli = (command: string, extra: string[], dir = freshDir()): Promise<CliResult> => runCliAsync(args(command, extra, dir), { cwd: root, env: env() });
-const sharded = (command: string, shard: string, dir?: string): Promise<CliResult> => cli(command, ['--shard', shard, '--store', STORE], dir);
+const { freshDir, cli, sharded, args, env } = cliSteps({ root: () => root, site: SITE, store: STORE, gcsHost: () => gcs.host });
 const ok = (r: CliResult, what: string): void => assert.equal(r.status, 0, `${what}: ${r.stderr}`);
 
 /** The store's plan of a stage (one plan per stage in this run). */

@@ -15,7 +15,8 @@ import { partition } from '../../src/engine/index.js';
 import { latestArtifactInfo } from '../../src/store/index.js';
 import { generatePackages } from '../support/ckan-corpus.js';
 import { startCkanServer, type CkanTestServer } from '../support/ckan-server.js';
-import { repoRoot, runCliAsync, type CliResult } from '../support/cli.js';
+import { repoRoot, runCliAsync } from '../support/cli.js';
+import { cliSteps } from './cli-steps.js';
 import { startGcsFakeServer, type GcsFakeServer } from '../support/gcs-fake-server.js';
 
 const SITE = 'cli-shards';
@@ -23,7 +24,6 @@ const STORE = 'gs://shard-bucket/run';
 let root: string;
 let ckan: CkanTestServer;
 let gcs: GcsFakeServer;
-let dirs = 0;
 
 before(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'mallard-shard-cli-'));
@@ -37,11 +37,7 @@ after(async () => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-const env = (): Record<string, string> => ({ STORAGE_EMULATOR_HOST: gcs.host, GCP_PROJECT: 'test-project' });
-const args = (command: string, extra: string[], dir: string): string[] => [command, '--site', SITE, '--artifacts-dir', dir, ...extra];
-const freshDir = (): string => path.join(root, `step-${++dirs}`);
-const cli = (command: string, extra: string[], dir = freshDir()): Promise<CliResult> => runCliAsync(args(command, extra, dir), { cwd: root, env: env() });
-const sharded = (command: string, shard: string, dir?: string): Promise<CliResult> => cli(command, ['--shard', shard, '--store', STORE], dir);
+const { freshDir, cli, sharded, args, env } = cliSteps({ root: () => root, site: SITE, store: STORE, gcsHost: () => gcs.host });
 
 describe('sharded steps through the CLI', () => {
   test('usage errors exit 2 with one message: --shard without --store, a leaf shard on a command with no leaf work, a bad spec, a bad store URL', async () => {
