@@ -18,8 +18,8 @@ const requestCoverageSchema = z.object({ file: z.string().min(1), terms: z.array
 /** A request as searches.json 3 lists it: its terms are in the coverage file. */
 const requestSummarySchema = z.object({ file: z.string().min(1), termCount: z.number().int().positive(), searchedAt: z.string() });
 
-const searchesManifestSchema = z.object({
-  version: z.literal(SEARCHES_VERSION),
+/** What searches.json and plan.json both say of the terms searched. */
+const searchTermsFields = {
   site: z.string(),
   /** The clean_ckan_api artifact the terms came from (relative to the artifacts dir). */
   source: z.string(),
@@ -29,6 +29,11 @@ const searchesManifestSchema = z.object({
   /** Distinct terms searched, and the datasets they stand for. */
   terms: z.number().int().nonnegative(),
   datasets: z.number().int().nonnegative(),
+};
+
+const searchesManifestSchema = z.object({
+  version: z.literal(SEARCHES_VERSION),
+  ...searchTermsFields,
   /** Which terms each request covered (Parquet: request, file, pos, term, searched_at), beside this file. */
   coverage: z.string().min(1),
   /** Every request whose result covers terms (result file), how many, and when it was searched. */
@@ -48,12 +53,7 @@ const searchesCoverageSchema = z.looseObject({
 const searchPlanSchema = z.object({
   version: z.literal(1),
   stage: z.literal('search'),
-  site: z.string(),
-  source: z.string(),
-  options: z.string(),
-  mapping: z.string().min(1),
-  terms: z.number().int().nonnegative(),
-  datasets: z.number().int().nonnegative(),
+  ...searchTermsFields,
   createdAt: z.string(),
   /** Earlier requests whose results are still fresh (sourcegraph.maxAge), narrowed to the terms still wanted. */
   reused: z.array(requestCoverageSchema),
