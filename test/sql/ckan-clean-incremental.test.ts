@@ -1,7 +1,8 @@
 /**
- * The incremental ckan_clean models (datasets, resources, tags): a rebuild after the raw
- * database changed (edits, new datasets, deletions, datasets gone from it, organizations renamed,
- * URLs that become shared) gives every table exactly what --full-refresh gives.
+ * The incremental ckan_clean models (datasets, resources, dataset_search_terms, tags): a rebuild
+ * after the raw database changed (edits, new datasets, deletions, datasets gone from it,
+ * organizations renamed, URLs that become shared or stop being shared) gives every table exactly
+ * what --full-refresh gives.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -29,6 +30,8 @@ async function clean(raw: string, target: string, fullRefresh = false): Promise<
 }
 
 const SHARED = 'https://agency.example/shared/file.csv';
+/** Shared by four datasets at first (no term), by three once one of them drops it (a term of each). */
+const UNSHARED = 'https://agency.example/shared/later-unshared.csv';
 const modified = '2030-01-01T00:00:00';
 
 describe('incremental ckan_clean', () => {
@@ -36,12 +39,16 @@ describe('incremental ckan_clean', () => {
     const base = generatePackages(400, 5);
     // Three datasets share a URL (terms kept); a fourth will share it later (terms dropped).
     for (const i of [1, 2, 3]) (base[i]!['resources'] as Record<string, unknown>[]).push({ id: `shared-${i}`, url: SHARED, format: 'CSV' });
+    for (const i of [5, 6, 7, 8]) (base[i]!['resources'] as Record<string, unknown>[]).push({ id: `unshared-${i}`, url: UNSHARED, format: 'CSV' });
     const pages = await writePageFiles(path.join(dir, 'base'), base, 100);
     const raw1 = path.join(dir, 'ckan_api_1.db');
     await buildCkanApiDatabase(raw1, pages);
     const target = path.join(dir, 'clean_ckan_api.db');
     const first = await clean(raw1, target);
-    assert.deepEqual(first.models.filter((m) => m.materialization === 'incremental').map((m) => [m.name, m.incremental]), [['datasets', false], ['resources', false], ['tags', false]]);
+    assert.deepEqual(first.models.filter((m) => m.materialization === 'incremental').map((m) => [m.name, m.incremental]), [['datasets', false], ['resources', false], ['dataset_search_terms', false], ['tags', false]]);
+    const before = (await sortedTables(target))['dataset_search_terms']!;
+    assert.equal(before.filter((t) => t['url'] === SHARED).length, 3, 'a URL shared by three datasets is a term of each');
+    assert.equal(before.filter((t) => t['url'] === UNSHARED).length, 0, 'a URL shared by four datasets is no term');
 
     // The delta: edits (title, resources and tags gone, a new resource, the shared URL added to
     // a fourth dataset), an organization renamed through its latest dataset, new datasets.
@@ -51,6 +58,7 @@ describe('incremental ckan_clean', () => {
       { ...base[11]!, resources: [], tags: [], metadata_modified: modified },
       { ...base[12]!, resources: [...(base[12]!['resources'] as Record<string, unknown>[]), { id: 'new-res', url: 'https://new.example/x.csv' }], metadata_modified: modified },
       { ...base[4]!, resources: [{ id: 'shared-4', url: SHARED }], metadata_modified: modified },
+      { ...base[8]!, resources: (base[8]!['resources'] as Record<string, unknown>[]).filter((r) => r['url'] !== UNSHARED), metadata_modified: modified },
       { ...base[13]!, organization: { ...org, title: 'Renamed organisation' }, owner_org: org['id'], metadata_modified: '2031-01-01T00:00:00' } as unknown as CkanPackage,
     ];
     const added = generatePackages(5, 6).map((p, i) => ({ ...p, id: `added-${i}`, name: `added-dataset-number-${i}`, metadata_modified: modified }));
@@ -64,7 +72,7 @@ describe('incremental ckan_clean', () => {
     await buildCkanApiDatabase(raw2, [...kept, ...delta], { listings: [{ files: [listing], listedAt: new Date('2030-02-01T00:00:00Z'), afterPages: kept.length + delta.length }] });
 
     const second = await clean(raw2, target);
-    assert.deepEqual(second.models.filter((m) => m.materialization === 'incremental').map((m) => [m.name, m.incremental]), [['datasets', true], ['resources', true], ['tags', true]]);
+    assert.deepEqual(second.models.filter((m) => m.materialization === 'incremental').map((m) => [m.name, m.incremental]), [['datasets', true], ['resources', true], ['dataset_search_terms', true], ['tags', true]]);
     const incremental = await sortedTables(target);
     const fullTarget = path.join(dir, 'full', 'clean_ckan_api.db');
     const full = await clean(raw2, fullTarget, true);
@@ -80,6 +88,8 @@ describe('incremental ckan_clean', () => {
     assert.equal(datasets.find((d) => d['id'] === base[13]!.id)?.['organization_title'], 'Renamed organisation');
     assert.equal(expected['resources']!.filter((r) => r['dataset_id'] === base[11]!.id).length, 0, 'a dataset that lost its resources has none');
     assert.equal(expected['dataset_search_terms']!.filter((t) => t['url'] === SHARED).length, 0, 'a URL shared by four datasets is no term');
+    assert.deepEqual(expected['dataset_search_terms']!.filter((t) => t['url'] === UNSHARED).map((t) => t['dataset_id']).sort(), [5, 6, 7].map((i) => base[i]!.id).sort(), 'a URL no longer shared by four is a term of the three left');
+    assert.equal(expected['dataset_search_terms']!.filter((t) => t['dataset_id'] === base[20]!.id).length, 0, 'a deleted dataset has no terms');
     assert.equal(first.counts['dataset_search_terms']! > 0, true);
   });
 });
