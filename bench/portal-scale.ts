@@ -8,7 +8,7 @@
  * incrementally (ckan.incremental: true). Last, a reconcile pass (an id listing: --reconcile-every 0)
  * marks the deleted datasets. Prints one JSON line: wall time and peak RSS of every stage,
  * requests to each server, matches found vs the true set, the targets and the checks. A failed
- * check exits 1.
+ * check exits 1. --keep keeps the scratch dir, with the first run's artifacts in artifacts-first/.
  *
  *   npm run bench:portal-scale -- [--datasets 100000] [--share 0.02] [--memory-limit 1GB] [--workers 4]
  *     [--terms-per-query 100] [--match-limit 20] [--no-reconcile] [--keep]
@@ -129,6 +129,8 @@ async function main(): Promise<void> {
     };
     const first = await pipeline(ctx);
     const firstCheck = await checkRound(artifactsDir, 'bench', (terms) => trueSet(terms, index), { datasets: n });
+    // --keep: the first run's artifacts too, to replay a rerun stage by hand against a copy
+    if (args.keep) fs.cpSync(artifactsDir, path.join(dir, 'artifacts-first'), { recursive: true });
 
     ckan.packages = portal.changed(Date.now()) as unknown as CkanPackage[];
     const rerun = await pipeline(ctx);

@@ -17,16 +17,18 @@ import { createHttpClient, type HttpClient } from '../http/index.js';
 import {
   buildSourcegraphApiDatabase,
   COVERAGE_FILE,
-  planSearch,
-  readCoverage,
+  freshSince,
+  planBatches,
   requestFileName,
+  reuseCoverage,
   runSearchPlan,
   searchOptionsKey,
   SOURCEGRAPH_SCHEMA_VERSION,
   TERM_MAPPING_FILE,
   writeCoverage,
-  writeTermMapping,
-  type RequestCoverage,
+  writeMappingFile,
+  writeReusingCoverage,
+  type CoverageReuse,
   type SourcegraphLoadSummary,
   type SourcegraphSettings,
 } from '../sources/sourcegraph/index.js';
@@ -131,14 +133,18 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
   }
 
   /**
-   * The requests of an earlier download with their terms: listed in searches.json 1 and 2, read
-   * from its coverage file in 3 (none when that file is gone: every term is searched again, and
-   * results on disk are found by their file names).
+   * The coverage file of an earlier download (which request covered which terms): its own in
+   * searches.json 3 (none when that file is gone: every term is searched again, and results on
+   * disk are found by their file names); for 1 and 2, which list the terms inline, `legacy` is
+   * written from them first.
    */
-  private async previousRequests(previous: SearchesCoverage): Promise<RequestCoverage[]> {
-    if (previous.requests.every((r) => r.terms !== undefined)) return previous.requests.map((r) => ({ file: r.file, searchedAt: r.searchedAt, terms: r.terms ?? [] }));
+  private async previousCoverage(previous: SearchesCoverage, legacy: string): Promise<string | undefined> {
+    if (previous.requests.every((r) => r.terms !== undefined)) {
+      await writeCoverage(legacy, previous.requests.map((r) => ({ file: r.file, searchedAt: r.searchedAt, terms: r.terms ?? [] })), this.memoryLimit);
+      return legacy;
+    }
     const file = path.join(this.settings.dir, previous.coverage ?? COVERAGE_FILE);
-    return fs.existsSync(file) ? readCoverage(file, this.memoryLimit) : [];
+    return fs.existsSync(file) ? file : undefined;
   }
 
   /** Complete when vouched and every result is younger than sourcegraph.maxAge. */
@@ -152,51 +158,69 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
 
   /**
    * The stage's plan (docs/scale-out.md §1): the mapping written from `clean`, the fresh earlier
-   * requests kept, and the batches to search, each with its terms and result file. Written to
-   * plan.json; a sharded run lists its leaf tasks from it alone.
+   * requests kept (decided by DuckDB against the previous coverage, reuse.ts: the work is
+   * proportional to the terms that changed), and the batches to search, each with its terms and
+   * result file. Written to plan.json; a sharded run lists its leaf tasks from it alone. The
+   * caller discards the reuse.
    */
-  async plan(ctx: TaskContext, clean: string): Promise<SearchPlanFile> {
-    const { terms, datasets } = await writeTermMapping(clean, this.mappingFile, this.memoryLimit);
-    ctx.log(`${terms.length} search terms for ${datasets} datasets (${path.basename(clean)})`);
+  async plan(ctx: TaskContext, clean: string): Promise<{ plan: SearchPlanFile; reuse: CoverageReuse }> {
+    await writeMappingFile(clean, this.mappingFile, this.memoryLimit);
     const previous = readSearchesCoverage(this.manifestFile);
-    const reusable = previous?.options === this.params.options ? await this.previousRequests(previous) : [];
+    const legacy = `${this.coverageFile}.legacy.${process.pid}`;
     const now = ctx.clock.now();
-    const planned = planSearch(this.settings, terms, reusable, now);
+    let reuse: CoverageReuse;
+    try {
+      const coverage = previous?.options === this.params.options ? await this.previousCoverage(previous, legacy) : undefined;
+      reuse = await reuseCoverage(this.mappingFile, coverage, this.settings.dir, freshSince(this.settings, now), this.memoryLimit);
+    } finally {
+      fs.rmSync(legacy, { force: true });
+    }
+    ctx.log(`${reuse.terms} search terms for ${reuse.datasets} datasets (${path.basename(clean)}): ${reuse.terms - reuse.toSearch.length} covered by ${reuse.reused.length} earlier requests, ${reuse.toSearch.length} to search`);
     const plan: SearchPlanFile = {
-      version: 1,
+      version: 2,
       stage: 'search',
       site: this.params.site,
       source: path.relative(this.artifactsDir, clean).split(path.sep).join('/'),
       options: this.params.options,
       mapping: TERM_MAPPING_FILE,
-      terms: terms.length,
-      datasets,
+      terms: reuse.terms,
+      datasets: reuse.datasets,
       createdAt: new Date(now).toISOString(),
-      reused: planned.reused,
-      batches: planned.batches.map((b) => ({ file: requestFileName(b), terms: b })),
+      reused: reuse.reused,
+      batches: planBatches(this.settings, reuse.toSearch).map((b) => ({ file: requestFileName(b), terms: b })),
     };
-    await new FileTarget(this.planFile).write(JSON.stringify(plan) + '\n');
-    return plan;
+    try {
+      await new FileTarget(this.planFile).write(JSON.stringify(plan) + '\n');
+    } catch (err) {
+      await reuse.discard();
+      throw err;
+    }
+    return { plan, reuse };
   }
 
   async run(ctx: TaskContext): Promise<void> {
     const clean = await inputArtifact(this.input(), 'clean_ckan_api');
-    const plan = await this.plan(ctx, clean);
-    const { requests } = await runSearchPlan(ctx, this.settings, { reused: plan.reused, batches: plan.batches.map((b) => b.terms) });
-    // Which terms each request covered goes to Parquet, so the loader's process never parses them.
-    await writeCoverage(this.coverageFile, requests, this.memoryLimit);
-    const manifest: SearchesManifest = {
-      version: SEARCHES_VERSION,
-      site: plan.site,
-      source: plan.source,
-      options: plan.options,
-      mapping: plan.mapping,
-      coverage: COVERAGE_FILE,
-      terms: plan.terms,
-      datasets: plan.datasets,
-      requests: requests.map((r) => ({ file: r.file, termCount: r.terms.length, searchedAt: r.searchedAt })),
-    };
-    await new FileTarget(this.manifestFile).write(JSON.stringify(manifest) + '\n');
+    const { plan, reuse } = await this.plan(ctx, clean);
+    try {
+      const reusedTerms = plan.reused.reduce((n, r) => n + r.termCount, 0);
+      const { requests } = await runSearchPlan(ctx, this.settings, { reused: [], batches: plan.batches.map((b) => b.terms) }, reusedTerms);
+      // Which terms each request covered goes to Parquet, so the loader's process never parses them.
+      await writeReusingCoverage(this.coverageFile, reuse, requests, this.memoryLimit);
+      const manifest: SearchesManifest = {
+        version: SEARCHES_VERSION,
+        site: plan.site,
+        source: plan.source,
+        options: plan.options,
+        mapping: plan.mapping,
+        coverage: COVERAGE_FILE,
+        terms: plan.terms,
+        datasets: plan.datasets,
+        requests: [...plan.reused, ...requests.map((r) => ({ file: r.file, termCount: r.terms.length, searchedAt: r.searchedAt }))],
+      };
+      await new FileTarget(this.manifestFile).write(JSON.stringify(manifest) + '\n');
+    } finally {
+      await reuse.discard();
+    }
   }
 }
 

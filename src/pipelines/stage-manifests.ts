@@ -14,7 +14,6 @@ import { readStateFileSync, requireStateFileSync, type StateFileSpec } from '../
  */
 export const SEARCHES_VERSION = 3;
 
-const requestCoverageSchema = z.object({ file: z.string().min(1), terms: z.array(z.string()), searchedAt: z.string() });
 /** A request as searches.json 3 lists it: its terms are in the coverage file. */
 const requestSummarySchema = z.object({ file: z.string().min(1), termCount: z.number().int().positive(), searchedAt: z.string() });
 
@@ -50,13 +49,18 @@ const searchesCoverageSchema = z.looseObject({
   requests: z.array(z.looseObject({ file: z.string().min(1), searchedAt: z.string(), terms: z.array(z.string()).optional() })),
 });
 
+/** plan.json's format (1: reused requests listed with their terms; 2: with their term counts). */
 const searchPlanSchema = z.object({
-  version: z.literal(1),
+  version: z.literal(2),
   stage: z.literal('search'),
   ...searchTermsFields,
   createdAt: z.string(),
-  /** Earlier requests whose results are still fresh (sourcegraph.maxAge), narrowed to the terms still wanted. */
-  reused: z.array(requestCoverageSchema),
+  /**
+   * Earlier requests whose results are still fresh (sourcegraph.maxAge), narrowed to the terms
+   * still wanted, with how many they cover (which ones: the previous coverage file's rows of the
+   * mapping's terms, each term's first; the new coverage file lists them).
+   */
+  reused: z.array(requestSummarySchema),
   /** The requests to make (the leaf tasks): each result file with its terms; a batch split at run time stays with its leaf. */
   batches: z.array(z.object({ file: z.string().min(1), terms: z.array(z.string()).min(1) })),
 });

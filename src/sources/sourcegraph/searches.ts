@@ -68,14 +68,23 @@ export function freshSince(settings: SourcegraphSettings, nowMs: number): number
   return settings.maxAgeMs === undefined ? undefined : nowMs - settings.maxAgeMs;
 }
 
+/** The requests (each by its terms) that search `terms` under the settings' limits. */
+export function planBatches(settings: SourcegraphSettings, terms: readonly string[]): string[][] {
+  return planRequests(terms, planLimits(settings));
+}
+
 /** Plans the search of `terms` at `nowMs`: pure but for the existence of earlier result files. */
 export function planSearch(settings: SourcegraphSettings, terms: readonly string[], previous: readonly RequestCoverage[], nowMs: number): SearchPlan {
   const { reuse, toSearch } = reusableCoverage(previous, terms, settings.dir, freshSince(settings, nowMs));
-  return { reused: reuse, batches: planRequests(toSearch, planLimits(settings)) };
+  return { reused: reuse, batches: planBatches(settings, toSearch) };
 }
 
-/** Runs a plan's requests (splitting those whose answer cannot be proven whole) and returns every term's coverage. */
-export async function runSearchPlan(ctx: TaskContext, settings: SourcegraphSettings, plan: SearchPlan): Promise<SearchRun> {
+/**
+ * Runs a plan's requests (splitting those whose answer cannot be proven whole) and returns every
+ * term's coverage. `reusedElsewhere`: terms reused outside `plan.reused` (the pipeline's reuse
+ * decided in DuckDB, reuse.ts), for the log only.
+ */
+export async function runSearchPlan(ctx: TaskContext, settings: SourcegraphSettings, plan: SearchPlan, reusedElsewhere = 0): Promise<SearchRun> {
   const notBeforeMs = freshSince(settings, ctx.clock.now());
   const requests = [...plan.reused];
   let pending = plan.batches;
@@ -94,7 +103,7 @@ export async function runSearchPlan(ctx: TaskContext, settings: SourcegraphSetti
       } else requests.push({ file: path.basename(task.resultFile), terms: [...task.terms], searchedAt: summary.searchedAt });
     }
   }
-  const reusedTerms = plan.reused.reduce((n, r) => n + r.terms.length, 0);
+  const reusedTerms = plan.reused.reduce((n, r) => n + r.terms.length, reusedElsewhere);
   const searched = plan.batches.reduce((n, b) => n + b.length, 0);
   ctx.log(`${reusedTerms + searched} terms: ${reusedTerms} reused, ${searched} searched in ${planned} requests (${splits} split)`);
   return { requests, reusedTerms, requestsPlanned: planned, splits };

@@ -1,8 +1,10 @@
 /**
  * The term → datasets mapping of a download, straight from clean_ckan_api's
  * dataset_search_terms by DuckDB: written as a Parquet file (term, dataset_id; one row per
- * distinct pair, sorted) that the loader reads with read_parquet, so no JavaScript ever holds a
- * million terms with their dataset ids. The planner gets only the distinct terms (one list).
+ * distinct pair, in no particular order: sorting a portal's million terms cost more than the rest
+ * of a rerun's planning) that the loader reads with read_parquet, so no JavaScript ever holds a
+ * million terms with their dataset ids. The pipeline's planner reads it in DuckDB (reuse.ts);
+ * writeTermMapping also returns the distinct terms, sorted, as one list.
  */
 import { partialPathFor, withAtomicPath } from '../../engine/index.js';
 import fs from 'node:fs';
@@ -31,22 +33,34 @@ async function withCleanDb<T>(cleanDb: string, memoryLimit: string | undefined, 
   }
 }
 
+/** `cleanDb`'s pairs written to `mappingFile` (atomically) by `db`, which has it open. */
+async function copyPairs(db: DuckDbHandle, mappingFile: string): Promise<void> {
+  await withAtomicPath(mappingFile, async (tmp) => {
+    await db.run(`COPY (${PAIRS}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+  });
+}
+
+/** The spill folder is named as an atomic write's companion, so a dead run's is cleared as litter. */
+const scratchFor = (mappingFile: string): string => `${partialPathFor(mappingFile)}.tmp`;
+
 /**
  * Writes `mappingFile` (atomically) from `cleanDb`'s dataset_search_terms and returns the
  * distinct terms (as one list value, not a row per term) and the number of datasets. DuckDB
  * works under `memoryLimit` (duckdb.memoryLimit), spilling beside the mapping file.
  */
 export async function writeTermMapping(cleanDb: string, mappingFile: string, memoryLimit?: string): Promise<TermMapping> {
-  // The spill folder is named as an atomic write's companion, so a dead run's is cleared as litter.
-  return withCleanDb(cleanDb, memoryLimit, `${partialPathFor(mappingFile)}.tmp`, async (db) => {
-    await withAtomicPath(mappingFile, async (tmp) => {
-      await db.run(`COPY (${PAIRS} ORDER BY term, dataset_id) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
-    });
+  return withCleanDb(cleanDb, memoryLimit, scratchFor(mappingFile), async (db) => {
+    await copyPairs(db, mappingFile);
     const rows = await db.all(`SELECT coalesce(list(term ORDER BY term), []) AS terms FROM (SELECT DISTINCT term FROM (${PAIRS}))`);
     const [count] = await db.all(`SELECT count(DISTINCT dataset_id)::BIGINT AS n FROM (${PAIRS})`);
     const terms = (rows[0]?.['terms'] as string[] | undefined ?? []).map(String);
     return { terms, datasets: Number(count?.['n'] ?? 0) };
   });
+}
+
+/** Writes `mappingFile` as writeTermMapping does, returning nothing: a rerun's planner reads it in DuckDB (reuse.ts). */
+export async function writeMappingFile(cleanDb: string, mappingFile: string, memoryLimit?: string): Promise<void> {
+  await withCleanDb(cleanDb, memoryLimit, scratchFor(mappingFile), (db) => copyPairs(db, mappingFile));
 }
 
 /** The SQL reading a mapping file: (term, dataset_id). */

@@ -1,0 +1,115 @@
+/**
+ * A rerun's reuse of the previous download, decided by DuckDB so that JavaScript never holds the
+ * million terms of a portal: the terms of the new mapping (terms.parquet) against the previous
+ * coverage file (requests.parquet: which request covered which term). A previous request is
+ * reused while its result file is on disk and was searched since sourcegraph.maxAge's cut-off,
+ * narrowed to the terms still wanted (a term to the first request covering it, in the previous
+ * order); only the terms no such request covers come back, sorted, to be planned into requests.
+ * The kept rows stay in an in-memory DuckDB (spilling under half of duckdb.memoryLimit) while
+ * the searches run, and the new coverage is written from them and this run's requests: the
+ * reused requests followed by the new, as the coverage file always lists them.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { partialPathFor, withAtomicPath } from '../../engine/index.js';
+import { DEFAULT_MEMORY_LIMIT, duckDbSize, MEMORY, memoryLimitBytes, openDatabase, sqlString, type DuckDbHandle } from '../../duckdb/index.js';
+import { coverageSource, writeCoverage } from './coverage.js';
+import type { RequestCoverage } from './searches.js';
+import { mappingSource } from './term-mapping.js';
+
+/** An earlier request kept, with how many of its terms it still covers. */
+export interface ReusedRequest {
+  file: string;
+  termCount: number;
+  searchedAt: string;
+}
+
+export interface CoverageReuse {
+  /** Distinct terms of the mapping, and the datasets they stand for. */
+  terms: number;
+  datasets: number;
+  /** Earlier requests kept, in their previous order. */
+  reused: ReusedRequest[];
+  /** Terms no kept request covers, sorted: the ones to search. */
+  toSearch: string[];
+  /** The in-memory DuckDB holding the kept coverage rows (table sg_kept), for writeReusingCoverage; closed by discard(). */
+  db: DuckDbHandle;
+  discard(): Promise<void>;
+}
+
+/** An in-memory DuckDB under half of duckdb.memoryLimit, spilling to `scratch` (removed by the returned close). */
+async function memoryDb(memoryLimit: string | undefined, scratch: string): Promise<{ db: DuckDbHandle; close: () => Promise<void> }> {
+  const limit = Math.max(128 * 2 ** 20, Math.floor(memoryLimitBytes(memoryLimit ?? DEFAULT_MEMORY_LIMIT) / 2));
+  const db = await openDatabase(MEMORY, { settings: { memory_limit: duckDbSize(limit), temp_directory: scratch } });
+  return { db, close: async () => {
+    await db.close();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  } };
+}
+
+/** The previous requests whose result is on disk and fresh (`notBeforeMs` undefined: every one). */
+async function aliveFiles(db: DuckDbHandle, previous: string, dir: string, notBeforeMs: number | undefined): Promise<string[]> {
+  const rows = await db.all(`SELECT file, any_value(searched_at) AS searched_at FROM ${coverageSource(previous)} GROUP BY file`);
+  return rows
+    .filter((r) => notBeforeMs === undefined || Date.parse(String(r['searched_at'])) >= notBeforeMs)
+    .map((r) => String(r['file']))
+    .filter((f) => fs.existsSync(path.join(dir, f)));
+}
+
+/**
+ * The previous coverage rows kept: of an alive request, for a term of the mapping. Each term is
+ * in one request of a coverage file (every writer covers a term once: reused terms are narrowed
+ * to their first request, the others are planned once), so no term is kept twice.
+ */
+function keptSql(previous: string | undefined, alive: readonly string[], mappingFile: string): string {
+  if (previous === undefined || alive.length === 0) return 'SELECT NULL::INTEGER AS request, NULL::VARCHAR AS file, NULL::INTEGER AS pos, NULL::VARCHAR AS term, NULL::VARCHAR AS searched_at WHERE false';
+  return `SELECT c.request, c.file, c.pos, c.term, c.searched_at FROM ${coverageSource(previous)} c
+WHERE c.file IN (SELECT unnest(${sqlString(JSON.stringify(alive))}::JSON::VARCHAR[])) AND c.term IN (SELECT term FROM ${mappingSource(mappingFile)})`;
+}
+
+/**
+ * What of `previous` (a coverage file, or undefined: nothing to reuse) the terms of `mappingFile`
+ * can reuse; `dir` holds the result files. The caller must call discard() when done.
+ */
+export async function reuseCoverage(mappingFile: string, previous: string | undefined, dir: string, notBeforeMs: number | undefined, memoryLimit?: string): Promise<CoverageReuse> {
+  const { db, close } = await memoryDb(memoryLimit, `${partialPathFor(path.join(dir, 'requests.reused'))}.tmp`);
+  try {
+    const alive = previous === undefined ? [] : await aliveFiles(db, previous, dir, notBeforeMs);
+    // Kept in the previous order (insertion order is kept), so the new coverage needs no sort.
+    await db.run(`CREATE TEMP TABLE sg_kept AS ${keptSql(previous, alive, mappingFile)}`);
+    const reused = await db.all('SELECT any_value(file) AS file, count(*)::BIGINT AS n, any_value(searched_at) AS searched_at FROM sg_kept GROUP BY request ORDER BY request');
+    const [left] = await db.all(`SELECT coalesce(list(DISTINCT m.term ORDER BY m.term), []) AS terms FROM ${mappingSource(mappingFile)} m ANTI JOIN sg_kept k ON k.term = m.term`);
+    const [counts] = await db.all(`SELECT count(DISTINCT dataset_id)::BIGINT AS datasets, (SELECT count(*) FROM sg_kept)::BIGINT AS kept FROM ${mappingSource(mappingFile)}`);
+    const toSearch = ((left?.['terms'] as string[] | undefined) ?? []).map(String);
+    return {
+      terms: Number(counts?.['kept'] ?? 0) + toSearch.length,
+      datasets: Number(counts?.['datasets'] ?? 0),
+      reused: reused.map((r) => ({ file: String(r['file']), termCount: Number(r['n']), searchedAt: String(r['searched_at']) })),
+      toSearch,
+      db,
+      discard: close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/**
+ * Writes the coverage `file` (atomically): the kept rows of `reuse`, then `requests` (this run's,
+ * numbered after the kept ones). Request numbers and positions may have gaps (a narrowed request);
+ * their order is what counts.
+ */
+export async function writeReusingCoverage(file: string, reuse: CoverageReuse, requests: readonly RequestCoverage[], memoryLimit?: string): Promise<void> {
+  const fresh = `${partialPathFor(file)}.new.parquet`;
+  try {
+    await writeCoverage(fresh, requests, memoryLimit);
+    const [next] = await reuse.db.all('SELECT coalesce(max(request) + 1, 0)::BIGINT AS n FROM sg_kept');
+    await reuse.db.run(`INSERT INTO sg_kept SELECT (request + ${Number(next?.['n'] ?? 0)})::INTEGER, file, pos, term, searched_at FROM ${coverageSource(fresh)}`);
+    await withAtomicPath(file, async (tmp) => {
+      await reuse.db.run(`COPY sg_kept TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+    });
+  } finally {
+    fs.rmSync(fresh, { force: true });
+  }
+}
