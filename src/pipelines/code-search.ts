@@ -160,21 +160,14 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
    * The stage's plan (docs/scale-out.md §1): the mapping written from `clean`, the fresh earlier
    * requests kept (decided by DuckDB against the previous coverage, reuse.ts: the work is
    * proportional to the terms that changed), and the batches to search, each with its terms and
-   * result file. Written to plan.json; a sharded run lists its leaf tasks from it alone. The
-   * caller discards the reuse.
+   * result file. Written to plan.json; a sharded run lists its leaf tasks from it alone.
    */
-  async plan(ctx: TaskContext, clean: string): Promise<{ plan: SearchPlanFile; reuse: CoverageReuse }> {
+  async plan(ctx: TaskContext, clean: string, legacy: string): Promise<{ plan: SearchPlanFile; reuse: CoverageReuse }> {
     await writeMappingFile(clean, this.mappingFile, this.memoryLimit);
     const previous = readSearchesCoverage(this.manifestFile);
-    const legacy = `${this.coverageFile}.legacy.${process.pid}`;
     const now = ctx.clock.now();
-    let reuse: CoverageReuse;
-    try {
-      const coverage = previous?.options === this.params.options ? await this.previousCoverage(previous, legacy) : undefined;
-      reuse = await reuseCoverage(this.mappingFile, coverage, this.settings.dir, freshSince(this.settings, now), this.memoryLimit);
-    } finally {
-      fs.rmSync(legacy, { force: true });
-    }
+    const coverage = previous?.options === this.params.options ? await this.previousCoverage(previous, legacy) : undefined;
+    const reuse = await reuseCoverage(this.mappingFile, coverage, this.settings.dir, freshSince(this.settings, now), this.memoryLimit);
     ctx.log(`${reuse.terms} search terms for ${reuse.datasets} datasets (${path.basename(clean)}): ${reuse.terms - reuse.toSearch.length} covered by ${reuse.reused.length} earlier requests, ${reuse.toSearch.length} to search`);
     const plan: SearchPlanFile = {
       version: 2,
@@ -189,19 +182,16 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
       reused: reuse.reused,
       batches: planBatches(this.settings, reuse.toSearch).map((b) => ({ file: requestFileName(b), terms: b })),
     };
-    try {
-      await new FileTarget(this.planFile).write(JSON.stringify(plan) + '\n');
-    } catch (err) {
-      await reuse.discard();
-      throw err;
-    }
+    await new FileTarget(this.planFile).write(JSON.stringify(plan) + '\n');
     return { plan, reuse };
   }
 
   async run(ctx: TaskContext): Promise<void> {
     const clean = await inputArtifact(this.input(), 'clean_ckan_api');
-    const { plan, reuse } = await this.plan(ctx, clean);
+    // The coverage of a searches.json 1 or 2, written for the reuse and read again at the end.
+    const legacy = `${this.coverageFile}.legacy.${process.pid}`;
     try {
+      const { plan, reuse } = await this.plan(ctx, clean, legacy);
       const reusedTerms = plan.reused.reduce((n, r) => n + r.termCount, 0);
       const { requests } = await runSearchPlan(ctx, this.settings, { reused: [], batches: plan.batches.map((b) => b.terms) }, reusedTerms);
       // Which terms each request covered goes to Parquet, so the loader's process never parses them.
@@ -219,7 +209,7 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
       };
       await new FileTarget(this.manifestFile).write(JSON.stringify(manifest) + '\n');
     } finally {
-      await reuse.discard();
+      fs.rmSync(legacy, { force: true });
     }
   }
 }

@@ -5,9 +5,9 @@
  * reused while its result file is on disk and was searched since sourcegraph.maxAge's cut-off,
  * narrowed to the terms still wanted (a term to the first request covering it, in the previous
  * order); only the terms no such request covers come back, sorted, to be planned into requests.
- * The kept rows stay in an in-memory DuckDB (spilling under half of duckdb.memoryLimit) while
- * the searches run, and the new coverage is written from them and this run's requests: the
- * reused requests followed by the new, as the coverage file always lists them.
+ * The new coverage is written from the same selection, made again from the previous coverage
+ * (no DuckDB stays open while the searches run), and this run's requests: the reused requests
+ * followed by the new, as the coverage file always lists them.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -32,19 +32,23 @@ export interface CoverageReuse {
   reused: ReusedRequest[];
   /** Terms no kept request covers, sorted: the ones to search. */
   toSearch: string[];
-  /** The in-memory DuckDB holding the kept coverage rows (table sg_kept), for writeReusingCoverage; closed by discard(). */
-  db: DuckDbHandle;
-  discard(): Promise<void>;
+  /** What writeReusingCoverage selects the kept rows again by, and the first request number after them. */
+  selection: { previous: string | undefined; alive: readonly string[]; mappingFile: string; next: number };
 }
 
-/** An in-memory DuckDB under half of duckdb.memoryLimit, spilling to `scratch` (removed by the returned close). */
-async function memoryDb(memoryLimit: string | undefined, scratch: string): Promise<{ db: DuckDbHandle; close: () => Promise<void> }> {
+/**
+ * An in-memory DuckDB under half of duckdb.memoryLimit, spilling to `scratch` (removed after),
+ * closed before the searches run: its buffers would stay in the process's memory meanwhile.
+ */
+async function withMemoryDb<T>(memoryLimit: string | undefined, scratch: string, use: (db: DuckDbHandle) => Promise<T>): Promise<T> {
   const limit = Math.max(128 * 2 ** 20, Math.floor(memoryLimitBytes(memoryLimit ?? DEFAULT_MEMORY_LIMIT) / 2));
   const db = await openDatabase(MEMORY, { settings: { memory_limit: duckDbSize(limit), temp_directory: scratch } });
-  return { db, close: async () => {
+  try {
+    return await use(db);
+  } finally {
     await db.close();
     fs.rmSync(scratch, { recursive: true, force: true });
-  } };
+  }
 }
 
 /** The previous requests whose result is on disk and fresh (`notBeforeMs` undefined: every one). */
@@ -69,45 +73,44 @@ WHERE c.file IN (SELECT unnest(${sqlString(JSON.stringify(alive))}::JSON::VARCHA
 
 /**
  * What of `previous` (a coverage file, or undefined: nothing to reuse) the terms of `mappingFile`
- * can reuse; `dir` holds the result files. The caller must call discard() when done.
+ * can reuse; `dir` holds the result files.
  */
 export async function reuseCoverage(mappingFile: string, previous: string | undefined, dir: string, notBeforeMs: number | undefined, memoryLimit?: string): Promise<CoverageReuse> {
-  const { db, close } = await memoryDb(memoryLimit, `${partialPathFor(path.join(dir, 'requests.reused'))}.tmp`);
-  try {
+  return withMemoryDb(memoryLimit, `${partialPathFor(path.join(dir, 'requests.reused'))}.tmp`, async (db) => {
     const alive = previous === undefined ? [] : await aliveFiles(db, previous, dir, notBeforeMs);
-    // Kept in the previous order (insertion order is kept), so the new coverage needs no sort.
     await db.run(`CREATE TEMP TABLE sg_kept AS ${keptSql(previous, alive, mappingFile)}`);
     const reused = await db.all('SELECT any_value(file) AS file, count(*)::BIGINT AS n, any_value(searched_at) AS searched_at FROM sg_kept GROUP BY request ORDER BY request');
     const [left] = await db.all(`SELECT coalesce(list(DISTINCT m.term ORDER BY m.term), []) AS terms FROM ${mappingSource(mappingFile)} m ANTI JOIN sg_kept k ON k.term = m.term`);
-    const [counts] = await db.all(`SELECT count(DISTINCT dataset_id)::BIGINT AS datasets, (SELECT count(*) FROM sg_kept)::BIGINT AS kept FROM ${mappingSource(mappingFile)}`);
+    const [counts] = await db.all(`SELECT count(DISTINCT dataset_id)::BIGINT AS datasets, (SELECT count(*) FROM sg_kept)::BIGINT AS kept,
+  (SELECT coalesce(max(request) + 1, 0) FROM sg_kept)::BIGINT AS next FROM ${mappingSource(mappingFile)}`);
     const toSearch = ((left?.['terms'] as string[] | undefined) ?? []).map(String);
     return {
       terms: Number(counts?.['kept'] ?? 0) + toSearch.length,
       datasets: Number(counts?.['datasets'] ?? 0),
       reused: reused.map((r) => ({ file: String(r['file']), termCount: Number(r['n']), searchedAt: String(r['searched_at']) })),
       toSearch,
-      db,
-      discard: close,
+      selection: { previous, alive, mappingFile, next: Number(counts?.['next'] ?? 0) },
     };
-  } catch (err) {
-    await close();
-    throw err;
-  }
+  });
 }
 
 /**
- * Writes the coverage `file` (atomically): the kept rows of `reuse`, then `requests` (this run's,
- * numbered after the kept ones). Request numbers and positions may have gaps (a narrowed request);
- * their order is what counts.
+ * Writes the coverage `file` (atomically): the kept rows of `reuse` (selected again from the
+ * previous coverage, in its order: insertion order is kept, so nothing is sorted), then
+ * `requests` (this run's, numbered after them). Request numbers and positions may have gaps (a
+ * narrowed request); their order is what counts. `file` may be the previous coverage itself.
  */
 export async function writeReusingCoverage(file: string, reuse: CoverageReuse, requests: readonly RequestCoverage[], memoryLimit?: string): Promise<void> {
   const fresh = `${partialPathFor(file)}.new.parquet`;
+  const { previous, alive, mappingFile, next } = reuse.selection;
   try {
     await writeCoverage(fresh, requests, memoryLimit);
-    const [next] = await reuse.db.all('SELECT coalesce(max(request) + 1, 0)::BIGINT AS n FROM sg_kept');
-    await reuse.db.run(`INSERT INTO sg_kept SELECT (request + ${Number(next?.['n'] ?? 0)})::INTEGER, file, pos, term, searched_at FROM ${coverageSource(fresh)}`);
-    await withAtomicPath(file, async (tmp) => {
-      await reuse.db.run(`COPY sg_kept TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+    await withMemoryDb(memoryLimit, `${fresh}.tmp`, async (db) => {
+      await db.run(`CREATE TEMP TABLE sg_out AS ${keptSql(previous, alive, mappingFile)}`);
+      await db.run(`INSERT INTO sg_out SELECT (request + ${next})::INTEGER, file, pos, term, searched_at FROM ${coverageSource(fresh)}`);
+      await withAtomicPath(file, async (tmp) => {
+        await db.run(`COPY sg_out TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+      });
     });
   } finally {
     fs.rmSync(fresh, { force: true });

@@ -41,17 +41,13 @@ describe('coverage reuse in DuckDB', () => {
 
     const expected = reusableCoverage(previous, wanted, dir, notBefore);
     const reuse = await reuseCoverage(mapping, coverage, dir, notBefore, '256MB');
-    try {
-      assert.deepEqual(reuse.reused, expected.reuse.map((r) => ({ file: r.file, termCount: r.terms.length, searchedAt: r.searchedAt })));
-      assert.deepEqual(reuse.toSearch, [...expected.toSearch].sort());
-      assert.deepEqual(reuse.toSearch, ['new', 't3', 't4']);
-      assert.equal(reuse.terms, wanted.length);
-      assert.equal(reuse.datasets, wanted.length + 1);
-      const searched: RequestCoverage[] = [{ file: 'batch-new.json', searchedAt: '2026-06-02T00:00:00.000Z', terms: reuse.toSearch }];
-      await writeReusingCoverage(coverage, reuse, searched, '256MB');
-    } finally {
-      await reuse.discard();
-    }
+    assert.deepEqual(reuse.reused, expected.reuse.map((r) => ({ file: r.file, termCount: r.terms.length, searchedAt: r.searchedAt })));
+    assert.deepEqual(reuse.toSearch, [...expected.toSearch].sort());
+    assert.deepEqual(reuse.toSearch, ['new', 't3', 't4']);
+    assert.equal(reuse.terms, wanted.length);
+    assert.equal(reuse.datasets, wanted.length + 1);
+    const searched: RequestCoverage[] = [{ file: 'batch-new.json', searchedAt: '2026-06-02T00:00:00.000Z', terms: reuse.toSearch }];
+    await writeReusingCoverage(coverage, reuse, searched, '256MB');
     assert.deepEqual(await readCoverage(coverage), [...expected.reuse, { file: 'batch-new.json', searchedAt: '2026-06-02T00:00:00.000Z', terms: ['new', 't3', 't4'] }]);
     assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.parquet')).sort(), ['requests.parquet', 'terms.parquet'], 'no scratch left');
     assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith('.')), [], 'no scratch left');
@@ -60,10 +56,6 @@ describe('coverage reuse in DuckDB', () => {
   test('no previous coverage: every term is searched, none reused', async () => {
     const mapping = await writeMappingFile(dir, [{ term: 'b', datasetIds: ['d1'] }, { term: 'a', datasetIds: ['d1', 'd2'] }]);
     const reuse = await reuseCoverage(mapping, undefined, dir, undefined);
-    try {
-      assert.deepEqual({ reused: reuse.reused, toSearch: reuse.toSearch, terms: reuse.terms, datasets: reuse.datasets }, { reused: [], toSearch: ['a', 'b'], terms: 2, datasets: 2 });
-    } finally {
-      await reuse.discard();
-    }
+    assert.deepEqual({ reused: reuse.reused, toSearch: reuse.toSearch, terms: reuse.terms, datasets: reuse.datasets }, { reused: [], toSearch: ['a', 'b'], terms: 2, datasets: 2 });
   });
 });
