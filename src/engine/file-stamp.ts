@@ -7,8 +7,8 @@
  * survives a move or a restore (size and hash): what downstream receipts record.
  *
  * The hash of a file written by `FileTarget.write` is taken from the bytes in memory
- * (`noteWritten`), so recording it opens nothing; other outputs are read once when the
- * receipt is made.
+ * (`noteWritten`; a published artifact's from the hash its publish made, `noteWrittenDigest`),
+ * so recording it opens nothing; other outputs are read once when the receipt is made.
  */
 import { createHash } from 'node:crypto';
 import { digestFile, statFile, type FileStat } from './file-hash.js';
@@ -20,7 +20,12 @@ const written = new Map<string, { size: number; sha256: string }>();
 
 export function noteWritten(file: string, data: string | Uint8Array): void {
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-  written.set(file, { size: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') });
+  noteWrittenDigest(file, bytes.byteLength, createHash('sha256').update(bytes).digest('hex'));
+}
+
+/** The same for a file whose sha256 its writer computed from the bytes it wrote (a published artifact). */
+export function noteWrittenDigest(file: string, size: number, sha256: string): void {
+  written.set(file, { size, sha256 });
 }
 
 export function formatFileStamp(st: FileStat, sha256: string): string {

@@ -5,6 +5,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { MallardError, errorMessage } from '../engine/errors.js';
+import { noteWrittenDigest } from '../engine/file-stamp.js';
 import type { ArtifactInfo } from './catalog.js';
 import { fsyncDir, moveNoReplace, partialPathFor } from '../engine/atomic-file.js';
 import { copyAndHash, exists } from './files.js';
@@ -134,7 +135,10 @@ export async function publishArtifact(opts: PublishOptions): Promise<PublishedAr
       ...(opts.build === undefined ? {} : { build: opts.build }),
     };
     await writeManifest(absoluteArtifactPath(opts.artifactsDir, slot.manifestPath), manifest);
-    return { ...slot, absolutePath: absoluteArtifactPath(opts.artifactsDir, slot.path), manifest };
+    const absolutePath = absoluteArtifactPath(opts.artifactsDir, slot.path);
+    // The task that published it records it as an output: its receipt takes this hash instead of reading the file again (1.2 GB at 100,000 datasets).
+    noteWrittenDigest(absolutePath, size, sha256);
+    return { ...slot, absolutePath, manifest };
   } catch (err) {
     // Our own half-published file (no manifest yet) is removed; nothing else is touched.
     if (slot) await fsp.rm(absoluteArtifactPath(opts.artifactsDir, slot.path), { force: true });

@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { MallardError } from '../../src/engine/errors.js';
+import { formatFileStamp, receiptFileStamp } from '../../src/engine/file-stamp.js';
+import { statFile } from '../../src/engine/file-hash.js';
 import { publishArtifact, readManifest, manifestSchema } from '../../src/store/index.js';
 import { TestClock, createDuckDb, makeTempDir, removeDir } from './helpers.js';
 
@@ -23,6 +25,14 @@ describe('publishArtifact', () => {
     await createDuckDb(source, { packages: 25, resources: 7, empty: 0, 'raw.pages': 3 });
   });
   after(() => removeDir(dir));
+
+  test('the receipt of the task that published takes the publish\'s hash: the stamp of the file as published', async () => {
+    const clock = new TestClock('2024-02-01T00:00:00.000Z');
+    const published = await publishArtifact({ artifactsDir, site: 'receipts', name: 'ckan_api', sourcePath: source, toolVersion: '0.1.0', now: clock.now });
+    const st = statFile(published.absolutePath);
+    assert.ok(st);
+    assert.equal(await receiptFileStamp(published.absolutePath), formatFileStamp(st, await sha256Of(published.absolutePath)));
+  });
 
   test('writes the database read-only with a manifest describing it', async () => {
     const clock = new TestClock('2024-01-15T10:30:00.750Z');
