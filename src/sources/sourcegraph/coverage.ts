@@ -26,7 +26,7 @@ const COLUMNS = `{request: 'INTEGER', file: 'VARCHAR', pos: 'INTEGER', term: 'VA
  * only stages and copies rows (no sort), so a quarter; the read groups every term into its
  * request's list, which does not spill, so the whole limit (a quarter ran out at 1.1M terms).
  */
-async function withMemoryDb<T>(memoryLimit: string | undefined, share: number, scratch: string, use: (db: DuckDbHandle) => Promise<T>): Promise<T> {
+export async function withMemoryDb<T>(memoryLimit: string | undefined, share: number, scratch: string, use: (db: DuckDbHandle) => Promise<T>): Promise<T> {
   const limit = Math.max(COVERAGE_MIN_MEMORY, Math.floor(memoryLimitBytes(memoryLimit ?? DEFAULT_MEMORY_LIMIT) / share));
   const db = await openDatabase(MEMORY, { settings: { memory_limit: duckDbSize(limit), temp_directory: scratch } });
   try {

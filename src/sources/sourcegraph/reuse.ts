@@ -12,8 +12,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { partialPathFor, withAtomicPath } from '../../engine/index.js';
-import { DEFAULT_MEMORY_LIMIT, duckDbSize, MEMORY, memoryLimitBytes, openDatabase, sqlString, type DuckDbHandle } from '../../duckdb/index.js';
-import { coverageSource, writeCoverage } from './coverage.js';
+import { sqlString, type DuckDbHandle } from '../../duckdb/index.js';
+import { coverageSource, withMemoryDb, writeCoverage } from './coverage.js';
 import type { RequestCoverage } from './searches.js';
 import { mappingSource } from './term-mapping.js';
 
@@ -34,21 +34,6 @@ export interface CoverageReuse {
   toSearch: string[];
   /** What writeReusingCoverage selects the kept rows again by, and the first request number after them. */
   selection: { previous: string | undefined; alive: readonly string[]; mappingFile: string; next: number };
-}
-
-/**
- * An in-memory DuckDB under half of duckdb.memoryLimit, spilling to `scratch` (removed after),
- * closed before the searches run: its buffers would stay in the process's memory meanwhile.
- */
-async function withMemoryDb<T>(memoryLimit: string | undefined, scratch: string, use: (db: DuckDbHandle) => Promise<T>): Promise<T> {
-  const limit = Math.max(128 * 2 ** 20, Math.floor(memoryLimitBytes(memoryLimit ?? DEFAULT_MEMORY_LIMIT) / 2));
-  const db = await openDatabase(MEMORY, { settings: { memory_limit: duckDbSize(limit), temp_directory: scratch } });
-  try {
-    return await use(db);
-  } finally {
-    await db.close();
-    fs.rmSync(scratch, { recursive: true, force: true });
-  }
 }
 
 /** The previous requests whose result is on disk and fresh (`notBeforeMs` undefined: every one). */
@@ -76,7 +61,8 @@ WHERE c.file IN (SELECT unnest(${sqlString(JSON.stringify(alive))}::JSON::VARCHA
  * can reuse; `dir` holds the result files.
  */
 export async function reuseCoverage(mappingFile: string, previous: string | undefined, dir: string, notBeforeMs: number | undefined, memoryLimit?: string): Promise<CoverageReuse> {
-  return withMemoryDb(memoryLimit, `${partialPathFor(path.join(dir, 'requests.reused'))}.tmp`, async (db) => {
+  // Half of duckdb.memoryLimit, closed before the searches run (its buffers would stay in the process meanwhile).
+  return withMemoryDb(memoryLimit, 2, `${partialPathFor(path.join(dir, 'requests.reused'))}.tmp`, async (db) => {
     const alive = previous === undefined ? [] : await aliveFiles(db, previous, dir, notBeforeMs);
     await db.run(`CREATE TEMP TABLE sg_kept AS ${keptSql(previous, alive, mappingFile)}`);
     const reused = await db.all('SELECT any_value(file) AS file, count(*)::BIGINT AS n, any_value(searched_at) AS searched_at FROM sg_kept GROUP BY request ORDER BY request');
@@ -105,7 +91,7 @@ export async function writeReusingCoverage(file: string, reuse: CoverageReuse, r
   const { previous, alive, mappingFile, next } = reuse.selection;
   try {
     await writeCoverage(fresh, requests, memoryLimit);
-    await withMemoryDb(memoryLimit, `${fresh}.tmp`, async (db) => {
+    await withMemoryDb(memoryLimit, 2, `${fresh}.tmp`, async (db) => {
       await db.run(`CREATE TEMP TABLE sg_out AS ${keptSql(previous, alive, mappingFile)}`);
       await db.run(`INSERT INTO sg_out SELECT (request + ${next})::INTEGER, file, pos, term, searched_at FROM ${coverageSource(fresh)}`);
       await withAtomicPath(file, async (tmp) => {
