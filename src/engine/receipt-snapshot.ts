@@ -13,7 +13,8 @@
  * A reader that does not know it (mallard before it) skips the line, as it has no `taskId`:
  * those tasks rerun, which is always safe. A line that does not decode is ignored the same way.
  */
-import type { Receipt } from './receipts.js';
+import { contentOf } from './file-stamp.js';
+import type { Receipt, ReceiptRow } from './receipts.js';
 
 export const SNAPSHOT_FORMAT = 1;
 const MARK = '{"receiptSnapshot":';
@@ -42,11 +43,12 @@ export function isSnapshotLine(line: string): boolean {
   return line.startsWith(MARK);
 }
 
-/** The receipts of a snapshot line, each made into an object on first lookup. */
+/** The receipts of a snapshot line, read in place (`row`) or made into objects when asked for (`get`). */
 export class ReceiptSnapshot {
   private readonly index = new Map<string, number>();
   private readonly outputStart: Uint32Array;
-  private readonly made: Array<Receipt | undefined>;
+  /** The row after the last one found: tasks are mostly looked up in the order they ran (the order of the rows). */
+  private next = 0;
   private readonly inputStamps = new Map<number, Record<string, string>>();
   private readonly dynamic = new Map<number, string[]>();
 
@@ -55,7 +57,6 @@ export class ReceiptSnapshot {
     for (let i = 0; i < ids.length; i += 1) this.index.set(ids[i] as string, i);
     this.outputStart = new Uint32Array(c.count + 1);
     for (let i = 0; i < c.count; i += 1) this.outputStart[i + 1] = (this.outputStart[i] as number) + (c.outputCount[i] as number);
-    this.made = new Array<Receipt | undefined>(c.count);
     for (const [i, stamps] of c.inputStamps) this.inputStamps.set(i, stamps);
     for (const [i, ids] of c.dynamic) this.dynamic.set(i, ids);
   }
@@ -79,18 +80,66 @@ export class ReceiptSnapshot {
     return this.index.has(taskId);
   }
 
+  /** The receipt of `taskId` as an object, made now (a new one each call). */
   get(taskId: string): Receipt | undefined {
-    const i = this.index.get(taskId);
-    return i === undefined ? undefined : (this.made[i] ??= this.make(i));
+    const i = this.find(taskId);
+    return i === undefined ? undefined : this.make(i);
+  }
+
+  /** The receipt of `taskId` read in place, from the columns: see ReceiptRow. */
+  row(taskId: string): ReceiptRow | undefined {
+    const i = this.find(taskId);
+    return i === undefined ? undefined : new SnapshotRow(this, i);
+  }
+
+  /**
+   * The row of `taskId`: the one after the last found when it is that one (one string
+   * comparison, in memory order), else from the index (a hash lookup that misses the CPU's
+   * caches at 100,000 rows).
+   */
+  private find(taskId: string): number | undefined {
+    const next = this.next;
+    const i = next < this.c.count && this.c.taskId[next] === taskId ? next : this.index.get(taskId);
+    if (i !== undefined) this.next = i + 1;
+    return i;
   }
 
   /** Every receipt but those whose task id `skip` holds, as objects (for compaction). */
   *receipts(skip: ReadonlyMap<string, unknown>): Generator<Receipt> {
     const ids = this.c.taskId;
-    for (let i = 0; i < ids.length; i += 1) if (!skip.has(ids[i] as string)) yield (this.made[i] ??= this.make(i));
+    for (let i = 0; i < ids.length; i += 1) if (!skip.has(ids[i] as string)) yield this.make(i);
   }
 
-  private make(i: number): Receipt {
+  versionAt(i: number): string {
+    return this.c.versions[this.c.version[i] as number] as string;
+  }
+
+  inputsAt(i: number): string {
+    return this.c.inputsDict[this.c.inputs[i] as number] as string;
+  }
+
+  dynamicAt(i: number): readonly string[] | undefined {
+    return this.dynamic.get(i);
+  }
+
+  /** The stamp of row i's output under `key` (most rows have one output: one comparison). */
+  outputAt(i: number, key: string): string | undefined {
+    const c = this.c;
+    for (let j = this.outputStart[i] as number, end = this.outputStart[i + 1] as number; j < end; j += 1) {
+      if (c.outputKey[j] === key) return c.outputStamp[j];
+    }
+    return undefined;
+  }
+
+  /** receiptStamp of row i, from the columns (same string: run id, then each output's content in order). */
+  stampAt(i: number): string {
+    const c = this.c;
+    let stamp = c.runIds[c.run[i] as number] as string;
+    for (let j = this.outputStart[i] as number, end = this.outputStart[i + 1] as number; j < end; j += 1) stamp += `|${contentOf(c.outputStamp[j] as string)}`;
+    return stamp;
+  }
+
+  make(i: number): Receipt {
     const c = this.c;
     // A dictionary-mode object: 100,000 receipts with distinct output names as plain objects
     // would each get a hidden class of their own, and every lookup would miss V8's caches.
@@ -112,6 +161,28 @@ export class ReceiptSnapshot {
     const dynamic = this.dynamic.get(i);
     if (dynamic !== undefined) receipt.dynamic = dynamic;
     return receipt;
+  }
+}
+
+class SnapshotRow implements ReceiptRow {
+  constructor(private readonly s: ReceiptSnapshot, private readonly i: number) {}
+  get version(): string {
+    return this.s.versionAt(this.i);
+  }
+  get inputs(): string {
+    return this.s.inputsAt(this.i);
+  }
+  get dynamic(): readonly string[] | undefined {
+    return this.s.dynamicAt(this.i);
+  }
+  output(key: string): string | undefined {
+    return this.s.outputAt(this.i, key);
+  }
+  stamp(): string {
+    return this.s.stampAt(this.i);
+  }
+  receipt(): Receipt {
+    return this.s.make(this.i);
   }
 }
 
