@@ -9,83 +9,14 @@
 import { MallardError } from './errors.js';
 import { statFile, type FileStat } from './file-hash.js';
 import { checkFileStamp, receiptFileStamp, statMatchesStamp } from './file-stamp.js';
-import { changedInputs, hashStamps, InputHasher, InputStamps, MAX_EXPLAINED_INPUTS, NO_INPUTS_HASH, outputKey, rowOf, type Receipt, type ReceiptRow, type ReceiptStore } from './receipts.js';
+import { inputsHash, inputStamps, NO_IDS } from './input-stamps.js';
+import { changedInputs, hashStamps, MAX_EXPLAINED_INPUTS, outputKey, rowOf, type InputStamps, type Receipt, type ReceiptRow, type ReceiptStore } from './receipts.js';
 import { FileTarget, type Target } from './target.js';
 import { Task, type CompletionCheck, type Verdict } from './task.js';
 
 export type { Verdict } from './task.js';
 
 const COMPLETE: Verdict = { complete: true };
-/** What a task without inputs has (shared: an InputStamps is not changed once made). */
-const NO_INPUTS = new InputStamps();
-const NO_IDS: readonly string[] = Object.freeze([]);
-
-export async function outputStamps(task: Task): Promise<Map<string, string | undefined>> {
-  const stamps = new Map<string, string | undefined>();
-  for (const target of task.outputs()) stamps.set(target.description, await target.stamp());
-  return stamps;
-}
-
-/** What a receipt downstream records of `dep`: its receipt's stamp, or its outputs' stamps (see Task.stampedBy). */
-function inputStamp(dep: Task, receipts: ReceiptStore): string | Promise<string> {
-  if (dep.external || dep.stampedBy === 'outputs') {
-    return outputStamps(dep).then((stamps) => [...stamps.values()].map((s) => s ?? 'missing').join('|'));
-  }
-  return rowOf(receipts, dep.id)?.stamp() ?? 'missing';
-}
-
-/** Where input stamps go: kept (InputStamps) or only hashed (InputHasher, for distinct ids). */
-interface StampSink {
-  add(id: string, stamp: string, unique?: boolean): void;
-}
-
-/**
- * The stamp of each input, by task id: what a receipt records and a later check compares.
- * Dependencies asked for at run time (`dynamicIds`) are stamped by their receipts: a later
- * check knows only their ids. (`deps` are distinct, as a graph's are.) Synchronous while
- * every input is stamped by its receipt (the usual case); a promise once one must be awaited.
- */
-export function inputStamps(deps: readonly Task[], dynamicIds: readonly string[], receipts: ReceiptStore): InputStamps | Promise<InputStamps> {
-  if (deps.length === 0 && dynamicIds.length === 0) return NO_INPUTS;
-  return collectInputs(new InputStamps(), deps, dynamicIds, receipts);
-}
-
-/** Receipt.inputs of the inputs now, hashed as they come: nothing kept per input when no id can repeat. */
-function inputsHash(deps: readonly Task[], dynamicIds: readonly string[], receipts: ReceiptStore): string | Promise<string> {
-  if (dynamicIds.length > 0) {
-    const stamps = inputStamps(deps, dynamicIds, receipts);
-    return stamps instanceof Promise ? stamps.then(hashStamps) : hashStamps(stamps);
-  }
-  if (deps.length === 0) return NO_INPUTS_HASH;
-  const hasher = collectInputs(new InputHasher(), deps, NO_IDS, receipts);
-  return hasher instanceof Promise ? hasher.then((h) => h.digest()) : hasher.digest();
-}
-
-function collectInputs<S extends StampSink>(sink: S, deps: readonly Task[], dynamicIds: readonly string[], receipts: ReceiptStore): S | Promise<S> {
-  for (let i = 0; i < deps.length; i += 1) {
-    const dep = deps[i] as Task;
-    const stamp = inputStamp(dep, receipts);
-    if (typeof stamp !== 'string') return collectInputsFrom(sink, stamp, deps, i, dynamicIds, receipts);
-    sink.add(dep.id, stamp, true);
-  }
-  return addDynamic(sink, dynamicIds, receipts);
-}
-
-async function collectInputsFrom<S extends StampSink>(sink: S, first: Promise<string>, deps: readonly Task[], from: number, dynamicIds: readonly string[], receipts: ReceiptStore): Promise<S> {
-  sink.add((deps[from] as Task).id, await first, true);
-  for (let i = from + 1; i < deps.length; i += 1) {
-    const dep = deps[i] as Task;
-    const stamp = inputStamp(dep, receipts);
-    sink.add(dep.id, typeof stamp === 'string' ? stamp : await stamp, true);
-  }
-  return addDynamic(sink, dynamicIds, receipts);
-}
-
-function addDynamic<S extends StampSink>(sink: S, dynamicIds: readonly string[], receipts: ReceiptStore): S {
-  for (const id of dynamicIds) sink.add(id, rowOf(receipts, id)?.stamp() ?? 'missing');
-  return sink;
-}
-
 /**
  * The task's verdict: `complete(check)` unless forced. A task that keeps the default
  * `complete` is checked by `vouchedByReceipt` directly, synchronously in the usual case (no

@@ -18,7 +18,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { withAtomicPath } from './atomic-file.js';
 import { readLines } from './json-lines.js';
-import { isSnapshotLine, ReceiptSnapshot, snapshotPieces } from './receipt-snapshot.js';
+import { isSnapshotLine, ReceiptSnapshot } from './receipt-snapshot.js';
+import { snapshotPieces } from './receipt-snapshot-write.js';
 import { PlainRow, type Receipt, type ReceiptRow, type ReceiptStore } from './receipts.js';
 
 export interface JournalOptions {

@@ -12,6 +12,7 @@
  *
  * A reader that does not know it (mallard before it) skips the line, as it has no `taskId`:
  * those tasks rerun, which is always safe. A line that does not decode is ignored the same way.
+ * Written by receipt-snapshot-write.ts.
  */
 import { contentOf } from './file-stamp.js';
 import type { Receipt, ReceiptRow } from './receipts.js';
@@ -19,7 +20,8 @@ import type { Receipt, ReceiptRow } from './receipts.js';
 export const SNAPSHOT_FORMAT = 1;
 const MARK = '{"receiptSnapshot":';
 
-interface Columns {
+/** The snapshot line as JSON (see the header). */
+export interface Columns {
   receiptSnapshot: number;
   count: number;
   taskId: string[];
@@ -186,92 +188,25 @@ class SnapshotRow implements ReceiptRow {
   }
 }
 
-/** Columns are written this many values at a time: no string of the whole line is ever made. */
-const PIECE_VALUES = 8192;
-
-/**
- * One snapshot line (no newline) holding `receipts`, as pieces to write one after the other
- * (a journal of 100,000 receipts is 16 MB of line; made whole, it and its bytes would be held
- * at once at the end of the run that made them).
- */
-export function* snapshotPieces(receipts: Iterable<Receipt>): Generator<string> {
-  const c: Columns = {
-    receiptSnapshot: SNAPSHOT_FORMAT,
-    count: 0,
-    taskId: [],
-    runIds: [],
-    run: [],
-    finishedAt: [],
-    durationMs: [],
-    versions: [],
-    version: [],
-    inputsDict: [],
-    inputs: [],
-    outputCount: [],
-    outputKey: [],
-    outputStamp: [],
-    inputStamps: [],
-    dynamic: [],
-  };
-  const runs = new Dictionary(c.runIds);
-  const versions = new Dictionary(c.versions);
-  const inputs = new Dictionary(c.inputsDict);
-  for (const r of receipts) {
-    const i = c.count;
-    c.count += 1;
-    c.taskId.push(r.taskId);
-    c.run.push(runs.index(r.runId));
-    c.finishedAt.push(r.finishedAt);
-    c.durationMs.push(r.durationMs);
-    c.version.push(versions.index(r.version));
-    c.inputs.push(inputs.index(r.inputs));
-    let n = 0;
-    for (const key in r.outputs) {
-      c.outputKey.push(key);
-      c.outputStamp.push(r.outputs[key] as string);
-      n += 1;
-    }
-    c.outputCount.push(n);
-    if (r.inputStamps !== undefined) c.inputStamps.push([i, r.inputStamps]);
-    if (r.dynamic !== undefined) c.dynamic.push([i, r.dynamic]);
-  }
-  let first = true;
-  for (const [name, value] of Object.entries(c)) {
-    yield `${first ? '{' : ','}${JSON.stringify(name)}:`;
-    first = false;
-    if (!Array.isArray(value)) {
-      yield JSON.stringify(value);
-      continue;
-    }
-    yield '[';
-    for (let from = 0; from < value.length; from += PIECE_VALUES) {
-      const piece = JSON.stringify(value.slice(from, from + PIECE_VALUES));
-      yield `${from > 0 ? ',' : ''}${piece.slice(1, -1)}`;
-    }
-    yield ']';
-  }
-  yield '}';
+// Plain loops: every column of a 100,000-receipt snapshot is checked at each open.
+function isStrings(xs: unknown): xs is string[] {
+  if (!Array.isArray(xs)) return false;
+  for (let i = 0; i < xs.length; i += 1) if (typeof xs[i] !== 'string') return false;
+  return true;
 }
-
-class Dictionary {
-  private readonly seen = new Map<string, number>();
-  constructor(private readonly values: string[]) {}
-
-  index(value: string): number {
-    let i = this.seen.get(value);
-    if (i === undefined) {
-      i = this.values.length;
-      this.values.push(value);
-      this.seen.set(value, i);
-    }
-    return i;
+function isIndexes(xs: unknown, n: number, below: number): xs is number[] {
+  if (!Array.isArray(xs) || xs.length !== n) return false;
+  for (let i = 0; i < n; i += 1) {
+    const x: unknown = xs[i];
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x >= below) return false;
   }
+  return true;
 }
-
-const isStrings = (xs: unknown): xs is string[] => Array.isArray(xs) && xs.every((x) => typeof x === 'string');
-const isIndexes = (xs: unknown, n: number, below: number): xs is number[] =>
-  Array.isArray(xs) && xs.length === n && xs.every((x) => Number.isInteger(x) && x >= 0 && x < below);
-const isNumbers = (xs: unknown, n: number): xs is number[] => Array.isArray(xs) && xs.length === n && xs.every((x) => typeof x === 'number');
+function isNumbers(xs: unknown, n: number): xs is number[] {
+  if (!Array.isArray(xs) || xs.length !== n) return false;
+  for (let i = 0; i < n; i += 1) if (typeof xs[i] !== 'number') return false;
+  return true;
+}
 
 /** Every column there, of the right length, every index in range: else the snapshot is not used. */
 function wellFormed(c: Columns): boolean {
