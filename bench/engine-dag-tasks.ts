@@ -40,7 +40,7 @@ export class Aggregate extends Task<{ n: number }> {
   }
   async run(_ctx: TaskContext): Promise<void> {
     let sum = 0;
-    for (const leaf of this.requires()) sum += Number(fs.readFileSync((leaf.outputs()[0] as FileTarget).path, 'utf8'));
+    for (const [leaf] of this.input()) sum += Number(fs.readFileSync((leaf as FileTarget).path, 'utf8'));
     await (this.outputs()[0] as FileTarget).write(`${sum}\n`);
   }
 }

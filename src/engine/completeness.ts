@@ -9,68 +9,14 @@
 import { MallardError } from './errors.js';
 import { statFile, type FileStat } from './file-hash.js';
 import { checkFileStamp, receiptFileStamp, statMatchesStamp } from './file-stamp.js';
-import { changedInputs, hashStamps, InputStamps, MAX_EXPLAINED_INPUTS, outputKey, receiptStamp, type Receipt, type ReceiptStore } from './receipts.js';
+import { inputsHash, inputStamps, NO_IDS } from './input-stamps.js';
+import { changedInputs, hashStamps, MAX_EXPLAINED_INPUTS, outputKey, rowOf, type InputStamps, type Receipt, type ReceiptRow, type ReceiptStore } from './receipts.js';
 import { FileTarget, type Target } from './target.js';
 import { Task, type CompletionCheck, type Verdict } from './task.js';
 
 export type { Verdict } from './task.js';
 
 const COMPLETE: Verdict = { complete: true };
-/** What a task without inputs has (shared: an InputStamps is not changed once made). */
-const NO_INPUTS = new InputStamps();
-const NO_IDS: readonly string[] = Object.freeze([]);
-
-export async function outputStamps(task: Task): Promise<Map<string, string | undefined>> {
-  const stamps = new Map<string, string | undefined>();
-  for (const target of task.outputs()) stamps.set(target.description, await target.stamp());
-  return stamps;
-}
-
-/** What a receipt downstream records of `dep`: its receipt's stamp, or its outputs' stamps (see Task.stampedBy). */
-function inputStamp(dep: Task, receipts: ReceiptStore): string | Promise<string> {
-  if (dep.external || dep.stampedBy === 'outputs') {
-    return outputStamps(dep).then((stamps) => [...stamps.values()].map((s) => s ?? 'missing').join('|'));
-  }
-  const receipt = receipts.get(dep.id);
-  return receipt === undefined ? 'missing' : receiptStamp(receipt);
-}
-
-/**
- * The stamp of each input, by task id: what a receipt records and a later check compares.
- * Dependencies asked for at run time (`dynamicIds`) are stamped by their receipts: a later
- * check knows only their ids. (`deps` are distinct, as a graph's are.) Synchronous while
- * every input is stamped by its receipt (the usual case); a promise once one must be awaited.
- */
-export function inputStamps(deps: readonly Task[], dynamicIds: readonly string[], receipts: ReceiptStore): InputStamps | Promise<InputStamps> {
-  if (deps.length === 0 && dynamicIds.length === 0) return NO_INPUTS;
-  const stamps = new InputStamps();
-  for (let i = 0; i < deps.length; i += 1) {
-    const dep = deps[i] as Task;
-    const stamp = inputStamp(dep, receipts);
-    if (typeof stamp !== 'string') return inputStampsFrom(stamps, stamp, deps, i, dynamicIds, receipts);
-    stamps.add(dep.id, stamp, true);
-  }
-  return addDynamic(stamps, dynamicIds, receipts);
-}
-
-async function inputStampsFrom(stamps: InputStamps, first: Promise<string>, deps: readonly Task[], from: number, dynamicIds: readonly string[], receipts: ReceiptStore): Promise<InputStamps> {
-  stamps.add((deps[from] as Task).id, await first, true);
-  for (let i = from + 1; i < deps.length; i += 1) {
-    const dep = deps[i] as Task;
-    const stamp = inputStamp(dep, receipts);
-    stamps.add(dep.id, typeof stamp === 'string' ? stamp : await stamp, true);
-  }
-  return addDynamic(stamps, dynamicIds, receipts);
-}
-
-function addDynamic(stamps: InputStamps, dynamicIds: readonly string[], receipts: ReceiptStore): InputStamps {
-  for (const id of dynamicIds) {
-    const receipt = receipts.get(id);
-    stamps.add(id, receipt === undefined ? 'missing' : receiptStamp(receipt));
-  }
-  return stamps;
-}
-
 /**
  * The task's verdict: `complete(check)` unless forced. A task that keeps the default
  * `complete` is checked by `vouchedByReceipt` directly, synchronously in the usual case (no
@@ -133,10 +79,10 @@ const UNCHANGED: Compared = { refreshed: undefined };
  * found unchanged under a new stat (restored, copied), or undefined when all is as recorded.
  * The usual case (every stat as recorded) reads nothing and awaits nothing.
  */
-function compareOutputs(receipt: Receipt, now: readonly OutputNow[], store: ReceiptStore): Compared | Promise<Compared> {
+function compareOutputs(receipt: ReceiptRow, now: readonly OutputNow[], store: ReceiptStore): Compared | Promise<Compared> {
   for (let i = 0; i < now.length; i += 1) {
     const o = now[i] as OutputNow;
-    const recorded = receipt.outputs[outputKey(store, o.target.description)];
+    const recorded = receipt.output(outputKey(store, o.target.description));
     if (recorded === undefined) return { changed: o.target.description };
     if (o.target instanceof FileTarget ? !statMatchesStamp(o.stat as FileStat, recorded) : recorded !== o.stamp) return compareOutputsFrom(receipt, now, store, i);
   }
@@ -144,17 +90,17 @@ function compareOutputs(receipt: Receipt, now: readonly OutputNow[], store: Rece
 }
 
 /** compareOutputs from output `from` on, where a stat differs from the recorded one: hashing a file of the recorded size. */
-async function compareOutputsFrom(receipt: Receipt, now: readonly OutputNow[], store: ReceiptStore, from: number): Promise<Compared> {
+async function compareOutputsFrom(receipt: ReceiptRow, now: readonly OutputNow[], store: ReceiptStore, from: number): Promise<Compared> {
   let refreshed: Record<string, string> | undefined;
   for (const o of now.slice(from)) {
     const description = o.target.description;
     const key = outputKey(store, description);
-    const recorded = receipt.outputs[key];
+    const recorded = receipt.output(key);
     if (recorded === undefined) return { changed: description };
     if (o.target instanceof FileTarget) {
       const check = await checkFileStamp(o.target.path, o.stat as FileStat, recorded);
       if (!check.same) return { changed: description };
-      if (check.refreshed !== undefined) (refreshed ??= { ...receipt.outputs })[key] = check.refreshed;
+      if (check.refreshed !== undefined) (refreshed ??= { ...receipt.receipt().outputs })[key] = check.refreshed;
     } else if (recorded !== o.stamp) return { changed: description };
   }
   return { refreshed };
@@ -174,7 +120,7 @@ function vouchedOutputs(task: Task, deps: readonly Task[], receipts: ReceiptStor
   const missing = outputs.find(isMissing);
   if (missing !== undefined) return { complete: false, reason: `missing output ${missing.target.description}` };
   if (task.external) return COMPLETE;
-  const receipt = receipts.get(task.id);
+  const receipt = rowOf(receipts, task.id);
   if (receipt === undefined) return { complete: false, reason: 'no receipt: outputs exist but no successful run recorded them' };
   if (receipt.version !== task.version) {
     return { complete: false, reason: `task version changed (${receipt.version} -> ${task.version})` };
@@ -183,15 +129,21 @@ function vouchedOutputs(task: Task, deps: readonly Task[], receipts: ReceiptStor
   return compared instanceof Promise ? compared.then((c) => vouchedInputs(deps, receipts, receipt, c)) : vouchedInputs(deps, receipts, receipt, compared);
 }
 
-function vouchedInputs(deps: readonly Task[], receipts: ReceiptStore, receipt: Receipt, compared: Compared): Verdict | Promise<Verdict> {
+function vouchedInputs(deps: readonly Task[], receipts: ReceiptStore, receipt: ReceiptRow, compared: Compared): Verdict | Promise<Verdict> {
   if ('changed' in compared) return { complete: false, reason: `output changed since its run: ${compared.changed}` };
-  const now = inputStamps(deps, receipt.dynamic ?? NO_IDS, receipts);
-  return now instanceof Promise ? now.then((n) => vouchedGiven(receipts, receipt, compared, n)) : vouchedGiven(receipts, receipt, compared, now);
+  const dynamic = receipt.dynamic ?? NO_IDS;
+  const now = inputsHash(deps, dynamic, receipts);
+  return now instanceof Promise ? now.then((n) => vouchedGiven(deps, dynamic, receipts, receipt, compared, n)) : vouchedGiven(deps, dynamic, receipts, receipt, compared, now);
 }
 
-function vouchedGiven(receipts: ReceiptStore, receipt: Receipt, compared: { refreshed: Record<string, string> | undefined }, now: InputStamps): Verdict {
-  if (hashStamps(now) !== receipt.inputs) return { complete: false, reason: describeInputChange(receipt, now) };
-  if (compared.refreshed !== undefined) receipts.put({ ...receipt, outputs: compared.refreshed });
+function vouchedGiven(deps: readonly Task[], dynamic: readonly string[], receipts: ReceiptStore, receipt: ReceiptRow, compared: { refreshed: Record<string, string> | undefined }, hash: string): Verdict | Promise<Verdict> {
+  if (hash !== receipt.inputs) {
+    // Changed: the stamps again, kept this time, to say which inputs changed.
+    const now = inputStamps(deps, dynamic, receipts);
+    const changed = (n: InputStamps): Verdict => ({ complete: false, reason: describeInputChange(receipt.receipt(), n) });
+    return now instanceof Promise ? now.then(changed) : changed(now);
+  }
+  if (compared.refreshed !== undefined) receipts.put({ ...receipt.receipt(), outputs: compared.refreshed });
   return COMPLETE;
 }
 
@@ -224,7 +176,10 @@ export async function receiptOfRun(
       retryable: false,
     });
   }
-  const inputs = await inputStamps(deps, dynamicIds, receipts);
+  // Per-input stamps are kept only where the receipt records them; otherwise only hashed.
+  const explained = dynamicIds.length > 0 || deps.length <= MAX_EXPLAINED_INPUTS;
+  const inputs = explained ? await inputStamps(deps, dynamicIds, receipts) : undefined;
+  const inputsHashed = inputs === undefined ? await inputsHash(deps, NO_IDS, receipts) : hashStamps(inputs);
   const finishedAt = run.finishedAt();
   const receipt: Receipt = {
     taskId: task.id,
@@ -232,10 +187,10 @@ export async function receiptOfRun(
     finishedAt,
     durationMs: finishedAt - run.started,
     version: task.version,
-    inputs: hashStamps(inputs),
+    inputs: inputsHashed,
     outputs: Object.fromEntries(outputs) as Record<string, string>,
   };
-  if (inputs.size > 0 && inputs.size <= MAX_EXPLAINED_INPUTS) receipt.inputStamps = inputs.toRecord();
+  if (inputs !== undefined && inputs.size > 0 && inputs.size <= MAX_EXPLAINED_INPUTS) receipt.inputStamps = inputs.toRecord();
   if (dynamicIds.length > 0) receipt.dynamic = [...new Set(dynamicIds)];
   return receipt;
 }

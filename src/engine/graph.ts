@@ -27,6 +27,8 @@ export function expandGraph<N extends GraphNode, T>(
 ): N[] {
   const added: N[] = [];
   const stack: N[] = [];
+  // A cycle needs a requirement met by a node made before it: while every one is new, the new part is a forest.
+  let reached = false;
   const get = (item: T): N => {
     const id = key(item);
     let node = nodes.get(id);
@@ -35,10 +37,11 @@ export function expandGraph<N extends GraphNode, T>(
       nodes.set(id, node);
       added.push(node);
       stack.push(node);
-    }
+    } else reached = true;
     return node;
   };
   const rootNodes = roots.map(get);
+  reached = false;
   while (stack.length > 0) {
     const node = stack.pop() as N;
     const reqs = requires(node);
@@ -55,7 +58,7 @@ export function expandGraph<N extends GraphNode, T>(
       else dep.dependents.push(node);
     }
   }
-  const cycle = findCycle(rootNodes.length > 0 ? rootNodes : added);
+  const cycle = reached ? findCycle(rootNodes.length > 0 ? rootNodes : added) : undefined;
   if (cycle !== undefined) {
     throw new MallardError('ERR_CYCLE', `dependency cycle: ${cycle.join(' -> ')}`, {
       context: { cycle },

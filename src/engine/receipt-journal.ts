@@ -18,8 +18,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { withAtomicPath } from './atomic-file.js';
 import { readLines } from './json-lines.js';
-import { isSnapshotLine, ReceiptSnapshot, snapshotPieces } from './receipt-snapshot.js';
-import type { Receipt, ReceiptStore } from './receipts.js';
+import { isSnapshotLine, ReceiptSnapshot } from './receipt-snapshot.js';
+import { snapshotPieces } from './receipt-snapshot-write.js';
+import { PlainRow, type Receipt, type ReceiptRow, type ReceiptStore } from './receipts.js';
 
 export interface JournalOptions {
   /**
@@ -72,6 +73,8 @@ export class JournalReceiptStore implements ReceiptStore {
   private timer: NodeJS.Timeout | undefined;
   private fd: number | undefined;
   private lastWrite = 0;
+  /** Whether this store appended anything (close fsyncs only then). */
+  private wrote = false;
   private readonly batchMs: number;
   private readonly now: () => number;
   private readonly paths: RootedPaths | undefined;
@@ -106,6 +109,11 @@ export class JournalReceiptStore implements ReceiptStore {
     return this.receipts.get(taskId) ?? this.snapshot?.get(taskId);
   }
 
+  row(taskId: string): ReceiptRow | undefined {
+    const receipt = this.receipts.get(taskId);
+    return receipt === undefined ? this.snapshot?.row(taskId) : new PlainRow(receipt);
+  }
+
   /** Kept (in memory too) with outputs under the root as `./<relative>`: see ReceiptStore.root and outputKey. */
   put(receipt: Receipt): void {
     const stored = this.paths?.toJournal(receipt) ?? receipt;
@@ -126,7 +134,7 @@ export class JournalReceiptStore implements ReceiptStore {
   async close(): Promise<void> {
     this.write();
     if (this.fd === undefined) return;
-    fs.fsyncSync(this.fd);
+    if (this.wrote) fs.fsyncSync(this.fd); // nothing written by this store: nothing of its own to make durable
     fs.closeSync(this.fd);
     this.fd = undefined;
     if (this.tailLines < COMPACT_AFTER_LINES) return;
@@ -145,6 +153,7 @@ export class JournalReceiptStore implements ReceiptStore {
     const batch = this.pending;
     this.pending = [];
     fs.writeSync(this.fd, batch.join('\n') + '\n');
+    this.wrote = true;
     this.tailLines += batch.length;
   }
 

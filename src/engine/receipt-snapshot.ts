@@ -12,13 +12,16 @@
  *
  * A reader that does not know it (mallard before it) skips the line, as it has no `taskId`:
  * those tasks rerun, which is always safe. A line that does not decode is ignored the same way.
+ * Written by receipt-snapshot-write.ts.
  */
-import type { Receipt } from './receipts.js';
+import { contentOf } from './file-stamp.js';
+import type { Receipt, ReceiptRow } from './receipts.js';
 
 export const SNAPSHOT_FORMAT = 1;
 const MARK = '{"receiptSnapshot":';
 
-interface Columns {
+/** The snapshot line as JSON (see the header). */
+export interface Columns {
   receiptSnapshot: number;
   count: number;
   taskId: string[];
@@ -42,11 +45,12 @@ export function isSnapshotLine(line: string): boolean {
   return line.startsWith(MARK);
 }
 
-/** The receipts of a snapshot line, each made into an object on first lookup. */
+/** The receipts of a snapshot line, read in place (`row`) or made into objects when asked for (`get`). */
 export class ReceiptSnapshot {
   private readonly index = new Map<string, number>();
   private readonly outputStart: Uint32Array;
-  private readonly made: Array<Receipt | undefined>;
+  /** The row after the last one found: tasks are mostly looked up in the order they ran (the order of the rows). */
+  private next = 0;
   private readonly inputStamps = new Map<number, Record<string, string>>();
   private readonly dynamic = new Map<number, string[]>();
 
@@ -55,7 +59,6 @@ export class ReceiptSnapshot {
     for (let i = 0; i < ids.length; i += 1) this.index.set(ids[i] as string, i);
     this.outputStart = new Uint32Array(c.count + 1);
     for (let i = 0; i < c.count; i += 1) this.outputStart[i + 1] = (this.outputStart[i] as number) + (c.outputCount[i] as number);
-    this.made = new Array<Receipt | undefined>(c.count);
     for (const [i, stamps] of c.inputStamps) this.inputStamps.set(i, stamps);
     for (const [i, ids] of c.dynamic) this.dynamic.set(i, ids);
   }
@@ -79,18 +82,66 @@ export class ReceiptSnapshot {
     return this.index.has(taskId);
   }
 
+  /** The receipt of `taskId` as an object, made now (a new one each call). */
   get(taskId: string): Receipt | undefined {
-    const i = this.index.get(taskId);
-    return i === undefined ? undefined : (this.made[i] ??= this.make(i));
+    const i = this.find(taskId);
+    return i === undefined ? undefined : this.make(i);
+  }
+
+  /** The receipt of `taskId` read in place, from the columns: see ReceiptRow. */
+  row(taskId: string): ReceiptRow | undefined {
+    const i = this.find(taskId);
+    return i === undefined ? undefined : new SnapshotRow(this, i);
+  }
+
+  /**
+   * The row of `taskId`: the one after the last found when it is that one (one string
+   * comparison, in memory order), else from the index (a hash lookup that misses the CPU's
+   * caches at 100,000 rows).
+   */
+  private find(taskId: string): number | undefined {
+    const next = this.next;
+    const i = next < this.c.count && this.c.taskId[next] === taskId ? next : this.index.get(taskId);
+    if (i !== undefined) this.next = i + 1;
+    return i;
   }
 
   /** Every receipt but those whose task id `skip` holds, as objects (for compaction). */
   *receipts(skip: ReadonlyMap<string, unknown>): Generator<Receipt> {
     const ids = this.c.taskId;
-    for (let i = 0; i < ids.length; i += 1) if (!skip.has(ids[i] as string)) yield (this.made[i] ??= this.make(i));
+    for (let i = 0; i < ids.length; i += 1) if (!skip.has(ids[i] as string)) yield this.make(i);
   }
 
-  private make(i: number): Receipt {
+  versionAt(i: number): string {
+    return this.c.versions[this.c.version[i] as number] as string;
+  }
+
+  inputsAt(i: number): string {
+    return this.c.inputsDict[this.c.inputs[i] as number] as string;
+  }
+
+  dynamicAt(i: number): readonly string[] | undefined {
+    return this.dynamic.get(i);
+  }
+
+  /** The stamp of row i's output under `key` (most rows have one output: one comparison). */
+  outputAt(i: number, key: string): string | undefined {
+    const c = this.c;
+    for (let j = this.outputStart[i] as number, end = this.outputStart[i + 1] as number; j < end; j += 1) {
+      if (c.outputKey[j] === key) return c.outputStamp[j];
+    }
+    return undefined;
+  }
+
+  /** receiptStamp of row i, from the columns (same string: run id, then each output's content in order). */
+  stampAt(i: number): string {
+    const c = this.c;
+    let stamp = c.runIds[c.run[i] as number] as string;
+    for (let j = this.outputStart[i] as number, end = this.outputStart[i + 1] as number; j < end; j += 1) stamp += `|${contentOf(c.outputStamp[j] as string)}`;
+    return stamp;
+  }
+
+  make(i: number): Receipt {
     const c = this.c;
     // A dictionary-mode object: 100,000 receipts with distinct output names as plain objects
     // would each get a hidden class of their own, and every lookup would miss V8's caches.
@@ -115,92 +166,47 @@ export class ReceiptSnapshot {
   }
 }
 
-/** Columns are written this many values at a time: no string of the whole line is ever made. */
-const PIECE_VALUES = 8192;
-
-/**
- * One snapshot line (no newline) holding `receipts`, as pieces to write one after the other
- * (a journal of 100,000 receipts is 16 MB of line; made whole, it and its bytes would be held
- * at once at the end of the run that made them).
- */
-export function* snapshotPieces(receipts: Iterable<Receipt>): Generator<string> {
-  const c: Columns = {
-    receiptSnapshot: SNAPSHOT_FORMAT,
-    count: 0,
-    taskId: [],
-    runIds: [],
-    run: [],
-    finishedAt: [],
-    durationMs: [],
-    versions: [],
-    version: [],
-    inputsDict: [],
-    inputs: [],
-    outputCount: [],
-    outputKey: [],
-    outputStamp: [],
-    inputStamps: [],
-    dynamic: [],
-  };
-  const runs = new Dictionary(c.runIds);
-  const versions = new Dictionary(c.versions);
-  const inputs = new Dictionary(c.inputsDict);
-  for (const r of receipts) {
-    const i = c.count;
-    c.count += 1;
-    c.taskId.push(r.taskId);
-    c.run.push(runs.index(r.runId));
-    c.finishedAt.push(r.finishedAt);
-    c.durationMs.push(r.durationMs);
-    c.version.push(versions.index(r.version));
-    c.inputs.push(inputs.index(r.inputs));
-    let n = 0;
-    for (const key in r.outputs) {
-      c.outputKey.push(key);
-      c.outputStamp.push(r.outputs[key] as string);
-      n += 1;
-    }
-    c.outputCount.push(n);
-    if (r.inputStamps !== undefined) c.inputStamps.push([i, r.inputStamps]);
-    if (r.dynamic !== undefined) c.dynamic.push([i, r.dynamic]);
+class SnapshotRow implements ReceiptRow {
+  constructor(private readonly s: ReceiptSnapshot, private readonly i: number) {}
+  get version(): string {
+    return this.s.versionAt(this.i);
   }
-  let first = true;
-  for (const [name, value] of Object.entries(c)) {
-    yield `${first ? '{' : ','}${JSON.stringify(name)}:`;
-    first = false;
-    if (!Array.isArray(value)) {
-      yield JSON.stringify(value);
-      continue;
-    }
-    yield '[';
-    for (let from = 0; from < value.length; from += PIECE_VALUES) {
-      const piece = JSON.stringify(value.slice(from, from + PIECE_VALUES));
-      yield `${from > 0 ? ',' : ''}${piece.slice(1, -1)}`;
-    }
-    yield ']';
+  get inputs(): string {
+    return this.s.inputsAt(this.i);
   }
-  yield '}';
-}
-
-class Dictionary {
-  private readonly seen = new Map<string, number>();
-  constructor(private readonly values: string[]) {}
-
-  index(value: string): number {
-    let i = this.seen.get(value);
-    if (i === undefined) {
-      i = this.values.length;
-      this.values.push(value);
-      this.seen.set(value, i);
-    }
-    return i;
+  get dynamic(): readonly string[] | undefined {
+    return this.s.dynamicAt(this.i);
+  }
+  output(key: string): string | undefined {
+    return this.s.outputAt(this.i, key);
+  }
+  stamp(): string {
+    return this.s.stampAt(this.i);
+  }
+  receipt(): Receipt {
+    return this.s.make(this.i);
   }
 }
 
-const isStrings = (xs: unknown): xs is string[] => Array.isArray(xs) && xs.every((x) => typeof x === 'string');
-const isIndexes = (xs: unknown, n: number, below: number): xs is number[] =>
-  Array.isArray(xs) && xs.length === n && xs.every((x) => Number.isInteger(x) && x >= 0 && x < below);
-const isNumbers = (xs: unknown, n: number): xs is number[] => Array.isArray(xs) && xs.length === n && xs.every((x) => typeof x === 'number');
+// Plain loops: every column of a 100,000-receipt snapshot is checked at each open.
+function isStrings(xs: unknown): xs is string[] {
+  if (!Array.isArray(xs)) return false;
+  for (let i = 0; i < xs.length; i += 1) if (typeof xs[i] !== 'string') return false;
+  return true;
+}
+function isIndexes(xs: unknown, n: number, below: number): xs is number[] {
+  if (!Array.isArray(xs) || xs.length !== n) return false;
+  for (let i = 0; i < n; i += 1) {
+    const x: unknown = xs[i];
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x >= below) return false;
+  }
+  return true;
+}
+function isNumbers(xs: unknown, n: number): xs is number[] {
+  if (!Array.isArray(xs) || xs.length !== n) return false;
+  for (let i = 0; i < n; i += 1) if (typeof xs[i] !== 'number') return false;
+  return true;
+}
 
 /** Every column there, of the right length, every index in range: else the snapshot is not used. */
 function wellFormed(c: Columns): boolean {

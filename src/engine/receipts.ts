@@ -25,6 +25,47 @@ export interface Receipt {
   outputs: Record<string, string>;
 }
 
+/**
+ * A stored receipt as a completeness check reads it, in place: a journal's snapshot answers
+ * from its columns with no Receipt made (receipt-snapshot.ts), any other receipt through
+ * `PlainRow`. Made per lookup and dropped at once: a noop of 100,000 tasks makes no receipt
+ * object that outlives its check.
+ */
+export interface ReceiptRow {
+  readonly version: string;
+  /** Receipt.inputs: the hash over its inputs' stamps. */
+  readonly inputs: string;
+  readonly dynamic: readonly string[] | undefined;
+  /** The stamp recorded for the output under `key` (see outputKey), undefined if none. */
+  output(key: string): string | undefined;
+  /** What a downstream receipt records of it (receiptStamp). */
+  stamp(): string;
+  /** The receipt as an object (made now, for a snapshot row). */
+  receipt(): Receipt;
+}
+
+export class PlainRow implements ReceiptRow {
+  constructor(private readonly r: Receipt) {}
+  get version(): string {
+    return this.r.version;
+  }
+  get inputs(): string {
+    return this.r.inputs;
+  }
+  get dynamic(): readonly string[] | undefined {
+    return this.r.dynamic;
+  }
+  output(key: string): string | undefined {
+    return this.r.outputs[key];
+  }
+  stamp(): string {
+    return receiptStamp(this.r);
+  }
+  receipt(): Receipt {
+    return this.r;
+  }
+}
+
 export interface ReceiptStore {
   /**
    * The artifacts directory when the store keeps outputs under it as `./<relative path>`
@@ -32,6 +73,8 @@ export interface ReceiptStore {
    */
   readonly root?: string;
   get(taskId: string): Receipt | undefined;
+  /** The receipt of `taskId` read in place (optional: else `get`'s, through PlainRow). */
+  row?(taskId: string): ReceiptRow | undefined;
   put(receipt: Receipt): void;
   /** Makes pending receipts durable. */
   flush(): Promise<void>;
@@ -54,6 +97,13 @@ export class MemoryReceiptStore implements ReceiptStore {
   async close(): Promise<void> {}
 }
 
+/** The receipt of `taskId` in `store`, read in place where the store can (see ReceiptRow). */
+export function rowOf(store: ReceiptStore, taskId: string): ReceiptRow | undefined {
+  if (store.row !== undefined) return store.row(taskId);
+  const receipt = store.get(taskId);
+  return receipt === undefined ? undefined : new PlainRow(receipt);
+}
+
 /** Explaining per-input changes is kept for tasks with at most this many inputs. */
 export const MAX_EXPLAINED_INPUTS = 1000;
 
@@ -68,7 +118,8 @@ export function receiptStamp(receipt: Receipt): string {
   return stamp;
 }
 
-const EMPTY_HASH = createHash('sha1').digest('hex');
+/** Receipt.inputs of a task without inputs. */
+export const NO_INPUTS_HASH = createHash('sha1').digest('hex');
 /** Stamps are hashed in pieces of about this many characters: one native call per piece, not four per input. */
 const HASH_PIECE = 64 * 1024;
 
@@ -112,21 +163,35 @@ export class InputStamps {
   }
 }
 
-/** sha1 over `id \0 stamp \n` of each input, in order (what `Receipt.inputs` holds). */
-export function hashStamps(stamps: InputStamps): string {
-  if (stamps.size === 0) return EMPTY_HASH;
-  const hash = createHash('sha1');
-  let piece = '';
-  const { ids, stamps: values } = stamps;
-  for (let i = 0; i < ids.length; i += 1) {
-    piece += `${ids[i] as string}\0${values[i] as string}\n`;
-    if (piece.length >= HASH_PIECE) {
-      hash.update(piece);
-      piece = '';
+/**
+ * sha1 over `id \0 stamp \n` of each input, in order (what `Receipt.inputs` holds), fed one
+ * input at a time: a check of distinct inputs hashes them without keeping their stamps.
+ */
+export class InputHasher {
+  private hash: ReturnType<typeof createHash> | undefined;
+  private piece = '';
+
+  add(id: string, stamp: string): void {
+    this.piece += `${id}\0${stamp}\n`;
+    if (this.piece.length >= HASH_PIECE) {
+      (this.hash ??= createHash('sha1')).update(this.piece);
+      this.piece = '';
     }
   }
-  if (piece.length > 0) hash.update(piece);
-  return hash.digest('hex');
+
+  digest(): string {
+    if (this.hash === undefined && this.piece.length === 0) return NO_INPUTS_HASH;
+    const hash = this.hash ?? createHash('sha1');
+    if (this.piece.length > 0) hash.update(this.piece);
+    return hash.digest('hex');
+  }
+}
+
+export function hashStamps(stamps: InputStamps): string {
+  const hasher = new InputHasher();
+  const { ids, stamps: values } = stamps;
+  for (let i = 0; i < ids.length; i += 1) hasher.add(ids[i] as string, values[i] as string);
+  return hasher.digest();
 }
 
 /** Which inputs differ between a receipt and now (when the receipt kept per-input stamps). */

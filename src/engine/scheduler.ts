@@ -19,7 +19,7 @@ import { makeNode, NodeQueue, type TaskNode } from './run-state.js';
 import { Execution, type ExecutionHost } from './execution.js';
 import { buildSummary } from './run-summary.js';
 import { countRetry, emptyRetryCounts, MAX_LISTED_PROBLEMS, type RunSummary, type TaskProblem } from './summary.js';
-import type { RetryNote, Task } from './task.js';
+import { graphRequires, type RetryNote, type Task } from './task.js';
 
 /** Everything a run is asked to do, as one object from the command line down. */
 export interface RunOptions {
@@ -49,6 +49,8 @@ export interface PreparedRun {
   /** Runs it; `receipts` and `onEvent` given here replace the options' (the session opens them after its lock). */
   execute(late?: Pick<RunOptions, 'receipts' | 'onEvent'>): Promise<RunSummary>;
 }
+
+const notForced = (): boolean => false;
 
 /** Minimum time between two `graph` events while run-time dependencies grow the graph. */
 const GRAPH_EVENT_INTERVAL_MS = 300;
@@ -148,7 +150,7 @@ class Scheduler implements ExecutionHost {
 
   /** Adds tasks (and their requirements) to the graph: their nodes, and the nodes that are new. */
   add(tasks: readonly Task[]): { targets: TaskNode[]; added: TaskNode[] } {
-    const added = expandGraph(this.nodes, tasks, (t) => t.id, makeNode, (n: TaskNode) => n.task.requires());
+    const added = expandGraph(this.nodes, tasks, (t) => t.id, makeNode, (n: TaskNode) => graphRequires(n.task));
     this.graph.addNodes(added);
     return { targets: tasks.map((t) => this.nodes.get(t.id) as TaskNode), added };
   }
@@ -171,7 +173,7 @@ class Scheduler implements ExecutionHost {
     this.newlyPending = [];
     const ctx: PlanContext = {
       receipts: this.receipts,
-      isForced: (n) => this.force.has(n.id) || this.force.has(n.task.family),
+      isForced: this.force.size === 0 ? notForced : (n) => this.force.has(n.id) || this.force.has(n.task.family),
       descendAll: this.force.size > 0,
       onPending: (n) => {
         this.newlyPending.push(n);

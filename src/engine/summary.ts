@@ -3,8 +3,6 @@
  * failed (with its error) and what was skipped because of it, grouped by family with
  * parameters collapsed. Plain data (for --json and the run log) plus a text rendering.
  */
-import { collapseParams } from './collapse.js';
-import type { Params } from './task.js';
 
 export type Outcome = 'ran' | 'complete' | 'failed' | 'skipped' | 'would-run';
 export type RunStatus = 'success' | 'failed' | 'interrupted' | 'dry-run';
@@ -77,43 +75,6 @@ export function formatRetries(r: RetryCounts | undefined): string | undefined {
     .sort((a, b) => b[1] - a[1])
     .map(([f, n]) => `${f} ${n}`);
   return `${r.total} retr${r.total === 1 ? 'y' : 'ies'}: ${layers.join(', ')} (${families.join(', ')})`;
-}
-
-export interface FinishedTask {
-  id: string;
-  family: string;
-  params: Params;
-  outcome: Outcome;
-  attempts: number;
-  message?: string;
-  code?: string;
-  hints?: readonly string[];
-}
-
-export function groupOutcomes(tasks: readonly FinishedTask[]): SummaryGroup[] {
-  const groups = new Map<string, { outcome: Outcome; family: string; params: Params[] }>();
-  for (const t of tasks) {
-    const key = `${t.outcome}\0${t.family}`;
-    let g = groups.get(key);
-    if (g === undefined) groups.set(key, (g = { outcome: t.outcome, family: t.family, params: [] }));
-    g.params.push(t.params);
-  }
-  return [...groups.values()].map((g) => ({
-    outcome: g.outcome,
-    family: g.family,
-    count: g.params.length,
-    tasks: collapseParams(g.family, g.params),
-  }));
-}
-
-export function listProblems(tasks: readonly FinishedTask[], outcome: Outcome): TaskProblem[] {
-  const out: TaskProblem[] = [];
-  for (const t of tasks) {
-    if (t.outcome !== outcome) continue;
-    if (out.length >= MAX_LISTED_PROBLEMS) break;
-    out.push({ id: t.id, family: t.family, message: t.message ?? '', ...(t.code === undefined ? {} : { code: t.code }), ...(t.hints === undefined ? {} : { hints: [...t.hints] }) });
-  }
-  return out;
 }
 
 const HEADINGS: Record<Outcome, string> = {

@@ -18,6 +18,14 @@ export interface Target {
   stamp(): Promise<string | undefined>;
 }
 
+/** A segment that path.resolve would change: empty (`//`, a trailing `/`), `.` or `..`. */
+const UNRESOLVED_SEGMENT = /\/\.{0,2}(?:\/|$)/;
+
+/** Is `p` already what path.resolve makes of it (an absolute POSIX path, normalised)? One regular expression, not resolve's loop over every character. */
+function isResolved(p: string): boolean {
+  return path.sep === '/' && p.charCodeAt(0) === 47 && !UNRESOLVED_SEGMENT.test(p);
+}
+
 /**
  * A local file, written atomically. Its checks are synchronous stats: three microseconds
  * each, which keeps a 100,000-task completeness check well under a second.
@@ -26,7 +34,7 @@ export class FileTarget implements Target {
   readonly path: string;
 
   constructor(filePath: string) {
-    this.path = path.resolve(filePath);
+    this.path = isResolved(filePath) ? filePath : path.resolve(filePath);
   }
 
   get description(): string {

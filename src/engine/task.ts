@@ -85,9 +85,13 @@ export abstract class Task<P extends Params = Params> {
 
   abstract outputs(): readonly Target[];
 
-  /** The outputs of what this task requires, one list per requirement, in requires() order (Luigi's input()). */
+  /**
+   * The outputs of what this task requires, one list per requirement, in requires() order
+   * (Luigi's input()). In a run, from the requirements the graph was built from: a wide task
+   * does not make its upstream tasks anew.
+   */
   input(): Array<readonly Target[]> {
-    return this.requires().map((t) => t.outputs());
+    return (requiredInGraph.get(this) ?? this.requires()).map((t) => t.outputs());
   }
 
   /**
@@ -118,6 +122,16 @@ export abstract class ExternalTask<P extends Params = Params> extends Task<P> {
   override async run(): Promise<void> {
     throw new Error(`${this.id} is an external input and cannot be produced by mallard`);
   }
+}
+
+/** What requires() gave when a run built its graph, for the tasks that require something (see input()). */
+const requiredInGraph = new WeakMap<Task, readonly Task[]>();
+
+/** `task.requires()`, remembered for `task.input()`: the graph is built from this one call. */
+export function graphRequires(task: Task): readonly Task[] {
+  const required = task.requires();
+  if (required.length > 0) requiredInGraph.set(task, required);
+  return required;
 }
 
 export function taskId(family: string, params: Params): string {
