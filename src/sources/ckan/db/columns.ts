@@ -49,8 +49,19 @@ export const DATASET_SPEC: Spec = pick(
   { organization: { id: V } },
 );
 
-/** What the children side stages: the lists, the organization, and what dedupe and counts need. */
-export const LIST_SPEC: Spec = pick(PACKAGE_SPEC, ['id', 'metadata_modified', 'metadata_created', 'organization', 'resources', 'tags', 'extras', 'groups']);
+/**
+ * What the children side stages: the lists but resources, the organization, and what the counts
+ * need (of resources only their timestamps: the resources rows are read from the pages by a
+ * statement of their own, RESOURCES_SPEC, which DuckDB runs on every thread).
+ */
+export const LIST_SPEC: Spec = pick(
+  PACKAGE_SPEC,
+  ['id', 'metadata_modified', 'metadata_created', 'organization', 'resources', 'tags', 'extras', 'groups'],
+  { resources: [{ created: V, last_modified: V }] },
+);
+
+/** What the resources statement reads from each package. */
+export const RESOURCES_SPEC: Spec = pick(PACKAGE_SPEC, ['id', 'resources']);
 
 function duckType(spec: ColumnSpec): string {
   if (typeof spec === 'string') return spec;

@@ -25,7 +25,6 @@ import {
   STAGE,
   datasetCountsSql,
   dropFromStageSql,
-  insertChildrenSql,
   insertDatasetsSql,
   insertOrganizationsSql,
   insertPagesSql,
@@ -35,6 +34,7 @@ import {
   stageSql,
   type PageScan,
 } from './load-sql.js';
+import { insertResourcesSql, insertStagedChildrenSql } from './children-sql.js';
 
 /** The stage's scan. 'fast': read_json with the declared columns (fails on a structure that does not fit); 'tolerant': from_json (NULL for an unexpected type). */
 export type ScanMode = 'fast' | 'tolerant';
@@ -58,8 +58,9 @@ async function datasetsSide(db: DuckDbHandle, chunks: readonly PageScan[], pages
   if (markDeleted) await db.run(markDeletedSql());
 }
 
-async function childrenSide(db: DuckDbHandle, chunks: readonly PageScan[], mode: ScanMode, loadedAt: Date, coerced: CkanCoercions): Promise<void> {
+async function childrenSide(db: DuckDbHandle, chunks: readonly PageScan[], mode: ScanMode, pagesWithDuplicates: ReadonlySet<number>, loadedAt: Date, coerced: CkanCoercions): Promise<void> {
   for (const chunk of chunks) {
+    await runOnPages(db, chunk, insertResourcesSql(chunk, mode, hasDuplicates(chunk, pagesWithDuplicates) ? 'keys' : 'none'));
     await runOnPages(db, chunk, stageSql(chunk, mode));
     const misaligned = Number((await db.all(stageMisalignedSql(chunk)))[0]?.['n'] ?? 0);
     if (misaligned !== 0) throw misalignedError(`${misaligned} staged lines`, chunk);
@@ -67,7 +68,7 @@ async function childrenSide(db: DuckDbHandle, chunks: readonly PageScan[], mode:
     await countTimestamps(db, STAGE, coerced);
     if (mode === 'tolerant') await countStructures(db, chunk, scanKeys(chunk), coerced);
     await db.run(organizationCandidatesSql(chunk));
-    for (const sql of insertChildrenSql()) await db.run(sql);
+    for (const sql of insertStagedChildrenSql()) await db.run(sql);
     await db.run(`DROP TABLE ${STAGE}`);
   }
   await db.run(insertOrganizationsSql());
@@ -100,7 +101,7 @@ export async function fillTables(
     const limit = String((await db.all("SELECT current_setting('memory_limit') AS m"))[0]?.['m'] ?? '');
     const together = sidesFitTogether(parseMemoryLimit(limit), Math.max(0, ...chunks.map((c) => c.bytes)));
     const datasets = (): Promise<void> => datasetsSide(db, chunks, pagesWithDuplicates, markDeleted);
-    const children = (): Promise<void> => childrenSide(other, chunks, mode, loadedAt, coerced);
+    const children = (): Promise<void> => childrenSide(other, chunks, mode, pagesWithDuplicates, loadedAt, coerced);
     const results = together
       ? await Promise.allSettled([datasets(), children()])
       : [...(await Promise.allSettled([datasets()])), ...(await Promise.allSettled([children()]))];

@@ -14,7 +14,7 @@
  *   and groups by unnest, and the organization candidates; organizations and pages at the end.
  */
 import { sqlString, sqlStringList } from '../../../duckdb/index.js';
-import { DATASET_COLUMNS, DATASET_SPEC, LIST_COLUMNS, LIST_SPEC, byteCount, fromJsonStructure, readableText, readJsonColumns, utcTimestamp } from './columns.js';
+import { DATASET_COLUMNS, DATASET_SPEC, LIST_COLUMNS, LIST_SPEC, fromJsonStructure, readableText, readJsonColumns, utcTimestamp } from './columns.js';
 
 /** The in-memory database of the load's shared tables (attached for the load, then detached). */
 export const LOAD_DB = 'ckan_load';
@@ -49,11 +49,11 @@ export function filesTableSql(files: readonly PageFileRow[]): string {
 INSERT INTO ${FILES} VALUES ${values.join(',\n')};`;
 }
 
-function readJson(files: readonly string[], columns: string): string {
+export function readJson(files: readonly string[], columns: string): string {
   return `read_json(${sqlStringList(files)}, format = 'newline_delimited', records = true, columns = ${columns})`;
 }
 
-function readObjects(files: readonly string[]): string {
+export function readObjects(files: readonly string[]): string {
   return `read_json_objects(${sqlStringList(files)}, format = 'newline_delimited')`;
 }
 
@@ -110,7 +110,7 @@ export function pagesWithDuplicatesSql(): string {
 }
 
 /** Aborts the statement on a row whose typed and key scans do not come from the same line. */
-function keysAgree(typed: string): string {
+export function keysAgree(typed: string): string {
   return `CASE WHEN ${typed}.page IS DISTINCT FROM k.key_page OR ${typed}.id IS DISTINCT FROM k.key_id
   THEN error('the key and typed scans of the CKAN pages disagree on a row') ELSE NOT k.dropped END`;
 }
@@ -200,26 +200,6 @@ export function insertDatasetsSql(scan: PageScan, pairing: 'none' | 'keys'): str
 /** Datasets rows against kept keys (equal unless the scans disagree: the load must abort). */
 export function datasetCountsSql(): string {
   return `SELECT (SELECT count(*) FROM datasets)::BIGINT AS datasets, (SELECT count(*) FROM ${KEYS} WHERE NOT dropped)::BIGINT AS kept`;
-}
-
-/** INSERT of one list of the package, one row per item with its 0-based position, in stage order. */
-function insertListSql(table: string, list: string, columns: readonly string[]): string {
-  return `INSERT INTO ${table}
-SELECT dataset_id, position, ${columns.join(', ')}
-FROM (SELECT id AS dataset_id, unnest(${list}) AS x, generate_subscripts(${list}, 1) - 1 AS position
-      FROM ${STAGE})`;
-}
-
-export function insertChildrenSql(): string[] {
-  return [
-    insertListSql('resources', 'resources', [
-      'x.id', 'x.url', 'x.format', readableText('x.name'), readableText('x.description'), 'x.mimetype', byteCount('x.size'), 'x.size',
-      utcTimestamp('x.created'), utcTimestamp('x.last_modified'), 'x.state', 'x.url_type', 'x.hash',
-    ]),
-    insertListSql('tags', 'tags', ['x.name', 'x.display_name', 'x.vocabulary_id']),
-    insertListSql('extras', 'extras', ['x.key', 'x.value']),
-    insertListSql('groups', 'groups', ['x.id', 'x.name', 'x.title']),
-  ];
 }
 
 /** The staged scan's kept datasets that embed an organization, appended to ORGS (created by page 0). */
