@@ -22,7 +22,8 @@ const FILES = `${LOAD_DB}.files`;
 const KEYS = `${LOAD_DB}.keys`;
 /** Temporary tables of the children side's connection. */
 export const STAGE = 'ckan_load_stage';
-const ORGS = 'ckan_load_orgs';
+/** The organization candidates of the kept datasets (a temporary table of the load's connection). */
+export const ORGS = 'ckan_load_orgs';
 
 export interface PageFileRow {
   file: string;
