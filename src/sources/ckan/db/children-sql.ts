@@ -1,7 +1,7 @@
 /**
  * The statements that fill the child tables of a CKAN load (resources, tags, extras, groups):
  * one row per item of the package's list with its 0-based position, in line order (insertion
- * order is kept). Tags, extras and groups come from the children side's stage of a chunk
+ * order is kept). Tags, extras and groups come from the stage of a chunk
  * (load-sql.ts stageSql); resources, most of the rows and bytes, straight from the chunk's pages:
  * DuckDB reads page files on every thread, while a stage of a chunk is one row group that
  * it scans on one thread only.

@@ -38,8 +38,8 @@ function pick(spec: Spec, keys: readonly string[], over: Spec = {}): Spec {
 }
 
 /**
- * What the datasets side reads: the scalars only (the lists, which hold most of the bytes, are
- * the children side's), and of the organization its id. Parsing a 300 MB page's resources here
+ * What the datasets statement reads: the scalars only (the lists, which hold most of the bytes, are
+ * the child tables'), and of the organization its id. Parsing a 300 MB page's resources here
  * too would hold them all in memory beside the raw lines.
  */
 export const DATASET_SPEC: Spec = pick(
@@ -50,7 +50,7 @@ export const DATASET_SPEC: Spec = pick(
 );
 
 /**
- * What the children side stages: the lists but resources, the organization, and what the counts
+ * What the stage of the child tables holds: the lists but resources, the organization, and what the counts
  * need (of resources only their timestamps: the resources rows are read from the pages by a
  * statement of their own, RESOURCES_SPEC, which DuckDB runs on every thread).
  */
@@ -108,7 +108,7 @@ export function byteCount(text: string): string {
   return `try_cast(trim(${text}) AS BIGINT)`;
 }
 
-/** The top-level keys the datasets side reads from each package. */
+/** The top-level keys the datasets statement reads from each package. */
 export const DATASET_COLUMNS: readonly string[] = Object.keys(DATASET_SPEC);
-/** The top-level keys the children side stages, in stage column order. */
+/** The top-level keys of the stage, in stage column order. */
 export const LIST_COLUMNS: readonly string[] = Object.keys(LIST_SPEC);

@@ -6,12 +6,13 @@
  * - keys: one row per package line of every page (page, id, metadata_modified, dropped), read
  *   first, so that duplicates are decided across all pages before anything is written. Keys and
  *   the list of files live in an in-memory database (LOAD_DB) that every connection sees;
- * - the datasets side (one connection): per chunk, the typed scalars and the verbatim line (`raw`)
- *   of each line with an id, from one scan; paired by position with its keys only in a chunk
- *   where a line lost to a duplicate (a join makes DuckDB write on one thread);
- * - the children side (another connection): per chunk, the lists of every line staged in a
- *   temporary table, the dropped lines deleted from it by position, then resources, tags, extras
- *   and groups by unnest, and the organization candidates; organizations and pages at the end.
+ * - datasets: per chunk, the typed scalars and the verbatim line (`raw`) of each line with an
+ *   id, from one scan; paired by position with its keys only in a chunk where a line lost to a
+ *   duplicate (a join makes DuckDB write on one thread);
+ * - children: per chunk, resources from the pages (children-sql.ts), then the other lists of
+ *   every line staged in a temporary table, the dropped lines deleted from it by position, then
+ *   tags, extras and groups by unnest (children-sql.ts), and the organization candidates;
+ *   organizations and pages at the end.
  */
 import { sqlString, sqlStringList } from '../../../duckdb/index.js';
 import { DATASET_COLUMNS, DATASET_SPEC, LIST_COLUMNS, LIST_SPEC, fromJsonStructure, readableText, readJsonColumns, utcTimestamp } from './columns.js';
@@ -20,7 +21,7 @@ import { DATASET_COLUMNS, DATASET_SPEC, LIST_COLUMNS, LIST_SPEC, fromJsonStructu
 export const LOAD_DB = 'ckan_load';
 const FILES = `${LOAD_DB}.files`;
 const KEYS = `${LOAD_DB}.keys`;
-/** Temporary tables of the children side's connection. */
+/** Temporary tables of the load's connection. */
 export const STAGE = 'ckan_load_stage';
 /** The organization candidates of the kept datasets (a temporary table of the load's connection). */
 export const ORGS = 'ckan_load_orgs';
@@ -117,7 +118,7 @@ export function keysAgree(typed: string): string {
 }
 
 /**
- * The children side's stage of a scan: every line's lists (and what organizations need), in line
+ * The stage of a scan: every line's lists but resources (and what organizations and the counts need), in line
  * order, so that row i of the stage is line i of the scan; the lines to leave out are then deleted
  * by position (stageMisalignedSql, dropFromStageSql). No join: DuckDB reads and stores it in
  * parallel. 'fast' types it by read_json with the declared columns (fails on a structure that
@@ -178,7 +179,7 @@ function listLength(given: string, list: string): string {
 /**
  * The datasets of a scan, from one scan of the verbatim lines: `raw` is the line, the typed
  * columns come from parsing it with from_json and the declared structure. The declared columns
- * are text (any JSON value reads as text) but `organization`, which the children side's stage
+ * are text (any JSON value reads as text) but `organization`, which the stage
  * also reads and fails on when it does not fit; so this is the same statement for fast and
  * tolerant fills (NULL for an organization that is not an object, as the tolerant fill wants).
  *
