@@ -61,7 +61,7 @@ function add(into: CkanCoercions, row: JsonRow | undefined, kind: (field: string
   }
 }
 
-/** Adds a chunk's timestamp counts (the children side's stage). */
+/** Adds a chunk's timestamp counts (the stage of the child tables). */
 export async function countTimestamps(db: DuckDbHandle, stage: string, into: CkanCoercions): Promise<void> {
   add(into, (await db.all(timestampCountsSql(stage)))[0], () => 'timestamps');
 }

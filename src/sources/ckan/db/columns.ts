@@ -38,8 +38,8 @@ function pick(spec: Spec, keys: readonly string[], over: Spec = {}): Spec {
 }
 
 /**
- * What the datasets side reads: the scalars only (the lists, which hold most of the bytes, are
- * the children side's), and of the organization its id. Parsing a 300 MB page's resources here
+ * What the datasets statement reads: the scalars only (the lists, which hold most of the bytes, are
+ * the child tables'), and of the organization its id. Parsing a 300 MB page's resources here
  * too would hold them all in memory beside the raw lines.
  */
 export const DATASET_SPEC: Spec = pick(
@@ -49,8 +49,19 @@ export const DATASET_SPEC: Spec = pick(
   { organization: { id: V } },
 );
 
-/** What the children side stages: the lists, the organization, and what dedupe and counts need. */
-export const LIST_SPEC: Spec = pick(PACKAGE_SPEC, ['id', 'metadata_modified', 'metadata_created', 'organization', 'resources', 'tags', 'extras', 'groups']);
+/**
+ * What the stage of the child tables holds: the lists but resources, the organization, and what the counts
+ * need (of resources only their timestamps: the resources rows are read from the pages by a
+ * statement of their own, RESOURCES_SPEC, which DuckDB runs on every thread).
+ */
+export const LIST_SPEC: Spec = pick(
+  PACKAGE_SPEC,
+  ['id', 'metadata_modified', 'metadata_created', 'organization', 'resources', 'tags', 'extras', 'groups'],
+  { resources: [{ created: V, last_modified: V }] },
+);
+
+/** What the resources statement reads from each package. */
+export const RESOURCES_SPEC: Spec = pick(PACKAGE_SPEC, ['id', 'resources']);
 
 function duckType(spec: ColumnSpec): string {
   if (typeof spec === 'string') return spec;
@@ -97,7 +108,7 @@ export function byteCount(text: string): string {
   return `try_cast(trim(${text}) AS BIGINT)`;
 }
 
-/** The top-level keys the datasets side reads from each package. */
+/** The top-level keys the datasets statement reads from each package. */
 export const DATASET_COLUMNS: readonly string[] = Object.keys(DATASET_SPEC);
-/** The top-level keys the children side stages, in stage column order. */
+/** The top-level keys of the stage, in stage column order. */
 export const LIST_COLUMNS: readonly string[] = Object.keys(LIST_SPEC);

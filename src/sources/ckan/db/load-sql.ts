@@ -6,23 +6,25 @@
  * - keys: one row per package line of every page (page, id, metadata_modified, dropped), read
  *   first, so that duplicates are decided across all pages before anything is written. Keys and
  *   the list of files live in an in-memory database (LOAD_DB) that every connection sees;
- * - the datasets side (one connection): per chunk, the typed scalars and the verbatim line (`raw`)
- *   of each line with an id, from one scan; paired by position with its keys only in a chunk
- *   where a line lost to a duplicate (a join makes DuckDB write on one thread);
- * - the children side (another connection): per chunk, the lists of every line staged in a
- *   temporary table, the dropped lines deleted from it by position, then resources, tags, extras
- *   and groups by unnest, and the organization candidates; organizations and pages at the end.
+ * - datasets: per chunk, the typed scalars and the verbatim line (`raw`) of each line with an
+ *   id, from one scan; paired by position with its keys only in a chunk where a line lost to a
+ *   duplicate (a join makes DuckDB write on one thread);
+ * - children: per chunk, resources from the pages (children-sql.ts), then the other lists of
+ *   every line staged in a temporary table, the dropped lines deleted from it by position, then
+ *   tags, extras and groups by unnest (children-sql.ts), and the organization candidates;
+ *   organizations and pages at the end.
  */
 import { sqlString, sqlStringList } from '../../../duckdb/index.js';
-import { DATASET_COLUMNS, DATASET_SPEC, LIST_COLUMNS, LIST_SPEC, byteCount, fromJsonStructure, readableText, readJsonColumns, utcTimestamp } from './columns.js';
+import { DATASET_COLUMNS, DATASET_SPEC, LIST_COLUMNS, LIST_SPEC, fromJsonStructure, readableText, readJsonColumns, utcTimestamp } from './columns.js';
 
 /** The in-memory database of the load's shared tables (attached for the load, then detached). */
 export const LOAD_DB = 'ckan_load';
 const FILES = `${LOAD_DB}.files`;
 const KEYS = `${LOAD_DB}.keys`;
-/** Temporary tables of the children side's connection. */
+/** Temporary tables of the load's connection. */
 export const STAGE = 'ckan_load_stage';
-const ORGS = 'ckan_load_orgs';
+/** The organization candidates of the kept datasets (a temporary table of the load's connection). */
+export const ORGS = 'ckan_load_orgs';
 
 export interface PageFileRow {
   file: string;
@@ -49,11 +51,11 @@ export function filesTableSql(files: readonly PageFileRow[]): string {
 INSERT INTO ${FILES} VALUES ${values.join(',\n')};`;
 }
 
-function readJson(files: readonly string[], columns: string): string {
+export function readJson(files: readonly string[], columns: string): string {
   return `read_json(${sqlStringList(files)}, format = 'newline_delimited', records = true, columns = ${columns})`;
 }
 
-function readObjects(files: readonly string[]): string {
+export function readObjects(files: readonly string[]): string {
   return `read_json_objects(${sqlStringList(files)}, format = 'newline_delimited')`;
 }
 
@@ -110,13 +112,13 @@ export function pagesWithDuplicatesSql(): string {
 }
 
 /** Aborts the statement on a row whose typed and key scans do not come from the same line. */
-function keysAgree(typed: string): string {
+export function keysAgree(typed: string): string {
   return `CASE WHEN ${typed}.page IS DISTINCT FROM k.key_page OR ${typed}.id IS DISTINCT FROM k.key_id
   THEN error('the key and typed scans of the CKAN pages disagree on a row') ELSE NOT k.dropped END`;
 }
 
 /**
- * The children side's stage of a scan: every line's lists (and what organizations need), in line
+ * The stage of a scan: every line's lists but resources (and what organizations and the counts need), in line
  * order, so that row i of the stage is line i of the scan; the lines to leave out are then deleted
  * by position (stageMisalignedSql, dropFromStageSql). No join: DuckDB reads and stores it in
  * parallel. 'fast' types it by read_json with the declared columns (fails on a structure that
@@ -177,7 +179,7 @@ function listLength(given: string, list: string): string {
 /**
  * The datasets of a scan, from one scan of the verbatim lines: `raw` is the line, the typed
  * columns come from parsing it with from_json and the declared structure. The declared columns
- * are text (any JSON value reads as text) but `organization`, which the children side's stage
+ * are text (any JSON value reads as text) but `organization`, which the stage
  * also reads and fails on when it does not fit; so this is the same statement for fast and
  * tolerant fills (NULL for an organization that is not an object, as the tolerant fill wants).
  *
@@ -200,26 +202,6 @@ export function insertDatasetsSql(scan: PageScan, pairing: 'none' | 'keys'): str
 /** Datasets rows against kept keys (equal unless the scans disagree: the load must abort). */
 export function datasetCountsSql(): string {
   return `SELECT (SELECT count(*) FROM datasets)::BIGINT AS datasets, (SELECT count(*) FROM ${KEYS} WHERE NOT dropped)::BIGINT AS kept`;
-}
-
-/** INSERT of one list of the package, one row per item with its 0-based position, in stage order. */
-function insertListSql(table: string, list: string, columns: readonly string[]): string {
-  return `INSERT INTO ${table}
-SELECT dataset_id, position, ${columns.join(', ')}
-FROM (SELECT id AS dataset_id, unnest(${list}) AS x, generate_subscripts(${list}, 1) - 1 AS position
-      FROM ${STAGE})`;
-}
-
-export function insertChildrenSql(): string[] {
-  return [
-    insertListSql('resources', 'resources', [
-      'x.id', 'x.url', 'x.format', readableText('x.name'), readableText('x.description'), 'x.mimetype', byteCount('x.size'), 'x.size',
-      utcTimestamp('x.created'), utcTimestamp('x.last_modified'), 'x.state', 'x.url_type', 'x.hash',
-    ]),
-    insertListSql('tags', 'tags', ['x.name', 'x.display_name', 'x.vocabulary_id']),
-    insertListSql('extras', 'extras', ['x.key', 'x.value']),
-    insertListSql('groups', 'groups', ['x.id', 'x.name', 'x.title']),
-  ];
 }
 
 /** The staged scan's kept datasets that embed an organization, appended to ORGS (created by page 0). */

@@ -111,8 +111,7 @@ async function readSummary(db: DuckDbHandle, withKeys: boolean, coerced: CkanCoe
  * are in page order (crawl order): on equal metadata_modified the copy from the later page wins.
  * First the keys of every line are read and duplicates decided; then the tables are filled chunk
  * by chunk (fill.ts), in crawl order (insertion order is kept, so the same pages give the same
- * tables row for row). Returns the counts loaded. All-or-nothing only through
- * buildCkanApiDatabase (a failure between the two sides' commits leaves a partial load).
+ * tables row for row), in one transaction: a failure loads nothing. Returns the counts loaded.
  */
 export async function loadCkanPages(db: DuckDbHandle, pageFiles: readonly string[], options: LoadCkanPagesOptions = {}): Promise<CkanLoadSummary> {
   const files = await describePages(pageFiles, options.relativeTo);

@@ -55,23 +55,13 @@ export async function estimateLineBytes(files: readonly { file: string; bytes: n
 /**
  * Rows per row group so that one row group of raw JSON takes at most a sixth of the limit: the
  * datasets are written by two threads at once, each holding a row group and its compressed copy,
- * while the other side of the load runs. (Smaller row groups also made the 100,000-package load
+ * beside the scan's buffers. (Smaller row groups also made the 100,000-package load
  * faster at 400MB: less spilling, and no merging of row groups at the checkpoint.)
  */
 export function rowGroupSizeFor(limitBytes: number | undefined, lineBytes: number): number {
   if (limitBytes === undefined || lineBytes <= 0) return MAX_ROW_GROUP;
   const rows = Math.floor(limitBytes / 6 / lineBytes / MIN_ROW_GROUP) * MIN_ROW_GROUP;
   return Math.min(MAX_ROW_GROUP, Math.max(MIN_ROW_GROUP, rows));
-}
-
-/**
- * True when the two sides of the fill (fill.ts) may run at the same time: the largest chunk of
- * pages is at most three quarters of the limit (else one side runs after the other: a 300 MB page
- * at a 256 MB limit ran out of memory with both at once; chunks of 256 MiB at the default 400MB
- * load with both). Unknown limit: at the same time.
- */
-export function sidesFitTogether(limitBytes: number | undefined, largestChunkBytes: number): boolean {
-  return limitBytes === undefined || largestChunkBytes * 4 <= limitBytes * 3;
 }
 
 /** The largest average package size (bytes) a limit loads: a smallest row group in half of it. */

@@ -1,6 +1,6 @@
 /**
  * The page scans of a CKAN load: how the load walks the page files, in chunks of consecutive
- * pages (bounded in bytes and in files), each read by one scanning statement per table side, so memory stays flat however many
+ * pages (bounded in bytes and in files), each read by one scanning statement per table (or stage), so memory stays flat however many
  * pages there are. Also: how a DuckDB error about a page becomes ERR_PAGE_FILE naming the file,
  * and the fast-then-tolerant scan of the keys (a line that is not an object is read by from_json).
  */

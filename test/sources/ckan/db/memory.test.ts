@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MallardError } from '../../../../src/engine/errors.js';
 import { buildCkanApiDatabase } from '../../../../src/sources/ckan/db/index.js';
-import { estimateLineBytes, rowGroupSizeFor, parseMemoryLimit, sidesFitTogether } from '../../../../src/sources/ckan/db/memory.js';
+import { estimateLineBytes, rowGroupSizeFor, parseMemoryLimit } from '../../../../src/sources/ckan/db/memory.js';
 import { iteratePackages, writePageFiles } from '../../../support/ckan-corpus.js';
 import { readDb } from '../../../support/ckan-db.js';
 import { withTempDir } from '../../../support/temp-dir.js';
@@ -50,9 +50,6 @@ describe('the CKAN load inside a memory limit', () => {
     assert.equal(rowGroupSizeFor(4e9, 7_000), 16_384);
     assert.equal(rowGroupSizeFor(8e9, 1_000), 16_384);
     assert.equal(rowGroupSizeFor(undefined, 7_000), 16_384);
-    assert.equal(sidesFitTogether(400e6, 256 * 1024 * 1024), true);
-    assert.equal(sidesFitTogether(256e6, 300e6), false);
-    assert.equal(sidesFitTogether(undefined, 300e6), true);
     await withTempDir(async (dir) => {
       const file = path.join(dir, 'p.ndjson');
       await writeFile(file, `${'a'.repeat(99)}\n`.repeat(1000));
