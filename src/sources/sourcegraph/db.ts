@@ -76,14 +76,21 @@ function columnsSql(): string {
 }
 
 /** Bumped whenever SOURCEGRAPH_SCHEMA or what fills it changes: an incremental build needs a previous one of the same version. */
-export const SOURCEGRAPH_SCHEMA_VERSION = 1;
+export const SOURCEGRAPH_SCHEMA_VERSION = 2;
 
+/**
+ * `requests` holds what is the request's own (its query of up to 4,000 characters, skipped and
+ * alerts JSON) once per request; `searches` names it by `request` (version 1 repeated it on
+ * every term's row, and a chunk's sort of those rows ran DuckDB past its limit).
+ */
 export const SOURCEGRAPH_SCHEMA = `
+CREATE TABLE requests (
+  request VARCHAR NOT NULL, query VARCHAR, request_terms INTEGER, skipped JSON, alerts JSON, duration_ms BIGINT);
 CREATE TABLE searches (
-  term VARCHAR NOT NULL, dataset_id VARCHAR NOT NULL, query VARCHAR, request VARCHAR, request_terms INTEGER,
+  term VARCHAR NOT NULL, dataset_id VARCHAR NOT NULL, request VARCHAR, request_terms INTEGER,
   match_count BIGINT, results_received BIGINT, lines_received BIGINT, repositories_count BIGINT,
   complete BOOLEAN, limit_hit BOOLEAN, exhaustive BOOLEAN,
-  skipped_reasons VARCHAR[], skipped JSON, alerts JSON, searched_at TIMESTAMP, duration_ms BIGINT, file VARCHAR);
+  skipped_reasons VARCHAR[], searched_at TIMESTAMP, file VARCHAR);
 CREATE TABLE matches (
   term VARCHAR NOT NULL, dataset_id VARCHAR NOT NULL, type VARCHAR, repository VARCHAR, repository_id BIGINT,
   path VARCHAR, "commit" VARCHAR, branch VARCHAR, language VARCHAR, line_number BIGINT, preview VARCHAR, repo_stars BIGINT);`;
@@ -126,15 +133,20 @@ WITH per AS (
   SELECT filename, term, count(*) FILTER (WHERE line IS NOT NULL) AS lines, count(*) FILTER (WHERE line IS NULL) AS lineless,
     count(DISTINCT pos) AS results, count(DISTINCT x.repository) AS repos
   FROM ${ATT} GROUP BY filename, term)
-SELECT t.term, t.dataset_id, s.query, parse_filename(s.filename), len(s.terms),
+SELECT t.term, t.dataset_id, parse_filename(s.filename), len(s.terms),
   CASE WHEN len(s.terms) = 1 THEN s.matchCount ELSE coalesce(p.lines + p.lineless, 0) END,
   coalesce(p.results, 0), coalesce(p.lines, 0),
   CASE WHEN len(s.terms) = 1 THEN coalesce(s.repositoriesCount, p.repos, 0) ELSE coalesce(p.repos, 0) END,
-  s.complete, s.limitHit, s.exhaustive, coalesce(list_transform(s.skipped, x -> x.reason), []), to_json(coalesce(s.skipped, [])),
-  coalesce(s.alerts, '[]'), try_cast(s.searchedAt AS TIMESTAMPTZ)::TIMESTAMP, s.durationMs, s.filename
+  s.complete, s.limitHit, s.exhaustive, coalesce(list_transform(s.skipped, x -> x.reason), []),
+  try_cast(s.searchedAt AS TIMESTAMPTZ)::TIMESTAMP, s.filename
 FROM ${STAGE} s JOIN ${CHUNK} t ON t.file = s.filename
 LEFT JOIN per p ON p.filename = s.filename AND p.term = t.term
 ORDER BY s.filename, t.term, t.dataset_id`,
+    // One row per request that fills searches rows (an incremental build first deletes the reloaded requests' rows).
+    `INSERT INTO requests
+SELECT parse_filename(s.filename), s.query, len(s.terms), to_json(coalesce(s.skipped, [])), coalesce(s.alerts, '[]'), s.durationMs
+FROM ${STAGE} s WHERE s.filename IN (SELECT file FROM ${CHUNK})
+ORDER BY s.filename`,
   ];
 }
 
@@ -191,6 +203,7 @@ SELECT DISTINCT term, term IN (SELECT term FROM sg_new_rows) AS wanted FROM d`);
   await db.run(`DELETE FROM matches WHERE term IN (SELECT term FROM sg_changed)`);
   await db.run(`DELETE FROM searches WHERE term IN (SELECT term FROM sg_changed)`);
   await db.run(`CREATE TEMP TABLE ${RELOAD} AS SELECT c.* FROM ${COVER} c WHERE c.term IN (SELECT term FROM sg_changed WHERE wanted)`);
+  await db.run(`DELETE FROM requests WHERE request IN (SELECT DISTINCT parse_filename(file) FROM ${RELOAD})`);
   // Rows kept name their result file by the path it has now (an artifacts directory may have moved).
   await db.run(`UPDATE searches SET file = c.file FROM ${COVER} c WHERE c.term = searches.term AND searches.file IS DISTINCT FROM c.file`);
   const [row] = await db.all('SELECT count(*) FILTER (WHERE wanted)::BIGINT AS reload, count(*) FILTER (WHERE NOT wanted)::BIGINT AS remove FROM sg_changed');
@@ -255,6 +268,7 @@ export async function buildSourcegraphApiDatabase(
         for (const sql of insertSql(cover)) await db.run(sql);
       }
       await db.run(`DROP TABLE IF EXISTS ${STAGE}; DROP TABLE IF EXISTS ${ATT}; DROP TABLE IF EXISTS ${CHUNK}`);
+      if (incremental) await db.run('DELETE FROM requests WHERE request NOT IN (SELECT DISTINCT request FROM searches)');
       return {
         files: await countOf(db, `SELECT count(DISTINCT file) FROM ${COVER}`),
         searches: await countOf(db, 'SELECT count(*) FROM searches'),
