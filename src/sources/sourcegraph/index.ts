@@ -13,7 +13,7 @@ export type { PlanLimits } from './plan.js';
 export { readResultSummary, readSearchedAt, ResultFileTarget } from './result-file.js';
 export { freshSince, planSearch, reusableCoverage, runSearchPlan, searchTerms } from './searches.js';
 export type { RequestCoverage, SearchPlan, SearchRun } from './searches.js';
-export { COVERAGE_FILE, coverageSource, readCoverage, writeCoverage } from './coverage.js';
+export { COVERAGE_FILE, coverageSource, READ_REQUESTS_PER_QUERY, readCoverage, writeCoverage } from './coverage.js';
 export { mappingSource, TERM_MAPPING_FILE, writeTermMapping } from './term-mapping.js';
 export type { TermMapping } from './term-mapping.js';
 export { LIMIT_REASONS, PREVIEW_MAX, toStoredMatch } from './matches.js';
