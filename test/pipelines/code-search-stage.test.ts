@@ -175,34 +175,41 @@ describe('the code-search stage', () => {
     assert.deepEqual(terms, [{ term: T2, ids: ['d2'] }, { term: T5, ids: ['d1'] }, { term: T4, ids: ['d4'] }, { term: SHARED, ids: ['d1', 'd2', 'd4'] }].sort((x, y) => (x.term < y.term ? -1 : 1)));
   });
 
-  test('a previous sourcegraph_api that no longer matches its manifest is not built upon: the load builds in full and says why', async () => {
+  /** A first sourcegraph_api, built and published in full: its artifact. */
+  async function firstBuild() {
     sg = await startSourcegraphServer({ corpus: corpus() });
     await publishCleanTerms(dir, SITE, PAIRS, Date.UTC(2026, 0, 1));
     assert.equal((await run([(await codeSearchStage(loaded(), options())).insert])).summary.status, 'success');
     const first = await latestArtifactInfo(dir, SITE, 'sourcegraph_api');
     assert.ok(first);
-    fs.chmodSync(first.absolutePath, 0o644);
-    fs.appendFileSync(first.absolutePath, Buffer.alloc(16));
+    return first;
+  }
+
+  /** The load forced again over the same results; it succeeds. */
+  async function loadAgain() {
     const again = await run([(await codeSearchStage(loaded(), options())).insert], ['InsertSourcegraphResults']);
     assert.equal(again.summary.status, 'success', JSON.stringify(again.summary.failures));
+    return again;
+  }
+
+  test('a previous sourcegraph_api that no longer matches its manifest is not built upon: the load builds in full and says why', async () => {
+    const first = await firstBuild();
+    fs.chmodSync(first.absolutePath, 0o644);
+    fs.appendFileSync(first.absolutePath, Buffer.alloc(16));
+    const again = await loadAgain();
     assert.match(JSON.stringify(again.summary), /not used as the base of an incremental build/);
     assert.equal((await latestArtifactInfo(dir, SITE, 'sourcegraph_api'))?.manifest.build?.['mode'], 'full');
   });
 
   test('a previous sourcegraph_api of an older schema version is not built upon: the load builds in full and says so', async () => {
-    sg = await startSourcegraphServer({ corpus: corpus() });
-    await publishCleanTerms(dir, SITE, PAIRS, Date.UTC(2026, 0, 1));
-    assert.equal((await run([(await codeSearchStage(loaded(), options())).insert])).summary.status, 'success');
-    const first = await latestArtifactInfo(dir, SITE, 'sourcegraph_api');
-    assert.ok(first);
+    const first = await firstBuild();
     // As a build of schema version 1 (the query on every searches row, no requests table) says in its manifest.
     const manifestFile = path.join(dir, first.manifestPath);
     const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { build: Record<string, unknown> };
     manifest.build['schemaVersion'] = SOURCEGRAPH_SCHEMA_VERSION - 1;
     fs.chmodSync(manifestFile, 0o644);
     fs.writeFileSync(manifestFile, JSON.stringify(manifest));
-    const again = await run([(await codeSearchStage(loaded(), options())).insert], ['InsertSourcegraphResults']);
-    assert.equal(again.summary.status, 'success', JSON.stringify(again.summary.failures));
+    const again = await loadAgain();
     assert.match(fs.readFileSync(again.logFile, 'utf8'), new RegExp(`has schema version ${SOURCEGRAPH_SCHEMA_VERSION - 1}, not ${SOURCEGRAPH_SCHEMA_VERSION}: building in full`));
     const rebuilt = await latestArtifactInfo(dir, SITE, 'sourcegraph_api');
     assert.deepEqual(rebuilt?.manifest.build, { schemaVersion: SOURCEGRAPH_SCHEMA_VERSION, mode: 'full' });
