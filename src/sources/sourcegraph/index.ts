@@ -21,5 +21,6 @@ export type { MatchLine, StoredMatch, SkippedReason, SearchAlert, ProgressInfo }
 export { ERR_SOURCEGRAPH_INCOMPLETE, ERR_SOURCEGRAPH_SEARCH, ERR_SOURCEGRAPH_RESPONSE } from './errors.js';
 export { SourcegraphRequestTask, SourcegraphSearchTask, searchOptionsKey } from './tasks.js';
 export type { SourcegraphSettings } from './tasks.js';
-export { buildSourcegraphApiDatabase, RESULT_COLUMNS, SEARCH_ROW_BYTES, SOURCEGRAPH_SCHEMA, SOURCEGRAPH_SCHEMA_VERSION } from './db.js';
+export { buildSourcegraphApiDatabase, SEARCH_ROW_BYTES } from './db.js';
+export { RESULT_COLUMNS, SOURCEGRAPH_SCHEMA, SOURCEGRAPH_SCHEMA_VERSION } from './load-sql.js';
 export type { CoveredRequest, CoverageFile, SourcegraphBuildOptions, SourcegraphLoadSummary } from './db.js';
