@@ -156,7 +156,7 @@ export async function buildSourcegraphApiDatabase(
       if (!incremental) await db.run(SOURCEGRAPH_SCHEMA);
       await db.run('SET preserve_insertion_order = false');
       await loadLookups(db, requests, mappingFile, options.scratchDir ?? `${finalPath}.scratch`);
-      let cover = COVER;
+      let cover: string = COVER;
       let changed = { reload: 0, remove: 0 };
       if (incremental) {
         changed = await changedTerms(db);

@@ -54,19 +54,15 @@ CREATE TABLE matches (
 /** Largest result file read (DuckDB reads one JSON object whole; it buffers about twice this). */
 export const MAX_RESULT_BYTES = 128 * 1024 * 1024;
 
-export const STAGE = 'sg_stage';
-export const ATT = 'sg_att';
-export const TERMS = 'sg_terms';
-export const COVER = 'sg_cover';
-export const RELOAD = 'sg_reload';
-export const CHUNK = 'sg_chunk';
+/** The load's temp tables: a chunk's files, their attributed matches, the mapping, the coverage, the terms to reload, a chunk's coverage rows. */
+export const [STAGE, ATT, TERMS, COVER, RELOAD, CHUNK] = ['sg_stage', 'sg_att', 'sg_terms', 'sg_cover', 'sg_reload', 'sg_chunk'] as const;
 
 /**
  * The statements filling searches and matches from one chunk's stage, for the terms of `cover`:
  * first the chunk's own (file, term, dataset) rows, so the joins below hash a chunk's share of
  * the million-term coverage, not all of it for every chunk.
  */
-export function insertSql(cover = COVER): string[] {
+export function insertSql(cover: string = COVER): string[] {
   return [
     `CREATE OR REPLACE TEMP TABLE ${CHUNK} AS
 SELECT c.file, c.term, t.dataset_id FROM ${cover} c JOIN ${TERMS} t ON t.term = c.term
