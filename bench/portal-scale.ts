@@ -104,7 +104,7 @@ function githubRepos(): { repos: GhBody[]; gone: Record<string, number> } {
 }
 
 function summarize(stages: StageResult[]) {
-  return stages.map((s) => ({ stage: s.stage, seconds: s.seconds, peakRssMB: s.peakRssMB, requests: s.requests }));
+  return stages.map((s) => ({ stage: s.stage, seconds: s.seconds, cpuSeconds: s.cpuSeconds, peakRssMB: s.peakRssMB, requests: s.requests }));
 }
 
 async function main(): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * Runs one pipeline stage as the user would, a child process of the built CLI
- * (dist/commands/main.js on the project's Node), under /usr/bin/time for its peak RSS, and
- * counts what it asked of each loopback server.
+ * (dist/commands/main.js on the project's Node), under /usr/bin/time for its peak RSS and CPU
+ * time (user + sys), and counts what it asked of each loopback server.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,6 +16,8 @@ export interface StageResult {
   stage: string;
   seconds: number;
   peakRssMB: number | null;
+  /** User + system CPU seconds of the stage's process (wall time alone is noisy on a shared machine). */
+  cpuSeconds: number | null;
   requests: Record<string, number>;
   exit: number | null;
 }
@@ -38,7 +40,7 @@ function child(args: string[], cwd: string, rssFile: string) {
   const env: NodeJS.ProcessEnv = { ...process.env, OCLIF_COLUMNS: '200' };
   for (const name of ['CONFIG_PATH', 'ARTIFACTS_DIR', 'GITHUB_TOKEN', 'SOURCEGRAPH_TOKEN']) delete env[name];
   const timed = fs.existsSync(TIME);
-  const [cmd, argv] = timed ? [TIME, ['-f', '%M', '-o', rssFile, node, main, ...args]] : [node, [main, ...args]];
+  const [cmd, argv] = timed ? [TIME, ['-f', '%M %U %S', '-o', rssFile, node, main, ...args]] : [node, [main, ...args]];
   return spawn(cmd, argv, { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
@@ -56,9 +58,11 @@ export async function runStage(ctx: StageContext, stage: string, args: string[])
   });
   const seconds = (performance.now() - t0) / 1000;
   let peakRssMB: number | null = null;
+  let cpuSeconds: number | null = null;
   try {
-    const kb = Number(fs.readFileSync(rssFile, 'utf8').trim().split('\n').at(-1));
-    if (Number.isFinite(kb)) peakRssMB = Math.round(kb / 1024);
+    const [kb, user, sys] = (fs.readFileSync(rssFile, 'utf8').trim().split('\n').at(-1) ?? '').split(' ').map(Number);
+    if (Number.isFinite(kb)) peakRssMB = Math.round((kb as number) / 1024);
+    if (Number.isFinite(user) && Number.isFinite(sys)) cpuSeconds = Math.round(((user as number) + (sys as number)) * 1000) / 1000;
     fs.rmSync(rssFile);
   } catch {
     // no /usr/bin/time: RSS unknown
@@ -68,5 +72,5 @@ export async function runStage(ctx: StageContext, stage: string, args: string[])
     ctx.log?.(stderr);
     throw new Error(`stage ${stage} (${args.join(' ')}) exited ${exit}:\n${stderr.slice(-4000)}`);
   }
-  return { stage, seconds: Math.round(seconds * 1000) / 1000, peakRssMB, requests, exit };
+  return { stage, seconds: Math.round(seconds * 1000) / 1000, peakRssMB, cpuSeconds, requests, exit };
 }

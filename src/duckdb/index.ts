@@ -18,4 +18,4 @@ export { buildDatabaseAtomically, companionPaths, type AtomicBuildOptions } from
 export { tableRowCounts } from './inspect.js';
 export { hasGlobCharacters, sqlIdentifier, sqlString, sqlStringList } from './sql.js';
 export { firstLine, isOutOfMemory, parseLockConflict, wrapDuckDbError, type LockConflict } from './errors.js';
-export { DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_PATTERN, duckDbSize, memoryLimitBytes, memorySettings } from './settings.js';
+export { DEFAULT_MEMORY_LIMIT, DUCKDB_SHARE, MEMORY_LIMIT_PATTERN, duckDbLimitBytes, duckDbSize, memoryLimitBytes, memorySettings } from './settings.js';

@@ -1,8 +1,11 @@
 /**
- * The memory a DuckDB build may use: `duckdb.memoryLimit` of the site config ('1GB', '512MiB',
- * '25%' of the machine's RAM) turned into DuckDB's `memory_limit`. Past it DuckDB spills to its
- * temp_directory (set per build by buildDatabaseAtomically, next to the database being built
- * under artifacts/work/) instead of failing, for the operators that can spill.
+ * The memory a stage may use: `duckdb.memoryLimit` of the site config ('1GB', '512MiB', '25%' of
+ * the machine's RAM) is the budget of the whole process; DuckDB's `memory_limit` is
+ * DUCKDB_SHARE of it, the rest is headroom for what DuckDB allocates outside its buffer manager
+ * (JSON parsing, string heaps, the allocator's fragmentation) and for Node. Past its
+ * memory_limit DuckDB spills to its temp_directory (set per build by buildDatabaseAtomically,
+ * next to the database being built under artifacts/work/) instead of failing, for the operators
+ * that can spill.
  */
 import os from 'node:os';
 import { MallardError } from '../engine/errors.js';
@@ -35,6 +38,20 @@ export function memoryLimitBytes(value: string, totalMemory = os.totalmem()): nu
   return Math.max(MIN_MEMORY_LIMIT_BYTES, Math.floor(bytes));
 }
 
+/**
+ * The share of duckdb.memoryLimit given to DuckDB's memory_limit. Measured at 100,000 datasets
+ * (duckdb.memoryLimit 1GB, 2026-12-02): with memory_limit at the whole 953 MiB, run-models
+ * ckan_clean peaked at 1,412-1,534 MB RSS (its datasets model sorting the raw packages); at
+ * 715 MiB, 1,154 MB; at 600 MiB, 992-1,150 MB. threads=1 (1,528 MB) and
+ * preserve_insertion_order=false (1,457 MB) did not bring it down.
+ */
+export const DUCKDB_SHARE = 0.7;
+
+/** DuckDB's memory_limit in bytes under `memoryLimit` (DUCKDB_SHARE of it, at least MIN_MEMORY_LIMIT_BYTES). */
+export function duckDbLimitBytes(memoryLimit: string = DEFAULT_MEMORY_LIMIT, totalMemory = os.totalmem()): number {
+  return Math.max(MIN_MEMORY_LIMIT_BYTES, Math.floor(memoryLimitBytes(memoryLimit, totalMemory) * DUCKDB_SHARE));
+}
+
 /** DuckDB's spelling of a byte count: whole MiB. */
 export function duckDbSize(bytes: number): string {
   return `${Math.max(1, Math.floor(bytes / 2 ** 20))}MiB`;
@@ -42,5 +59,5 @@ export function duckDbSize(bytes: number): string {
 
 /** The DuckDB settings of a build under `duckdb.memoryLimit` (memory_limit; the temp directory is per build). */
 export function memorySettings(memoryLimit: string = DEFAULT_MEMORY_LIMIT, totalMemory = os.totalmem()): Record<string, string> {
-  return { memory_limit: duckDbSize(memoryLimitBytes(memoryLimit, totalMemory)) };
+  return { memory_limit: duckDbSize(duckDbLimitBytes(memoryLimit, totalMemory)) };
 }

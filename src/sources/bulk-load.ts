@@ -6,15 +6,18 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { sqlString, type DuckDbHandle } from '../duckdb/index.js';
+import { DUCKDB_SHARE, sqlString, type DuckDbHandle } from '../duckdb/index.js';
 import { MallardError } from '../engine/errors.js';
 
 /** Most files one read_json reads: each open file costs DuckDB a buffer until the statement ends. */
 export const MAX_FILES_PER_CHUNK = 2000;
 
-/** Bytes of input per chunk under a memory limit: an eighth of it, at least 4 MiB. */
+/** DuckDB's memory_limit under duckdb.memoryLimit (its DUCKDB_SHARE; the rest is the process's headroom). */
+const duckDbBytes = (memoryLimitBytes: number): number => Math.floor(memoryLimitBytes * DUCKDB_SHARE);
+
+/** Bytes of input per chunk under duckdb.memoryLimit: an eighth of DuckDB's memory_limit, at least 4 MiB. */
 export function chunkBytes(memoryLimitBytes: number): number {
-  return Math.max(4 * 2 ** 20, Math.floor(memoryLimitBytes / 8));
+  return Math.max(4 * 2 ** 20, Math.floor(duckDbBytes(memoryLimitBytes) / 8));
 }
 
 export interface FileChunk {
@@ -24,14 +27,15 @@ export interface FileChunk {
 }
 
 /**
- * The largest raw file loadable under a limit: an eighth of it. read_json holds the file's text
- * (twice, in its buffers) and its parsed rows at once: measured here at 256 MB, a 34 MB result
- * file loads (peak RSS 460 MB) and a 51 MB one runs out of memory.
+ * The largest raw file loadable under DuckDB's memory_limit: an eighth of it. read_json holds the
+ * file's text (twice, in its buffers) and its parsed rows at once: measured here at a 256 MB
+ * memory_limit, a 34 MB result file loads (peak RSS 460 MB) and a 51 MB one runs out of memory.
  */
 export const LOADABLE_SHARE = 8;
 
+/** The largest raw file loadable under duckdb.memoryLimit `memoryLimitBytes` (an eighth of DuckDB's share of it). */
 export function largestLoadable(memoryLimitBytes: number): number {
-  return Math.floor(memoryLimitBytes / LOADABLE_SHARE);
+  return Math.floor(duckDbBytes(memoryLimitBytes) / LOADABLE_SHARE);
 }
 
 /** maximum_object_size for a chunk: its largest file with room to spare (read_json allocates twice this). */
@@ -76,9 +80,9 @@ export function fileTooLargeError(file: string, size: number, memoryLimitBytes: 
   const mib = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MiB`;
   const cap = Math.min(perRecordMax, largestLoadable(memoryLimitBytes));
   const raise = perRecordMax > largestLoadable(memoryLimitBytes);
-  return new MallardError('ERR_INPUT_TOO_LARGE', `${file} is ${mib(size)}: a raw file may be at most ${mib(cap)}${raise ? ` under duckdb.memoryLimit ${mib(memoryLimitBytes)} (an eighth of it)` : ''}`, {
+  return new MallardError('ERR_INPUT_TOO_LARGE', `${file} is ${mib(size)}: a raw file may be at most ${mib(cap)}${raise ? ` under duckdb.memoryLimit ${mib(memoryLimitBytes)} (an eighth of DuckDB's ${DUCKDB_SHARE * 100}% of it)` : ''}`, {
     context: { file, bytes: size, maxBytes: cap },
-    suggestions: raise ? [`raise duckdb.memoryLimit in the site config to at least ${mib(size * LOADABLE_SHARE)}`] : ['search it again with fewer terms per request (sourcegraph.termsPerQuery) or narrower filters'],
+    suggestions: raise ? [`raise duckdb.memoryLimit in the site config to at least ${mib(Math.ceil((size * LOADABLE_SHARE) / DUCKDB_SHARE))}`] : ['search it again with fewer terms per request (sourcegraph.termsPerQuery) or narrower filters'],
   });
 }
 

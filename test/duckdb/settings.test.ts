@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { DatabaseRegistry, buildDatabaseAtomically, memoryLimitBytes, memorySettings } from '../../src/duckdb/index.js';
+import { DUCKDB_SHARE, DatabaseRegistry, buildDatabaseAtomically, memoryLimitBytes, memorySettings } from '../../src/duckdb/index.js';
 import { MallardError } from '../../src/engine/errors.js';
 import { withTempDir } from '../support/temp-dir.js';
 
@@ -14,7 +14,11 @@ describe('duckdb.memoryLimit', () => {
     assert.equal(memoryLimitBytes('25%', 8 * 2 ** 30), 2 * 2 ** 30);
     assert.equal(memoryLimitBytes(' 2.5 gib '), 2.5 * 2 ** 30);
     assert.equal(memoryLimitBytes('1MB'), 128 * 2 ** 20, 'never below what a bulk load needs');
-    assert.deepEqual(memorySettings('256MB'), { memory_limit: '244MiB' });
+    // DuckDB gets DUCKDB_SHARE of the budget (the rest is headroom for the process), never less than the floor.
+    assert.equal(DUCKDB_SHARE, 0.7);
+    assert.deepEqual(memorySettings('1GB'), { memory_limit: '667MiB' });
+    assert.deepEqual(memorySettings('256MB'), { memory_limit: '170MiB' });
+    assert.deepEqual(memorySettings('128MiB'), { memory_limit: '128MiB' });
     assert.throws(() => memoryLimitBytes('lots'), (err: unknown) => err instanceof MallardError && err.code === 'ERR_CONFIG' && /duckdb\.memoryLimit/.test(err.message));
   });
 

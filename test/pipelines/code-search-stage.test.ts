@@ -12,7 +12,7 @@ import { createHttpClient } from '../../src/http/index.js';
 import { GITHUB_FAMILIES } from '../../src/pipelines/github-repos.js';
 import { codeSearchStage, githubStage } from '../../src/pipelines/site-pipeline.js';
 import { createGithubClient } from '../../src/sources/github/index.js';
-import { COVERAGE_FILE, readCoverage } from '../../src/sources/sourcegraph/index.js';
+import { COVERAGE_FILE, readCoverage, SOURCEGRAPH_SCHEMA_VERSION } from '../../src/sources/sourcegraph/index.js';
 import { latestArtifactInfo, listArtifacts } from '../../src/store/index.js';
 import { readDb } from '../support/ckan-db.js';
 import { contentMatch, publishCleanTerms } from '../support/code-search.js';
@@ -83,11 +83,14 @@ describe('the code-search stage', () => {
     const artifact = await latestArtifactInfo(dir, SITE, 'sourcegraph_api');
     assert.ok(artifact);
     assert.equal(fs.statSync(artifact.absolutePath).mode & 0o777, 0o444);
-    assert.deepEqual(artifact.manifest.tables, { searches: 5, matches: 2 + 1 + 1 + 2 * 2 + 2 });
+    assert.deepEqual(artifact.manifest.tables, { requests: 3, searches: 5, matches: 2 + 1 + 1 + 2 * 2 + 2 });
     assert.deepEqual(artifact.manifest.lineage.artifacts, [path.relative(dir, clean)]);
     assert.deepEqual(artifact.manifest.lineage.rawInputs.map((r) => path.basename(r.path)).slice(0, 2), ['terms.parquet', 'requests.parquet'], 'the term → datasets mapping and the coverage first');
     assert.equal(artifact.manifest.lineage.rawInputs.length, 2 + 3, 'then the covering requests: [T2], [T1], [SHARED, T3]');
-    assert.deepEqual(artifact.manifest.build, { schemaVersion: 1, mode: 'full' });
+    assert.deepEqual(artifact.manifest.build, { schemaVersion: SOURCEGRAPH_SCHEMA_VERSION, mode: 'full' });
+    const perRequest = await readDb(artifact.absolutePath, (db) => db.all('SELECT r.request_terms::INTEGER AS k, r.query, count(s.term)::INTEGER AS rows FROM requests r JOIN searches s USING (request) GROUP BY ALL ORDER BY k, rows'));
+    assert.deepEqual(perRequest.map((r) => [r['k'], r['rows']]), [[1, 1], [1, 1], [2, 3]], 'one requests row per request, named by its terms\' searches rows');
+    assert.ok(perRequest.every((r) => /patternType:keyword/.test(String(r['query']))), 'the query is kept once per request');
     const searches = await readDb(artifact.absolutePath, (db) => db.all('SELECT term, dataset_id, match_count::INTEGER AS n, complete, limit_hit, skipped_reasons FROM searches ORDER BY term, dataset_id'));
     assert.deepEqual(searches, [
       { term: T2, dataset_id: 'd2', n: 2, complete: true, limit_hit: true, skipped_reasons: ['shard-match-limit'] },
@@ -161,7 +164,7 @@ describe('the code-search stage', () => {
     assert.ok(rebuilt && rebuilt.path !== incremental.path);
     assert.equal(rebuilt.manifest.build?.['mode'], 'full');
     assert.deepEqual(incremental.manifest.tables, rebuilt.manifest.tables);
-    for (const table of ['searches', 'matches']) {
+    for (const table of ['requests', 'searches', 'matches']) {
       const everyRow = `SELECT * FROM ${table} ORDER BY ALL`;
       const a: unknown[] = await readDb(incremental.absolutePath, (d) => d.all(everyRow));
       const b: unknown[] = await readDb(rebuilt.absolutePath, (d) => d.all(everyRow));
@@ -172,18 +175,45 @@ describe('the code-search stage', () => {
     assert.deepEqual(terms, [{ term: T2, ids: ['d2'] }, { term: T5, ids: ['d1'] }, { term: T4, ids: ['d4'] }, { term: SHARED, ids: ['d1', 'd2', 'd4'] }].sort((x, y) => (x.term < y.term ? -1 : 1)));
   });
 
-  test('a previous sourcegraph_api that no longer matches its manifest is not built upon: the load builds in full and says why', async () => {
+  /** A first sourcegraph_api, built and published in full: its artifact. */
+  async function firstBuild() {
     sg = await startSourcegraphServer({ corpus: corpus() });
     await publishCleanTerms(dir, SITE, PAIRS, Date.UTC(2026, 0, 1));
     assert.equal((await run([(await codeSearchStage(loaded(), options())).insert])).summary.status, 'success');
     const first = await latestArtifactInfo(dir, SITE, 'sourcegraph_api');
     assert.ok(first);
-    fs.chmodSync(first.absolutePath, 0o644);
-    fs.appendFileSync(first.absolutePath, Buffer.alloc(16));
+    return first;
+  }
+
+  /** The load forced again over the same results; it succeeds. */
+  async function loadAgain() {
     const again = await run([(await codeSearchStage(loaded(), options())).insert], ['InsertSourcegraphResults']);
     assert.equal(again.summary.status, 'success', JSON.stringify(again.summary.failures));
+    return again;
+  }
+
+  test('a previous sourcegraph_api that no longer matches its manifest is not built upon: the load builds in full and says why', async () => {
+    const first = await firstBuild();
+    fs.chmodSync(first.absolutePath, 0o644);
+    fs.appendFileSync(first.absolutePath, Buffer.alloc(16));
+    const again = await loadAgain();
     assert.match(JSON.stringify(again.summary), /not used as the base of an incremental build/);
     assert.equal((await latestArtifactInfo(dir, SITE, 'sourcegraph_api'))?.manifest.build?.['mode'], 'full');
+  });
+
+  test('a previous sourcegraph_api of an older schema version is not built upon: the load builds in full and says so', async () => {
+    const first = await firstBuild();
+    // As a build of schema version 1 (the query on every searches row, no requests table) says in its manifest.
+    const manifestFile = path.join(dir, first.manifestPath);
+    const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { build: Record<string, unknown> };
+    manifest.build['schemaVersion'] = SOURCEGRAPH_SCHEMA_VERSION - 1;
+    fs.chmodSync(manifestFile, 0o644);
+    fs.writeFileSync(manifestFile, JSON.stringify(manifest));
+    const again = await loadAgain();
+    assert.match(fs.readFileSync(again.logFile, 'utf8'), new RegExp(`has schema version ${SOURCEGRAPH_SCHEMA_VERSION - 1}, not ${SOURCEGRAPH_SCHEMA_VERSION}: building in full`));
+    const rebuilt = await latestArtifactInfo(dir, SITE, 'sourcegraph_api');
+    assert.deepEqual(rebuilt?.manifest.build, { schemaVersion: SOURCEGRAPH_SCHEMA_VERSION, mode: 'full' });
+    assert.deepEqual(rebuilt?.manifest.tables, first.manifest.tables);
   });
 
   test('a searches.json of format 1 (terms with their datasets) is rewritten once, reusing every result: no search is sent', async () => {

@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import { partialPathFor, withAtomicPath } from '../../engine/index.js';
-import { DEFAULT_MEMORY_LIMIT, duckDbSize, MEMORY, memoryLimitBytes, openDatabase, sqlString, type DuckDbHandle } from '../../duckdb/index.js';
+import { DEFAULT_MEMORY_LIMIT, duckDbLimitBytes, duckDbSize, MEMORY, openDatabase, sqlString, type DuckDbHandle } from '../../duckdb/index.js';
 import { loadRows } from '../bulk-load.js';
 import type { RequestCoverage } from './searches.js';
 
@@ -20,14 +20,19 @@ const COVERAGE_MIN_MEMORY = 128 * 2 ** 20;
 
 const COLUMNS = `{request: 'INTEGER', file: 'VARCHAR', pos: 'INTEGER', term: 'VARCHAR', searched_at: 'VARCHAR'}`;
 
+/** Requests read back per statement: each groups its terms into lists apart (grouping does not spill). */
+export const READ_REQUESTS_PER_QUERY = 2000;
+
 /**
- * An in-memory DuckDB spilling to `scratch` (removed after), under `1 / share` of
- * duckdb.memoryLimit: the write runs in the download's process beside the planner's terms and
- * only stages and copies rows (no sort), so a quarter; the read groups every term into its
- * request's list, which does not spill, so the whole limit (a quarter ran out at 1.1M terms).
+ * An in-memory DuckDB spilling to `scratch` (removed after), under `1 / share` of DuckDB's share
+ * of duckdb.memoryLimit (coverage uses a quarter, the rerun's reuse a half): it runs in the
+ * download's process beside the planner's terms. The
+ * write only stages and copies rows (no sort); the read groups READ_REQUESTS_PER_QUERY
+ * requests' terms at a time (all 1.1M terms of a portal-scale coverage at once ran out of a
+ * quarter, and under the whole limit the download peaked at 1.4-1.5 GB RSS).
  */
 export async function withMemoryDb<T>(memoryLimit: string | undefined, share: number, scratch: string, use: (db: DuckDbHandle) => Promise<T>): Promise<T> {
-  const limit = Math.max(COVERAGE_MIN_MEMORY, Math.floor(memoryLimitBytes(memoryLimit ?? DEFAULT_MEMORY_LIMIT) / share));
+  const limit = Math.max(COVERAGE_MIN_MEMORY, Math.floor(duckDbLimitBytes(memoryLimit ?? DEFAULT_MEMORY_LIMIT) / share));
   const db = await openDatabase(MEMORY, { settings: { memory_limit: duckDbSize(limit), temp_directory: scratch } });
   try {
     return await use(db);
@@ -58,10 +63,17 @@ export async function writeCoverage(file: string, requests: readonly RequestCove
 
 /** The requests of a coverage file with their terms, in the order written (a rerun's planner reuses them). */
 export async function readCoverage(file: string, memoryLimit?: string): Promise<RequestCoverage[]> {
-  return withMemoryDb(memoryLimit, 1, `${partialPathFor(file)}.read.tmp`, async (db) => {
-    const rows = await db.all(`SELECT any_value(file) AS file, any_value(searched_at) AS searched_at, list(term ORDER BY pos) AS terms
-FROM ${coverageSource(file)} GROUP BY request ORDER BY request`);
-    return rows.map((r) => ({ file: String(r['file']), searchedAt: String(r['searched_at']), terms: (r['terms'] as string[]).map(String) }));
+  return withMemoryDb(memoryLimit, 4, `${partialPathFor(file)}.read.tmp`, async (db) => {
+    const [range] = await db.all(`SELECT coalesce(max(request), -1)::INTEGER AS last FROM ${coverageSource(file)}`);
+    const last = Number(range?.['last'] ?? -1);
+    const out: RequestCoverage[] = [];
+    // Requests are numbered 0.. in the order written, so each range reads only its row groups.
+    for (let from = 0; from <= last; from += READ_REQUESTS_PER_QUERY) {
+      const rows = await db.all(`SELECT any_value(file) AS file, any_value(searched_at) AS searched_at, list(term ORDER BY pos) AS terms
+FROM ${coverageSource(file)} WHERE request >= ${from} AND request < ${from + READ_REQUESTS_PER_QUERY} GROUP BY request ORDER BY request`);
+      for (const r of rows) out.push({ file: String(r['file']), searchedAt: String(r['searched_at']), terms: r['terms'] as string[] });
+    }
+    return out;
   });
 }
 

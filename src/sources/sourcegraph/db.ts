@@ -12,6 +12,7 @@ import path from 'node:path';
 import { buildDatabaseAtomically, memoryLimitBytes, memorySettings, sqlString, sqlStringList, type DatabaseRegistry, type DuckDbHandle } from '../../duckdb/index.js';
 import { chunkFiles, fileTooLargeError, largestLoadable, loadRows, objectSizeFor, type FileChunk } from '../bulk-load.js';
 import { coverageSource } from './coverage.js';
+import { ATT, CHUNK, columnsSql, COVER, insertSql, MAX_RESULT_BYTES, RELOAD, SOURCEGRAPH_SCHEMA, STAGE, TERMS } from './load-sql.js';
 import { mappingSource } from './term-mapping.js';
 
 /** A result file and the terms whose result it is (a request may have searched more). */
@@ -47,95 +48,6 @@ export interface SourcegraphLoadSummary {
   /** Terms whose rows were deleted and loaded again, and terms only deleted (incremental). */
   reloadedTerms: number;
   removedTerms: number;
-}
-
-const LINE = 'STRUCT(line BIGINT, preview VARCHAR, terms INTEGER[])';
-const MATCH = `STRUCT(type VARCHAR, repository VARCHAR, repositoryId BIGINT, path VARCHAR, "commit" VARCHAR, branch VARCHAR, language VARCHAR, repoStars BIGINT, lines ${LINE}[], pathTerms INTEGER[])`;
-const SKIPPED = 'STRUCT(reason VARCHAR, title VARCHAR, message VARCHAR, severity VARCHAR)';
-
-/** The declared columns of a result file (see README: the result file). */
-export const RESULT_COLUMNS: Readonly<Record<string, string>> = {
-  searchedAt: 'VARCHAR',
-  terms: 'VARCHAR[]',
-  query: 'VARCHAR',
-  matches: `${MATCH}[]`,
-  matchesReceived: 'BIGINT',
-  linesReceived: 'BIGINT',
-  matchCount: 'BIGINT',
-  repositoriesCount: 'BIGINT',
-  durationMs: 'BIGINT',
-  complete: 'BOOLEAN',
-  limitHit: 'BOOLEAN',
-  exhaustive: 'BOOLEAN',
-  skipped: `${SKIPPED}[]`,
-  alerts: 'JSON',
-};
-
-function columnsSql(): string {
-  return `{${Object.entries(RESULT_COLUMNS).map(([k, v]) => `${k}: ${sqlString(v)}`).join(', ')}}`;
-}
-
-/** Bumped whenever SOURCEGRAPH_SCHEMA or what fills it changes: an incremental build needs a previous one of the same version. */
-export const SOURCEGRAPH_SCHEMA_VERSION = 1;
-
-export const SOURCEGRAPH_SCHEMA = `
-CREATE TABLE searches (
-  term VARCHAR NOT NULL, dataset_id VARCHAR NOT NULL, query VARCHAR, request VARCHAR, request_terms INTEGER,
-  match_count BIGINT, results_received BIGINT, lines_received BIGINT, repositories_count BIGINT,
-  complete BOOLEAN, limit_hit BOOLEAN, exhaustive BOOLEAN,
-  skipped_reasons VARCHAR[], skipped JSON, alerts JSON, searched_at TIMESTAMP, duration_ms BIGINT, file VARCHAR);
-CREATE TABLE matches (
-  term VARCHAR NOT NULL, dataset_id VARCHAR NOT NULL, type VARCHAR, repository VARCHAR, repository_id BIGINT,
-  path VARCHAR, "commit" VARCHAR, branch VARCHAR, language VARCHAR, line_number BIGINT, preview VARCHAR, repo_stars BIGINT);`;
-
-/** Largest result file read (DuckDB reads one JSON object whole; it buffers about twice this). */
-export const MAX_RESULT_BYTES = 128 * 1024 * 1024;
-
-const STAGE = 'sg_stage';
-const ATT = 'sg_att';
-const TERMS = 'sg_terms';
-const COVER = 'sg_cover';
-const RELOAD = 'sg_reload';
-const CHUNK = 'sg_chunk';
-
-/**
- * The statements filling searches and matches from one chunk's stage, for the terms of `cover`:
- * first the chunk's own (file, term, dataset) rows, so the joins below hash a chunk's share of
- * the million-term coverage, not all of it for every chunk.
- */
-export function insertSql(cover = COVER): string[] {
-  return [
-    `CREATE OR REPLACE TEMP TABLE ${CHUNK} AS
-SELECT c.file, c.term, t.dataset_id FROM ${cover} c JOIN ${TERMS} t ON t.term = c.term
-WHERE c.file IN (SELECT filename FROM ${STAGE})`,
-    `CREATE OR REPLACE TEMP TABLE ${ATT} AS
-WITH m AS (SELECT filename, terms AS rterms, unnest(matches) AS x, generate_subscripts(matches, 1) AS pos FROM ${STAGE}),
-l AS (SELECT filename, rterms, pos, x, unnest(x.lines) AS l FROM m),
-by_line AS (SELECT filename, rterms, pos, x, l, unnest(l.terms) AS k FROM l),
-by_path AS (SELECT filename, rterms, pos, x, unnest(x.pathTerms) AS k FROM m)
-SELECT filename, rterms[k + 1] AS term, pos, x.type AS type, x, l.line AS line, l.preview AS preview FROM by_line
-UNION ALL
-SELECT filename, rterms[k + 1], pos, CASE WHEN x.type = 'content' THEN 'path' ELSE x.type END, x, NULL, NULL FROM by_path`,
-    `INSERT INTO matches
-SELECT a.term, t.dataset_id, a.type, a.x.repository, a.x.repositoryId, a.x.path, a.x."commit", a.x.branch, a.x.language,
-  a.line, a.preview, a.x.repoStars
-FROM ${ATT} a JOIN ${CHUNK} t ON t.file = a.filename AND t.term = a.term
-ORDER BY a.filename, a.term, t.dataset_id, a.pos, a.line NULLS FIRST`,
-    `INSERT INTO searches
-WITH per AS (
-  SELECT filename, term, count(*) FILTER (WHERE line IS NOT NULL) AS lines, count(*) FILTER (WHERE line IS NULL) AS lineless,
-    count(DISTINCT pos) AS results, count(DISTINCT x.repository) AS repos
-  FROM ${ATT} GROUP BY filename, term)
-SELECT t.term, t.dataset_id, s.query, parse_filename(s.filename), len(s.terms),
-  CASE WHEN len(s.terms) = 1 THEN s.matchCount ELSE coalesce(p.lines + p.lineless, 0) END,
-  coalesce(p.results, 0), coalesce(p.lines, 0),
-  CASE WHEN len(s.terms) = 1 THEN coalesce(s.repositoriesCount, p.repos, 0) ELSE coalesce(p.repos, 0) END,
-  s.complete, s.limitHit, s.exhaustive, coalesce(list_transform(s.skipped, x -> x.reason), []), to_json(coalesce(s.skipped, [])),
-  coalesce(s.alerts, '[]'), try_cast(s.searchedAt AS TIMESTAMPTZ)::TIMESTAMP, s.durationMs, s.filename
-FROM ${STAGE} s JOIN ${CHUNK} t ON t.file = s.filename
-LEFT JOIN per p ON p.filename = s.filename AND p.term = t.term
-ORDER BY s.filename, t.term, t.dataset_id`,
-  ];
 }
 
 async function countOf(db: DuckDbHandle, sql: string): Promise<number> {
@@ -191,6 +103,7 @@ SELECT DISTINCT term, term IN (SELECT term FROM sg_new_rows) AS wanted FROM d`);
   await db.run(`DELETE FROM matches WHERE term IN (SELECT term FROM sg_changed)`);
   await db.run(`DELETE FROM searches WHERE term IN (SELECT term FROM sg_changed)`);
   await db.run(`CREATE TEMP TABLE ${RELOAD} AS SELECT c.* FROM ${COVER} c WHERE c.term IN (SELECT term FROM sg_changed WHERE wanted)`);
+  await db.run(`DELETE FROM requests WHERE request IN (SELECT DISTINCT parse_filename(file) FROM ${RELOAD})`);
   // Rows kept name their result file by the path it has now (an artifacts directory may have moved).
   await db.run(`UPDATE searches SET file = c.file FROM ${COVER} c WHERE c.term = searches.term AND searches.file IS DISTINCT FROM c.file`);
   const [row] = await db.all('SELECT count(*) FILTER (WHERE wanted)::BIGINT AS reload, count(*) FILTER (WHERE NOT wanted)::BIGINT AS remove FROM sg_changed');
@@ -199,12 +112,14 @@ SELECT DISTINCT term, term IN (SELECT term FROM sg_new_rows) AS wanted FROM d`);
 }
 
 /**
- * Bytes one (term, dataset) row of `searches` costs a chunk while it is inserted: the row carries
- * its request's query (up to sourcegraph.maxQueryLength, 4,000 characters by default), sorted
- * and appended before a checkpoint compresses it. Measured at 100,000 datasets: chunks sized by
- * input bytes alone held ~86,000 such rows each and DuckDB ran out of 600 MiB in that insert.
+ * Bytes one (term, dataset) row of `searches` costs a chunk while it is inserted (sorted and
+ * appended before a checkpoint compresses it). Schema version 1 carried the request's query (up
+ * to 4,000 characters) on every row and needed 4 KiB: chunks sized by input bytes alone held
+ * ~86,000 rows each at 100,000 datasets and ran out of 600 MiB. With the query in `requests`, a
+ * row is a term, a dataset id and two file names: measured at 100,000 datasets (1GB), 1 KiB makes
+ * 18 chunks and peaks at 1,198 MB RSS, 4 KiB 57 chunks and 1,190 MB, 20% more CPU.
  */
-export const SEARCH_ROW_BYTES = 4096;
+export const SEARCH_ROW_BYTES = 1024;
 
 /** The files of `table` in order, each with the (term, dataset) rows its terms stand for. */
 async function filesOf(db: DuckDbHandle, table: string): Promise<Array<{ file: string; rows: number }>> {
@@ -241,7 +156,7 @@ export async function buildSourcegraphApiDatabase(
       if (!incremental) await db.run(SOURCEGRAPH_SCHEMA);
       await db.run('SET preserve_insertion_order = false');
       await loadLookups(db, requests, mappingFile, options.scratchDir ?? `${finalPath}.scratch`);
-      let cover = COVER;
+      let cover: string = COVER;
       let changed = { reload: 0, remove: 0 };
       if (incremental) {
         changed = await changedTerms(db);
@@ -255,6 +170,7 @@ export async function buildSourcegraphApiDatabase(
         for (const sql of insertSql(cover)) await db.run(sql);
       }
       await db.run(`DROP TABLE IF EXISTS ${STAGE}; DROP TABLE IF EXISTS ${ATT}; DROP TABLE IF EXISTS ${CHUNK}`);
+      if (incremental) await db.run('DELETE FROM requests WHERE request NOT IN (SELECT DISTINCT request FROM searches)');
       return {
         files: await countOf(db, `SELECT count(DISTINCT file) FROM ${COVER}`),
         searches: await countOf(db, 'SELECT count(*) FROM searches'),

@@ -13,7 +13,7 @@ export type { PlanLimits } from './plan.js';
 export { readResultSummary, readSearchedAt, ResultFileTarget } from './result-file.js';
 export { freshSince, planBatches, planSearch, reusableCoverage, runSearchPlan, searchTerms } from './searches.js';
 export type { RequestCoverage, SearchPlan, SearchRun } from './searches.js';
-export { COVERAGE_FILE, coverageSource, readCoverage, writeCoverage } from './coverage.js';
+export { COVERAGE_FILE, coverageSource, READ_REQUESTS_PER_QUERY, readCoverage, writeCoverage } from './coverage.js';
 export { mappingSource, TERM_MAPPING_FILE, writeMappingFile, writeTermMapping } from './term-mapping.js';
 export { reuseCoverage, writeReusingCoverage } from './reuse.js';
 export type { CoverageReuse, ReusedRequest } from './reuse.js';
@@ -23,5 +23,6 @@ export type { MatchLine, StoredMatch, SkippedReason, SearchAlert, ProgressInfo }
 export { ERR_SOURCEGRAPH_INCOMPLETE, ERR_SOURCEGRAPH_SEARCH, ERR_SOURCEGRAPH_RESPONSE } from './errors.js';
 export { SourcegraphRequestTask, SourcegraphSearchTask, searchOptionsKey } from './tasks.js';
 export type { SourcegraphSettings } from './tasks.js';
-export { buildSourcegraphApiDatabase, RESULT_COLUMNS, SEARCH_ROW_BYTES, SOURCEGRAPH_SCHEMA, SOURCEGRAPH_SCHEMA_VERSION } from './db.js';
+export { buildSourcegraphApiDatabase, SEARCH_ROW_BYTES } from './db.js';
+export { RESULT_COLUMNS, SOURCEGRAPH_SCHEMA, SOURCEGRAPH_SCHEMA_VERSION } from './load-sql.js';
 export type { CoveredRequest, CoverageFile, SourcegraphBuildOptions, SourcegraphLoadSummary } from './db.js';

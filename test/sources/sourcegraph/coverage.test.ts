@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { buildSourcegraphApiDatabase, readCoverage, requestFileName, SEARCH_ROW_BYTES, writeCoverage } from '../../../src/sources/sourcegraph/index.js';
+import { buildSourcegraphApiDatabase, READ_REQUESTS_PER_QUERY, readCoverage, requestFileName, SEARCH_ROW_BYTES, writeCoverage } from '../../../src/sources/sourcegraph/index.js';
+import { chunkBytes } from '../../../src/sources/bulk-load.js';
 import { readDb } from '../../support/ckan-db.js';
 import { writeMappingFile } from './mapping-file.js';
 
@@ -33,14 +34,24 @@ describe('coverage file', () => {
     assert.deepEqual(fs.readdirSync(dir), ['requests.parquet'], 'no scratch left');
   });
 
+  test('more requests than one read takes come back whole and in order, across the reads', async () => {
+    const n = 2 * READ_REQUESTS_PER_QUERY + 3;
+    const requests = Array.from({ length: n }, (_, i) => ({ file: `r${n - i}.json`, searchedAt: '2026-06-01T00:00:00.000Z', terms: Array.from({ length: 1 + (i % 3) }, (_, k) => `t${i}-${2 - k}`) }));
+    const file = path.join(dir, 'requests.parquet');
+    await writeCoverage(file, requests, '256MB');
+    assert.deepEqual(await readCoverage(file, '256MB'), requests);
+    await writeCoverage(file, [], '256MB');
+    assert.deepEqual(await readCoverage(file, '256MB'), []);
+  });
+
   test('the loader reads the coverage file: same tables as from the list; a term standing for many datasets makes more, smaller chunks', async () => {
     const raw = path.join(dir, 'raw');
     fs.mkdirSync(raw);
     const batch = ['alpha', 'beta'];
     fs.writeFileSync(path.join(raw, requestFileName(batch)), resultFile(batch, [{ type: 'content', repository: 'github.com/a/b', path: 'x.py', lines: [{ line: 1, preview: 'alpha beta', terms: [0, 1] }], pathTerms: [] }]));
     fs.writeFileSync(path.join(raw, requestFileName(['gamma'])), resultFile(['gamma'], []));
-    // 128 MB: a 16 MiB chunk budget, so 5,000 searches rows of one term outweigh a chunk.
-    const many = Array.from({ length: Math.ceil((16 * 2 ** 20) / SEARCH_ROW_BYTES) + 1 }, (_, i) => `d${i}`);
+    // 128 MB: a chunk budget of an eighth of DuckDB's share (11.2 MB), so these searches rows of one term outweigh a chunk.
+    const many = Array.from({ length: Math.ceil(chunkBytes(128e6) / SEARCH_ROW_BYTES) + 1 }, (_, i) => `d${i}`);
     const mapping = await writeMappingFile(path.join(dir, 'map'), [{ term: 'alpha', datasetIds: many }, { term: 'beta', datasetIds: ['d1'] }, { term: 'gamma', datasetIds: many }]);
     const requests = [
       { file: requestFileName(batch), searchedAt: '2026-06-01T00:00:00.000Z', terms: batch },

@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import { memoryLimitBytes } from '../../../src/duckdb/index.js';
 import { MallardError } from '../../../src/engine/errors.js';
+import { largestLoadable } from '../../../src/sources/bulk-load.js';
 import { buildSourcegraphApiDatabase, requestFileName } from '../../../src/sources/sourcegraph/index.js';
 import { readDb } from '../../support/ckan-db.js';
 import { writeMappingFile } from './mapping-file.js';
@@ -75,13 +77,15 @@ describe('buildSourcegraphApiDatabase', () => {
     ]);
   });
 
-  test('one result file near the largest loadable size (an eighth of the limit) loads at 256 MB', async () => {
+  test('one result file near the largest loadable size (an eighth of DuckDB\'s share of the limit) loads at 256 MB', async () => {
     const file = path.join(dir, 'one.json');
-    const many = Array.from({ length: 70_000 }, (_, i) => ({ ...match(i, [0]), lines: [{ line: 1, preview: `${'x'.repeat(200)}${i}`, terms: [0] }] }));
+    const largest = largestLoadable(memoryLimitBytes('256MB'));
+    const many = Array.from({ length: Math.floor((0.95 * largest) / 405) }, (_, i) => ({ ...match(i, [0]), lines: [{ line: 1, preview: `${'x'.repeat(200)}${i}`, terms: [0] }] }));
     fs.writeFileSync(file, resultFile(['t'], many));
-    assert.ok(fs.statSync(file).size > 20 * 2 ** 20);
+    const size = fs.statSync(file).size;
+    assert.ok(size > 0.9 * largest && size <= largest, `${size} bytes, the largest loadable ${largest}`);
     const load = await buildSourcegraphApiDatabase(path.join(dir, 'x.db'), [{ file, terms: ['t'] }], await writeMappingFile(path.join(dir, 'map'), [{ term: 't', datasetIds: ['d'] }]), { memoryLimit: '256MB' });
-    assert.equal(load.matches, 70_000);
+    assert.equal(load.matches, many.length);
   });
 
   test('a result file too big for the memory limit is refused naming the file and duckdb.memoryLimit; nothing is built', async () => {
