@@ -83,7 +83,7 @@ http:
     assert.equal(last.summary.status, 'success');
     assert.equal(last.summary.counts.ran, 1);
     const artifact = await latestArtifactInfo(artifacts(), 'demo', 'sourcegraph_api');
-    assert.deepEqual(artifact?.manifest.tables, { searches: 3, matches: 3 + 2 });
+    assert.deepEqual(artifact?.manifest.tables, { searches: 3, matches: 3 + 2, requests: 1 });
     assert.equal(sg.requests.length, 1, 'nothing searched again');
   });
 
