@@ -166,8 +166,9 @@ export async function receiptOfRun(
   run: { runId: string; started: number; finishedAt: () => number },
 ): Promise<Receipt> {
   const outputs = new Map<string, string | undefined>();
+  const before = rowOf(receipts, task.id);
   for (const target of task.outputs()) {
-    outputs.set(target.description, target instanceof FileTarget ? await receiptFileStamp(target.path) : await target.stamp());
+    outputs.set(target.description, target instanceof FileTarget ? await receiptFileStamp(target.path, before?.output(outputKey(receipts, target.description))) : await target.stamp());
   }
   const missing = [...outputs].filter(([, stamp]) => stamp === undefined).map(([d]) => d);
   if (missing.length > 0) {

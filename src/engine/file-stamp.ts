@@ -64,13 +64,18 @@ export function contentOf(stamp: string): string {
   return sizeEnd < 0 || shaStart <= sizeEnd ? stamp : stamp.slice(PREFIX.length, sizeEnd) + stamp.slice(shaStart);
 }
 
-/** The stamp of a file output for its receipt (hashing it unless it was just written by FileTarget.write); undefined if missing. */
-export async function receiptFileStamp(file: string): Promise<string | undefined> {
+/**
+ * The stamp of a file output for its receipt (hashing it unless it was just written by
+ * FileTarget.write, or `recorded`, its previous receipt's stamp, still has its stat: the fast
+ * path of a check, so an output a rerun left alone is not read again); undefined if missing.
+ */
+export async function receiptFileStamp(file: string, recorded?: string): Promise<string | undefined> {
   const st = statFile(file);
   if (st === undefined) return undefined;
   const memo = written.get(file);
   written.delete(file);
   if (memo !== undefined && memo.size === st.size) return formatFileStamp(st, memo.sha256);
+  if (memo === undefined && recorded !== undefined && statMatchesStamp(st, recorded)) return recorded;
   const digest = await digestFile(file);
   return formatFileStamp(digest, digest.sha256);
 }

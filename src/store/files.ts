@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { constants as fsConstants, promises as fsp } from 'node:fs';
 import { fsyncFile } from '../engine/atomic-file.js';
+import { digestFile, type FileDigest } from '../engine/file-hash.js';
 
 export async function exists(file: string): Promise<boolean> {
   try {
@@ -23,11 +24,12 @@ const HASH_CHUNK_BYTES = 4 * 1024 * 1024;
 /**
  * Copies `source` into a new file `dest` (in-kernel copy; fails if `dest` exists), then hashes
  * the copy's bytes while it is fsynced: the digest is of the file as published, and the two
- * waits (disk flush, hashing from the page cache) overlap.
+ * waits (disk flush, hashing from the page cache) overlap. sha256 and md5 with the copy's stat,
+ * as the file hasher caches them (publish remembers it: the next reader does not hash it again).
  */
-export async function copyAndHash(source: string, dest: string): Promise<{ sha256: string; size: number }> {
+export async function copyAndHash(source: string, dest: string): Promise<FileDigest> {
   await fsp.copyFile(source, dest, fsConstants.COPYFILE_EXCL);
-  const [digest] = await Promise.all([sha256File(dest), fsyncFile(dest)]);
+  const [digest] = await Promise.all([digestFile(dest), fsyncFile(dest)]);
   return digest;
 }
 

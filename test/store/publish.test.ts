@@ -5,7 +5,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { MallardError } from '../../src/engine/errors.js';
 import { formatFileStamp, receiptFileStamp } from '../../src/engine/file-stamp.js';
-import { statFile } from '../../src/engine/file-hash.js';
+import { digestFile, FileHasher, statFile } from '../../src/engine/file-hash.js';
 import { publishArtifact, readManifest, manifestSchema } from '../../src/store/index.js';
 import { TestClock, createDuckDb, makeTempDir, removeDir } from './helpers.js';
 
@@ -32,6 +32,16 @@ describe('publishArtifact', () => {
     const st = statFile(published.absolutePath);
     assert.ok(st);
     assert.equal(await receiptFileStamp(published.absolutePath), formatFileStamp(st, await sha256Of(published.absolutePath)));
+  });
+
+  test('the artifacts dir\'s file hasher knows the published file: the next process\'s trust check reads nothing', async () => {
+    const clock = new TestClock('2024-02-02T00:00:00.000Z');
+    const published = await publishArtifact({ artifactsDir, site: 'hasher', name: 'ckan_api', sourcePath: source, toolVersion: '0.1.0', now: clock.now });
+    const st = statFile(published.absolutePath);
+    assert.ok(st);
+    const hasher = await FileHasher.load(artifactsDir); // as a new process would: from the cache file
+    const known = hasher.lookup(published.absolutePath, st);
+    assert.deepEqual(known, await digestFile(published.absolutePath));
   });
 
   test('writes the database read-only with a manifest describing it', async () => {

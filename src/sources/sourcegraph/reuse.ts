@@ -56,6 +56,25 @@ function keptSql(previous: string | undefined, alive: readonly string[], mapping
 WHERE c.file IN (SELECT unnest(${sqlString(JSON.stringify(alive))}::JSON::VARCHAR[])) AND c.term IN (SELECT term FROM ${mappingSource(mappingFile)})`;
 }
 
+/** Terms to search read back per statement (one list each). */
+const LEFT_PER_QUERY = 100_000;
+
+/**
+ * The mapping's terms no kept row covers, sorted: sorted into a table by a query that spills, then
+ * read back LEFT_PER_QUERY at a time in that (insertion, rowid) order. One ordered list of a
+ * portal's 1.1M terms does not spill: it ran out of half the limit (333 MiB at 1GB).
+ */
+async function termsLeft(db: DuckDbHandle, mappingFile: string): Promise<string[]> {
+  await db.run(`CREATE TEMP TABLE sg_left AS SELECT DISTINCT m.term FROM ${mappingSource(mappingFile)} m ANTI JOIN sg_kept k ON k.term = m.term ORDER BY m.term`);
+  const [count] = await db.all('SELECT count(*)::BIGINT AS n FROM sg_left');
+  const out: string[] = [];
+  for (let from = 0; from < Number(count?.['n'] ?? 0); from += LEFT_PER_QUERY) {
+    const [row] = await db.all(`SELECT coalesce(list(term ORDER BY rowid), []) AS terms FROM sg_left WHERE rowid >= ${from} AND rowid < ${from + LEFT_PER_QUERY}`);
+    for (const t of (row?.['terms'] as string[] | undefined) ?? []) out.push(String(t));
+  }
+  return out;
+}
+
 /**
  * What of `previous` (a coverage file, or undefined: nothing to reuse) the terms of `mappingFile`
  * can reuse; `dir` holds the result files.
@@ -66,10 +85,9 @@ export async function reuseCoverage(mappingFile: string, previous: string | unde
     const alive = previous === undefined ? [] : await aliveFiles(db, previous, dir, notBeforeMs);
     await db.run(`CREATE TEMP TABLE sg_kept AS ${keptSql(previous, alive, mappingFile)}`);
     const reused = await db.all('SELECT any_value(file) AS file, count(*)::BIGINT AS n, any_value(searched_at) AS searched_at FROM sg_kept GROUP BY request ORDER BY request');
-    const [left] = await db.all(`SELECT coalesce(list(DISTINCT m.term ORDER BY m.term), []) AS terms FROM ${mappingSource(mappingFile)} m ANTI JOIN sg_kept k ON k.term = m.term`);
+    const toSearch = await termsLeft(db, mappingFile);
     const [counts] = await db.all(`SELECT count(DISTINCT dataset_id)::BIGINT AS datasets, (SELECT count(*) FROM sg_kept)::BIGINT AS kept,
   (SELECT coalesce(max(request) + 1, 0) FROM sg_kept)::BIGINT AS next FROM ${mappingSource(mappingFile)}`);
-    const toSearch = ((left?.['terms'] as string[] | undefined) ?? []).map(String);
     return {
       terms: Number(counts?.['kept'] ?? 0) + toSearch.length,
       datasets: Number(counts?.['datasets'] ?? 0),
