@@ -4,18 +4,15 @@
  * DuckDB as raw/<site>/sourcegraph/terms.parquet), planned into requests (plan.json: the
  * stage's plan, docs/scale-out.md §1), one SourcegraphRequestTask per request, asked for at run
  * time by SourcegraphSearchesTask, which then writes raw/<site>/sourcegraph/searches.json (which
- * request covered which terms). insert-sourcegraph-results: the listed result files bulk-loaded
- * into work/<site>/sourcegraph_api.db (incrementally from the previous trusted build when there
- * is one), published.
+ * request covered which terms). insert-sourcegraph-results (sourcegraph-load-task.ts) loads
+ * the listed result files into sourcegraph_api.db.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { resolveToken, type LoadedConfig, type SiteConfig } from '../config/index.js';
-import { openDatabase } from '../duckdb/index.js';
-import { errorMessage, FileTarget, NO_RETRY, Task, type CompletionCheck, type RetryPolicy, type TaskContext, type Verdict } from '../engine/index.js';
+import { FileTarget, NO_RETRY, Task, type CompletionCheck, type RetryPolicy, type TaskContext, type Verdict } from '../engine/index.js';
 import { createHttpClient, type HttpClient } from '../http/index.js';
 import {
-  buildSourcegraphApiDatabase,
   COVERAGE_FILE,
   freshSince,
   planBatches,
@@ -23,21 +20,19 @@ import {
   reuseCoverage,
   runSearchPlan,
   searchOptionsKey,
-  SOURCEGRAPH_SCHEMA_VERSION,
   TERM_MAPPING_FILE,
   writeCoverage,
   writeMappingFile,
   writeReusingCoverage,
   type CoverageReuse,
-  type SourcegraphLoadSummary,
   type SourcegraphSettings,
 } from '../sources/sourcegraph/index.js';
-import { checkArtifact, latestArtifactInfo, parseDuration } from '../store/index.js';
+import { parseDuration } from '../store/index.js';
 import { lazyClient } from './http-clients.js';
+import { InsertSourcegraphResultsTask } from './sourcegraph-load-task.js';
 import { siteLayout } from './layout.js';
-import { LoadStageTask, type LoadReport, type StageLoad } from './load-stage-task.js';
 import { inputArtifact, type ArtifactPublishedTask } from './published-artifact.js';
-import { readSearchesCoverage, requireSearchesManifest, SEARCHES_VERSION, type SearchesCoverage, type SearchesManifest, type SearchPlanFile } from './stage-manifests.js';
+import { readSearchesCoverage, SEARCHES_VERSION, type SearchesCoverage, type SearchesManifest, type SearchPlanFile } from './stage-manifests.js';
 import { vouchedUnlessStale } from './stale-outputs.js';
 
 export interface CodeSearchOptions {
@@ -149,7 +144,7 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
 
   /** Complete when vouched and every result is younger than sourcegraph.maxAge. */
   override async complete(check: CompletionCheck): Promise<Verdict> {
-    return vouchedUnlessStale(check, () => staleResults(this.manifestFile, this.settings));
+    return vouchedUnlessStale(check, () => this.staleResults());
   }
 
   override retryPolicy(): RetryPolicy {
@@ -162,6 +157,11 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
    * proportional to the terms that changed), and the batches to search, each with its terms and
    * result file. Written to plan.json; a sharded run lists its leaf tasks from it alone.
    */
+  /** Why the results listed in searches.json are too old to count (sourcegraph.maxAge), if they are. */
+  staleResults(): string | undefined {
+    return staleResults(this.manifestFile, this.settings);
+  }
+
   async plan(ctx: TaskContext, clean: string, legacy: string): Promise<{ plan: SearchPlanFile; reuse: CoverageReuse }> {
     await writeMappingFile(clean, this.mappingFile, this.memoryLimit);
     const previous = readSearchesCoverage(this.manifestFile);
@@ -211,90 +211,6 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
     } finally {
       fs.rmSync(legacy, { force: true });
     }
-  }
-}
-
-export type SourcegraphLoadReport = LoadReport<SourcegraphLoadSummary>;
-
-export class InsertSourcegraphResultsTask extends LoadStageTask<SourcegraphLoadSummary> {
-  readonly family = 'InsertSourcegraphResults';
-  protected readonly artifactName = 'sourcegraph_api';
-
-  constructor(private readonly searches: SourcegraphSearchesTask, configHash?: string, private readonly memoryLimit?: string, private readonly fullRefresh = false) {
-    super(searches.params.site, searches.artifactsDir, configHash);
-  }
-
-  override requires(): readonly Task[] {
-    return [this.searches];
-  }
-
-  /** Complete when vouched and no result is stale: a stale one makes the load (and the download) run again. */
-  override async complete(check: CompletionCheck): Promise<Verdict> {
-    return vouchedUnlessStale(check, () => staleResults(this.searches.manifestFile, this.searches.settings));
-  }
-
-  /**
-   * The published sourcegraph_api to start from: the latest, when it was built with this
-   * schema version and its file still matches its manifest (the trust check); else undefined
-   * (a full build), with the reason logged.
-   */
-  private async previousBuild(ctx: TaskContext): Promise<string | undefined> {
-    if (this.fullRefresh) {
-      ctx.log('full refresh: building sourcegraph_api from every result file');
-      return undefined;
-    }
-    const latest = await latestArtifactInfo(this.artifactsDir, this.params.site, this.artifactName);
-    if (latest === undefined) return undefined;
-    const name = path.basename(latest.absolutePath);
-    const version = latest.manifest.build?.['schemaVersion'];
-    if (version !== SOURCEGRAPH_SCHEMA_VERSION) {
-      ctx.log(`${name} has schema version ${JSON.stringify(version ?? null)}, not ${SOURCEGRAPH_SCHEMA_VERSION}: building in full`);
-      return undefined;
-    }
-    try {
-      await checkArtifact(this.artifactsDir, latest.absolutePath);
-    } catch (err) {
-      ctx.warn(`${name} is not used as the base of an incremental build (${errorMessage(err)}): building in full`);
-      return undefined;
-    }
-    return latest.absolutePath;
-  }
-
-  protected async load(ctx: TaskContext): Promise<StageLoad<SourcegraphLoadSummary>> {
-    // The searches' first output is searches.json; the mapping and the result files sit beside it.
-    const manifestFile = (this.input()[0]?.[0] as FileTarget).path;
-    const dir = path.dirname(manifestFile);
-    const manifest = requireSearchesManifest(manifestFile);
-    const requests = manifest.requests.map((r) => path.join(dir, r.file));
-    const previous = await this.previousBuild(ctx);
-    ctx.log(previous === undefined
-      ? `loading ${requests.length} result files into ${this.databaseFile}`
-      : `updating ${path.basename(previous)} with what changed among ${requests.length} result files into ${this.databaseFile}`);
-    // The requests' terms (about a million at portal scale) are read from the coverage file by DuckDB, never held here.
-    const load = await buildSourcegraphApiDatabase(this.databaseFile, { coverageFile: path.join(dir, manifest.coverage), dir }, path.join(dir, manifest.mapping), {
-      memoryLimit: this.memoryLimit,
-      ...(previous === undefined ? {} : { previous }),
-    });
-    if (load.mode === 'incremental') ctx.log(`${load.reloadedTerms} terms loaded again from ${load.filesRead} result files, ${load.removedTerms} removed`);
-    const incomplete = await countIncomplete(this.databaseFile);
-    if (incomplete > 0) ctx.warn(`${incomplete} searches hit a limit: their match counts are lower bounds (see searches.skipped_reasons)`);
-    const artifacts = previous === undefined ? [manifest.source] : [manifest.source, path.relative(this.artifactsDir, previous).split(path.sep).join('/')];
-    return {
-      load,
-      artifacts,
-      rawFiles: [path.join(dir, manifest.mapping), path.join(dir, manifest.coverage), ...requests],
-      build: { schemaVersion: SOURCEGRAPH_SCHEMA_VERSION, mode: load.mode },
-    };
-  }
-}
-
-async function countIncomplete(file: string): Promise<number> {
-  const db = await openDatabase(file, { readOnly: true });
-  try {
-    const rows = await db.all('SELECT count(DISTINCT term)::INTEGER AS n FROM searches WHERE limit_hit');
-    return Number(rows[0]?.['n'] ?? 0);
-  } finally {
-    await db.close();
   }
 }
 
