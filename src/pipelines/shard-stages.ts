@@ -16,7 +16,7 @@ import type { LeafSpec, StageName, StagePlan } from '../shards/run-contract.js';
 import { DEFAULT_MAX_DATASETS, planPages } from '../sources/ckan/plan.js';
 import { CkanPageTask, effectiveRowsOf, readPageMeta } from '../sources/ckan/tasks.js';
 import { GithubRepoTask } from '../sources/github/index.js';
-import { planSearch, SourcegraphRequestTask, writeTermMapping } from '../sources/sourcegraph/index.js';
+import { planBatches, reuseCoverage, SourcegraphRequestTask, writeMappingFile } from '../sources/sourcegraph/index.js';
 import { readGithubRepositories } from './github-repos.js';
 import { PublishedArtifactTarget } from './published-artifact.js';
 import type { SitePipeline } from './site-pipeline.js';
@@ -118,9 +118,10 @@ export async function stagePlanner(pipeline: SitePipeline, stage: StageName, ups
         inputsKey: JSON.stringify({ upstream: upstreamPlans, options: searches.params.options, termsPerQuery: searches.settings.termsPerQuery, maxQueryLength: searches.settings.maxQueryLength }),
         plan: async () => {
           const source = await new PublishedArtifactTarget(searches.artifactsDir, searches.settings.site, 'clean_ckan_api').resolve();
-          // The mapping and the batches exactly as SourcegraphSearches plans them (with no earlier result to reuse).
-          const { terms } = await writeTermMapping(source, searches.mappingFile, memoryLimit);
-          const leaves = planSearch(searches.settings, terms, [], Date.now()).batches
+          // The mapping and the batches as SourcegraphSearches plans them, through the same DuckDB reuse (with no earlier result to reuse).
+          await writeMappingFile(source, searches.mappingFile, memoryLimit);
+          const { toSearch: terms } = await reuseCoverage(searches.mappingFile, undefined, searches.settings.dir, undefined, memoryLimit);
+          const leaves = planBatches(searches.settings, terms)
             .map((batch) => new SourcegraphRequestTask(searches.settings, batch))
             .map((t) => ({ ...leafOf(t), params: { ...t.params, termList: [...t.terms] } }));
           return { leaves, data: { source: path.basename(source), terms: terms.length } };

@@ -14,10 +14,9 @@ export { readResultSummary, readSearchedAt, ResultFileTarget } from './result-fi
 export { freshSince, planBatches, planSearch, reusableCoverage, runSearchPlan, searchTerms } from './searches.js';
 export type { RequestCoverage, SearchPlan, SearchRun } from './searches.js';
 export { COVERAGE_FILE, coverageSource, READ_REQUESTS_PER_QUERY, readCoverage, writeCoverage } from './coverage.js';
-export { mappingSource, TERM_MAPPING_FILE, writeMappingFile, writeTermMapping } from './term-mapping.js';
+export { mappingSource, TERM_MAPPING_FILE, writeMappingFile } from './term-mapping.js';
 export { reuseCoverage, writeReusingCoverage } from './reuse.js';
 export type { CoverageReuse, ReusedRequest } from './reuse.js';
-export type { TermMapping } from './term-mapping.js';
 export { LIMIT_REASONS, PREVIEW_MAX, toStoredMatch } from './matches.js';
 export type { MatchLine, StoredMatch, SkippedReason, SearchAlert, ProgressInfo } from './matches.js';
 export { ERR_SOURCEGRAPH_INCOMPLETE, ERR_SOURCEGRAPH_SEARCH, ERR_SOURCEGRAPH_RESPONSE } from './errors.js';

@@ -3,8 +3,8 @@
  * dataset_search_terms by DuckDB: written as a Parquet file (term, dataset_id; one row per
  * distinct pair, in no particular order: sorting a portal's million terms cost more than the rest
  * of a rerun's planning) that the loader reads with read_parquet, so no JavaScript ever holds a
- * million terms with their dataset ids. The pipeline's planner reads it in DuckDB (reuse.ts);
- * writeTermMapping also returns the distinct terms, sorted, as one list.
+ * million terms with their dataset ids. The planners (the download's and a sharded plan's)
+ * read it in DuckDB (reuse.ts).
  */
 import { partialPathFor, withAtomicPath } from '../../engine/index.js';
 import fs from 'node:fs';
@@ -14,13 +14,6 @@ import { memorySettings, openDatabase, sqlString, type DuckDbHandle } from '../.
 export const TERM_MAPPING_FILE = 'terms.parquet';
 
 const PAIRS = `SELECT DISTINCT term, dataset_id FROM dataset_search_terms WHERE term IS NOT NULL AND term <> '' AND dataset_id IS NOT NULL`;
-
-export interface TermMapping {
-  /** Distinct terms, sorted (the planner's input). */
-  terms: string[];
-  /** Distinct datasets the terms stand for. */
-  datasets: number;
-}
 
 /** `cleanDb` opened read-only under duckdb.memoryLimit, spilling next to `scratch` (removed after). */
 async function withCleanDb<T>(cleanDb: string, memoryLimit: string | undefined, scratch: string, use: (db: DuckDbHandle) => Promise<T>): Promise<T> {
@@ -44,21 +37,9 @@ async function copyPairs(db: DuckDbHandle, mappingFile: string): Promise<void> {
 const scratchFor = (mappingFile: string): string => `${partialPathFor(mappingFile)}.tmp`;
 
 /**
- * Writes `mappingFile` (atomically) from `cleanDb`'s dataset_search_terms and returns the
- * distinct terms (as one list value, not a row per term) and the number of datasets. DuckDB
- * works under `memoryLimit` (duckdb.memoryLimit), spilling beside the mapping file.
+ * Writes `mappingFile` (atomically) from `cleanDb`'s dataset_search_terms, DuckDB working
+ * under `memoryLimit` (duckdb.memoryLimit) and spilling beside the mapping file.
  */
-export async function writeTermMapping(cleanDb: string, mappingFile: string, memoryLimit?: string): Promise<TermMapping> {
-  return withCleanDb(cleanDb, memoryLimit, scratchFor(mappingFile), async (db) => {
-    await copyPairs(db, mappingFile);
-    const rows = await db.all(`SELECT coalesce(list(term ORDER BY term), []) AS terms FROM (SELECT DISTINCT term FROM (${PAIRS}))`);
-    const [count] = await db.all(`SELECT count(DISTINCT dataset_id)::BIGINT AS n FROM (${PAIRS})`);
-    const terms = (rows[0]?.['terms'] as string[] | undefined ?? []).map(String);
-    return { terms, datasets: Number(count?.['n'] ?? 0) };
-  });
-}
-
-/** Writes `mappingFile` as writeTermMapping does, returning nothing: a rerun's planner reads it in DuckDB (reuse.ts). */
 export async function writeMappingFile(cleanDb: string, mappingFile: string, memoryLimit?: string): Promise<void> {
   await withCleanDb(cleanDb, memoryLimit, scratchFor(mappingFile), (db) => copyPairs(db, mappingFile));
 }

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { openDatabase, sqlString } from '../../../src/duckdb/index.js';
-import { writeTermMapping } from '../../../src/sources/sourcegraph/index.js';
+import { writeMappingFile as writeMapping } from '../../../src/sources/sourcegraph/index.js';
 
 export interface TermDatasets {
   term: string;
@@ -26,7 +26,7 @@ export async function writeMappingFile(dir: string, terms: readonly TermDatasets
     await db.close();
   }
   const mapping = path.join(dir, name);
-  await writeTermMapping(clean, mapping);
+  await writeMapping(clean, mapping);
   fs.rmSync(pairs);
   fs.rmSync(clean);
   return mapping;
