@@ -36,7 +36,17 @@ function restoreTimes(artifactsDir: string, r: RemoteReceipt): void {
     const file = path.join(artifactsDir, key.slice(2));
     const st = fs.statSync(file, { throwIfNoEntry: false });
     if (st === undefined || st.size !== Number(m[1]) || Math.trunc(st.mtimeMs) === Number(m[2])) continue;
-    const when = new Date(Number(m[2]));
-    fs.utimesSync(file, when, when);
+    setMtimeMs(file, Number(m[2]));
   }
+}
+
+/**
+ * Gives `file` the mtime whose whole milliseconds are `ms` (Math.trunc of its mtimeMs), as the
+ * stamp compares them. Not `new Date(ms)`: seconds as a double land a few hundred nanoseconds
+ * below the millisecond about half the time (1.79e9 s leaves ~0.2 µs of precision), and the
+ * truncated mtime reads one millisecond early. Half a millisecond over is exact after truncation.
+ */
+export function setMtimeMs(file: string, ms: number): void {
+  const seconds = (ms + 0.5) / 1000;
+  fs.utimesSync(file, seconds, seconds);
 }
