@@ -31,11 +31,17 @@ gone AS (
   SELECT id FROM {{ this }} WHERE id NOT IN (SELECT id FROM {{ source('ckan_api', 'datasets') }} WHERE coalesce(id, '') <> '')
 ),
 {% endif %}
+-- The latest version of each dataset is chosen on the key columns alone, then its whole row
+-- (raw is ~7 kB) is fetched by rowid: a filter on id still reads every raw value, the rowid
+-- fetch only the chosen ones (100,000 datasets, 1,050 touched: 7.0 s -> 0.1 s; a full build
+-- sorts keys, not packages).
 latest AS (
   SELECT *
   FROM {{ source('ckan_api', 'datasets') }}
-  WHERE coalesce(id, '') <> ''{% if is_incremental() %} AND id IN (SELECT id FROM touched){% endif %}
-  QUALIFY row_number() OVER (PARTITION BY id ORDER BY metadata_modified DESC NULLS LAST, page_file DESC NULLS LAST) = 1
+  WHERE rowid IN (
+    SELECT rowid FROM {{ source('ckan_api', 'datasets') }}
+    WHERE coalesce(id, '') <> ''{% if is_incremental() %} AND id IN (SELECT id FROM touched){% endif %}
+    QUALIFY row_number() OVER (PARTITION BY id ORDER BY metadata_modified DESC NULLS LAST, page_file DESC NULLS LAST) = 1)
 ),
 -- raw (the whole package) is parsed once per field here, not in every expression below, and only
 -- objects are cast to maps (at 100,000 datasets of ~7 kB: this model 11.7 s -> 8.3 s).
