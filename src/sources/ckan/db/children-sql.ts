@@ -8,7 +8,7 @@
  */
 import { sqlString } from '../../../duckdb/index.js';
 import { RESOURCES_SPEC, byteCount, fromJsonStructure, readableText, readJsonColumns, utcTimestamp } from './columns.js';
-import { STAGE, keysAgree, readJson, readObjects, scanKeys, type PageScan } from './load-sql.js';
+import { STAGE, keptRows, readJson, readObjects, type Pairing, type PageScan } from './load-sql.js';
 
 /** INSERT of one list of the package from `rows` (with `id` and the list), one row per item. */
 function insertListSql(table: string, list: string, columns: readonly string[], rows = STAGE): string {
@@ -35,17 +35,13 @@ const RESOURCE_COLUMNS = [
 /**
  * The resources of a chunk's kept lines, read from its pages. 'fast' types them by read_json with
  * the declared columns (fails on a structure that does not fit: the fill runs again tolerantly),
- * 'tolerant' by from_json. `pairing` as for the datasets (load-sql.ts insertDatasetsSql): 'none'
- * keeps every line with an id, no join (read and written on every thread); 'keys' pairs the lines
- * with their keys by position and aborts on a line whose id differs from its key (one thread).
+ * 'tolerant' by from_json. `pairing` (load-sql.ts Pairing) as for the datasets: only 'keys' joins
+ * (and aborts on a line whose id differs from its key), which DuckDB runs on one thread.
  */
-export function insertResourcesSql(scan: PageScan, mode: 'fast' | 'tolerant', pairing: 'none' | 'keys'): string {
+export function insertResourcesSql(scan: PageScan, mode: 'fast' | 'tolerant', pairing: Pairing): string {
   const source = mode === 'fast'
     ? `(SELECT file_index::INTEGER + ${scan.firstPage} AS page, id, resources FROM ${readJson(scan.files, readJsonColumns(RESOURCES_SPEC))}) s`
     : `(SELECT fa::INTEGER + ${scan.firstPage} AS page, p.id, p.resources
   FROM (SELECT file_index AS fa, from_json(json, ${sqlString(fromJsonStructure(RESOURCES_SPEC))}) AS p FROM ${readObjects(scan.files)})) s`;
-  const rows = pairing === 'none'
-    ? `(SELECT s.id, s.resources FROM ${source} WHERE coalesce(s.id, '') <> '')`
-    : `(SELECT s.id, s.resources FROM ${source} POSITIONAL JOIN ${scanKeys(scan)} k WHERE ${keysAgree('s')})`;
-  return insertListSql('resources', 'resources', RESOURCE_COLUMNS, rows);
+  return insertListSql('resources', 'resources', RESOURCE_COLUMNS, `(SELECT s.id, s.resources FROM ${keptRows(scan, source, pairing)})`);
 }

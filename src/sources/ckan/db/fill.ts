@@ -4,7 +4,8 @@
  * tables empty), one statement at a time, each read and written by DuckDB on every thread:
  *
  * - datasets, per chunk: the datasets rows with their raw JSON, in one parallel scan when no line
- *   of the chunk lost to a duplicate, else paired with the keys by position (one thread);
+ *   of the chunk lost to a duplicate (unfiltered when the chunk drops no line at all), else
+ *   paired with the keys by position (one thread);
  * - children, per chunk: resources straight from the pages (children-sql.ts), then the other
  *   lists staged in a temporary table, checked against the keys and cut to the kept lines by
  *   position, then tags, extras, groups and the organization candidates; organizations and
@@ -32,6 +33,7 @@ import {
   scanKeys,
   stageMisalignedSql,
   stageSql,
+  type Pairing,
   type PageScan,
 } from './load-sql.js';
 import { insertResourcesSql, insertStagedChildrenSql } from './children-sql.js';
@@ -46,21 +48,29 @@ function misalignedError(what: string, chunk: PageScan): MallardError {
   });
 }
 
-/** True when a page of the chunk holds a duplicate that lost (its datasets must be paired with the keys). */
-function hasDuplicates(chunk: PageScan, pagesWithDuplicates: ReadonlySet<number>): boolean {
-  return chunk.files.some((_, i) => pagesWithDuplicates.has(chunk.firstPage + i));
+/**
+ * The pages holding a line the load leaves out (load-sql.ts pagesWithDroppedSql): page order
+ * index -> true when one of those lines is a duplicate that lost, false when each lacks an id.
+ */
+export type DroppedPages = ReadonlyMap<number, boolean>;
+
+/** How a chunk's scans keep lines: 'keys' where a duplicate lost, 'with-id' where only lines without an id are left out, else 'all'. */
+export function pairingOf(chunk: PageScan, dropped: DroppedPages): Pairing {
+  const pages = chunk.files.map((_, i) => dropped.get(chunk.firstPage + i));
+  if (pages.includes(true)) return 'keys';
+  return pages.includes(false) ? 'with-id' : 'all';
 }
 
-async function fillDatasets(db: DuckDbHandle, chunks: readonly PageScan[], pagesWithDuplicates: ReadonlySet<number>, markDeleted: boolean): Promise<void> {
-  for (const chunk of chunks) await runOnPages(db, chunk, insertDatasetsSql(chunk, hasDuplicates(chunk, pagesWithDuplicates) ? 'keys' : 'none'));
+async function fillDatasets(db: DuckDbHandle, chunks: readonly PageScan[], dropped: DroppedPages, markDeleted: boolean): Promise<void> {
+  for (const chunk of chunks) await runOnPages(db, chunk, insertDatasetsSql(chunk, pairingOf(chunk, dropped)));
   const counts = (await db.all(datasetCountsSql()))[0] ?? {};
   if (Number(counts['datasets']) !== Number(counts['kept'])) throw misalignedError(`${String(counts['datasets'])} datasets for ${String(counts['kept'])} kept keys`, chunks[0] as PageScan);
   if (markDeleted) await db.run(markDeletedSql());
 }
 
-async function fillChildren(db: DuckDbHandle, chunks: readonly PageScan[], mode: ScanMode, pagesWithDuplicates: ReadonlySet<number>, loadedAt: Date, coerced: CkanCoercions): Promise<void> {
+async function fillChildren(db: DuckDbHandle, chunks: readonly PageScan[], mode: ScanMode, dropped: DroppedPages, loadedAt: Date, coerced: CkanCoercions): Promise<void> {
   for (const chunk of chunks) {
-    await runOnPages(db, chunk, insertResourcesSql(chunk, mode, hasDuplicates(chunk, pagesWithDuplicates) ? 'keys' : 'none'));
+    await runOnPages(db, chunk, insertResourcesSql(chunk, mode, pairingOf(chunk, dropped)));
     await runOnPages(db, chunk, stageSql(chunk, mode));
     const misaligned = Number((await db.all(stageMisalignedSql(chunk)))[0]?.['n'] ?? 0);
     if (misaligned !== 0) throw misalignedError(`${misaligned} staged lines`, chunk);
@@ -84,14 +94,14 @@ export async function fillTables(
   chunks: readonly PageScan[],
   loadedAt: Date,
   mode: ScanMode,
-  pagesWithDuplicates: ReadonlySet<number>,
+  dropped: DroppedPages,
   markDeleted = false,
 ): Promise<CkanCoercions> {
   const coerced = noCoercions();
   await db.run('BEGIN TRANSACTION');
   try {
-    await fillDatasets(db, chunks, pagesWithDuplicates, markDeleted);
-    await fillChildren(db, chunks, mode, pagesWithDuplicates, loadedAt, coerced);
+    await fillDatasets(db, chunks, dropped, markDeleted);
+    await fillChildren(db, chunks, mode, dropped, loadedAt, coerced);
   } catch (err) {
     await db.run('ROLLBACK').catch(() => undefined);
     throw err;

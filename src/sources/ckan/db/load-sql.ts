@@ -104,11 +104,28 @@ function pagesOf(scan: PageScan, column = 'page'): string {
 }
 
 /**
- * The pages holding a line that lost to another copy of its id (a duplicate, not an invalid
- * line): only chunks with such a page need their datasets paired with the keys.
+ * The pages holding a line the load leaves out, and whether one of them is a duplicate that lost
+ * (not only a line without an id): a chunk of pages without such lines keeps every line as it
+ * is, a chunk with a duplicate that lost pairs its lines with the keys (Pairing).
  */
-export function pagesWithDuplicatesSql(): string {
-  return `SELECT DISTINCT page FROM ${KEYS} WHERE dropped AND coalesce(id, '') <> '' ORDER BY page`;
+export function pagesWithDroppedSql(): string {
+  return `SELECT page, bool_or(coalesce(id, '') <> '') AS duplicate FROM ${KEYS} WHERE dropped GROUP BY page ORDER BY page`;
+}
+
+/**
+ * How a chunk's scan picks its kept lines. 'all': the keys drop no line of the chunk, so every
+ * line is kept as it is (no filter: a filter on a from_json field makes DuckDB parse each line
+ * once for the filter and again for the columns). 'with-id': every line with an id (no
+ * duplicate lost in the chunk). 'keys': paired by position with the keys, which say `dropped`.
+ * Only 'keys' joins; DuckDB writes a join's result on one thread, the others on every thread.
+ */
+export type Pairing = 'all' | 'with-id' | 'keys';
+
+/** The rows of `source` (a scan `s` with `id`) that a chunk keeps, as a FROM clause. */
+export function keptRows(scan: PageScan, source: string, pairing: Pairing): string {
+  if (pairing === 'all') return source;
+  if (pairing === 'with-id') return `${source}\nWHERE coalesce(s.id, '') <> ''`;
+  return `${source}\nPOSITIONAL JOIN ${scanKeys(scan)} k\nWHERE ${keysAgree('s')}`;
 }
 
 /** Aborts the statement on a row whose typed and key scans do not come from the same line. */
@@ -183,20 +200,15 @@ function listLength(given: string, list: string): string {
  * also reads and fails on when it does not fit; so this is the same statement for fast and
  * tolerant fills (NULL for an organization that is not an object, as the tolerant fill wants).
  *
- * - `pairing` 'none' (a chunk without duplicates): every line with an id is kept. Nothing is
- *   joined, so DuckDB reads, parses and writes in parallel and keeps the line order (the caller
- *   checks that the rows written are the keys kept: datasetCountsSql);
- * - 'keys': the rows are paired by position with the keys (which say `dropped`); a row whose id
- *   differs from its key aborts. DuckDB writes the result of a join on one thread.
+ * `pairing` (Pairing) says which lines are kept; with 'all' and 'with-id' the caller checks that
+ * the rows written are the keys kept (datasetCountsSql); with 'keys' a row whose id differs from
+ * its key aborts.
  */
-export function insertDatasetsSql(scan: PageScan, pairing: 'none' | 'keys'): string {
+export function insertDatasetsSql(scan: PageScan, pairing: Pairing): string {
   const cols = DATASET_COLUMNS.map((c) => `p."${c}"`).join(', ');
   const source = `(SELECT fa::INTEGER + ${scan.firstPage} AS page, ${cols}, raw
   FROM (SELECT file_index AS fa, json AS raw, from_json(json, ${sqlString(fromJsonStructure(DATASET_SPEC))}) AS p FROM ${readObjects(scan.files)})) s`;
-  const rows = pairing === 'none'
-    ? `${source}\nWHERE coalesce(s.id, '') <> ''`
-    : `${source}\nPOSITIONAL JOIN ${scanKeys(scan)} k\nWHERE ${keysAgree('s')}`;
-  return `INSERT INTO datasets\nSELECT ${datasetColumns(scan)}\nFROM ${rows}`;
+  return `INSERT INTO datasets\nSELECT ${datasetColumns(scan)}\nFROM ${keptRows(scan, source, pairing)}`;
 }
 
 /** Datasets rows against kept keys (equal unless the scans disagree: the load must abort). */

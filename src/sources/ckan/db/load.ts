@@ -16,7 +16,7 @@ import {
   filesTableSql,
   keysFastSql,
   keysTolerantSql,
-  pagesWithDuplicatesSql,
+  pagesWithDroppedSql,
   summarySql,
   type PageFileRow,
 } from './load-sql.js';
@@ -124,17 +124,17 @@ export async function loadCkanPages(db: DuckDbHandle, pageFiles: readonly string
     await db.run(`SET preserve_insertion_order = true; ATTACH ':memory:' AS ${LOAD_DB}; ${filesTableSql(files)}`);
     for (const chunk of chunks) await runScan(db, chunk, keysFastSql, keysTolerantSql);
     await db.run(dropDuplicatesSql());
-    const pagesWithDuplicates = new Set((await db.all(pagesWithDuplicatesSql())).map((r) => Number(r['page'])));
+    const dropped = new Map((await db.all(pagesWithDroppedSql())).map((r) => [Number(r['page']), r['duplicate'] === true]));
     const listings = options.listings ?? [];
     if (listings.length > 0) await decideDeletions(db, listings);
     let coerced: CkanCoercions;
     try {
-      coerced = await fillTables(db, chunks, loadedAt, 'fast', pagesWithDuplicates, listings.length > 0);
+      coerced = await fillTables(db, chunks, loadedAt, 'fast', dropped, listings.length > 0);
     } catch (err) {
       // A line whose structure does not fit the declared columns (a portal oddity): all over
       // again with the tolerant scans (rare; the rollback left the tables empty).
       if (!isStructureError(err)) throw err;
-      coerced = await fillTables(db, chunks, loadedAt, 'tolerant', pagesWithDuplicates, listings.length > 0);
+      coerced = await fillTables(db, chunks, loadedAt, 'tolerant', dropped, listings.length > 0);
     }
     return await readSummary(db, true, coerced);
   } finally {
