@@ -10,7 +10,7 @@ import { MallardError } from './errors.js';
 import { statFile, type FileStat } from './file-hash.js';
 import { checkFileStamp, receiptFileStamp, statMatchesStamp } from './file-stamp.js';
 import { inputsHash, inputStamps, NO_IDS } from './input-stamps.js';
-import { changedInputs, hashStamps, MAX_EXPLAINED_INPUTS, outputKey, rowOf, type InputStamps, type Receipt, type ReceiptRow, type ReceiptStore } from './receipts.js';
+import { changedInputs, hashStamps, MAX_EXPLAINED_INPUTS, outputKey, outputRecord, rowOf, type InputStamps, type Receipt, type ReceiptRow, type ReceiptStore } from './receipts.js';
 import { FileTarget, type Target } from './target.js';
 import { Task, type CompletionCheck, type Verdict } from './task.js';
 
@@ -165,12 +165,14 @@ export async function receiptOfRun(
   receipts: ReceiptStore,
   run: { runId: string; started: number; finishedAt: () => number },
 ): Promise<Receipt> {
-  const outputs = new Map<string, string | undefined>();
+  const outputs = outputRecord();
+  const missing: string[] = [];
   const before = rowOf(receipts, task.id);
   for (const target of task.outputs()) {
-    outputs.set(target.description, target instanceof FileTarget ? await receiptFileStamp(target.path, before?.output(outputKey(receipts, target.description))) : await target.stamp());
+    const stamp = target instanceof FileTarget ? await receiptFileStamp(target.path, before?.output(outputKey(receipts, target.description))) : await target.stamp();
+    if (stamp === undefined) missing.push(target.description);
+    else outputs[target.description] = stamp;
   }
-  const missing = [...outputs].filter(([, stamp]) => stamp === undefined).map(([d]) => d);
   if (missing.length > 0) {
     throw new MallardError('ERR_OUTPUT_MISSING', `${task.id} finished without producing ${missing.join(', ')}`, {
       context: { task: task.id, missing },
@@ -189,7 +191,7 @@ export async function receiptOfRun(
     durationMs: finishedAt - run.started,
     version: task.version,
     inputs: inputsHashed,
-    outputs: Object.fromEntries(outputs) as Record<string, string>,
+    outputs,
   };
   if (inputs !== undefined && inputs.size > 0 && inputs.size <= MAX_EXPLAINED_INPUTS) receipt.inputStamps = inputs.toRecord();
   if (dynamicIds.length > 0) receipt.dynamic = [...new Set(dynamicIds)];

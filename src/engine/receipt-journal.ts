@@ -20,7 +20,7 @@ import { withAtomicPath } from './atomic-file.js';
 import { readLines } from './json-lines.js';
 import { isSnapshotLine, ReceiptSnapshot } from './receipt-snapshot.js';
 import { snapshotPieces } from './receipt-snapshot-write.js';
-import { PlainRow, type Receipt, type ReceiptRow, type ReceiptStore } from './receipts.js';
+import { outputRecord, PlainRow, type Receipt, type ReceiptRow, type ReceiptStore } from './receipts.js';
 
 export interface JournalOptions {
   /**
@@ -202,7 +202,7 @@ class RootedPaths {
     let relative = false;
     for (const key in receipt.outputs) if (key.startsWith(this.prefix)) relative = true;
     if (!relative) return receipt;
-    const outputs: Record<string, string> = {};
+    const outputs = outputRecord();
     for (const key in receipt.outputs) {
       const rel = key.startsWith(this.prefix) ? key.slice(this.prefix.length) : undefined;
       outputs[rel === undefined ? key : `./${this.posix ? rel : rel.split(path.sep).join('/')}`] = receipt.outputs[key] as string;

@@ -15,7 +15,7 @@
  * Written by receipt-snapshot-write.ts.
  */
 import { contentOf } from './file-stamp.js';
-import type { Receipt, ReceiptRow } from './receipts.js';
+import { outputRecord, type Receipt, type ReceiptRow } from './receipts.js';
 
 export const SNAPSHOT_FORMAT = 1;
 const MARK = '{"receiptSnapshot":';
@@ -143,9 +143,7 @@ export class ReceiptSnapshot {
 
   make(i: number): Receipt {
     const c = this.c;
-    // A dictionary-mode object: 100,000 receipts with distinct output names as plain objects
-    // would each get a hidden class of their own, and every lookup would miss V8's caches.
-    const outputs = Object.create(null) as Record<string, string>;
+    const outputs = outputRecord();
     for (let j = this.outputStart[i] as number, end = this.outputStart[i + 1] as number; j < end; j += 1) {
       outputs[c.outputKey[j] as string] = c.outputStamp[j] as string;
     }

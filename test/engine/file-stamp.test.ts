@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { statFile } from '../../src/engine/file-hash.js';
-import { formatFileStamp, receiptFileStamp } from '../../src/engine/file-stamp.js';
+import { formatFileStamp, noteWritten, receiptFileStamp } from '../../src/engine/file-stamp.js';
 
 test('receiptFileStamp keeps the previous receipt\'s stamp while the stat matches, and hashes a file changed since', async () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mallard-stamp-'));
@@ -24,6 +24,34 @@ test('receiptFileStamp keeps the previous receipt\'s stamp while the stat matche
     assert.ok(now);
     assert.equal(await receiptFileStamp(file, recorded), formatFileStamp(now, createHash('sha256').update('second, longer').digest('hex')));
     assert.equal(await receiptFileStamp(path.join(root, 'gone'), recorded), undefined);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a file written through noteWritten is stamped from the bytes in memory: UTF-8 size and sha256, strings and bytes alike', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mallard-stamp-'));
+  try {
+    const sha = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
+    const text = path.join(root, 'text.txt');
+    // The disk holds other bytes of the same size: a stamp of the noted content proves the file was not read.
+    const noted = 'héllo ✓'; // 7 characters, 10 bytes
+    const onDisk = 'x'.repeat(Buffer.byteLength(noted));
+    fs.writeFileSync(text, onDisk);
+    noteWritten(text, noted);
+    const st = statFile(text);
+    assert.ok(st);
+    assert.equal(await receiptFileStamp(text), formatFileStamp(st, sha(Buffer.from(noted, 'utf8'))));
+    // Noted once: the next stamp reads the file.
+    assert.equal(await receiptFileStamp(text), formatFileStamp(st, sha(onDisk)));
+
+    const bytes = path.join(root, 'bytes.bin');
+    const data = new Uint8Array([0, 255, 1, 254]);
+    fs.writeFileSync(bytes, data);
+    noteWritten(bytes, data);
+    const bst = statFile(bytes);
+    assert.ok(bst);
+    assert.equal(await receiptFileStamp(bytes), formatFileStamp(bst, sha(data)));
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
