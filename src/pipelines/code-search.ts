@@ -14,6 +14,7 @@ import { FileTarget, NO_RETRY, Task, type CompletionCheck, type RetryPolicy, typ
 import { createHttpClient, type HttpClient } from '../http/index.js';
 import {
   COVERAGE_FILE,
+  discardReuse,
   freshSince,
   planBatches,
   requestFileName,
@@ -32,7 +33,7 @@ import { lazyClient } from './http-clients.js';
 import { InsertSourcegraphResultsTask } from './sourcegraph-load-task.js';
 import { siteLayout } from './layout.js';
 import { inputArtifact, type ArtifactPublishedTask } from './published-artifact.js';
-import { readSearchesCoverage, SEARCHES_VERSION, type SearchesCoverage, type SearchesManifest, type SearchPlanFile } from './stage-manifests.js';
+import { readSearchesCoverage, SEARCHES_VERSION, type SearchesCoverage, type SearchesManifest, type SearchPlanFile, writeSearchPlan } from './stage-manifests.js';
 import { vouchedUnlessStale } from './stale-outputs.js';
 
 export interface CodeSearchOptions {
@@ -169,6 +170,9 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
     const coverage = previous?.options === this.params.options ? await this.previousCoverage(previous, legacy) : undefined;
     const reuse = await reuseCoverage(this.mappingFile, coverage, this.settings.dir, freshSince(this.settings, now), this.memoryLimit);
     ctx.log(`${reuse.terms} search terms for ${reuse.datasets} datasets (${path.basename(clean)}): ${reuse.terms - reuse.toSearch.length} covered by ${reuse.reused.length} earlier requests, ${reuse.toSearch.length} to search`);
+    const batches = planBatches(this.settings, reuse.toSearch).map((b) => ({ file: requestFileName(b), terms: b }));
+    // The batches hold the terms from here on: the sorted list is not kept beside them.
+    reuse.toSearch = [];
     const plan: SearchPlanFile = {
       version: 2,
       stage: 'search',
@@ -180,9 +184,9 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
       datasets: reuse.datasets,
       createdAt: new Date(now).toISOString(),
       reused: reuse.reused,
-      batches: planBatches(this.settings, reuse.toSearch).map((b) => ({ file: requestFileName(b), terms: b })),
+      batches,
     };
-    await new FileTarget(this.planFile).write(JSON.stringify(plan) + '\n');
+    await writeSearchPlan(this.planFile, plan);
     return { plan, reuse };
   }
 
@@ -190,8 +194,11 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
     const clean = await inputArtifact(this.input(), 'clean_ckan_api');
     // The coverage of a searches.json 1 or 2, written for the reuse and read again at the end.
     const legacy = `${this.coverageFile}.legacy.${process.pid}`;
+    let reuse: CoverageReuse | undefined;
     try {
-      const { plan, reuse } = await this.plan(ctx, clean, legacy);
+      const planned = await this.plan(ctx, clean, legacy);
+      const plan = planned.plan;
+      reuse = planned.reuse;
       const reusedTerms = plan.reused.reduce((n, r) => n + r.termCount, 0);
       const { requests } = await runSearchPlan(ctx, this.settings, { reused: [], batches: plan.batches.map((b) => b.terms) }, reusedTerms);
       // Which terms each request covered goes to Parquet, so the loader's process never parses them.
@@ -210,6 +217,8 @@ export class SourcegraphSearchesTask extends Task<{ site: string; options: strin
       await new FileTarget(this.manifestFile).write(JSON.stringify(manifest) + '\n');
     } finally {
       fs.rmSync(legacy, { force: true });
+      // The kept rows' scratch file, when the searches stopped before the coverage was written.
+      if (reuse !== undefined) discardReuse(reuse);
     }
   }
 }

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import { z } from 'zod';
+import { withAtomicPath } from '../engine/index.js';
 import { readStateFileSync, requireStateFileSync, type StateFileSpec } from '../store/index.js';
 
 /**
@@ -141,6 +142,31 @@ export function readSearchesCoverage(file: string): SearchesCoverage | undefined
  */
 export function requireSearchesManifest(file: string): SearchesManifest {
   return requireStateFileSync(file, SEARCHES);
+}
+
+/**
+ * Writes plan.json (atomically) a batch at a time, so no one string holds every term of a
+ * portal-scale plan; the text is JSON.stringify(plan)'s, with batches last.
+ */
+export async function writeSearchPlan(file: string, plan: SearchPlanFile): Promise<void> {
+  const { batches, ...rest } = plan;
+  const head = JSON.stringify({ ...rest, batches: [] });
+  await withAtomicPath(file, async (tmp) => {
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      let buf = `${head.slice(0, -2)}`;
+      for (let i = 0; i < batches.length; i++) {
+        buf += `${i === 0 ? '' : ','}${JSON.stringify(batches[i])}`;
+        if (buf.length > 1 << 20) {
+          fs.writeSync(fd, buf);
+          buf = '';
+        }
+      }
+      fs.writeSync(fd, `${buf}]}\n`);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }, { durable: false });
 }
 
 export function readSearchPlan(file: string): SearchPlanFile | undefined {

@@ -43,20 +43,44 @@ export async function withMemoryDb<T>(memoryLimit: string | undefined, share: nu
 }
 
 /**
- * Writes `file` (atomically) from `requests`: one row per term, in request and position order
- * (staged in that order and copied with insertion order kept, so nothing is sorted).
+ * How the download's Parquet files are compressed: snappy costs a third of zstd's time to write
+ * (the coverage and the mapping of a portal are rewritten on every rerun) for files about a third
+ * larger; read_parquet reads either.
  */
-export async function writeCoverage(file: string, requests: readonly RequestCoverage[], memoryLimit?: string): Promise<void> {
+export const DOWNLOAD_PARQUET = '(FORMAT parquet, COMPRESSION snappy)';
+
+/** Scratch Parquet written and read once in the same download: not compressed. */
+export const INTERMEDIATE_PARQUET = '(FORMAT parquet, COMPRESSION uncompressed)';
+
+/** Coverage rows already numbered (a Parquet file of COLUMNS), to come first, and the request number after them. */
+export interface CoverageHead {
+  file: string;
+  next: number;
+}
+
+/**
+ * Writes `file` (atomically): `head`'s rows if any, then one row per term of `requests`, in
+ * request and position order (numbered from `head.next`; staged in that order and copied with
+ * insertion order kept, so nothing is sorted).
+ */
+export async function writeCoverage(file: string, requests: readonly RequestCoverage[], memoryLimit?: string, head?: CoverageHead): Promise<void> {
   const scratch = `${partialPathFor(file)}.tmp`;
+  const first = head?.next ?? 0;
   await withMemoryDb(memoryLimit, 4, scratch, async (db) => {
-    await loadRows(db, 'sg_coverage', COLUMNS, `${scratch}/rows`, function* () {
+    await loadRows(db, 'sg_new', COLUMNS, `${scratch}/rows`, function* () {
       for (let request = 0; request < requests.length; request++) {
         const r = requests[request] as RequestCoverage;
-        for (let pos = 0; pos < r.terms.length; pos++) yield { request, file: r.file, pos, term: r.terms[pos], searched_at: r.searchedAt };
+        for (let pos = 0; pos < r.terms.length; pos++) yield { request: first + request, file: r.file, pos, term: r.terms[pos], searched_at: r.searchedAt };
       }
     });
+    let table = 'sg_new';
+    if (head !== undefined) {
+      await db.run(`CREATE TEMP TABLE sg_out AS SELECT request, file, pos, term, searched_at FROM ${coverageSource(head.file)}`);
+      await db.run('INSERT INTO sg_out SELECT * FROM sg_new');
+      table = 'sg_out';
+    }
     await withAtomicPath(file, async (tmp) => {
-      await db.run(`COPY sg_coverage TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+      await db.run(`COPY ${table} TO ${sqlString(tmp)} ${DOWNLOAD_PARQUET}`);
     });
   });
 }

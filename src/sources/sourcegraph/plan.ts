@@ -26,28 +26,34 @@ export function encodedQueryLength(query: string): number {
   return new URLSearchParams({ q: query }).toString().length - 2;
 }
 
-/** The requests for `terms`: each a non-empty list of distinct terms, every term in exactly one. */
+/** Whether `terms` is already sorted (as Array.prototype.sort sorts strings) with no repeat. */
+function sortedDistinct(terms: readonly string[]): boolean {
+  for (let i = 1; i < terms.length; i++) if (!((terms[i - 1] as string) < (terms[i] as string))) return false;
+  return true;
+}
+
+/**
+ * The requests for `terms`: each a non-empty list of distinct terms, every term in exactly one.
+ * Terms already sorted and distinct (the planner's, from DuckDB) are not copied or sorted again.
+ */
 export function planRequests(terms: readonly string[], limits: PlanLimits): string[][] {
-  const distinct = [...new Set(terms)].sort();
+  const distinct = sortedDistinct(terms) ? terms : [...new Set(terms)].sort();
   const alone: string[][] = [];
   const batches: string[][] = [];
   let current: string[] = [];
-  const flush = (): void => {
-    if (current.length > 0) batches.push(current);
-    current = [];
-  };
   for (const term of distinct) {
     if (limits.termsPerQuery <= 1 || !isBatchable(term)) {
       alone.push([term]);
       continue;
     }
-    const next = [...current, term];
-    if (current.length > 0 && (next.length > limits.termsPerQuery || encodedQueryLength(buildBatchQuery(next, limits)) > limits.maxQueryLength)) {
-      flush();
+    current.push(term);
+    if (current.length > 1 && (current.length > limits.termsPerQuery || encodedQueryLength(buildBatchQuery(current, limits)) > limits.maxQueryLength)) {
+      current.pop();
+      batches.push(current);
       current = [term];
-    } else current = next;
+    }
   }
-  flush();
+  if (current.length > 0) batches.push(current);
   return [...batches, ...alone];
 }
 

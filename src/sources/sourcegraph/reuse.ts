@@ -5,15 +5,15 @@
  * reused while its result file is on disk and was searched since sourcegraph.maxAge's cut-off,
  * narrowed to the terms still wanted (a term to the first request covering it, in the previous
  * order); only the terms no such request covers come back, sorted, to be planned into requests.
- * The new coverage is written from the same selection, made again from the previous coverage
- * (no DuckDB stays open while the searches run), and this run's requests: the reused requests
- * followed by the new, as the coverage file always lists them.
+ * The kept rows are written once to a scratch Parquet file beside the coverage (no DuckDB stays
+ * open while the searches run, and the join is not made twice); the new coverage is that file
+ * followed by this run's requests, as the coverage file always lists them.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { partialPathFor, withAtomicPath } from '../../engine/index.js';
+import { partialPathFor } from '../../engine/index.js';
 import { sqlString, type DuckDbHandle } from '../../duckdb/index.js';
-import { coverageSource, withMemoryDb, writeCoverage } from './coverage.js';
+import { COVERAGE_FILE, coverageSource, INTERMEDIATE_PARQUET, withMemoryDb, writeCoverage } from './coverage.js';
 import type { RequestCoverage } from './searches.js';
 import { mappingSource } from './term-mapping.js';
 
@@ -32,8 +32,11 @@ export interface CoverageReuse {
   reused: ReusedRequest[];
   /** Terms no kept request covers, sorted: the ones to search. */
   toSearch: string[];
-  /** What writeReusingCoverage selects the kept rows again by, and the first request number after them. */
-  selection: { previous: string | undefined; alive: readonly string[]; mappingFile: string; next: number };
+  /**
+   * The kept coverage rows (a scratch Parquet file, undefined when none are kept: removed by
+   * writeReusingCoverage or discardReuse), and the first request number after them.
+   */
+  selection: { kept: string | undefined; next: number };
 }
 
 /** The previous requests whose result is on disk and fresh (`notBeforeMs` undefined: every one). */
@@ -85,6 +88,9 @@ export async function reuseCoverage(mappingFile: string, previous: string | unde
     const alive = previous === undefined ? [] : await aliveFiles(db, previous, dir, notBeforeMs);
     await db.run(`CREATE TEMP TABLE sg_kept AS ${keptSql(previous, alive, mappingFile)}`);
     const reused = await db.all('SELECT any_value(file) AS file, count(*)::BIGINT AS n, any_value(searched_at) AS searched_at FROM sg_kept GROUP BY request ORDER BY request');
+    // A temp file's name, so that a dead run's is cleared as litter.
+    const kept = reused.length === 0 ? undefined : partialPathFor(path.join(dir, `kept.${COVERAGE_FILE}`));
+    if (kept !== undefined) await db.run(`COPY sg_kept TO ${sqlString(kept)} ${INTERMEDIATE_PARQUET}`);
     const toSearch = await termsLeft(db, mappingFile);
     const [counts] = await db.all(`SELECT count(DISTINCT dataset_id)::BIGINT AS datasets, (SELECT count(*) FROM sg_kept)::BIGINT AS kept,
   (SELECT coalesce(max(request) + 1, 0) FROM sg_kept)::BIGINT AS next FROM ${mappingSource(mappingFile)}`);
@@ -93,30 +99,26 @@ export async function reuseCoverage(mappingFile: string, previous: string | unde
       datasets: Number(counts?.['datasets'] ?? 0),
       reused: reused.map((r) => ({ file: String(r['file']), termCount: Number(r['n']), searchedAt: String(r['searched_at']) })),
       toSearch,
-      selection: { previous, alive, mappingFile, next: Number(counts?.['next'] ?? 0) },
+      selection: { kept, next: Number(counts?.['next'] ?? 0) },
     };
   });
 }
 
+/** Removes what `reuse` left on disk for writeReusingCoverage (a download that stops before writing its coverage). */
+export function discardReuse(reuse: CoverageReuse): void {
+  if (reuse.selection.kept !== undefined) fs.rmSync(reuse.selection.kept, { force: true });
+}
+
 /**
- * Writes the coverage `file` (atomically): the kept rows of `reuse` (selected again from the
- * previous coverage, in its order: insertion order is kept, so nothing is sorted), then
- * `requests` (this run's, numbered after them). Request numbers and positions may have gaps (a
- * narrowed request); their order is what counts. `file` may be the previous coverage itself.
+ * Writes the coverage `file` (atomically): the kept rows of `reuse` (in the previous order), then
+ * `requests` (this run's, numbered after them), in one DuckDB session. Request numbers and
+ * positions may have gaps (a narrowed request); their order is what counts. `file` may be the
+ * previous coverage itself.
  */
 export async function writeReusingCoverage(file: string, reuse: CoverageReuse, requests: readonly RequestCoverage[], memoryLimit?: string): Promise<void> {
-  const fresh = `${partialPathFor(file)}.new.parquet`;
-  const { previous, alive, mappingFile, next } = reuse.selection;
   try {
-    await writeCoverage(fresh, requests, memoryLimit);
-    await withMemoryDb(memoryLimit, 2, `${fresh}.tmp`, async (db) => {
-      await db.run(`CREATE TEMP TABLE sg_out AS ${keptSql(previous, alive, mappingFile)}`);
-      await db.run(`INSERT INTO sg_out SELECT (request + ${next})::INTEGER, file, pos, term, searched_at FROM ${coverageSource(fresh)}`);
-      await withAtomicPath(file, async (tmp) => {
-        await db.run(`COPY sg_out TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
-      });
-    });
+    await writeCoverage(file, requests, memoryLimit, reuse.selection.kept === undefined ? undefined : { file: reuse.selection.kept, next: reuse.selection.next });
   } finally {
-    fs.rmSync(fresh, { force: true });
+    discardReuse(reuse);
   }
 }

@@ -100,7 +100,8 @@ export async function runSearchPlan(ctx: TaskContext, settings: SourcegraphSetti
       if (summary.split && task.terms.length > 1) {
         splits += 1;
         pending.push(...splitRequest(task.terms));
-      } else requests.push({ file: path.basename(task.resultFile), terms: [...task.terms], searchedAt: summary.searchedAt });
+      // The task's own list (a portal's million terms are not copied again).
+      } else requests.push({ file: path.basename(task.resultFile), terms: task.terms as string[], searchedAt: summary.searchedAt });
     }
   }
   const reusedTerms = plan.reused.reduce((n, r) => n + r.terms.length, reusedElsewhere);

@@ -8,6 +8,7 @@
  */
 import { partialPathFor, withAtomicPath } from '../../engine/index.js';
 import fs from 'node:fs';
+import { DOWNLOAD_PARQUET } from './coverage.js';
 import { memorySettings, openDatabase, sqlString, type DuckDbHandle } from '../../duckdb/index.js';
 
 /** Default file name of the mapping, beside searches.json. */
@@ -29,7 +30,9 @@ async function withCleanDb<T>(cleanDb: string, memoryLimit: string | undefined, 
 /** `cleanDb`'s pairs written to `mappingFile` (atomically) by `db`, which has it open. */
 async function copyPairs(db: DuckDbHandle, mappingFile: string): Promise<void> {
   await withAtomicPath(mappingFile, async (tmp) => {
-    await db.run(`COPY (${PAIRS}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+    // The pairs are in no particular order: DuckDB need not keep one while it copies them.
+    await db.run('SET preserve_insertion_order = false');
+    await db.run(`COPY (${PAIRS}) TO ${sqlString(tmp)} ${DOWNLOAD_PARQUET}`);
   });
 }
 

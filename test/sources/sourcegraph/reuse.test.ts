@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { readCoverage, reusableCoverage, reuseCoverage, writeCoverage, writeReusingCoverage, type RequestCoverage } from '../../../src/sources/sourcegraph/index.js';
+import { isPartialPath } from '../../../src/engine/index.js';
+import { discardReuse, readCoverage, reusableCoverage, reuseCoverage, writeCoverage, writeReusingCoverage, type RequestCoverage } from '../../../src/sources/sourcegraph/index.js';
 import { writeMappingFile } from './mapping-file.js';
 
 let dir: string;
@@ -46,11 +47,31 @@ describe('coverage reuse in DuckDB', () => {
     assert.deepEqual(reuse.toSearch, ['new', 't3', 't4']);
     assert.equal(reuse.terms, wanted.length);
     assert.equal(reuse.datasets, wanted.length + 1);
+    assert.ok(reuse.selection.kept !== undefined && isPartialPath(reuse.selection.kept), 'the kept rows wait in a temp file (a dead run leaves it as litter)');
+    assert.deepEqual((await readCoverage(reuse.selection.kept)).map((r) => r.terms), expected.reuse.map((r) => r.terms), 'the kept rows, read once');
     const searched: RequestCoverage[] = [{ file: 'batch-new.json', searchedAt: '2026-06-02T00:00:00.000Z', terms: reuse.toSearch }];
     await writeReusingCoverage(coverage, reuse, searched, '256MB');
     assert.deepEqual(await readCoverage(coverage), [...expected.reuse, { file: 'batch-new.json', searchedAt: '2026-06-02T00:00:00.000Z', terms: ['new', 't3', 't4'] }]);
     assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.parquet')).sort(), ['requests.parquet', 'terms.parquet'], 'no scratch left');
     assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith('.')), [], 'no scratch left');
+  });
+
+  test('a reuse dropped before its coverage is written leaves nothing behind; one with nothing kept writes only the new requests', async () => {
+    const previous: RequestCoverage[] = [{ file: 'a.json', searchedAt: NEW, terms: ['t1'] }];
+    fs.writeFileSync(path.join(dir, 'a.json'), '{}');
+    const coverage = path.join(dir, 'requests.parquet');
+    await writeCoverage(coverage, previous);
+    const mapping = await writeMappingFile(dir, [{ term: 't1', datasetIds: ['d1'] }, { term: 't2', datasetIds: ['d1'] }]);
+    const dropped = await reuseCoverage(mapping, coverage, dir, undefined);
+    assert.ok(dropped.selection.kept !== undefined && fs.existsSync(dropped.selection.kept));
+    discardReuse(dropped);
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith('.')), []);
+
+    fs.rmSync(path.join(dir, 'a.json'));
+    const none = await reuseCoverage(mapping, coverage, dir, undefined);
+    assert.deepEqual({ kept: none.selection.kept, toSearch: none.toSearch }, { kept: undefined, toSearch: ['t1', 't2'] });
+    await writeReusingCoverage(coverage, none, [{ file: 'batch-2.json', searchedAt: NEW, terms: ['t1', 't2'] }]);
+    assert.deepEqual(await readCoverage(coverage), [{ file: 'batch-2.json', searchedAt: NEW, terms: ['t1', 't2'] }]);
   });
 
   test('no previous coverage: every term is searched, none reused', async () => {
