@@ -1,5 +1,5 @@
 /**
- * The store's file helpers: existence, copy-and-hash for publishing, sha256 for verifying.
+ * The store's file helpers: existence, copy-and-hash (or link-and-hash) for publishing, sha256 for verifying.
  * Atomic writes (temp name, fsync, rename or create-only move) are the engine's
  * atomic-file module; this file only reads and copies.
  */
@@ -29,7 +29,29 @@ const HASH_CHUNK_BYTES = 4 * 1024 * 1024;
  */
 export async function copyAndHash(source: string, dest: string): Promise<FileDigest> {
   await fsp.copyFile(source, dest, fsConstants.COPYFILE_EXCL);
-  const [digest] = await Promise.all([digestFile(dest), fsyncFile(dest)]);
+  return syncAndHash(dest);
+}
+
+/** Hard links fail with these where the file system has no links, or `dest` is on another one. */
+const NO_LINK = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK']);
+
+/**
+ * Makes `dest` (which must not exist) a second name of `source`'s inode, no byte copied, and
+ * hashes it as copyAndHash does; copies where no hard link can be made. The fsync is the
+ * copy's durability; on a source already fsynced (every build is) it has nothing to write.
+ */
+export async function linkAndHash(source: string, dest: string): Promise<FileDigest & { linked: boolean }> {
+  try {
+    await fsp.link(source, dest);
+  } catch (err) {
+    if (!NO_LINK.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+    return { ...(await copyAndHash(source, dest)), linked: false };
+  }
+  return { ...(await syncAndHash(dest)), linked: true };
+}
+
+async function syncAndHash(file: string): Promise<FileDigest> {
+  const [digest] = await Promise.all([digestFile(file), fsyncFile(file)]);
   return digest;
 }
 
