@@ -5,7 +5,8 @@ import fs, { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { buildDatabaseAtomically } from '../../src/duckdb/index.js';
 import { MallardError } from '../../src/engine/errors.js';
-import { FileHasher, statFile } from '../../src/engine/file-hash.js';
+import { digestFile, FileHasher, statFile } from '../../src/engine/file-hash.js';
+import { digestAtOnce, PARALLEL_DIGEST_BYTES } from '../../src/store/files.js';
 import { checkArtifact, publishArtifact, readManifest, verifyArtifacts } from '../../src/store/index.js';
 import { TestClock, createDuckDb, makeTempDir, removeDir } from './helpers.js';
 
@@ -99,6 +100,24 @@ describe('publishArtifact with link (a work database that is only ever replaced 
       assert.equal(hasher.lookup(source, statFile(source)!), undefined, 'a copy says nothing of the source');
     } finally {
       await fsp.rm(other, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('digestAtOnce (sha256 here, md5 on a worker thread, for a large file)', () => {
+  test('equals the engine\'s one-loop digest on a file above the threshold and one below', async () => {
+    const dir = await makeTempDir();
+    try {
+      const big = path.join(dir, 'big.bin');
+      const bytes = Buffer.alloc(PARALLEL_DIGEST_BYTES + 4 * 1024 * 1024 + 123);
+      for (let i = 0; i < bytes.length; i += 4096) bytes.writeUInt32LE((i * 2654435761) >>> 0, i);
+      await fsp.writeFile(big, bytes);
+      const small = path.join(dir, 'small.bin');
+      await fsp.writeFile(small, 'small');
+      for (const file of [big, small]) assert.deepEqual(await digestAtOnce(file), await digestFile(file));
+      assert.equal((await digestAtOnce(big)).md5, createHash('md5').update(bytes).digest('base64'));
+    } finally {
+      await removeDir(dir);
     }
   });
 });
