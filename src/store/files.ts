@@ -69,25 +69,33 @@ export async function digestAtOnce(file: string): Promise<FileDigest> {
   try {
     const st = await handle.stat();
     if (st.size < PARALLEL_DIGEST_BYTES) return await digestFile(file);
-    const md5 = md5OnWorker(handle.fd, st.size);
-    const sha = createHash('sha256');
-    const buffer = Buffer.allocUnsafe(HASH_CHUNK_BYTES);
+    // A worker that cannot start (or dies) costs the parallelism, not the publish.
+    const md5 = md5OnWorker(handle.fd, st.size).catch(() => hashByPosition(handle, st.size, 'md5', 'base64'));
+    let sha256: string;
     try {
-      for (let position = 0; position < st.size;) {
-        const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, st.size - position), position);
-        if (bytesRead === 0) break;
-        sha.update(buffer.subarray(0, bytesRead));
-        position += bytesRead;
-      }
+      sha256 = await hashByPosition(handle, st.size, 'sha256', 'hex');
     } catch (err) {
       // The worker reads the same descriptor: it must be done before the descriptor is closed.
       await md5.catch(() => undefined);
       throw err;
     }
-    return { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, sha256: sha.digest('hex'), md5: await md5 };
+    return { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, sha256, md5: await md5 };
   } finally {
     await handle.close();
   }
+}
+
+/** Hashes bytes [0, size) by positional reads (the descriptor's offset is shared with the worker). */
+async function hashByPosition(handle: fsp.FileHandle, size: number, algorithm: string, encoding: 'hex' | 'base64'): Promise<string> {
+  const hash = createHash(algorithm);
+  const buffer = Buffer.allocUnsafe(Math.min(HASH_CHUNK_BYTES, Math.max(size, 1)));
+  for (let position = 0; position < size;) {
+    const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, size - position), position);
+    if (bytesRead === 0) break;
+    hash.update(buffer.subarray(0, bytesRead));
+    position += bytesRead;
+  }
+  return hash.digest(encoding);
 }
 
 function md5OnWorker(fd: number, size: number): Promise<string> {
