@@ -150,6 +150,8 @@ export class ModelBuildTask extends Task<{ site: string; database: string; selec
       site: config.site,
       name: this.params.database,
       sourcePath: this.databaseFile,
+      // Replaced only by buildModelDatabase's rename, never written in place: linked, not copied.
+      link: true,
       lineage: { artifacts: Object.values(sources) },
       ...(options.configHash === undefined ? {} : { configHash: options.configHash }),
       runId: ctx.runId,

@@ -23,6 +23,8 @@ export async function publishStage(p: StagePublish, ctx: TaskContext): Promise<P
     site: p.site,
     name: p.name,
     sourcePath: p.database,
+    // The work database is only ever replaced by a rename (buildDatabaseAtomically), never written in place: it can be the artifact's other name.
+    link: true,
     lineage: { artifacts: p.artifacts, rawInputs: p.rawFiles.map((f) => ({ path: f, bytes: fs.statSync(f).size })) },
     ...(p.configHash === undefined ? {} : { configHash: p.configHash }),
     runId: ctx.runId,

@@ -1,6 +1,7 @@
 /**
- * Publishing a built database as a read-only artifact: copy into place atomically (temp
- * file, fsync, no-replace move, 0444), hash, count rows, then write the manifest last.
+ * Publishing a built database as a read-only artifact: copy (or hard-link) into place
+ * atomically (temp name, fsync, no-replace move, 0444), hash, count rows, then write the
+ * manifest last.
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
@@ -8,7 +9,7 @@ import { MallardError, errorMessage } from '../engine/errors.js';
 import { noteWrittenDigest } from '../engine/file-stamp.js';
 import type { ArtifactInfo } from './catalog.js';
 import { fsyncDir, moveNoReplace, partialPathFor } from '../engine/atomic-file.js';
-import { copyAndHash, exists } from './files.js';
+import { copyAndHash, exists, linkAndHash } from './files.js';
 import {
   ARTIFACT_MODE,
   absoluteArtifactPath,
@@ -29,8 +30,15 @@ export interface PublishOptions {
   site: string;
   /** Lowercase letters, digits, underscores. */
   name: string;
-  /** The built database; left untouched. */
+  /** The built database; left untouched (with `link`: it becomes the artifact's other name, 0444). */
   sourcePath: string;
+  /**
+   * Hard-link the source into place instead of copying it (a copy where links cannot be made):
+   * no bytes written. Only for a source that is never written in place again, only replaced
+   * by a rename (the stages' work databases: buildDatabaseAtomically), since its inode is
+   * the published artifact.
+   */
+  link?: boolean;
   lineage?: {
     /** Artifacts it was built from: absolute, or relative to artifactsDir. */
     artifacts?: string[];
@@ -113,7 +121,7 @@ export async function publishArtifact(opts: PublishOptions): Promise<PublishedAr
   const temp = partialPathFor(path.join(dir, `${opts.name}.db`));
   let slot: ReturnType<typeof artifactSlot> | undefined;
   try {
-    const digest = await copyAndHash(opts.sourcePath, temp);
+    const { linked, ...digest } = opts.link === true ? await linkAndHash(opts.sourcePath, temp) : { ...(await copyAndHash(opts.sourcePath, temp)), linked: false };
     const { sha256, size } = digest;
     await fsp.chmod(temp, ARTIFACT_MODE);
     const tables = await countTableRows(temp, opts.sourcePath);
@@ -139,9 +147,12 @@ export async function publishArtifact(opts: PublishOptions): Promise<PublishedAr
     const absolutePath = absoluteArtifactPath(opts.artifactsDir, slot.path);
     // The task that published it records it as an output: its receipt takes this hash instead of reading the file again (1.2 GB at 100,000 datasets).
     noteWrittenDigest(absolutePath, size, sha256);
+    // A linked source is the same file: the task whose output it is (run-models) need not read it either.
+    if (linked) noteWrittenDigest(path.resolve(opts.sourcePath), size, sha256);
     // And the file hasher (the move kept size, mtime and inode): the next stage's trust check and lineage do not read it again either.
     const hasher = await artifactHasher(opts.artifactsDir);
     hasher.remember(absolutePath, digest);
+    if (linked) hasher.remember(path.resolve(opts.sourcePath), digest);
     await hasher.save();
     return { ...slot, absolutePath, manifest };
   } catch (err) {

@@ -13,7 +13,7 @@ import type { Task } from '../../src/engine/index.js';
 import type { SiteConfig } from '../../src/config/index.js';
 import { ckanStage, downloadDatasetsInfo } from '../../src/pipelines/ckan.js';
 import { createHttpClient } from '../../src/http/index.js';
-import { listArtifacts } from '../../src/store/index.js';
+import { listArtifacts, verifyArtifacts } from '../../src/store/index.js';
 import { startCkanServer, type CkanPackage, type CkanTestServer } from '../support/ckan-server.js';
 import { fakeClock, FakeClock } from '../support/fake-clock.js';
 import { sortedTables } from '../support/table-dump.js';
@@ -98,6 +98,10 @@ describe('insert-datasets-info after an incremental crawl', () => {
     assert.deepEqual(incrementalTables, await sortedTables(full.file, ['pages.loaded_at']), 'every table, ORDER BY all columns');
     assert.deepEqual({ ...(third.report['load'] as object), coerced: null }, { ...(full.report['load'] as object), coerced: null }, 'the same counts');
     assert.equal(incrementalTables['datasets']?.filter((r) => r['deleted_at'] !== null).length, 4);
+    // Published by link: the work database is the latest artifact, and each build a new inode, so every earlier artifact still matches its manifest.
+    assert.equal(fs.statSync(path.join(dir, 'work', 'test-portal', 'ckan_api.db')).ino, fs.statSync(full.file).ino);
+    assert.equal(new Set([first, second, third, full].map((a) => fs.statSync(a.file).ino)).size, 4);
+    assert.deepEqual((await verifyArtifacts(dir)).problems, []);
   });
 
   test('a new base crawl, or a previous ckan_api changed after it was published, loads in full', async () => {
