@@ -7,7 +7,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { commitPartial, partialPathFor } from '../engine/atomic-file.js';
 import { MallardError } from '../engine/errors.js';
-import { digestFile, FileHasher, type FileDigest } from '../engine/file-hash.js';
+import { digestFile, digestFileWithMd5, FileHasher, type Md5Digest } from '../engine/file-hash.js';
 import { DEFAULT_CONCURRENCY, isPreconditionError, RESUMABLE_THRESHOLD, runPool, type ObjectStore } from '../sync/index.js';
 import type { StoreLayout } from './layout.js';
 import type { CommittedOutput, RemoteReceipt } from './types.js';
@@ -29,7 +29,7 @@ export function localPathOf(artifactsDir: string, outputPath: string, where: str
 }
 
 /** Uploads one local file as its blob, create-only; the blob already being there is success. */
-export async function uploadBlob(store: ObjectStore, layout: StoreLayout, file: string, digest: FileDigest): Promise<void> {
+export async function uploadBlob(store: ObjectStore, layout: StoreLayout, file: string, digest: Md5Digest): Promise<void> {
   const name = layout.blob(digest.sha256);
   try {
     await store.upload(layout.location.bucket, file, name, {
@@ -44,10 +44,11 @@ export async function uploadBlob(store: ObjectStore, layout: StoreLayout, file: 
 }
 
 /** Hashes a local output and checks it still is what the receipt vouched for. */
-export async function digestOutput(file: string, expected: { sha256?: string; size?: number }, taskId: string): Promise<FileDigest> {
-  let digest: FileDigest;
+export async function digestOutput(file: string, expected: { sha256?: string; size?: number }, taskId: string): Promise<Md5Digest> {
+  let digest: Md5Digest;
   try {
-    digest = await digestFile(file);
+    // With its md5: the digest is what the upload is checked against.
+    digest = await digestFileWithMd5(file);
   } catch (err) {
     throw new MallardError(ERR_SHARD_OUTPUT, `output ${file} of ${taskId} cannot be read for the commit: ${(err as Error).message}`, { cause: err, context: { file, taskId } });
   }

@@ -111,7 +111,7 @@ async function classify(item: Item, cache: FileHasher, dryRun: boolean, result: 
     throw err;
   });
   if (!st) return 'missing';
-  const same = st.size === item.obj.size && (await cache.digest(item.target, st)).md5 === item.obj.md5;
+  const same = st.size === item.obj.size && (await cache.digestWithMd5(item.target, st)).md5 === item.obj.md5;
   if (!same) {
     if (item.readOnly) throw conflictLocal(item.target, item.rel);
     return 'changed';
@@ -130,7 +130,7 @@ async function downloadItem(store: ObjectStore, bucket: string, item: Item, cach
   try {
     await store.download(bucket, item.obj.name, temp, { md5: item.obj.md5 });
     await commitPartial(temp, item.target, item.readOnly ? { mode: READ_ONLY_MODE } : {});
-    await cache.digest(item.target); // its sha256 too, for receipts and the artifact trust check
+    await cache.digestWithMd5(item.target); // its sha256 too (receipts, the artifact trust check), and the md5 a later push compares
   } finally {
     await fsp.rm(temp, { force: true });
   }

@@ -114,7 +114,7 @@ interface Upload {
 async function planUploads(local: LocalFile[], remote: Map<string, RemoteObject>, cache: FileHasher, concurrency: number) {
   const md5s = new Map<string, string>();
   const decisions = await mapPool(local, concurrency, async (file): Promise<Upload | undefined> => {
-    const { md5 } = await cache.digest(file.absPath, file);
+    const { md5 } = await cache.digestWithMd5(file.absPath, file);
     md5s.set(file.relPath, md5);
     const obj = remote.get(file.relPath);
     if (!obj) return { file, reason: 'missing' };

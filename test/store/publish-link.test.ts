@@ -5,8 +5,7 @@ import fs, { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { buildDatabaseAtomically } from '../../src/duckdb/index.js';
 import { MallardError } from '../../src/engine/errors.js';
-import { digestFile, FileHasher, statFile } from '../../src/engine/file-hash.js';
-import { digestAtOnce, PARALLEL_DIGEST_BYTES } from '../../src/store/files.js';
+import { FileHasher, statFile } from '../../src/engine/file-hash.js';
 import { checkArtifact, publishArtifact, readManifest, verifyArtifacts } from '../../src/store/index.js';
 import { TestClock, createDuckDb, makeTempDir, removeDir } from './helpers.js';
 
@@ -34,7 +33,7 @@ describe('publishArtifact with link (a work database that is only ever replaced 
   });
   after(() => removeDir(dir));
 
-  test('publishes the build itself (same inode, 0444, no copy): bytes, manifest sha256 and cached md5 are the file\'s', async () => {
+  test('publishes the build itself (same inode, 0444, no copy): bytes and manifest sha256 are the file\'s; its md5 is taken when sync asks', async () => {
     await createDuckDb(work, { packages: 30, resources: 4 });
     const before = await hashes(work);
     const published = await publishArtifact({ artifactsDir, site: 'site', name: 'ckan_api', sourcePath: work, link: true, toolVersion: '0', now: new TestClock('2024-05-01T00:00:00Z').now });
@@ -45,7 +44,14 @@ describe('publishArtifact with link (a work database that is only ever replaced 
     assert.equal(published.manifest.sha256, before.sha256);
     assert.deepEqual(published.manifest.tables, { packages: 30, resources: 4 });
     const hasher = await FileHasher.load(artifactsDir);
-    assert.equal(hasher.lookup(published.absolutePath, statFile(published.absolutePath)!)?.md5, before.md5);
+    const cached = hasher.lookup(published.absolutePath, statFile(published.absolutePath)!);
+    assert.equal(cached?.sha256, before.sha256);
+    assert.equal(cached?.md5, undefined, 'a publish takes no md5 (only an upload needs it)');
+    hasher.hashed = 0;
+    assert.equal((await hasher.digestWithMd5(published.absolutePath)).md5, before.md5, 'sync gets the right md5');
+    assert.equal(hasher.hashed, 1, 'hashed once, when asked for');
+    assert.equal((await hasher.digestWithMd5(published.absolutePath)).md5, before.md5);
+    assert.equal(hasher.hashed, 1, 'then cached');
     assert.equal(hasher.lookup(work, statFile(work)!)?.sha256, before.sha256, 'the work name is known too: its readers hash nothing');
     assert.deepEqual((await fsp.readdir(path.dirname(published.absolutePath))).sort(), ['ckan_api_20240501T000000Z.db', 'ckan_api_20240501T000000Z.manifest.json']);
   });
@@ -100,24 +106,6 @@ describe('publishArtifact with link (a work database that is only ever replaced 
       assert.equal(hasher.lookup(source, statFile(source)!), undefined, 'a copy says nothing of the source');
     } finally {
       await fsp.rm(other, { recursive: true, force: true });
-    }
-  });
-});
-
-describe('digestAtOnce (sha256 here, md5 on a worker thread, for a large file)', () => {
-  test('equals the engine\'s one-loop digest on a file above the threshold and one below', async () => {
-    const dir = await makeTempDir();
-    try {
-      const big = path.join(dir, 'big.bin');
-      const bytes = Buffer.alloc(PARALLEL_DIGEST_BYTES + 4 * 1024 * 1024 + 123);
-      for (let i = 0; i < bytes.length; i += 4096) bytes.writeUInt32LE((i * 2654435761) >>> 0, i);
-      await fsp.writeFile(big, bytes);
-      const small = path.join(dir, 'small.bin');
-      await fsp.writeFile(small, 'small');
-      for (const file of [big, small]) assert.deepEqual(await digestAtOnce(file), await digestFile(file));
-      assert.equal((await digestAtOnce(big)).md5, createHash('md5').update(bytes).digest('base64'));
-    } finally {
-      await removeDir(dir);
     }
   });
 });
