@@ -1,4 +1,4 @@
-/** The one cached file hasher: sha256 and md5 in one read, cached by size, mtime and inode. */
+/** The one cached file hasher: sha256, and md5 with it in one read where asked for, cached by size, mtime and inode. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -20,9 +20,14 @@ describe('FileHasher', () => {
       const h1 = await FileHasher.load(root);
       const d = await h1.digest(file);
       assert.equal(d.sha256, sha('hello'));
-      assert.equal(d.md5, md5('hello'));
+      assert.equal(d.md5, undefined, 'md5 only where asked for');
       assert.equal((await h1.digest(file)).sha256, sha('hello'));
       assert.equal(h1.hashed, 1);
+      assert.equal((await h1.digestWithMd5(file)).md5, md5('hello'));
+      assert.equal(h1.hashed, 2, 'the cache knew no md5 of it: hashed again');
+      assert.equal((await h1.digestWithMd5(file)).md5, md5('hello'));
+      assert.equal((await h1.digest(file)).md5, md5('hello'), 'a later sha256 lookup keeps the md5');
+      assert.equal(h1.hashed, 2);
       await h1.save();
       const h2 = await FileHasher.load(root);
       assert.equal(await h2.sha256(file), sha('hello'));
