@@ -112,21 +112,19 @@ export class FileHasher {
 
   /** The digest of a file (stat given or taken now), hashing it only when the cache cannot answer. */
   async digest(file: string, stat?: FileStat): Promise<FileDigest> {
-    const st = stat ?? (await fsp.stat(file));
-    const cached = this.lookup(file, st);
-    if (cached !== undefined) return cached;
-    const digest = await digestFile(file);
-    this.hashed += 1;
-    this.remember(file, digest);
-    return digest;
+    return this.cachedOrHashed(file, stat, false);
   }
 
   /** The digest with its md5: hashed again when the cache knows only the sha256 of this state. */
   async digestWithMd5(file: string, stat?: FileStat): Promise<Md5Digest> {
+    return (await this.cachedOrHashed(file, stat, true)) as Md5Digest;
+  }
+
+  private async cachedOrHashed(file: string, stat: FileStat | undefined, withMd5: boolean): Promise<FileDigest> {
     const st = stat ?? (await fsp.stat(file));
     const cached = this.lookup(file, st);
-    if (cached?.md5 !== undefined) return cached as Md5Digest;
-    const digest = await digestFileWithMd5(file);
+    if (cached !== undefined && (!withMd5 || cached.md5 !== undefined)) return cached;
+    const digest = await hashFile(file, withMd5);
     this.hashed += 1;
     this.remember(file, digest);
     return digest;
