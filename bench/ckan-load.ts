@@ -2,9 +2,11 @@
  * Benchmark of insert-datasets-info against a bare DuckDB read of the same page files.
  *
  *   npm run bench:ckan-load -- --datasets 20000 [--rows-per-page 1000] [--repeat 3] [--seed 42]
- *     [--chunk-mb 256] [--memory-limit 400MB]
+ *     [--chunk-mb 256] [--memory-limit 400MB] [--pages-dir DIR] [--only insert,bare]
  *
- * Generates synthetic CKAN pages in a temporary directory, then, alternating, runs each kind in
+ * Generates synthetic CKAN pages in a temporary directory (or, with `--pages-dir`, in DIR, kept
+ * after the run and reused by the next run with the same --datasets, --seed and --rows-per-page:
+ * the 100k pages take a minute to generate), then, alternating, runs each kind in
  * its own child process (so each peak RSS is its own) and prints one JSON line of medians:
  *
  * - `insertSeconds`: what insert-datasets-info does: the atomic build of ckan_api.db (schema,
@@ -38,6 +40,8 @@ interface Args {
   dir?: string;
   chunkMb?: number;
   memoryLimit?: string;
+  pagesDir?: string;
+  only?: Kind[];
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -52,6 +56,8 @@ function parseArgs(argv: readonly string[]): Args {
     else if (flag === '--dir') args.dir = value;
     else if (flag === '--chunk-mb') args.chunkMb = Number(value);
     else if (flag === '--memory-limit') args.memoryLimit = value;
+    else if (flag === '--pages-dir') args.pagesDir = path.resolve(value);
+    else if (flag === '--only') args.only = value.split(',') as Kind[];
     else throw new Error(`unknown argument ${flag}`);
   }
   return args;
@@ -74,7 +80,7 @@ async function pageFiles(dir: string): Promise<string[]> {
 
 /** Runs inside the child process: one measurement, printed as JSON. */
 async function runChild(kind: Kind, dir: string, args: Args): Promise<void> {
-  const files = await pageFiles(path.join(dir, 'pages'));
+  const files = await pageFiles(args.pagesDir ?? path.join(dir, 'pages'));
   await import('@duckdb/node-api'); // load the native module before the clock starts
   const { CKAN_LOAD_SETTINGS, CKAN_ROW_GROUP_SIZE, bareReadSql, buildCkanApiDatabase } = await import('../src/sources/ckan/db/index.js');
   const { openDatabase, sqlStringList } = await import('../src/duckdb/index.js');
@@ -117,10 +123,30 @@ function measure(kind: Kind, dir: string, args: Args): ChildResult {
   const extra = [
     ...(args.chunkMb === undefined ? [] : ['--chunk-mb', String(args.chunkMb)]),
     ...(args.memoryLimit === undefined ? [] : ['--memory-limit', args.memoryLimit]),
+    ...(args.pagesDir === undefined ? [] : ['--pages-dir', args.pagesDir]),
   ];
   const child = spawnSync(process.execPath, [self, '--child', kind, '--dir', dir, ...extra], { encoding: 'utf8' });
   if (child.status !== 0) throw new Error(`${kind} run failed (exit ${child.status}): ${child.stderr}`);
   return JSON.parse(child.stdout.trim().split('\n').pop() as string) as ChildResult;
+}
+
+/**
+ * The page files of the run: generated into `fallback` (a temporary directory), or with
+ * --pages-dir into that directory unless it already holds the pages of the same arguments
+ * (a `bench-pages.json` written after the pages says which).
+ */
+async function generatedPages(args: Args, fallback: string): Promise<string[]> {
+  const generate = (dir: string): Promise<string[]> => writePageFiles(dir, iteratePackages(args.datasets, args.seed), args.rowsPerPage);
+  if (args.pagesDir === undefined) return generate(fallback);
+  const { mkdir, readFile, writeFile } = await import('node:fs/promises');
+  const stamp = path.join(args.pagesDir, 'bench-pages.json');
+  const wanted = JSON.stringify({ datasets: args.datasets, seed: args.seed, rowsPerPage: args.rowsPerPage });
+  if ((await readFile(stamp, 'utf8').catch(() => '')) === wanted) return pageFiles(args.pagesDir);
+  await rm(args.pagesDir, { recursive: true, force: true });
+  await mkdir(args.pagesDir, { recursive: true });
+  const files = await generate(args.pagesDir);
+  await writeFile(stamp, wanted);
+  return files;
 }
 
 const median = (xs: number[]): number => {
@@ -135,14 +161,15 @@ async function main(): Promise<void> {
   if (args.child !== undefined && args.dir !== undefined) return runChild(args.child, args.dir, args);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'mallard-bench-ckan-'));
   try {
-    const files = await writePageFiles(path.join(dir, 'pages'), iteratePackages(args.datasets, args.seed), args.rowsPerPage);
+    const files = await generatedPages(args, path.join(dir, 'pages'));
     const bytes = (await Promise.all(files.map((f) => stat(f)))).reduce((sum, s) => sum + s.size, 0);
     const loadBefore = os.loadavg().map((x) => round(x));
     const runs: Record<Kind, ChildResult[]> = { insert: [], bare: [], declared: [], floor: [] };
+    const kinds = (['bare', 'insert', 'declared', 'floor'] as const).filter((k) => args.only === undefined || args.only.includes(k));
     for (let i = 0; i < args.repeat; i += 1) {
-      for (const kind of ['bare', 'insert', 'declared', 'floor'] as const) runs[kind].push(measure(kind, dir, args));
+      for (const kind of kinds) runs[kind].push(measure(kind, dir, args));
     }
-    const med = (kind: Kind, pick: (r: ChildResult) => number = (r) => r.seconds): number => median(runs[kind].map(pick));
+    const med = (kind: Kind, pick: (r: ChildResult) => number = (r) => r.seconds): number => (runs[kind].length === 0 ? NaN : median(runs[kind].map(pick)));
     const insert = med('insert');
     const load = med('insert', (r) => r.loadSeconds ?? r.seconds);
     const peak = (kind: Kind): number => Math.max(...runs[kind].map((r) => r.peakRssMB));
