@@ -17,6 +17,18 @@ export const CKAN_LOAD_SETTINGS: Readonly<Record<string, string>> = {
   memory_limit: '400MB',
 };
 
+/**
+ * DuckDB settings of a full load (a new database: nothing in it is ever deleted, so there is no
+ * deleted row to vacuum): no vacuum at the checkpoint. Every INSERT of the load (one per chunk
+ * and table) ends in a row group it did not fill; DuckDB's checkpoint merges such row groups
+ * with their neighbours, rewriting them: at 100,000 datasets in three chunks, ~40,000 rows of raw
+ * JSON (~340 MB more written, the file 1.2 GB instead of 0.86 GB, ~2 s of CPU). The rows and
+ * their order are the same either way; only how many row groups hold them differs.
+ */
+export const FULL_LOAD_SETTINGS: Readonly<Record<string, string>> = {
+  max_vacuum_tasks: '0',
+};
+
 /** Rows per row group of ckan_api.db at most: 16,384 packages of raw JSON are ~120 MB (fewer for large packages: memory.ts). */
 export const CKAN_ROW_GROUP_SIZE = 16384;
 
@@ -34,7 +46,7 @@ export async function buildCkanApiDatabase(
   pageFiles: readonly string[],
   options: BuildCkanApiDatabaseOptions = {},
 ): Promise<CkanLoadSummary> {
-  const settings = { ...CKAN_LOAD_SETTINGS, ...(options.memoryLimit === undefined ? {} : { memory_limit: options.memoryLimit }), ...options.settings };
+  const settings = { ...CKAN_LOAD_SETTINGS, ...FULL_LOAD_SETTINGS, ...(options.memoryLimit === undefined ? {} : { memory_limit: options.memoryLimit }), ...options.settings };
   const limit = settings['memory_limit'] as string;
   const limitBytes = parseMemoryLimit(limit);
   const sizes = await Promise.all(pageFiles.map(async (file) => ({ file, bytes: (await stat(file).catch(() => ({ size: 0 }))).size })));
