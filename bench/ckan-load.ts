@@ -133,7 +133,8 @@ function measure(kind: Kind, dir: string, args: Args): ChildResult {
 /**
  * The page files of the run: generated into `fallback` (a temporary directory), or with
  * --pages-dir into that directory unless it already holds the pages of the same arguments
- * (a `bench-pages.json` written after the pages says which).
+ * (a `bench-pages.json` written after the pages says which; pages of other arguments are
+ * replaced, and a directory holding anything else is refused).
  */
 async function generatedPages(args: Args, fallback: string): Promise<string[]> {
   const generate = (dir: string): Promise<string[]> => writePageFiles(dir, iteratePackages(args.datasets, args.seed), args.rowsPerPage);
@@ -141,8 +142,12 @@ async function generatedPages(args: Args, fallback: string): Promise<string[]> {
   const { mkdir, readFile, writeFile } = await import('node:fs/promises');
   const stamp = path.join(args.pagesDir, 'bench-pages.json');
   const wanted = JSON.stringify({ datasets: args.datasets, seed: args.seed, rowsPerPage: args.rowsPerPage });
-  if ((await readFile(stamp, 'utf8').catch(() => '')) === wanted) return pageFiles(args.pagesDir);
-  await rm(args.pagesDir, { recursive: true, force: true });
+  const found = await readFile(stamp, 'utf8').catch(() => undefined);
+  if (found === wanted) return pageFiles(args.pagesDir);
+  const { readdir } = await import('node:fs/promises');
+  const entries = await readdir(args.pagesDir).catch(() => []);
+  if (found === undefined && entries.length > 0) throw new Error(`--pages-dir ${args.pagesDir} holds files that are not this benchmark's pages: give a new or empty directory`);
+  await rm(args.pagesDir, { recursive: true, force: true }); // the pages of other arguments
   await mkdir(args.pagesDir, { recursive: true });
   const files = await generate(args.pagesDir);
   await writeFile(stamp, wanted);
