@@ -14,7 +14,8 @@
  *   artifact with manifest (copy, fsync, sha256, row counts: `publishSeconds`).
  * - `bareReadSeconds`: the issue's baseline, a bare `CREATE TABLE t AS SELECT * FROM
  *   read_json(<files>)` (DuckDB's own detection of the structure) + CHECKPOINT into a new file.
- *   `ratio` = insertSeconds / bareReadSeconds (target 1.5).
+ *   `ratio` = insertSeconds / bareReadSeconds (target 1.5); `pairedRatio` the median of each
+ *   round's insert / bare (steadier on a shared machine); `cpuRatio` of the median CPU times.
  * - `declaredReadSeconds`: a stricter baseline, read_json with only the loader's declared columns
  *   (no detection, fewer columns to type and write); `declaredRatio` = insert / declared.
  * - `floorSeconds`: the declared read plus only writing the verbatim lines (`raw`) in one build,
@@ -174,6 +175,9 @@ async function main(): Promise<void> {
     for (let i = 0; i < args.repeat; i += 1) {
       for (const kind of kinds) runs[kind].push(measure(kind, dir, args));
     }
+    // insert / bare of the same round (run one after the other): steadier than the ratio of
+    // medians on a shared machine, where the load of others changes from round to round.
+    const paired = runs.insert.flatMap((r, i) => (runs.bare[i] === undefined ? [] : [r.seconds / (runs.bare[i] as ChildResult).seconds]));
     const med = (kind: Kind, pick: (r: ChildResult) => number = (r) => r.seconds): number => (runs[kind].length === 0 ? NaN : median(runs[kind].map(pick)));
     const insert = med('insert');
     const load = med('insert', (r) => r.loadSeconds ?? r.seconds);
@@ -185,6 +189,8 @@ async function main(): Promise<void> {
       declaredReadSeconds: round(med('declared')), declaredRatio: round(insert / med('declared')),
       floorSeconds: round(med('floor')), floorRatio: round(med('floor') / med('declared')),
       insertCpuSeconds: round(med('insert', (r) => r.cpuSeconds)), bareReadCpuSeconds: round(med('bare', (r) => r.cpuSeconds)),
+      cpuRatio: round(med('insert', (r) => r.cpuSeconds) / med('bare', (r) => r.cpuSeconds)),
+      pairedRatio: paired.length === 0 ? null : round(median(paired)),
       peakRssMB: peak('insert'), bareReadPeakRssMB: peak('bare'),
       repeat: args.repeat, rowsPerPage: args.rowsPerPage, chunkMb: args.chunkMb ?? 'default', memoryLimit: args.memoryLimit ?? 'default',
       cpus: os.availableParallelism(), loadAverage: { before: loadBefore, after: os.loadavg().map((x) => round(x)) },
