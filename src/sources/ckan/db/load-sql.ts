@@ -216,10 +216,20 @@ export function datasetCountsSql(): string {
   return `SELECT (SELECT count(*) FROM datasets)::BIGINT AS datasets, (SELECT count(*) FROM ${KEYS} WHERE NOT dropped)::BIGINT AS kept`;
 }
 
-/** The staged scan's kept datasets that embed an organization, appended to ORGS (created by page 0). */
+/** Which candidate of an organization wins: the dataset modified last, then the highest id (ids of kept datasets are unique). */
+const CANDIDATE_ORDER = 'modified DESC NULLS LAST, id DESC';
+
+/**
+ * Of the staged scan's kept datasets that embed an organization, the one that would win for each
+ * organization (CANDIDATE_ORDER), appended to ORGS (created by page 0): the winner over all
+ * chunks is the winner of the chunks' winners, so ORGS holds a row per organization and chunk,
+ * not one per dataset.
+ */
 export function organizationCandidatesSql(scan: PageScan): string {
-  const select = `SELECT organization AS o, ${utcTimestamp('metadata_modified')} AS modified, id
-FROM ${STAGE} WHERE coalesce(organization.id, '') <> ''`;
+  const select = `SELECT o, modified, id FROM (
+  SELECT o, modified, id, row_number() OVER (PARTITION BY o.id ORDER BY ${CANDIDATE_ORDER}) AS rn
+  FROM (SELECT organization AS o, ${utcTimestamp('metadata_modified')} AS modified, id FROM ${STAGE} WHERE coalesce(organization.id, '') <> '')
+) WHERE rn = 1`;
   return scan.firstPage === 0 ? `CREATE TEMP TABLE ${ORGS} AS ${select}` : `INSERT INTO ${ORGS} ${select}`;
 }
 
@@ -229,7 +239,7 @@ export function insertOrganizationsSql(): string {
 SELECT o.id, o.name, ${readableText('o.title')}, ${readableText('o.description')}, o.type, o.state, o.image_url,
   ${utcTimestamp('o.created')}, try_cast(o.is_organization AS BOOLEAN), o.approval_status
 FROM (
-  SELECT o, row_number() OVER (PARTITION BY o.id ORDER BY modified DESC NULLS LAST, id DESC) AS rn FROM ${ORGS}
+  SELECT o, row_number() OVER (PARTITION BY o.id ORDER BY ${CANDIDATE_ORDER}) AS rn FROM ${ORGS}
 ) WHERE rn = 1
 ORDER BY o.id`;
 }
