@@ -37,16 +37,22 @@ changed AS (
   WHERE p.kind = 'landing_page' AND p.url IS DISTINCT FROM d.landing_page_url
 ),
 -- (dataset, URL) of live datasets: whether the URL is a term now (shared by at most 3) and
--- whether the table has it; a dataset where they disagree is built again.
-url_counts AS (
-  SELECT url, count(DISTINCT dataset_id) AS datasets_sharing FROM {{ ref('resources') }}
-  WHERE regexp_matches(url, {{ url_re }}) GROUP BY url
+-- whether the table has it; a dataset where they disagree is built again. The URLs of all
+-- resources are matched and counted once (shared_urls below takes its counts from here:
+-- the regular expression over every resource URL cost 0.9 s of CPU at 100,000 datasets).
+resource_url_pairs AS MATERIALIZED (
+  SELECT DISTINCT dataset_id, url FROM {{ ref('resources') }} WHERE regexp_matches(url, {{ url_re }})
+),
+url_counts AS MATERIALIZED (
+  SELECT url, count(dataset_id) AS datasets_sharing FROM resource_url_pairs GROUP BY url
 ),
 flipped AS (
   SELECT DISTINCT r.dataset_id AS id
-  FROM (SELECT DISTINCT r.dataset_id, r.url FROM {{ ref('resources') }} r JOIN {{ ref('datasets') }} d ON d.id = r.dataset_id AND d.deleted_at IS NULL) r
+  FROM resource_url_pairs r
+  JOIN {{ ref('datasets') }} d ON d.id = r.dataset_id AND d.deleted_at IS NULL
   JOIN url_counts c ON c.url = r.url
-  LEFT JOIN (SELECT DISTINCT dataset_id, url FROM {{ this }} WHERE kind = 'resource_url') p ON p.dataset_id = r.dataset_id AND p.url = r.url
+  -- Not deduplicated first: a repeated term row would only repeat the same verdict.
+  LEFT JOIN (SELECT dataset_id, url FROM {{ this }} WHERE kind = 'resource_url') p ON p.dataset_id = r.dataset_id AND p.url = r.url
   WHERE (c.datasets_sharing <= 3) <> (p.dataset_id IS NOT NULL)
 ),
 rebuilt AS (SELECT id FROM changed UNION SELECT id FROM flipped),
@@ -55,8 +61,13 @@ chosen_resources AS (
   SELECT * FROM {{ ref('resources') }}{% if is_incremental() %} WHERE dataset_id IN (SELECT id FROM rebuilt){% endif %}
 ),
 shared_urls AS (
+{% if is_incremental() %}
+  -- Every URL's count, computed once above; the join below keeps the chosen resources' URLs.
+  SELECT url, datasets_sharing FROM url_counts
+{% else %}
   SELECT url, count(DISTINCT dataset_id) AS datasets_sharing FROM {{ ref('resources') }}
-  WHERE regexp_matches(url, {{ url_re }}){% if is_incremental() %} AND url IN (SELECT url FROM chosen_resources){% endif %} GROUP BY url
+  WHERE regexp_matches(url, {{ url_re }}) GROUP BY url
+{% endif %}
 ),
 resource_urls AS (
   SELECT r.dataset_id, r.url, r.id AS resource_id, s.datasets_sharing

@@ -18,9 +18,15 @@ per_repo AS (
   JOIN {{ ref('repositories') }} r ON r.repository = d.repository
   GROUP BY d.dataset_id
 ),
+-- Distinct terms counted in two steps (one (dataset, term) group each, then per dataset):
+-- count(DISTINCT term) per dataset took twice as long over the 1.1M searches of a portal.
 searched AS (
-  SELECT dataset_id, count(DISTINCT term)::BIGINT AS searched_terms, bool_or(limit_hit) AS limit_hit
-  FROM {{ source('sourcegraph_api', 'searches') }}
+  SELECT dataset_id, count(term)::BIGINT AS searched_terms, bool_or(limit_hit) AS limit_hit
+  FROM (
+    SELECT dataset_id, term, bool_or(limit_hit) AS limit_hit
+    FROM {{ source('sourcegraph_api', 'searches') }}
+    GROUP BY dataset_id, term
+  )
   GROUP BY dataset_id
 )
 SELECT

@@ -85,6 +85,14 @@ describe('usage end to end', () => {
     const pairs = await readDb(usage.absolutePath, (db) => db.all('SELECT repository, dataset_id FROM repository_datasets ORDER BY repository, dataset_id'));
     assert.deepEqual(pairs, EXPECTED_REPOSITORY_DATASETS.map(([repository, i]) => ({ repository, dataset_id: D[i] })));
 
+    // searched_terms / limit_hit: each dataset's distinct searched terms and whether any hit a limit, as sourcegraph_api has them.
+    const sgArtifact = await latestArtifactInfo(dir, SITE, 'sourcegraph_api');
+    assert.ok(sgArtifact);
+    const searched = await readDb(usage.absolutePath, (db) => db.all('SELECT dataset_id, searched_terms::INTEGER AS n, limit_hit FROM dataset_usage ORDER BY dataset_id'));
+    const fromSearches = await readDb(sgArtifact.absolutePath, (db) => db.all('SELECT dataset_id, count(DISTINCT term)::INTEGER AS n, coalesce(bool_or(limit_hit), false) AS limit_hit FROM searches GROUP BY dataset_id ORDER BY dataset_id'));
+    const byId = new Map(fromSearches.map((r: Row) => [r['dataset_id'], r]));
+    assert.deepEqual(searched, searched.map((r: Row) => byId.get(r['dataset_id']) ?? { dataset_id: r['dataset_id'], n: 0, limit_hit: false }));
+    assert.ok(searched.some((r: Row) => Number(r['n']) > 1), 'some dataset has several terms');
     const names = (await listArtifacts(dir, { site: SITE })).map((a) => a.name).sort();
     assert.deepEqual(names, ['ckan_api', 'clean_ckan_api', 'github_api', 'sourcegraph_api', 'usage']);
     const sources = await Promise.all(['clean_ckan_api', 'sourcegraph_api', 'github_api'].map(async (n) => (await latestArtifactInfo(dir, SITE, n))?.manifest.path));

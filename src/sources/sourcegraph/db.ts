@@ -89,23 +89,34 @@ SELECT ${sqlString(dir + path.sep)} || file AS file, term, searched_at FROM ${co
  * rows are deleted; the covered ones go into temp table RELOAD.
  */
 async function changedTerms(db: DuckDbHandle): Promise<{ reload: number; remove: number }> {
-  // Exact and spillable: set differences of (term, dataset, request, searchedAt) rows (hash joins), no per-term lists.
+  // Each request's name and searchedAt once (24,507 casts at 100,000 datasets, not 1.1M).
+  await db.run(`CREATE TEMP TABLE sg_files AS
+SELECT file, searched_at AS raw, parse_filename(file) AS request, try_cast(searched_at AS TIMESTAMPTZ)::TIMESTAMP AS searched_at
+FROM ${COVER} GROUP BY file, searched_at`);
   await db.run(`CREATE TEMP TABLE sg_new_rows AS
-SELECT c.term, t.dataset_id, parse_filename(c.file) AS request, try_cast(c.searched_at AS TIMESTAMPTZ)::TIMESTAMP AS searched_at
-FROM ${COVER} c JOIN ${TERMS} t ON t.term = c.term`);
+SELECT c.term, t.dataset_id, f.request, f.searched_at
+FROM ${COVER} c JOIN sg_files f ON f.file = c.file AND f.raw IS NOT DISTINCT FROM c.searched_at JOIN ${TERMS} t ON t.term = c.term`);
+  // One spillable hash join on (term, dataset): a term is changed when a row of either side has
+  // no partner with the same request and searchedAt. That flags every term the two-way set
+  // difference flags (and, with duplicate keys, possibly more, which only reloads them): exact.
   await db.run(`CREATE TEMP TABLE sg_changed AS
-WITH d AS (
-  (SELECT * FROM sg_new_rows EXCEPT SELECT term, dataset_id, request, searched_at FROM searches)
-  UNION ALL
-  (SELECT term, dataset_id, request, searched_at FROM searches EXCEPT SELECT * FROM sg_new_rows))
-SELECT DISTINCT term, term IN (SELECT term FROM sg_new_rows) AS wanted FROM d`);
+SELECT coalesce(n.term, s.term) AS term, bool_or(n.term IS NOT NULL) AS wanted
+FROM sg_new_rows n FULL JOIN searches s ON s.term = n.term AND s.dataset_id = n.dataset_id
+WHERE n.term IS NULL OR s.term IS NULL OR s.request IS DISTINCT FROM n.request OR s.searched_at IS DISTINCT FROM n.searched_at
+GROUP BY ALL`);
   await db.run('DROP TABLE sg_new_rows');
   await db.run(`DELETE FROM matches WHERE term IN (SELECT term FROM sg_changed)`);
   await db.run(`DELETE FROM searches WHERE term IN (SELECT term FROM sg_changed)`);
   await db.run(`CREATE TEMP TABLE ${RELOAD} AS SELECT c.* FROM ${COVER} c WHERE c.term IN (SELECT term FROM sg_changed WHERE wanted)`);
   await db.run(`DELETE FROM requests WHERE request IN (SELECT DISTINCT parse_filename(file) FROM ${RELOAD})`);
-  // Rows kept name their result file by the path it has now (an artifacts directory may have moved).
-  await db.run(`UPDATE searches SET file = c.file FROM ${COVER} c WHERE c.term = searches.term AND searches.file IS DISTINCT FROM c.file`);
+  // Rows kept name their result file by the path it has now (an artifacts directory may have
+  // moved). A kept row's request is its term's covering request, so this goes by request.
+  await db.run(`CREATE TEMP TABLE sg_moved AS
+SELECT DISTINCT f.request, f.file FROM (SELECT DISTINCT request, file FROM searches) s JOIN sg_files f ON f.request = s.request
+WHERE s.file IS DISTINCT FROM f.file`);
+  const [moved] = await db.all('SELECT count(*)::BIGINT AS n FROM sg_moved');
+  if (Number(moved?.['n'] ?? 0) > 0) await db.run('UPDATE searches SET file = m.file FROM sg_moved m WHERE m.request = searches.request AND searches.file IS DISTINCT FROM m.file');
+  await db.run('DROP TABLE sg_moved; DROP TABLE sg_files');
   const [row] = await db.all('SELECT count(*) FILTER (WHERE wanted)::BIGINT AS reload, count(*) FILTER (WHERE NOT wanted)::BIGINT AS remove FROM sg_changed');
   await db.run('DROP TABLE sg_changed');
   return { reload: Number(row?.['reload'] ?? 0), remove: Number(row?.['remove'] ?? 0) };
@@ -175,7 +186,7 @@ export async function buildSourcegraphApiDatabase(
         files: await countOf(db, `SELECT count(DISTINCT file) FROM ${COVER}`),
         searches: await countOf(db, 'SELECT count(*) FROM searches'),
         matches: await countOf(db, 'SELECT count(*) FROM matches'),
-        unmatchedTerms: await countOf(db, `SELECT count(DISTINCT term) FROM ${COVER} WHERE term NOT IN (SELECT term FROM ${TERMS})`),
+        unmatchedTerms: await countOf(db, `SELECT count(DISTINCT c.term) FROM ${COVER} c ANTI JOIN ${TERMS} t ON t.term = c.term`),
         chunks: chunks.length,
         mode: incremental ? 'incremental' : 'full',
         filesRead: files.length,

@@ -20,8 +20,8 @@ afterEach(() => {
 });
 
 /** A result file as searchRequestToFile writes it. */
-function resultFile(terms: string[], matches: unknown[]): string {
-  const head = `{"searchedAt":"2026-06-01T00:00:00.000Z","terms":${JSON.stringify(terms)},"query":"q","url":"u","matches":[`;
+function resultFile(terms: string[], matches: unknown[], searchedAt = '2026-06-01T00:00:00.000Z'): string {
+  const head = `{"searchedAt":"${searchedAt}","terms":${JSON.stringify(terms)},"query":"q","url":"u","matches":[`;
   const body = matches.map((m) => `\n${JSON.stringify(m)}`).join(',');
   const tail = { matchesReceived: matches.length, linesReceived: matches.length, matchCount: matches.length, complete: true, limitHit: false, exhaustive: true, skipped: [], alerts: [], unexplained: 0, split: false, attempts: 1 };
   return `${head}${body}\n],${JSON.stringify(tail).slice(1)}\n`;
@@ -75,6 +75,44 @@ describe('buildSourcegraphApiDatabase', () => {
       { term: 'alpha', n: 2, r: 2, request: path.basename(file), k: 3 },
       { term: 'beta', n: 1, r: 1, request: path.basename(file), k: 3 },
     ]);
+  });
+
+  test('an incremental build over moved, re-searched, regrouped and remapped results equals a full build row for row', async () => {
+    const T1 = '2026-06-01T00:00:00.000Z';
+    const T2 = '2026-06-02T00:00:00.000Z';
+    const write = (d: string, terms: string[], at: string, covered = terms) => {
+      fs.mkdirSync(d, { recursive: true });
+      const file = path.join(d, requestFileName(terms));
+      fs.writeFileSync(file, resultFile(terms, terms.map((_, i) => match(i + terms.length, [i])), at));
+      return { file, terms: covered, searchedAt: at };
+    };
+    const before = path.join(dir, 'before');
+    const first = [write(before, ['a', 'b', 'c'], T1), write(before, ['d', 'e'], T1), write(before, ['f'], T1), write(before, ['g', 'h'], T1)];
+    const firstMap = await writeMappingFile(path.join(dir, 'map1'), ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((t) => ({ term: t, datasetIds: ['d1'] })));
+    const previous = path.join(dir, 'previous.db');
+    await buildSourcegraphApiDatabase(previous, first, firstMap, { memoryLimit: '256MB' });
+    // In a new folder (the artifacts moved): [a, b, c] as it was; [d, e] searched again; f gone;
+    // h now covered by a new request [h, i] (g's request covers g only); b stands for d2 as well.
+    const after = path.join(dir, 'after');
+    const second = [write(after, ['a', 'b', 'c'], T1), write(after, ['d', 'e'], T2), write(after, ['g', 'h'], T1, ['g']), write(after, ['h', 'i'], T2)];
+    const secondMap = await writeMappingFile(path.join(dir, 'map2'), [
+      ...['a', 'c', 'd', 'e', 'g', 'h', 'i'].map((t) => ({ term: t, datasetIds: ['d1'] })), { term: 'b', datasetIds: ['d1', 'd2'] }]);
+    const incremental = path.join(dir, 'incremental.db');
+    const load = await buildSourcegraphApiDatabase(incremental, second, secondMap, { memoryLimit: '256MB', previous });
+    assert.equal(load.mode, 'incremental');
+    // b (a new dataset), d and e (searched again), h (another request) and i (new) are loaded again; f is removed.
+    assert.deepEqual({ reloaded: load.reloadedTerms, removed: load.removedTerms }, { reloaded: 5, removed: 1 });
+    const full = path.join(dir, 'full.db');
+    await buildSourcegraphApiDatabase(full, second, secondMap, { memoryLimit: '256MB' });
+    for (const table of ['requests', 'searches', 'matches']) {
+      const everyRow = `SELECT * FROM ${table} ORDER BY ALL`;
+      const a = await readDb(incremental, (d) => d.all(everyRow));
+      const b = await readDb(full, (d) => d.all(everyRow));
+      assert.ok(a.length > 0);
+      assert.deepEqual(a, b, `${table}: incremental = full`);
+    }
+    const files = await readDb(incremental, (d) => d.all('SELECT DISTINCT parse_dirpath(file) AS dir FROM searches'));
+    assert.deepEqual(files, [{ dir: after }], 'every row names its result file where it is now');
   });
 
   test('one result file near the largest loadable size (an eighth of DuckDB\'s share of the limit) loads at 256 MB', async () => {
