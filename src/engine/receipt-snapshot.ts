@@ -15,7 +15,7 @@
  * Written by receipt-snapshot-write.ts.
  */
 import { contentOf } from './file-stamp.js';
-import { outputRecord, type Receipt, type ReceiptRow } from './receipts.js';
+import { isOutputKey, outputRecord, type Receipt, type ReceiptRow } from './receipts.js';
 
 export const SNAPSHOT_FORMAT = 1;
 const MARK = '{"receiptSnapshot":';
@@ -102,7 +102,12 @@ export class ReceiptSnapshot {
   private find(taskId: string): number | undefined {
     const { next, c } = this;
     const last = c.count - 1;
-    const i = next <= last && c.taskId[next] === taskId ? next : last >= 0 && c.taskId[last] === taskId ? last : this.rowIndex().get(taskId);
+    if (next <= last && c.taskId[next] === taskId) {
+      this.next = next + 1;
+      return next;
+    }
+    if (last >= 0 && c.taskId[last] === taskId) return last; // the cursor stays where the rows in order go on
+    const i = this.rowIndex().get(taskId);
     if (i !== undefined) this.next = i + 1;
     return i;
   }
@@ -140,6 +145,15 @@ export class ReceiptSnapshot {
     const c = this.c;
     for (let j = this.outputStart[i] as number, end = this.outputStart[i + 1] as number; j < end; j += 1) {
       if (c.outputKey[j] === key) return c.outputStamp[j];
+    }
+    return undefined;
+  }
+
+  /** outputAt(i, outputKey of `description` under `root`), compared in place (no key made). */
+  outputOfAt(i: number, description: string, root: string | undefined): string | undefined {
+    const c = this.c;
+    for (let j = this.outputStart[i] as number, end = this.outputStart[i + 1] as number; j < end; j += 1) {
+      if (isOutputKey(c.outputKey[j] as string, root, description)) return c.outputStamp[j];
     }
     return undefined;
   }
@@ -188,6 +202,9 @@ class SnapshotRow implements ReceiptRow {
   }
   output(key: string): string | undefined {
     return this.s.outputAt(this.i, key);
+  }
+  outputOf(description: string, root: string | undefined): string | undefined {
+    return this.s.outputOfAt(this.i, description, root);
   }
   stamp(): string {
     return this.s.stampAt(this.i);
