@@ -92,14 +92,25 @@ export async function reuseCoverage(mappingFile: string, previous: string | unde
   // Half of duckdb.memoryLimit, closed before the searches run (its buffers would stay in the process meanwhile).
   return withMemoryDb(memoryLimit, 2, `${partialPathFor(path.join(dir, 'requests.reused'))}.tmp`, async (db) => {
     const old = previous === undefined ? { dead: [], files: 0 } : await deadFiles(db, previous, dir, notBeforeMs);
-    await db.run(`CREATE TEMP TABLE sg_kept AS ${keptSql(previous, old, mappingFile)}`);
-    const reused = await db.all('SELECT any_value(file) AS file, count(*)::BIGINT AS n, any_value(searched_at) AS searched_at FROM sg_kept GROUP BY request ORDER BY request');
-    // A temp file's name, so that a dead run's is cleared as litter.
-    const kept = reused.length === 0 ? undefined : partialPathFor(path.join(dir, `kept.${COVERAGE_FILE}`));
-    if (kept !== undefined) await db.run(`COPY sg_kept TO ${sqlString(kept)} ${INTERMEDIATE_PARQUET}`);
-    const toSearch = await termsLeft(db, mappingFile);
-    const [counts] = await db.all(`SELECT count(DISTINCT dataset_id)::BIGINT AS datasets, (SELECT count(*) FROM sg_kept)::BIGINT AS kept,
+    // The kept rows go straight to their scratch file (a temp file's name, so that a dead run's
+    // is cleared as litter) and are read from it: 1.1M rows are not staged in a table first.
+    const keptFile = partialPathFor(path.join(dir, `kept.${COVERAGE_FILE}`));
+    let reused: Record<string, unknown>[];
+    let toSearch: string[];
+    let counts: Record<string, unknown> | undefined;
+    try {
+      await db.run(`COPY (${keptSql(previous, old, mappingFile)}) TO ${sqlString(keptFile)} ${INTERMEDIATE_PARQUET}`);
+      await db.run(`CREATE TEMP VIEW sg_kept AS SELECT * FROM ${coverageSource(keptFile)}`);
+      reused = await db.all('SELECT any_value(file) AS file, count(*)::BIGINT AS n, any_value(searched_at) AS searched_at FROM sg_kept GROUP BY request ORDER BY request');
+      toSearch = await termsLeft(db, mappingFile);
+      [counts] = await db.all(`SELECT count(DISTINCT dataset_id)::BIGINT AS datasets, (SELECT count(*) FROM sg_kept)::BIGINT AS kept,
   (SELECT coalesce(max(request) + 1, 0) FROM sg_kept)::BIGINT AS next FROM ${mappingSource(mappingFile)}`);
+    } catch (e) {
+      fs.rmSync(keptFile, { force: true });
+      throw e;
+    }
+    const kept = reused.length === 0 ? undefined : keptFile;
+    if (kept === undefined) fs.rmSync(keptFile, { force: true });
     return {
       terms: Number(counts?.['kept'] ?? 0) + toSearch.length,
       datasets: Number(counts?.['datasets'] ?? 0),
