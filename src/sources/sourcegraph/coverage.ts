@@ -61,7 +61,7 @@ export interface CoverageHead {
 /**
  * Writes `file` (atomically): `head`'s rows if any, then one row per term of `requests`, in
  * request and position order (numbered from `head.next`; staged in that order and copied with
- * insertion order kept, so nothing is sorted).
+ * insertion order kept, so nothing is sorted; readers order by request and position all the same).
  */
 export async function writeCoverage(file: string, requests: readonly RequestCoverage[], memoryLimit?: string, head?: CoverageHead): Promise<void> {
   const scratch = `${partialPathFor(file)}.tmp`;
@@ -73,14 +73,11 @@ export async function writeCoverage(file: string, requests: readonly RequestCove
         for (let pos = 0; pos < r.terms.length; pos++) yield { request: first + request, file: r.file, pos, term: r.terms[pos], searched_at: r.searchedAt };
       }
     });
-    let table = 'sg_new';
-    if (head !== undefined) {
-      await db.run(`CREATE TEMP TABLE sg_out AS SELECT request, file, pos, term, searched_at FROM ${coverageSource(head.file)}`);
-      await db.run('INSERT INTO sg_out SELECT * FROM sg_new');
-      table = 'sg_out';
-    }
+    // The head's rows are streamed from its file into the copy, not staged in a table first
+    // (a 100,000-dataset rerun's 1.1M kept rows: 1.0 s instead of 1.7-2.0 s under load).
+    const rows = head === undefined ? 'sg_new' : `(SELECT request, file, pos, term, searched_at FROM ${coverageSource(head.file)} UNION ALL SELECT * FROM sg_new)`;
     await withAtomicPath(file, async (tmp) => {
-      await db.run(`COPY ${table} TO ${sqlString(tmp)} ${DOWNLOAD_PARQUET}`);
+      await db.run(`COPY ${rows} TO ${sqlString(tmp)} ${DOWNLOAD_PARQUET}`);
     });
   });
 }

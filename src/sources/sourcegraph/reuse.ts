@@ -39,24 +39,30 @@ export interface CoverageReuse {
   selection: { kept: string | undefined; next: number };
 }
 
-/** The previous requests whose result is on disk and fresh (`notBeforeMs` undefined: every one). */
-async function aliveFiles(db: DuckDbHandle, previous: string, dir: string, notBeforeMs: number | undefined): Promise<string[]> {
+/**
+ * The previous requests that cannot be reused: result gone from disk, or searched before
+ * `notBeforeMs` (undefined: none is too old), and how many requests there were.
+ */
+async function deadFiles(db: DuckDbHandle, previous: string, dir: string, notBeforeMs: number | undefined): Promise<{ dead: string[]; files: number }> {
   const rows = await db.all(`SELECT file, any_value(searched_at) AS searched_at FROM ${coverageSource(previous)} GROUP BY file`);
-  return rows
-    .filter((r) => notBeforeMs === undefined || Date.parse(String(r['searched_at'])) >= notBeforeMs)
-    .map((r) => String(r['file']))
-    .filter((f) => fs.existsSync(path.join(dir, f)));
+  const dead = rows
+    .filter((r) => (notBeforeMs !== undefined && !(Date.parse(String(r['searched_at'])) >= notBeforeMs)) || !fs.existsSync(path.join(dir, String(r['file']))))
+    .map((r) => String(r['file']));
+  return { dead, files: rows.length };
 }
 
 /**
- * The previous coverage rows kept: of an alive request, for a term of the mapping. Each term is
- * in one request of a coverage file (every writer covers a term once: reused terms are narrowed
- * to their first request, the others are planned once), so no term is kept twice.
+ * The previous coverage rows kept: of a request not `dead`, for a term of the mapping. Each term
+ * is in one request of a coverage file (every writer covers a term once: reused terms are
+ * narrowed to their first request, the others are planned once), so no term is kept twice. The
+ * file condition names the dead requests, not the live ones: a rerun usually has none (a
+ * condition on 24,000 live file names of a 100,000-dataset portal cost as much as the term join).
  */
-function keptSql(previous: string | undefined, alive: readonly string[], mappingFile: string): string {
-  if (previous === undefined || alive.length === 0) return 'SELECT NULL::INTEGER AS request, NULL::VARCHAR AS file, NULL::INTEGER AS pos, NULL::VARCHAR AS term, NULL::VARCHAR AS searched_at WHERE false';
+function keptSql(previous: string | undefined, old: { dead: readonly string[]; files: number }, mappingFile: string): string {
+  if (previous === undefined || old.dead.length === old.files) return 'SELECT NULL::INTEGER AS request, NULL::VARCHAR AS file, NULL::INTEGER AS pos, NULL::VARCHAR AS term, NULL::VARCHAR AS searched_at WHERE false';
+  const live = old.dead.length === 0 ? '' : `c.file NOT IN (SELECT unnest(${sqlString(JSON.stringify(old.dead))}::JSON::VARCHAR[])) AND `;
   return `SELECT c.request, c.file, c.pos, c.term, c.searched_at FROM ${coverageSource(previous)} c
-WHERE c.file IN (SELECT unnest(${sqlString(JSON.stringify(alive))}::JSON::VARCHAR[])) AND c.term IN (SELECT term FROM ${mappingSource(mappingFile)})`;
+WHERE ${live}c.term IN (SELECT term FROM ${mappingSource(mappingFile)})`;
 }
 
 /** Terms to search read back per statement (one list each). */
@@ -85,15 +91,26 @@ async function termsLeft(db: DuckDbHandle, mappingFile: string): Promise<string[
 export async function reuseCoverage(mappingFile: string, previous: string | undefined, dir: string, notBeforeMs: number | undefined, memoryLimit?: string): Promise<CoverageReuse> {
   // Half of duckdb.memoryLimit, closed before the searches run (its buffers would stay in the process meanwhile).
   return withMemoryDb(memoryLimit, 2, `${partialPathFor(path.join(dir, 'requests.reused'))}.tmp`, async (db) => {
-    const alive = previous === undefined ? [] : await aliveFiles(db, previous, dir, notBeforeMs);
-    await db.run(`CREATE TEMP TABLE sg_kept AS ${keptSql(previous, alive, mappingFile)}`);
-    const reused = await db.all('SELECT any_value(file) AS file, count(*)::BIGINT AS n, any_value(searched_at) AS searched_at FROM sg_kept GROUP BY request ORDER BY request');
-    // A temp file's name, so that a dead run's is cleared as litter.
-    const kept = reused.length === 0 ? undefined : partialPathFor(path.join(dir, `kept.${COVERAGE_FILE}`));
-    if (kept !== undefined) await db.run(`COPY sg_kept TO ${sqlString(kept)} ${INTERMEDIATE_PARQUET}`);
-    const toSearch = await termsLeft(db, mappingFile);
-    const [counts] = await db.all(`SELECT count(DISTINCT dataset_id)::BIGINT AS datasets, (SELECT count(*) FROM sg_kept)::BIGINT AS kept,
+    const old = previous === undefined ? { dead: [], files: 0 } : await deadFiles(db, previous, dir, notBeforeMs);
+    // The kept rows go straight to their scratch file (a temp file's name, so that a dead run's
+    // is cleared as litter) and are read from it: 1.1M rows are not staged in a table first.
+    const keptFile = partialPathFor(path.join(dir, `kept.${COVERAGE_FILE}`));
+    let reused: Record<string, unknown>[];
+    let toSearch: string[];
+    let counts: Record<string, unknown> | undefined;
+    try {
+      await db.run(`COPY (${keptSql(previous, old, mappingFile)}) TO ${sqlString(keptFile)} ${INTERMEDIATE_PARQUET}`);
+      await db.run(`CREATE TEMP VIEW sg_kept AS SELECT * FROM ${coverageSource(keptFile)}`);
+      reused = await db.all('SELECT any_value(file) AS file, count(*)::BIGINT AS n, any_value(searched_at) AS searched_at FROM sg_kept GROUP BY request ORDER BY request');
+      toSearch = await termsLeft(db, mappingFile);
+      [counts] = await db.all(`SELECT count(DISTINCT dataset_id)::BIGINT AS datasets, (SELECT count(*) FROM sg_kept)::BIGINT AS kept,
   (SELECT coalesce(max(request) + 1, 0) FROM sg_kept)::BIGINT AS next FROM ${mappingSource(mappingFile)}`);
+    } catch (e) {
+      fs.rmSync(keptFile, { force: true });
+      throw e;
+    }
+    const kept = reused.length === 0 ? undefined : keptFile;
+    if (kept === undefined) fs.rmSync(keptFile, { force: true });
     return {
       terms: Number(counts?.['kept'] ?? 0) + toSearch.length,
       datasets: Number(counts?.['datasets'] ?? 0),
