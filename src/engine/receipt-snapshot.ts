@@ -15,7 +15,7 @@
  * Written by receipt-snapshot-write.ts.
  */
 import { contentOf } from './file-stamp.js';
-import { isOutputKey, outputRecord, type Receipt, type ReceiptRow } from './receipts.js';
+import { outputRecord, type Receipt, type ReceiptRow } from './receipts.js';
 
 export const SNAPSHOT_FORMAT = 1;
 const MARK = '{"receiptSnapshot":';
@@ -47,8 +47,7 @@ export function isSnapshotLine(line: string): boolean {
 
 /** The receipts of a snapshot line, read in place (`row`) or made into objects when asked for (`get`). */
 export class ReceiptSnapshot {
-  /** Row by task id, made at the first lookup the guesses in `find` miss (a noop after a whole run makes none). */
-  private index: Map<string, number> | undefined;
+  private readonly index = new Map<string, number>();
   private readonly outputStart: Uint32Array;
   /** The row after the last one found: tasks are mostly looked up in the order they ran (the order of the rows). */
   private next = 0;
@@ -56,6 +55,8 @@ export class ReceiptSnapshot {
   private readonly dynamic = new Map<number, string[]>();
 
   private constructor(private readonly c: Columns) {
+    const ids = c.taskId;
+    for (let i = 0; i < ids.length; i += 1) this.index.set(ids[i] as string, i);
     this.outputStart = new Uint32Array(c.count + 1);
     for (let i = 0; i < c.count; i += 1) this.outputStart[i + 1] = (this.outputStart[i] as number) + (c.outputCount[i] as number);
     for (const [i, stamps] of c.inputStamps) this.inputStamps.set(i, stamps);
@@ -78,7 +79,7 @@ export class ReceiptSnapshot {
   }
 
   has(taskId: string): boolean {
-    return this.rowIndex().has(taskId);
+    return this.index.has(taskId);
   }
 
   /** The receipt of `taskId` as an object, made now (a new one each call). */
@@ -95,36 +96,14 @@ export class ReceiptSnapshot {
 
   /**
    * The row of `taskId`: the one after the last found when it is that one (one string
-   * comparison, in memory order), else the last row (a run's root finishes last and is
-   * checked first), else the first (rows in order once more), else from the index (a hash lookup that misses the CPU's caches at
-   * 100,000 rows; the index is made when first needed: 100,000 ids cost 30-50 ms).
+   * comparison, in memory order), else from the index (a hash lookup that misses the CPU's
+   * caches at 100,000 rows).
    */
   private find(taskId: string): number | undefined {
-    const { next, c } = this;
-    const last = c.count - 1;
-    if (next <= last && c.taskId[next] === taskId) {
-      this.next = next + 1;
-      return next;
-    }
-    if (last >= 0 && c.taskId[last] === taskId) return last; // the cursor stays where the rows in order go on
-    if (next > 0 && last >= 0 && c.taskId[0] === taskId) {
-      // In order again from the first row (a wide task's inputs were stamped, now they are checked).
-      this.next = 1;
-      return 0;
-    }
-    const i = this.rowIndex().get(taskId);
+    const next = this.next;
+    const i = next < this.c.count && this.c.taskId[next] === taskId ? next : this.index.get(taskId);
     if (i !== undefined) this.next = i + 1;
     return i;
-  }
-
-  /** The index of rows by task id (the last row of an id wins, as a journal's later lines do). */
-  private rowIndex(): Map<string, number> {
-    if (this.index === undefined) {
-      const ids = this.c.taskId;
-      this.index = new Map();
-      for (let i = 0; i < ids.length; i += 1) this.index.set(ids[i] as string, i);
-    }
-    return this.index;
   }
 
   /** Every receipt but those whose task id `skip` holds, as objects (for compaction). */
@@ -150,15 +129,6 @@ export class ReceiptSnapshot {
     const c = this.c;
     for (let j = this.outputStart[i] as number, end = this.outputStart[i + 1] as number; j < end; j += 1) {
       if (c.outputKey[j] === key) return c.outputStamp[j];
-    }
-    return undefined;
-  }
-
-  /** outputAt(i, outputKey of `description` under `root`), compared in place (no key made). */
-  outputOfAt(i: number, description: string, root: string | undefined): string | undefined {
-    const c = this.c;
-    for (let j = this.outputStart[i] as number, end = this.outputStart[i + 1] as number; j < end; j += 1) {
-      if (isOutputKey(c.outputKey[j] as string, root, description)) return c.outputStamp[j];
     }
     return undefined;
   }
@@ -207,9 +177,6 @@ class SnapshotRow implements ReceiptRow {
   }
   output(key: string): string | undefined {
     return this.s.outputAt(this.i, key);
-  }
-  outputOf(description: string, root: string | undefined): string | undefined {
-    return this.s.outputOfAt(this.i, description, root);
   }
   stamp(): string {
     return this.s.stampAt(this.i);

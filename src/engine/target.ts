@@ -18,22 +18,12 @@ export interface Target {
   stamp(): Promise<string | undefined>;
 }
 
-/**
- * Is `p` already what path.resolve makes of it: an absolute POSIX path with no segment that
- * resolve would change (empty: `//` or a trailing `/`; `.`; `..`)? One pass over its
- * characters, not resolve's work (a FileTarget is made per output of every task checked).
- */
+/** A segment that path.resolve would change: empty (`//`, a trailing `/`), `.` or `..`. */
+const UNRESOLVED_SEGMENT = /\/\.{0,2}(?:\/|$)/;
+
+/** Is `p` already what path.resolve makes of it (an absolute POSIX path, normalised)? One regular expression, not resolve's loop over every character. */
 function isResolved(p: string): boolean {
-  if (path.sep !== '/' || p.charCodeAt(0) !== 47) return false;
-  const n = p.length;
-  for (let i = 0; i < n; i += 1) {
-    if (p.charCodeAt(i) !== 47) continue;
-    let dots = 0;
-    while (dots < 2 && p.charCodeAt(i + 1 + dots) === 46) dots += 1;
-    const after = i + 1 + dots;
-    if (after >= n || p.charCodeAt(after) === 47) return false;
-  }
-  return true;
+  return path.sep === '/' && p.charCodeAt(0) === 47 && !UNRESOLVED_SEGMENT.test(p);
 }
 
 /**

@@ -80,7 +80,7 @@ export abstract class Task<P extends Params = Params> {
   }
 
   requires(): readonly Task[] {
-    return NO_REQUIREMENTS;
+    return [];
   }
 
   abstract outputs(): readonly Target[];
@@ -124,9 +124,6 @@ export abstract class ExternalTask<P extends Params = Params> extends Task<P> {
   }
 }
 
-/** What a task without requirements requires (one frozen array: not one per leaf of a wide graph). */
-const NO_REQUIREMENTS: readonly Task[] = Object.freeze([]);
-
 /** What requires() gave when a run built its graph, for the tasks that require something (see input()). */
 const requiredInGraph = new WeakMap<Task, readonly Task[]>();
 
@@ -138,14 +135,6 @@ export function graphRequires(task: Task): readonly Task[] {
 }
 
 export function taskId(family: string, params: Params): string {
-  // One parameter (a leaf's index, a page's number): no key list to make or sort.
-  let only: string | undefined;
-  let count = 0;
-  for (const k in params) {
-    only = k;
-    if (++count > 1) break;
-  }
-  if (count === 1 && Object.hasOwn(params, only as string)) return [family, '(', only as string, '=', formatParam(params[only as string] as ParamValue), ')'].join('');
   const keys = Object.keys(params);
   if (keys.length > 1) keys.sort();
   // Made by join: one flat string (a concatenation would be a rope, slower as a Map key, and ids are looked up often).
