@@ -173,6 +173,26 @@ describe('the receipt journal', () => {
     });
   });
 
+  test('a snapshot answers lookups in any order: in row order, the last row, back and forth, unknown ids', async () => {
+    await withTempDir(async (dir) => {
+      const file = path.join(dir, 'r.jsonl');
+      const n = COMPACT_AFTER_LINES + 5;
+      const first = JournalReceiptStore.open(file, { root: dir });
+      for (let i = 0; i < n; i += 1) first.put(receiptOf(i, `r${i}`));
+      await first.close();
+      const store = JournalReceiptStore.open(file, { root: dir });
+      const order = [n - 1, 0, 1, 2, n - 1, 3, 500, 501, 7, 6, n - 2, n - 1, 4, 5, 8];
+      for (const i of order) {
+        assert.equal(store.row(`T(i=${i})`)?.stamp().split('|')[0], `r${i}`, `row of T(i=${i})`);
+        assert.equal(store.get(`T(i=${i})`)?.runId, `r${i}`, `get of T(i=${i})`);
+      }
+      assert.equal(store.row(`T(i=${n})`), undefined);
+      assert.equal(store.get('T(i=-1)'), undefined);
+      assert.equal(store.row('T(i=9)')?.stamp().split('|')[0], 'r9', 'after misses, rows in order again');
+      await store.close();
+    });
+  });
+
   test('readJournal (for readers outside a run) gives the receipts of the snapshot and the lines after it, the last of each task', async () => {
     await withTempDir(async (dir) => {
       const file = path.join(dir, 'r.jsonl');

@@ -25,6 +25,20 @@ describe('ordering and completeness', () => {
     assert.equal(summary.counts.ran, 4);
   });
 
+  test('a requirement listed twice, as the same object or an equal one, is one dependency', async () => {
+    const { task, log } = world();
+    const a = task('a');
+    const b = task('b', { family: 'Other' });
+    const d = task('d', { requires: () => [a, b, a, task('a'), b] });
+    const graphs: Array<Extract<EngineEvent, { type: 'graph' }>> = [];
+    const summary = await runTasks([d], { ...fixed, workers: 1, onEvent: (e) => void (e.type === 'graph' && graphs.push(e)) });
+    assert.equal(summary.status, 'success');
+    assert.deepEqual([...log].sort(), ['a', 'b', 'd']);
+    assert.equal(summary.counts.ran, 3);
+    const edges = graphs[graphs.length - 1]?.edges.map((e) => `${e.from}->${e.to}:${e.count}`).sort();
+    assert.deepEqual(edges, ['Other->Spec:1', 'Spec->Spec:1']);
+  });
+
   test('a second run with the same receipts does nothing', async () => {
     const { task, log } = world();
     const receipts = new MemoryReceiptStore();
