@@ -1,7 +1,9 @@
 /**
  * The tasks of the reference Luigi benchmark DAG (bench/engine-dag.ts runs them; the crash
  * tests run them too): N leaves, leaf i writes "i\n" to leaves/leaf_%06d.txt; one aggregate
- * reads them all and writes their sum to aggregate.txt.
+ * reads them all and writes their sum to aggregate.txt. NeedAggregate is the same aggregate
+ * asking for its leaves at run time through ctx.need() (as a code-search stage asks for its
+ * ~25,000 requests), not in requires().
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -24,7 +26,7 @@ export class Leaf extends Task<{ i: number }> {
 }
 
 export class Aggregate extends Task<{ n: number }> {
-  readonly family = 'Aggregate';
+  readonly family: string = 'Aggregate';
   constructor(readonly out: string, n: number) {
     super({ n });
   }
@@ -41,6 +43,19 @@ export class Aggregate extends Task<{ n: number }> {
   async run(_ctx: TaskContext): Promise<void> {
     let sum = 0;
     for (const [leaf] of this.input()) sum += Number(fs.readFileSync((leaf as FileTarget).path, 'utf8'));
+    await (this.outputs()[0] as FileTarget).write(`${sum}\n`);
+  }
+}
+
+export class NeedAggregate extends Aggregate {
+  override readonly family = 'NeedAggregate';
+  override requires(): Leaf[] {
+    return [];
+  }
+  override async run(ctx: TaskContext): Promise<void> {
+    await ctx.need(Array.from({ length: this.params.n }, (_, i) => this.leaf(i)));
+    let sum = 0;
+    for (let i = 0; i < this.params.n; i += 1) sum += Number(fs.readFileSync(leafPath(this.out, i), 'utf8'));
     await (this.outputs()[0] as FileTarget).write(`${sum}\n`);
   }
 }

@@ -1,19 +1,20 @@
 /**
  * The DAG of the reference Luigi benchmark (bench/engine-dag-tasks.ts), run once through the
  * same session the CLI uses (lock, receipt journal, run log).
- * Usage: node dist/bench/engine-dag.js --n 5000 --workers 1 --out DIR
+ * Usage: node dist/bench/engine-dag.js --n 5000 --workers 1 --out DIR [--need]
+ * (--need: the aggregate asks for its leaves at run time, through ctx.need())
  * Prints one JSON line: {ran, complete, sum, maxRssMB, cpuSeconds} (cpuSeconds: user + system of this process).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runSession } from '../src/engine/index.js';
-import { Aggregate, expectedSum } from './engine-dag-tasks.js';
+import { Aggregate, expectedSum, NeedAggregate } from './engine-dag-tasks.js';
 
-const { values } = parseArgs({ options: { n: { type: 'string' }, workers: { type: 'string', default: '1' }, out: { type: 'string' } } });
+const { values } = parseArgs({ options: { n: { type: 'string' }, workers: { type: 'string', default: '1' }, out: { type: 'string' }, need: { type: 'boolean', default: false } } });
 const n = Number(values.n);
 const out = path.resolve(values.out ?? 'bench-out');
-const { summary } = await runSession([new Aggregate(out, n)], { artifactsDir: out, scope: 'bench', workers: Number(values.workers) });
+const { summary } = await runSession([values.need ? new NeedAggregate(out, n) : new Aggregate(out, n)], { artifactsDir: out, scope: 'bench', workers: Number(values.workers) });
 const sum = Number(fs.readFileSync(path.join(out, 'aggregate.txt'), 'utf8'));
 if (sum !== expectedSum(n)) throw new Error(`aggregate is ${sum}, expected ${expectedSum(n)}`);
 if (summary.status !== 'success') throw new Error(`run ${summary.status}`);

@@ -12,7 +12,11 @@
  * process (start-up counts) and is checked: the task counts it reports must be the expected
  * ones (cold runs N+1 tasks, noop none, rootmissing exactly the aggregate) and all N leaves
  * and the right sum must be on disk, else the benchmark fails.
- *   npm run bench:engine -- --n 5000 --repeat 5 [--scenario cold,noop,rootmissing] [--workers 1]
+ *   npm run bench:engine -- --n 5000 --repeat 5 [--scenario cold,noop,rootmissing] [--workers 1] [--need]
+ * --need: mallard's aggregate asks for its N leaves at run time through ctx.need() (as the
+ * code-search stages ask for ~25,000 requests) instead of in requires(); the work on disk is
+ * the same, so the ratio to bare shows what run-time dependencies cost. Run it at two sizes
+ * (e.g. 25,000 and 50,000): a ratio that grows with N is a cost that grows faster than N.
  * Prints one JSON line: {n, workers, repeat, loadAverage (1, 5, 15 min, at the end), luigi,
  * scenarios: {<name>: {mallardSeconds, bareSeconds, ratio, mallardCpuSeconds, bareCpuSeconds,
  * cpuRatio (user + system of each process), luigiSeconds?, luigiRatio?, mallardMaxRssMB,
@@ -49,16 +53,18 @@ const { values } = parseArgs({
     scenario: { type: 'string', default: SCENARIOS.join(',') },
     workers: { type: 'string', default: '1' },
     out: { type: 'string' },
+    need: { type: 'boolean', default: false },
   },
 });
 const N = Number(values.n);
 const REPEAT = Number(values.repeat);
 const WORKERS = Number(values.workers);
+const NEED = values.need === true;
 const here = import.meta.dirname;
 const LUIGI_SCRIPT = path.resolve(here, '..', '..', 'bench', 'engine-luigi.py');
 
 function command(system: System, dir: string): [string, string[]] {
-  if (system === 'mallard') return [process.execPath, [path.join(here, 'engine-dag.js'), '--n', String(N), '--workers', String(WORKERS), '--out', dir]];
+  if (system === 'mallard') return [process.execPath, [path.join(here, 'engine-dag.js'), '--n', String(N), '--workers', String(WORKERS), '--out', dir, ...(NEED ? ['--need'] : [])]];
   if (system === 'bare') return [process.execPath, [path.join(here, 'engine-bare.js'), '--n', String(N), '--out', dir]];
   return ['python3', [LUIGI_SCRIPT, String(N), dir, String(WORKERS)]];
 }
@@ -151,7 +157,7 @@ function main(): void {
       round(i % 2 === 0 ? systems : [...systems].reverse(), scenarios, base, results);
     }
     const byScenario = Object.fromEntries(scenarios.map((s) => [s, summarise(s, results, luigi.ok)]));
-    console.log(JSON.stringify({ n: N, workers: WORKERS, repeat: REPEAT, loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))), luigi: luigi.ok ? `luigi ${luigi.version}` : luigi.reason, scenarios: byScenario }));
+    console.log(JSON.stringify({ n: N, workers: WORKERS, dependencies: NEED ? 'ctx.need' : 'requires', repeat: REPEAT, loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))), luigi: luigi.ok ? `luigi ${luigi.version}` : luigi.reason, scenarios: byScenario }));
   } finally {
     if (values.out === undefined) fs.rmSync(base, { recursive: true, force: true });
   }

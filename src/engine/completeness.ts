@@ -82,7 +82,7 @@ const UNCHANGED: Compared = { refreshed: undefined };
 function compareOutputs(receipt: ReceiptRow, now: readonly OutputNow[], store: ReceiptStore): Compared | Promise<Compared> {
   for (let i = 0; i < now.length; i += 1) {
     const o = now[i] as OutputNow;
-    const recorded = receipt.output(outputKey(store, o.target.description));
+    const recorded = receipt.output(outputKey(store, o.target.description), i);
     if (recorded === undefined) return { changed: o.target.description };
     if (o.target instanceof FileTarget ? !statMatchesStamp(o.stat as FileStat, recorded) : recorded !== o.stamp) return compareOutputsFrom(receipt, now, store, i);
   }
@@ -92,10 +92,11 @@ function compareOutputs(receipt: ReceiptRow, now: readonly OutputNow[], store: R
 /** compareOutputs from output `from` on, where a stat differs from the recorded one: hashing a file of the recorded size. */
 async function compareOutputsFrom(receipt: ReceiptRow, now: readonly OutputNow[], store: ReceiptStore, from: number): Promise<Compared> {
   let refreshed: Record<string, string> | undefined;
-  for (const o of now.slice(from)) {
+  for (let i = from; i < now.length; i += 1) {
+    const o = now[i] as OutputNow;
     const description = o.target.description;
     const key = outputKey(store, description);
-    const recorded = receipt.output(key);
+    const recorded = receipt.output(key, i);
     if (recorded === undefined) return { changed: description };
     if (o.target instanceof FileTarget) {
       const check = await checkFileStamp(o.target.path, o.stat as FileStat, recorded);
@@ -168,8 +169,10 @@ export async function receiptOfRun(
   const outputs = outputRecord();
   const missing: string[] = [];
   const before = rowOf(receipts, task.id);
-  for (const target of task.outputs()) {
-    const stamp = target instanceof FileTarget ? await receiptFileStamp(target.path, before?.output(outputKey(receipts, target.description))) : await target.stamp();
+  const targets = task.outputs();
+  for (let i = 0; i < targets.length; i += 1) {
+    const target = targets[i] as Target;
+    const stamp = target instanceof FileTarget ? await receiptFileStamp(target.path, before?.output(outputKey(receipts, target.description), i)) : await target.stamp();
     if (stamp === undefined) missing.push(target.description);
     else outputs[target.description] = stamp;
   }

@@ -18,6 +18,8 @@ import { contentOf } from './file-stamp.js';
 import { outputRecord, type Receipt, type ReceiptRow } from './receipts.js';
 
 export const SNAPSHOT_FORMAT = 1;
+/** Outputs of a row past which a key not at its expected place is found through an index, not a search. */
+const WIDE_ROW = 16;
 const MARK = '{"receiptSnapshot":';
 
 /** The snapshot line as JSON (see the header). */
@@ -53,6 +55,8 @@ export class ReceiptSnapshot {
   private next = 0;
   private readonly inputStamps = new Map<number, Record<string, string>>();
   private readonly dynamic = new Map<number, string[]>();
+  /** The output keys of the wide row searched last (see outputAt). */
+  private wide: { row: number; keys: Map<string, number> } | undefined;
 
   private constructor(private readonly c: Columns) {
     const ids = c.taskId;
@@ -124,13 +128,34 @@ export class ReceiptSnapshot {
     return this.dynamic.get(i);
   }
 
-  /** The stamp of row i's output under `key` (most rows have one output: one comparison). */
-  outputAt(i: number, key: string): string | undefined {
+  /**
+   * The stamp of row i's output under `key`: the one at place `at` when its key is that one
+   * (one comparison, the usual case), else a search of the row's outputs (most rows have one;
+   * a row of more than WIDE_ROW has its keys indexed once, for the row last searched).
+   */
+  outputAt(i: number, key: string, at?: number): string | undefined {
     const c = this.c;
-    for (let j = this.outputStart[i] as number, end = this.outputStart[i + 1] as number; j < end; j += 1) {
+    const start = this.outputStart[i] as number;
+    const end = this.outputStart[i + 1] as number;
+    if (at !== undefined && at >= 0 && start + at < end && c.outputKey[start + at] === key) return c.outputStamp[start + at];
+    if (end - start > WIDE_ROW) {
+      const j = this.wideRowIndex(i, start, end).get(key);
+      return j === undefined ? undefined : c.outputStamp[j];
+    }
+    for (let j = start; j < end; j += 1) {
       if (c.outputKey[j] === key) return c.outputStamp[j];
     }
     return undefined;
+  }
+
+  private wideRowIndex(i: number, start: number, end: number): Map<string, number> {
+    if (this.wide?.row !== i) {
+      const keys = new Map<string, number>();
+      // The first of a key wins, as the search does.
+      for (let j = end - 1; j >= start; j -= 1) keys.set(this.c.outputKey[j] as string, j);
+      this.wide = { row: i, keys };
+    }
+    return this.wide.keys;
   }
 
   /** receiptStamp of row i, from the columns (same string: run id, then each output's content in order). */
@@ -175,8 +200,8 @@ class SnapshotRow implements ReceiptRow {
   get dynamic(): readonly string[] | undefined {
     return this.s.dynamicAt(this.i);
   }
-  output(key: string): string | undefined {
-    return this.s.outputAt(this.i, key);
+  output(key: string, at?: number): string | undefined {
+    return this.s.outputAt(this.i, key, at);
   }
   stamp(): string {
     return this.s.stampAt(this.i);

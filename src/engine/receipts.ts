@@ -36,8 +36,12 @@ export interface ReceiptRow {
   /** Receipt.inputs: the hash over its inputs' stamps. */
   readonly inputs: string;
   readonly dynamic: readonly string[] | undefined;
-  /** The stamp recorded for the output under `key` (see outputKey), undefined if none. */
-  output(key: string): string | undefined;
+  /**
+   * The stamp recorded for the output under `key` (see outputKey), undefined if none. `at`: the
+   * output's place in the task's outputs() (a receipt records them in that order), tried first:
+   * a task of 25,000 outputs checked one by one is then not 25,000 searches of its row.
+   */
+  output(key: string, at?: number): string | undefined;
   /** What a downstream receipt records of it (receiptStamp). */
   stamp(): string;
   /** The receipt as an object (made now, for a snapshot row). */
@@ -55,7 +59,7 @@ export class PlainRow implements ReceiptRow {
   get dynamic(): readonly string[] | undefined {
     return this.r.dynamic;
   }
-  output(key: string): string | undefined {
+  output(key: string, _at?: number): string | undefined {
     return this.r.outputs[key];
   }
   stamp(): string {
