@@ -40,12 +40,24 @@ function formatAll(p: Params): string {
 
 /** Integers become ranges (`0...99,150`); anything else is listed, or cut after a few. */
 export function collapseValues(values: readonly ParamValue[]): string {
+  if (increasingIntegers(values)) return integerRanges(values);
   if (values.every((v) => typeof v === 'number' && Number.isInteger(v))) {
     return integerRanges([...new Set(values as number[])].sort((a, b) => a - b));
   }
   const unique = [...new Set(values.map(String))].sort();
   if (unique.length <= MAX_LISTED) return unique.join(',');
   return `${unique.slice(0, 3).join(',')}... (${unique.length} values)`;
+}
+
+/** Integers already sorted and distinct (the usual order of a wide task's requirements): no Set, no sort. */
+function increasingIntegers(values: readonly ParamValue[]): values is readonly number[] {
+  let prev = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < values.length; i += 1) {
+    const v = values[i];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v <= prev) return false;
+    prev = v;
+  }
+  return true;
 }
 
 function integerRanges(sorted: readonly number[]): string {
@@ -58,7 +70,8 @@ function integerRanges(sorted: readonly number[]): string {
     else if (prev - start === step) parts.push(`${start},${prev}`);
     else parts.push(step !== undefined && step > 1 ? `${start}...${prev} (step ${step})` : `${start}...${prev}`);
   };
-  for (const v of sorted.slice(1)) {
+  for (let i = 1; i < sorted.length; i += 1) {
+    const v = sorted[i] as number;
     const gap = v - prev;
     if (step === undefined && prev === start) step = gap;
     else if (gap !== step) {

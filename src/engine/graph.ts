@@ -45,17 +45,15 @@ export function expandGraph<N extends GraphNode, T>(
   while (stack.length > 0) {
     const node = stack.pop() as N;
     const reqs = requires(node);
-    // A task listing the same requirement twice depends on it once (a Set only when it could happen).
-    const seen = reqs.length > 1 ? new Set<N>() : undefined;
-    for (const req of reqs) {
-      const dep = get(req);
-      if (seen !== undefined) {
-        if (seen.has(dep)) continue;
-        seen.add(dep);
-      }
+    for (let r = 0; r < reqs.length; r += 1) {
+      const dep = get(reqs[r] as T);
+      // A task listing the same requirement twice depends on it once. `node` is new, so its
+      // edges are all made here, one after another: it is in dep's dependents only as the last.
+      const dependents = dep.dependents;
+      if (dependents.length === 0) dep.dependents = [node];
+      else if (dependents[dependents.length - 1] === node) continue;
+      else dependents.push(node);
       node.deps.push(dep);
-      if (dep.dependents.length === 0) dep.dependents = [node];
-      else dep.dependents.push(node);
     }
   }
   const cycle = reached ? findCycle(rootNodes.length > 0 ? rootNodes : added) : undefined;

@@ -80,7 +80,7 @@ export abstract class Task<P extends Params = Params> {
   }
 
   requires(): readonly Task[] {
-    return [];
+    return NO_REQUIREMENTS;
   }
 
   abstract outputs(): readonly Target[];
@@ -123,6 +123,9 @@ export abstract class ExternalTask<P extends Params = Params> extends Task<P> {
     throw new Error(`${this.id} is an external input and cannot be produced by mallard`);
   }
 }
+
+/** What a task without requirements requires (one frozen array: not one per leaf of a wide graph). */
+const NO_REQUIREMENTS: readonly Task[] = Object.freeze([]);
 
 /** What requires() gave when a run built its graph, for the tasks that require something (see input()). */
 const requiredInGraph = new WeakMap<Task, readonly Task[]>();
