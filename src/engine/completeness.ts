@@ -82,7 +82,7 @@ const UNCHANGED: Compared = { refreshed: undefined };
 function compareOutputs(receipt: ReceiptRow, now: readonly OutputNow[], store: ReceiptStore): Compared | Promise<Compared> {
   for (let i = 0; i < now.length; i += 1) {
     const o = now[i] as OutputNow;
-    const recorded = receipt.output(outputKey(store, o.target.description), i);
+    const recorded = receipt.outputOf(o.target.description, store.root, i);
     if (recorded === undefined) return { changed: o.target.description };
     if (o.target instanceof FileTarget ? !statMatchesStamp(o.stat as FileStat, recorded) : recorded !== o.stamp) return compareOutputsFrom(receipt, now, store, i);
   }

@@ -81,9 +81,36 @@ export async function receiptFileStamp(file: string, recorded?: string): Promise
   return formatFileStamp(digest, digest.sha256);
 }
 
-/** The fast path of checkFileStamp: is `recorded` (this format) exactly the stamp of a file with stat `st`? No string is split. */
+/**
+ * The fast path of checkFileStamp: is `recorded` (this format) exactly the stamp of a file
+ * with stat `st`, i.e. does it start with `f:<size>:<mtime>:<ino>:`? Read digit by digit in
+ * place (no string made per check); anything else (a negative mtime, an inode past 2^53) is
+ * compared as that text.
+ */
 export function statMatchesStamp(st: FileStat, recorded: string): boolean {
+  if (recorded.charCodeAt(0) === 102 && recorded.charCodeAt(1) === 58) {
+    const afterSize = digitsEqual(recorded, 2, st.size);
+    const afterMtime = afterSize < 0 ? -1 : digitsEqual(recorded, afterSize, Math.trunc(st.mtimeMs));
+    if (afterMtime >= 0 && digitsEqual(recorded, afterMtime, st.ino) >= 0) return true;
+  }
   return recorded.startsWith(`${PREFIX}${st.size}:${Math.trunc(st.mtimeMs)}:${st.ino}:`);
+}
+
+/**
+ * Where the text after `s[at...]` goes on when it is `String(n)` followed by ':', else -1.
+ * Only for what is exact this way: digits without a leading zero, a value up to 2^53 - 1.
+ */
+function digitsEqual(s: string, at: number, n: number): number {
+  let v = 0;
+  let k = at;
+  for (; k < s.length; k += 1) {
+    const d = s.charCodeAt(k) - 48;
+    if (d < 0 || d > 9) break;
+    v = v * 10 + d;
+    if (v > Number.MAX_SAFE_INTEGER) return -1;
+  }
+  if (k === at || s.charCodeAt(k) !== 58 || v !== n || (s.charCodeAt(at) === 48 && k - at > 1)) return -1;
+  return k + 1;
 }
 
 export type FileCheck = { same: true; refreshed?: string } | { same: false };

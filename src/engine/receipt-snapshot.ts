@@ -15,7 +15,7 @@
  * Written by receipt-snapshot-write.ts.
  */
 import { contentOf } from './file-stamp.js';
-import { outputRecord, type Receipt, type ReceiptRow } from './receipts.js';
+import { isOutputKey, outputKeyUnder, outputRecord, type Receipt, type ReceiptRow } from './receipts.js';
 
 export const SNAPSHOT_FORMAT = 1;
 /** Outputs of a row past which a key not at its expected place is found through an index, not a search. */
@@ -106,7 +106,12 @@ export class ReceiptSnapshot {
   private find(taskId: string): number | undefined {
     const { next, c } = this;
     const last = c.count - 1;
-    const i = next <= last && c.taskId[next] === taskId ? next : last >= 0 && c.taskId[last] === taskId ? last : this.rowIndex().get(taskId);
+    if (next <= last && c.taskId[next] === taskId) {
+      this.next = next + 1;
+      return next;
+    }
+    if (last >= 0 && c.taskId[last] === taskId) return last; // the cursor stays where the rows in order go on
+    const i = this.rowIndex().get(taskId);
     if (i !== undefined) this.next = i + 1;
     return i;
   }
@@ -169,6 +174,19 @@ export class ReceiptSnapshot {
     return this.wide.keys;
   }
 
+  /** outputAt(i, outputKey of `description` under `root`, at), compared in place where it can (no key made). */
+  outputOfAt(i: number, description: string, root: string | undefined, at?: number): string | undefined {
+    const c = this.c;
+    const start = this.outputStart[i] as number;
+    const end = this.outputStart[i + 1] as number;
+    if (at !== undefined && at >= 0 && start + at < end && isOutputKey(c.outputKey[start + at] as string, root, description)) return c.outputStamp[start + at];
+    if (end - start > WIDE_ROW) return this.outputAt(i, outputKeyUnder(root, description));
+    for (let j = start; j < end; j += 1) {
+      if (isOutputKey(c.outputKey[j] as string, root, description)) return c.outputStamp[j];
+    }
+    return undefined;
+  }
+
   /** receiptStamp of row i, from the columns (same string: run id, then each output's content in order). */
   stampAt(i: number): string {
     const c = this.c;
@@ -213,6 +231,9 @@ class SnapshotRow implements ReceiptRow {
   }
   output(key: string, at?: number): string | undefined {
     return this.s.outputAt(this.i, key, at);
+  }
+  outputOf(description: string, root: string | undefined, at?: number): string | undefined {
+    return this.s.outputOfAt(this.i, description, root, at);
   }
   stamp(): string {
     return this.s.stampAt(this.i);

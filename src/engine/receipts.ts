@@ -42,6 +42,8 @@ export interface ReceiptRow {
    * a task of 25,000 outputs checked one by one is then not 25,000 searches of its row.
    */
   output(key: string, at?: number): string | undefined;
+  /** The same for the output `description` of a store with this `root`: `output(outputKey(store, description), at)`, with no key made where it can. */
+  outputOf(description: string, root: string | undefined, at?: number): string | undefined;
   /** What a downstream receipt records of it (receiptStamp). */
   stamp(): string;
   /** The receipt as an object (made now, for a snapshot row). */
@@ -61,6 +63,9 @@ export class PlainRow implements ReceiptRow {
   }
   output(key: string, _at?: number): string | undefined {
     return this.r.outputs[key];
+  }
+  outputOf(description: string, root: string | undefined, _at?: number): string | undefined {
+    return this.r.outputs[outputKeyUnder(root, description)];
   }
   stamp(): string {
     return receiptStamp(this.r);
@@ -220,8 +225,24 @@ export function outputRecord(): Record<string, string> {
 
 /** The key under which `store`'s receipts record the output `description` (see ReceiptStore.root). */
 export function outputKey(store: ReceiptStore, description: string): string {
-  const root = store.root;
+  return outputKeyUnder(store.root, description);
+}
+
+export function outputKeyUnder(root: string | undefined, description: string): string {
   if (root === undefined || !description.startsWith(root) || description[root.length] !== sep) return description;
   const rel = description.slice(root.length);
   return `.${sep === '/' ? rel : rel.split(sep).join('/')}`;
+}
+
+/**
+ * Is `key` what outputKeyUnder(root, description) gives? Compared in place, character by
+ * character (a check of 100,000 outputs would otherwise make 100,000 keys to compare).
+ */
+export function isOutputKey(key: string, root: string | undefined, description: string): boolean {
+  if (root === undefined || sep !== '/' || !description.startsWith(root) || description.charCodeAt(root.length) !== 47) return key === outputKeyUnder(root, description);
+  // key = "." + description.slice(root.length)
+  const from = root.length - 1;
+  if (key.length !== description.length - from || key.charCodeAt(0) !== 46) return false;
+  for (let k = key.length - 1; k > 0; k -= 1) if (key.charCodeAt(k) !== description.charCodeAt(from + k)) return false;
+  return true;
 }
