@@ -27,9 +27,17 @@ export class FamilyGraph {
 
   /** Nodes new to the graph: counted, with their static dependencies. */
   addNodes(nodes: readonly TaskNode[]): void {
+    // Nodes come in runs of one family (a wide task's requirements): counted once per run.
+    let runFamily: string | undefined;
+    let run = 0;
     for (const node of nodes) {
       const family = node.task.family;
-      this.families.set(family, (this.families.get(family) ?? 0) + 1);
+      if (family === runFamily) run += 1;
+      else {
+        if (runFamily !== undefined) this.countTasks(runFamily, run);
+        runFamily = family;
+        run = 1;
+      }
       if (node.deps.length === 0) continue;
       let into = this.edges.get(family);
       if (into === undefined) this.edges.set(family, (into = new Map()));
@@ -40,7 +48,12 @@ export class FamilyGraph {
         else edge = this.addEdgeInto(into, dep.task.family, family);
       }
     }
+    if (runFamily !== undefined) this.countTasks(runFamily, run);
     if (nodes.length > 0) this.dirty = true;
+  }
+
+  private countTasks(family: string, n: number): void {
+    this.families.set(family, (this.families.get(family) ?? 0) + n);
   }
 
   /** Dependencies `needer` asked for at run time (each pair counted once, also across retries). */

@@ -8,7 +8,8 @@ import { MallardError } from './errors.js';
 
 export interface GraphNode {
   readonly id: string;
-  readonly deps: GraphNode[];
+  /** Replaced (not pushed to) when the first one comes, like `dependents` (a leaf's may be one shared empty array). */
+  deps: GraphNode[];
   /** Replaced (not pushed to) when the first one comes: an array of one, not of a default capacity, per leaf. */
   dependents: GraphNode[];
 }
@@ -53,7 +54,8 @@ export function expandGraph<N extends GraphNode, T>(
       if (dependents.length === 0) dep.dependents = [node];
       else if (dependents[dependents.length - 1] === node) continue;
       else dependents.push(node);
-      node.deps.push(dep);
+      if (node.deps.length === 0) node.deps = [dep];
+      else node.deps.push(dep);
     }
   }
   const cycle = reached ? findCycle(rootNodes.length > 0 ? rootNodes : added) : undefined;

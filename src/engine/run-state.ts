@@ -16,7 +16,7 @@ export type TaskState =
 
 export interface TaskNode extends GraphNode {
   readonly task: Task;
-  readonly deps: TaskNode[];
+  deps: TaskNode[];
   dependents: TaskNode[];
   state: TaskState;
   /** Why it runs (pending), or why it failed or was skipped. */
@@ -33,12 +33,15 @@ export interface TaskNode extends GraphNode {
   listeners: Array<(ok: boolean) => void> | undefined;
 }
 
+/** The dependencies (and dependents) of a node that has none yet: one frozen array (graph.ts replaces it at the first). */
+const NO_DEPS = Object.freeze([]) as unknown as TaskNode[];
+
 export function makeNode(task: Task): TaskNode {
   return {
     id: task.id,
     task,
-    deps: [],
-    dependents: [],
+    deps: NO_DEPS,
+    dependents: NO_DEPS,
     state: 'unchecked',
     reason: '',
     code: undefined,
