@@ -18,12 +18,22 @@ export interface Target {
   stamp(): Promise<string | undefined>;
 }
 
-/** A segment that path.resolve would change: empty (`//`, a trailing `/`), `.` or `..`. */
-const UNRESOLVED_SEGMENT = /\/\.{0,2}(?:\/|$)/;
-
-/** Is `p` already what path.resolve makes of it (an absolute POSIX path, normalised)? One regular expression, not resolve's loop over every character. */
+/**
+ * Is `p` already what path.resolve makes of it: an absolute POSIX path with no segment that
+ * resolve would change (empty: `//` or a trailing `/`; `.`; `..`)? One pass over its
+ * characters, not resolve's work (a FileTarget is made per output of every task checked).
+ */
 function isResolved(p: string): boolean {
-  return path.sep === '/' && p.charCodeAt(0) === 47 && !UNRESOLVED_SEGMENT.test(p);
+  if (path.sep !== '/' || p.charCodeAt(0) !== 47) return false;
+  const n = p.length;
+  for (let i = 0; i < n; i += 1) {
+    if (p.charCodeAt(i) !== 47) continue;
+    let dots = 0;
+    while (dots < 2 && p.charCodeAt(i + 1 + dots) === 46) dots += 1;
+    const after = i + 1 + dots;
+    if (after >= n || p.charCodeAt(after) === 47) return false;
+  }
+  return true;
 }
 
 /**

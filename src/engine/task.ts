@@ -138,6 +138,14 @@ export function graphRequires(task: Task): readonly Task[] {
 }
 
 export function taskId(family: string, params: Params): string {
+  // One parameter (a leaf's index, a page's number): no key list to make or sort.
+  let only: string | undefined;
+  let count = 0;
+  for (const k in params) {
+    only = k;
+    if (++count > 1) break;
+  }
+  if (count === 1 && Object.hasOwn(params, only as string)) return [family, '(', only as string, '=', formatParam(params[only as string] as ParamValue), ')'].join('');
   const keys = Object.keys(params);
   if (keys.length > 1) keys.sort();
   // Made by join: one flat string (a concatenation would be a rope, slower as a Map key, and ids are looked up often).

@@ -1,14 +1,15 @@
 /**
  * The comparisons a noop makes per output without making strings (statMatchesStamp,
- * isOutputKey) answer exactly what the text they stand for would: checked against that text
+ * isOutputKey, FileTarget's resolved-path check) answer exactly what the text they stand for would: checked against that text
  * over the cases that differ by a digit, a leading zero, a sign, a separator or a length.
  */
 import assert from 'node:assert/strict';
-import { sep } from 'node:path';
+import path, { sep } from 'node:path';
 import { test } from 'node:test';
 import type { FileStat } from '../../src/engine/file-hash.js';
 import { statMatchesStamp } from '../../src/engine/file-stamp.js';
 import { isOutputKey, outputKey, type ReceiptStore } from '../../src/engine/receipts.js';
+import { FileTarget } from '../../src/engine/target.js';
 
 const SHA = 'ab'.repeat(32);
 /** What statMatchesStamp answered before it read digits in place. */
@@ -78,4 +79,12 @@ test('isOutputKey: the same answer as comparing with outputKey, under a root and
     assert.equal(isOutputKey(`${d}x`, undefined, d), false);
   }
   assert.equal(matched, descriptions.length);
+});
+
+test('a FileTarget keeps a path that is already resolved and resolves any other, as path.resolve does', () => {
+  const paths = [
+    '/a/b/c.txt', '/a//b', '/a/b/', '/a/./b', '/a/../b', '/a/.', '/a/..', '/.', '/..', '/', '//',
+    '/a/.b', '/a/..b', '/a/...', '/a/.../b', '/a/b.', '/a/b..', '/.hidden', '/a/b/.', 'rel/x', './x', '../x', '',
+  ];
+  for (const p of paths) assert.equal(new FileTarget(p).path, path.resolve(p), JSON.stringify(p));
 });
