@@ -9,7 +9,8 @@
  * Scenarios: cold (empty directory), noop (everything complete), rootmissing (only
  * aggregate.txt deleted). Each system has its own directory and goes cold → noop →
  * rootmissing in every round; rounds alternate which system goes first; every run is a fresh
- * process (start-up counts) and is checked: the task counts it reports must be the expected
+ * process (start-up counts), started after a `sync` (no run pays for the writeback of files
+ * another wrote), and is checked: the task counts it reports must be the expected
  * ones (cold runs N+1 tasks, noop none, rootmissing exactly the aggregate) and all N leaves
  * and the right sum must be on disk, else the benchmark fails.
  *   npm run bench:engine -- --n 5000 --repeat 5 [--scenario cold,noop,rootmissing] [--workers 1] [--need]
@@ -115,6 +116,9 @@ function round(systems: System[], scenarios: Scenario[], base: string, results: 
     for (const system of systems) {
       const dir = dirs.get(system) as string;
       if (scenario === 'rootmissing') fs.rmSync(path.join(dir, 'aggregate.txt'), { force: true });
+      // The files earlier runs wrote (200,000 at N=100,000) are flushed to disk first, so that no
+      // run pays for another's writeback.
+      spawnSync('sync');
       const r = runOnce(system, dir);
       check(system, scenario, dir, r);
       if (scenarios.includes(scenario)) results.set(`${system}:${scenario}`, [...(results.get(`${system}:${scenario}`) ?? []), r]);
