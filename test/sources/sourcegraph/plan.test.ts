@@ -1,7 +1,8 @@
 /**
  * planRequests packs sorted terms greedily: the same requests whether its input comes sorted and
  * distinct (the planner's, from DuckDB: not sorted again) or shuffled with repeats, and the same as
- * the packing written out plainly below (a fresh batch per overflowing term).
+ * the packing written out plainly below (a fresh batch per overflowing term, each batch's whole
+ * query built and encoded again: the planner adds up its parts' lengths instead).
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -27,11 +28,12 @@ function random(seed: number): () => number {
 
 describe('planRequests', () => {
   const rnd = random(11);
-  const pieces = ['data', 'set', 'é', 'q"', ' ', 'x'.repeat(300), '\n', '😀', '\uE000', 'ab'];
+  const pieces = ['data', 'set', 'é', 'q"', ' ', 'x'.repeat(300), '\n', '😀', '\uE000', 'ab', '%2', '+', '&=', '~*', '(OR)', '\\', '/:?#'];
   const terms = Array.from({ length: 3000 }, () => Array.from({ length: 1 + Math.floor(rnd() * 4) }, () => pieces[Math.floor(rnd() * pieces.length)]).join(''));
   const limits: PlanLimits[] = [
     { termsPerQuery: 100, maxQueryLength: 4000, includeForks: false, includeArchived: false },
     { termsPerQuery: 7, maxQueryLength: 900, includeForks: true, includeArchived: false },
+    { termsPerQuery: 40, maxQueryLength: 700, includeForks: true, includeArchived: true, extraFilters: ['context:global', 'lang:"Jupyter Notebook"', 'file:\\.csv$'] },
     { termsPerQuery: 1, maxQueryLength: 4000, includeForks: false, includeArchived: false },
   ];
 
