@@ -89,8 +89,8 @@ export async function searchRequestToFile(client: HttpClient, params: RequestPar
   const headers: Record<string, string> = { accept: 'text/event-stream' };
   if (params.token) headers.authorization = `token ${params.token}`;
   const extraSecrets = [...headerSecrets(headers), ...(params.token ? [params.token] : [])];
+  // Its folder is made with the temp file (withAtomicPath in searchOnce): not once more per request.
   const dest = path.resolve(destPath);
-  await mkdir(path.dirname(dest), { recursive: true });
   const shownUrl = client.redact(redactUrl(url));
   const runOpts = opts.onRetry ? { extraSecrets, onRetry: opts.onRetry } : { extraSecrets };
   return client.run(url, (attempt) => searchOnce({ client, params, query, url, shownUrl, headers, extraSecrets, dest, attempt }), runOpts);
