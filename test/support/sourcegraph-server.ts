@@ -44,7 +44,9 @@ export type SgFault =
    */
   | { kind: 'hang' }
   /** Exactly this body (e.g. a recorded stream). */
-  | { kind: 'raw'; body: string; status?: number; contentType?: string };
+  | { kind: 'raw'; body: string; status?: number; contentType?: string }
+  /** Answers in full, `done` included, then keeps the response open (never ends it). */
+  | { kind: 'linger' };
 
 export interface SgRequest {
   query: string;
@@ -80,6 +82,8 @@ export interface SgServerOptions {
 export interface SourcegraphTestServer {
   readonly url: string;
   readonly requests: SgRequest[];
+  /** TCP connections accepted so far (requests over a kept-alive connection share one). */
+  readonly connections: number;
   corpus: Record<string, SgCorpusEntry>;
   files: SgFile[];
   schedule(...faults: SgFault[]): void;
@@ -185,6 +189,8 @@ export async function startSourcegraphServer(opts: SgServerOptions = {}): Promis
   const server = http.createServer((req, res) => {
     void handle(req, res).catch(() => res.destroy());
   });
+  let connections = 0;
+  server.on('connection', () => void (connections += 1));
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -212,13 +218,16 @@ export async function startSourcegraphServer(opts: SgServerOptions = {}): Promis
     const cutAt = fault?.kind === 'cut' || fault?.kind === 'drop' ? (fault.afterEvents ?? 2) : events.length;
     await writeEvents(res, events.slice(0, cutAt), opts.chunkSize);
     if (fault?.kind === 'drop') res.destroy();
-    else res.end();
+    else if (fault?.kind !== 'linger') res.end();
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
+    get connections() {
+      return connections;
+    },
     get corpus() {
       return terms;
     },

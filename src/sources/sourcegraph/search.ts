@@ -154,8 +154,11 @@ async function writeResult(input: AttemptInput, request: Readable, searchedAt: s
     const writer = new ResultWriter(out);
     await writer.write(`{"searchedAt":${JSON.stringify(searchedAt)},"terms":${JSON.stringify(params.terms)},"query":${JSON.stringify(input.query)},"url":${JSON.stringify(input.shownUrl)},"matches":[`);
     const state = await readEvents(request, new MatchSink(writer, params.terms), params.maxEventBytes, input.shownUrl);
-    // Everything needed was read: end the request, so that its timeout does not run on during our own disk work.
-    request.destroy();
+    // Everything needed was read: end the request, so that its timeout does not run on during our
+    // own disk work; after `done` the server ends the response at once, and a response read to its
+    // end leaves its connection to the next request (a destroyed one is closed: a new TCP and TLS
+    // handshake per request).
+    await endOrDestroy(request, state.done ? END_GRACE_MS : 0);
     if (state.error !== undefined && params.terms.length === 1) throw searchFailedError(input.shownUrl, params.terms[0] as string, state.error);
     if (!state.done) throw incompleteStreamError(input.shownUrl, params.terms.join(' OR '), state.events);
     const summary = summarize(input, searchedAt, state);
@@ -195,7 +198,8 @@ interface StreamState {
 async function readEvents(body: Readable, sink: MatchSink, maxEventBytes: number | undefined, url: string): Promise<StreamState> {
   const parser = new SseParser(maxEventBytes === undefined ? {} : { maxEventBytes });
   const state: StreamState = { events: 0, alerts: [], done: false, sink };
-  for await (const chunk of body) {
+  // Not destroyed when the loop returns at `done`: endOrDestroy decides (see writeResult).
+  for await (const chunk of body.iterator({ destroyOnReturn: false })) {
     for (const event of parser.push(chunk as Buffer)) {
       await handleEvent(event, state, url);
       if (state.done) return state;
@@ -208,6 +212,36 @@ async function readEvents(body: Readable, sink: MatchSink, maxEventBytes: number
   // `event: done` + `data: {}` whose final blank line is missing: the event is whole (its data is fixed).
   if (parser.unterminatedEvent()?.event === 'done') state.done = true;
   return state;
+}
+
+/** How long a response may take to end after its `done` event before it is destroyed. */
+const END_GRACE_MS = 1000;
+
+/**
+ * Lets `body` end by itself within `graceMs` (what is left after `done` is read and dropped), so
+ * its connection can serve another request; else, or with no grace, destroys it.
+ */
+function endOrDestroy(body: Readable, graceMs: number): Promise<void> {
+  if (body.readableEnded || body.destroyed) return Promise.resolve();
+  if (graceMs <= 0) {
+    body.destroy();
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const finish = (): void => {
+      clearTimeout(timer);
+      body.off('end', finish);
+      body.off('error', finish);
+      body.off('close', finish);
+      if (!body.readableEnded) body.destroy();
+      resolve();
+    };
+    const timer = setTimeout(finish, graceMs);
+    body.once('end', finish);
+    body.once('error', finish);
+    body.once('close', finish);
+    body.resume();
+  });
 }
 
 async function handleEvent(event: SseEvent, state: StreamState, url: string): Promise<void> {

@@ -107,6 +107,29 @@ describe('searchToFile against a local Sourcegraph', () => {
     assert.deepEqual(await readdir(dir), ['r.json']);
   });
 
+  test('searches one after another share one connection: a response read to its end after done is not destroyed', async () => {
+    server = await startSourcegraphServer({ corpus: { [TERM]: { matches: generateMatches(TERM, 6) } } });
+    const http = client();
+    for (let i = 0; i < 5; i += 1) {
+      const result = await searchToFile(http, params(), path.join(dir, `r${i}.json`));
+      assert.equal(result.matchesReceived, 6);
+    }
+    assert.equal(server.requests.length, 5);
+    assert.equal(server.connections, 1, 'one kept-alive connection, not one per request');
+  });
+
+  test('a server that keeps the response open after done: the search ends all the same, its result whole', { timeout: 10_000 }, async () => {
+    server = await startSourcegraphServer({ corpus: { [TERM]: { matches: generateMatches(TERM, 4) } } });
+    server.schedule({ kind: 'linger' });
+    const dest = path.join(dir, 'r.json');
+    const result = await searchToFile(client(), params(), dest);
+    assert.equal(result.attempts, 1);
+    assert.equal((await readResult(dest)).matches.length, 4);
+    // The lingering response was destroyed: the next search needs a connection of its own.
+    await searchToFile(client(), params(), path.join(dir, 'r2.json'));
+    assert.equal(server.connections, 2);
+  });
+
   test('429 waits exactly the Retry-After; 5xx backs off; both on the injected clock', async () => {
     server = await startSourcegraphServer({ corpus: { [TERM]: { matches: generateMatches(TERM, 2) } } });
     server.schedule({ kind: 'rate-limit', retryAfter: '7' }, { kind: 'status', status: 503 });
