@@ -179,17 +179,16 @@ export class ReceiptSnapshot {
     return this.wide.keys;
   }
 
-  /** outputAt(i, outputKey of `description` under `root`, at), compared in place where it can (no key made). */
+  /**
+   * outputAt(i, outputKey of `description` under `root`, at): the output at its place compared
+   * in place (no key made: a noop's every output); anywhere else looked up by its key.
+   */
   outputOfAt(i: number, description: string, root: string | undefined, at?: number): string | undefined {
-    const c = this.c;
-    const start = this.outputStart[i] as number;
-    const end = this.outputStart[i + 1] as number;
-    if (at !== undefined && at >= 0 && start + at < end && isOutputKey(c.outputKey[start + at] as string, root, description)) return c.outputStamp[start + at];
-    if (end - start > WIDE_ROW) return this.outputAt(i, outputKeyUnder(root, description));
-    for (let j = start; j < end; j += 1) {
-      if (isOutputKey(c.outputKey[j] as string, root, description)) return c.outputStamp[j];
+    if (at !== undefined && at >= 0) {
+      const j = (this.outputStart[i] as number) + at;
+      if (j < (this.outputStart[i + 1] as number) && isOutputKey(this.c.outputKey[j] as string, root, description)) return this.c.outputStamp[j];
     }
-    return undefined;
+    return this.outputAt(i, outputKeyUnder(root, description));
   }
 
   /** receiptStamp of row i, from the columns (same string: run id, then each output's content in order). */
