@@ -14,12 +14,11 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { withAtomicPath, writeFileAtomic } from '../../engine/atomic-file.js';
 import { headerSecrets, readSnippet, redactUrl, statusError, type HttpClient, type OnRetry } from '../../http/index.js';
-import { TermAttributor } from './attribute.js';
 import { badResponseError, incompleteStreamError, searchFailedError } from './errors.js';
-import { cutPreview, LIMIT_REASONS, toAlert, toProgress, toStoredMatch, type ProgressInfo, type SearchAlert, type SkippedReason } from './matches.js';
+import { END_GRACE_MS, endOrDestroy, MatchSink, readEvents, type StreamState } from './event-stream.js';
+import { LIMIT_REASONS, type SearchAlert, type SkippedReason } from './matches.js';
 import { buildBatchQuery, streamSearchUrl, type QueryOptions } from './query.js';
 import { discard, ResultWriter } from './result-writer.js';
-import { SseParser, type SseEvent } from './sse.js';
 
 export interface RequestParams extends QueryOptions {
   /** The instance, e.g. https://sourcegraph.com */
@@ -183,111 +182,6 @@ async function checkResponse(input: AttemptInput, request: Readable, response: R
   if (type !== '' && !/^text\/event-stream\b/i.test(type)) {
     const body = await readSnippet(request, 200);
     throw badResponseError(input.shownUrl, `answered ${response.statusCode} with ${type}, not an event stream`, { status: response.statusCode, body: input.client.redact(body) });
-  }
-}
-
-interface StreamState {
-  events: number;
-  progress?: ProgressInfo;
-  alerts: SearchAlert[];
-  error?: string;
-  done: boolean;
-  sink: MatchSink;
-}
-
-async function readEvents(body: Readable, sink: MatchSink, maxEventBytes: number | undefined, url: string): Promise<StreamState> {
-  const parser = new SseParser(maxEventBytes === undefined ? {} : { maxEventBytes });
-  const state: StreamState = { events: 0, alerts: [], done: false, sink };
-  // Not destroyed when the loop returns at `done`: endOrDestroy decides (see writeResult).
-  for await (const chunk of body.iterator({ destroyOnReturn: false })) {
-    for (const event of parser.push(chunk as Buffer)) {
-      await handleEvent(event, state, url);
-      if (state.done) return state;
-    }
-  }
-  for (const event of parser.end()) {
-    await handleEvent(event, state, url);
-    if (state.done) return state;
-  }
-  // `event: done` + `data: {}` whose final blank line is missing: the event is whole (its data is fixed).
-  if (parser.unterminatedEvent()?.event === 'done') state.done = true;
-  return state;
-}
-
-/** How long a response may take to end after its `done` event before it is destroyed. */
-const END_GRACE_MS = 1000;
-
-/**
- * Lets `body` end by itself within `graceMs` (what is left after `done` is read and dropped), so
- * its connection can serve another request; else, or with no grace, destroys it.
- */
-function endOrDestroy(body: Readable, graceMs: number): Promise<void> {
-  if (body.readableEnded || body.destroyed) return Promise.resolve();
-  if (graceMs <= 0) {
-    body.destroy();
-    return Promise.resolve();
-  }
-  return new Promise((resolve) => {
-    const finish = (): void => {
-      clearTimeout(timer);
-      body.off('end', finish);
-      body.off('error', finish);
-      body.off('close', finish);
-      if (!body.readableEnded) body.destroy();
-      resolve();
-    };
-    const timer = setTimeout(finish, graceMs);
-    body.once('end', finish);
-    body.once('error', finish);
-    body.once('close', finish);
-    body.resume();
-  });
-}
-
-async function handleEvent(event: SseEvent, state: StreamState, url: string): Promise<void> {
-  state.events += 1;
-  if (event.event === 'done') {
-    state.done = true;
-    return;
-  }
-  if (!['matches', 'progress', 'alert', 'error'].includes(event.event)) return; // filters and anything new
-  let data: unknown;
-  try {
-    data = JSON.parse(event.data);
-  } catch {
-    throw badResponseError(url, `the "${event.event}" event is not JSON: ${event.data.slice(0, 120)}`);
-  }
-  if (event.event === 'progress') state.progress = toProgress(data);
-  else if (event.event === 'alert') state.alerts.push(toAlert(data));
-  else if (event.event === 'error') state.error = typeof (data as { message?: unknown })?.message === 'string' ? (data as { message: string }).message : event.data;
-  else if (Array.isArray(data)) for (const item of data) await state.sink.add(item);
-}
-
-/** Attributes each match to the request's terms and writes it, previews cut. */
-class MatchSink {
-  matches = 0;
-  lines = 0;
-  nonContent = 0;
-  unexplained = 0;
-  private readonly attributor: TermAttributor;
-
-  constructor(private readonly writer: ResultWriter, terms: readonly string[]) {
-    this.attributor = new TermAttributor(terms);
-  }
-
-  async add(item: unknown): Promise<void> {
-    const stored = toStoredMatch(item, true);
-    if (!stored) return;
-    const { match, unexplained } = this.attributor.attribute(stored);
-    this.unexplained += unexplained;
-    for (const l of match.lines) {
-      l.preview = cutPreview(l.preview);
-      delete l.ranges;
-    }
-    await this.writer.write(`${this.matches === 0 ? '' : ','}\n${JSON.stringify(match)}`);
-    this.matches += 1;
-    this.lines += match.lines.length;
-    if (match.lines.length === 0) this.nonContent += 1;
   }
 }
 
