@@ -43,6 +43,15 @@ export function loadedInputs(artifactsDir: string, rawSchema: string, base: stri
   return { rawSchema, base, pages, listings, invalid };
 }
 
+/**
+ * An incremental load keeps the replaced versions of datasets in the file as deleted rows
+ * (sources/ckan/db INCREMENTAL_LOAD_SETTINGS: no vacuum); once they pass this share of the
+ * datasets (`build.deadRows` of the manifest), the next load is full, which writes the file
+ * without them. At 1% of the datasets replaced a day: a full load every 20 days, against every
+ * copy and hash of the file up to 20% larger.
+ */
+export const COMPACT_DEAD_SHARE = 0.2;
+
 export type PreviousDecision = { previous: PreviousCkanApi; from: string } | { previous: undefined; reason: string };
 
 /** The previous ckan_api to start from, or why there is none (the load is then full). */
@@ -59,6 +68,11 @@ export async function previousCkanApi(artifactsDir: string, site: string, now: L
   const listing = before.listings.findIndex((l, i) => !isDeepStrictEqual(l, now.listings[i]));
   if (listing >= 0) return { previous: undefined, reason: `the id listing ${before.listings[listing]?.files[0] ?? listing} changed or is gone since ${info.path} was loaded` };
   if (before.listings.some((l) => l.afterPages > before.pages.length)) return { previous: undefined, reason: `${info.path} records a listing after pages it did not load` };
+  const deadRows = Number(info.manifest.build?.['deadRows'] ?? 0);
+  const datasets = info.manifest.tables['datasets'] ?? 0;
+  if (deadRows > COMPACT_DEAD_SHARE * datasets) {
+    return { previous: undefined, reason: `${info.path} holds ${deadRows} replaced versions of datasets as deleted rows (${((100 * deadRows) / Math.max(1, datasets)).toFixed(1)}% of its ${datasets}, over ${100 * COMPACT_DEAD_SHARE}%): a full load writes the file without them` };
+  }
   try {
     await checkArtifact(artifactsDir, info.absolutePath);
   } catch (err) {

@@ -112,7 +112,9 @@ export class InsertDatasetsInfoTask extends LoadStageTask<CkanLoadSummary> {
     const rawFiles = [...plan.pages, ...plan.reconciles.flatMap((r) => r.files)];
     const how = incremental === undefined ? { incremental: false, fullBecause } : { incremental };
     const loaded = { ...inputs, invalid: load.invalid };
-    return { load, artifacts: [], rawFiles, extra: { reported, ...how }, build: { coerced: load.coerced, deleted: load.deleted, reported, ...how, loaded } };
+    // A full load deletes nothing; an incremental one keeps replaced versions as deleted rows (ckan-db-previous.ts).
+    const deadRows = incremental?.deadRows ?? 0;
+    return { load, artifacts: [], rawFiles, extra: { reported, ...how }, build: { coerced: load.coerced, deleted: load.deleted, reported, ...how, loaded, deadRows } };
   }
 }
 

@@ -17,6 +17,7 @@ import { listArtifacts, verifyArtifacts } from '../../src/store/index.js';
 import { startCkanServer, type CkanPackage, type CkanTestServer } from '../support/ckan-server.js';
 import { fakeClock, FakeClock } from '../support/fake-clock.js';
 import { sortedTables } from '../support/table-dump.js';
+import { readDb } from '../support/ckan-db.js';
 import { smallCorpus } from '../sources/ckan/harness.js';
 import { testConfig } from './ckan-fixture-config.js';
 
@@ -37,6 +38,7 @@ const opts = () => ({ artifactsDir: dir, client: () => client, since: 'auto' as 
 const run = (task: Task, at: number, force: string[] = []) => runSession([task], { artifactsDir: dir, scope: 'test-portal', workers: 2, clock: new FakeClock(at), random: () => 0, force, runtimeFamilies: ['CkanPage', 'CkanCrawl'] });
 const iso = (ms: number): string => new Date(ms).toISOString().replace('Z', '');
 const loaded = { config: {} as SiteConfig, file: 'test', hash: 'h' };
+const readDbRows = (file: string, sql: string, expected: unknown) => readDb(file, async (db) => assert.deepEqual(await db.all(sql), expected));
 
 async function load(config: SiteConfig, at: number, fullRebuild = false) {
   const { insert } = ckanStage({ ...loaded, config }, { ...opts(), fullRebuild });
@@ -123,5 +125,40 @@ describe('insert-datasets-info after an incremental crawl', () => {
     const third = await load(config, T0 + 2 * DAY);
     assert.equal(third.report['incremental'], false);
     assert.match(String(third.report['fullBecause']), /new base crawl|changed or is gone/);
+  });
+
+  test('once the replaced versions kept as deleted rows pass 20% of the datasets, the next load is full and drops them', async () => {
+    const corpus = smallCorpus(30);
+    server = await startCkanServer({ packages: corpus, maxRows: 100 });
+    const config = testConfig(server.actionUrl, { rows: 100 });
+    assert.equal((await run(downloadDatasetsInfo(config, opts()), T0)).summary.status, 'success');
+    const first = await load(config, T0);
+    assert.equal(first.manifest.build?.['deadRows'], 0, 'a full load deletes nothing');
+
+    const edit = (packages: CkanPackage[], n: number, at: number) => packages.map((p, i) => (i < n ? { ...p, title: `edited at ${at}`, metadata_modified: iso(at) } : p));
+    server.packages = edit(corpus, 5, T0 + DAY - 1000);
+    assert.equal((await run(downloadDatasetsInfo(config, opts()), T0 + DAY)).summary.status, 'success');
+    const second = await load(config, T0 + DAY);
+    assert.equal((second.report['incremental'] as Record<string, unknown>)['deadRows'], 5);
+    assert.equal(second.manifest.build?.['deadRows'], 5, '5 of 30: not over 20%, the file keeps them');
+
+    server.packages = edit(server.packages, 1, T0 + 2 * DAY - 1000);
+    assert.equal((await run(downloadDatasetsInfo(config, opts()), T0 + 2 * DAY)).summary.status, 'success');
+    const third = await load(config, T0 + 2 * DAY);
+    const merged = third.report['incremental'] as { merged: { replaced: number }; deadRows: number };
+    // The delta's overlap window fetches the day before's edits again: each replaces its copy.
+    assert.ok(merged.merged.replaced >= 1);
+    assert.equal(merged.deadRows, 5 + merged.merged.replaced, "the previous file's, and this load's");
+    const dead = merged.deadRows;
+    assert.ok(dead > 6, `${dead} of 30: over 20%`);
+
+    server.packages = edit(server.packages, 1, T0 + 3 * DAY - 1000);
+    assert.equal((await run(downloadDatasetsInfo(config, opts()), T0 + 3 * DAY)).summary.status, 'success');
+    const fourth = await load(config, T0 + 3 * DAY);
+    assert.equal(fourth.report['incremental'], false);
+    const share = ((100 * dead) / 30).toFixed(1).replace('.', '\\.');
+    assert.match(String(fourth.report['fullBecause']), new RegExp(`ckan_api_\\S+\\.db holds ${dead} replaced versions of datasets as deleted rows \\(${share}% of its 30, over 20%\\): a full load writes the file without them`));
+    assert.equal(fourth.manifest.build?.['deadRows'], 0);
+    await readDbRows(fourth.file, 'SELECT (max(rowid) + 1 - count(*))::INTEGER AS dead, count(*)::INTEGER AS n FROM datasets', [{ dead: 0, n: 30 }]);
   });
 });

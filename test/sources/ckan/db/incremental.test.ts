@@ -160,4 +160,39 @@ describe('incremental ckan_api load', () => {
       assert.ok(full.deleted > 0);
     });
   });
+
+  test('keeps the replaced versions as deleted rows: the previous row groups are not rewritten, and deadRows counts them', async () => {
+    await withTempDir(async (dir) => {
+      // 40,000 small packages: three row groups of 16,384 rows at most (build.ts).
+      const ids = Array.from({ length: 40_000 }, (_, i) => `d${i}`);
+      const pages = [0, 1, 2, 3].map((p) => ids.slice(p * 10_000, (p + 1) * 10_000).map((id) => line(pkg(id, '2020-01-01T00:00:00'))));
+      const edits = ids.filter((_, i) => i % 5 !== 0).map((id) => line(pkg(id, '2021-01-01T00:00:00', { title: 'edited' })));
+      const again = [line(pkg('d1', '2022-01-01T00:00:00', { title: 'edited again' }))];
+      const files = await writeRawPages(path.join(dir, 'raw'), [...pages, edits, again]);
+      const options = { now };
+      const previousFile = path.join(dir, 'previous.db');
+      const previous = await buildCkanApiDatabase(previousFile, files.slice(0, 4), options);
+      const groups = (file: string) => readDb(file, async (db) => db.all(`SELECT row_group_id AS g, block_id AS b, block_offset AS o FROM pragma_storage_info('datasets')
+  WHERE column_name = 'raw' AND segment_type <> 'VALIDITY' ORDER BY ALL`));
+      const before = await groups(previousFile);
+      assert.equal(new Set(before.map((r) => r['g'])).size, 3, 'the full load wrote three row groups');
+
+      const target = path.join(dir, 'incremental.db');
+      const { incremental } = await buildCkanApiDatabaseIncrementally(target, { file: previousFile, pages: 4, listings: 0, invalid: previous.invalid }, files.slice(0, 5), options);
+      assert.equal(incremental.merged.replaced, 32_000);
+      assert.equal(incremental.deadRows, 32_000, 'each replaced version stays as a deleted row');
+      assert.deepEqual((await groups(target)).slice(0, before.length), before, 'the previous row groups stay where they were (a vacuum merges them into new blocks)');
+      await readDb(target, async (db) => {
+        const [row] = await db.all("SELECT count(*)::INTEGER AS n, count(*) FILTER (WHERE title = 'edited')::INTEGER AS edited FROM datasets");
+        assert.deepEqual(row, { n: 40_000, edited: 32_000 }, 'queries see the live rows only');
+      });
+
+      const chained = path.join(dir, 'chained.db');
+      const next = await buildCkanApiDatabaseIncrementally(chained, { file: target, pages: 5, listings: 0, invalid: previous.invalid }, files, options);
+      assert.equal(next.incremental.deadRows, 32_001, 'counted with the previous database\'s');
+      const fullFile = path.join(dir, 'full.db');
+      await buildCkanApiDatabase(fullFile, files, options);
+      assert.deepEqual(await sortedTables(chained), await sortedTables(fullFile), 'the tables equal a full load');
+    });
+  });
 });
