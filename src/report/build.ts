@@ -66,11 +66,24 @@ export function assemble(builder: ReportBuilder, logOffset: number, now: number)
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-/** The artifacts whose manifest names this run, each with its lineage. */
+/**
+ * The run's start in artifact timestamp form, from its id (`<YYYYMMDDTHHmmssZ>-<random>`, on the
+ * run's clock, which also dates what it publishes): nothing the run published is older.
+ */
+function runStart(runId: string): string | undefined {
+  return /^(\d{8}T\d{6}Z)-/.exec(runId)?.[1];
+}
+
+/**
+ * The artifacts whose manifest names this run, each with its lineage. Only the manifests of
+ * artifacts published since the run began are read: every stage command writes its report, and
+ * reading every manifest ever published made each one slower as the artifacts accumulated.
+ */
 export async function publishedBy(artifactsDir: string, runId: string): Promise<ReportArtifact[]> {
   let infos;
   try {
-    infos = await listArtifacts(artifactsDir);
+    const since = runStart(runId);
+    infos = await listArtifacts(artifactsDir, since === undefined ? {} : { since });
   } catch {
     return [];
   }

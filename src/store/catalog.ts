@@ -18,6 +18,11 @@ import { type ArtifactManifest, readManifest } from './manifest.js';
 export interface ArtifactFilter {
   site?: string;
   name?: string;
+  /**
+   * Only slots published at or after this timestamp (YYYYMMDDTHHmmssZ, as in the file names): the
+   * others' manifests are not read (a sourcegraph_api manifest of a portal-scale run is ~3 MB).
+   */
+  since?: string;
 }
 
 /** One slot as found on disk, complete or not. */
@@ -104,7 +109,9 @@ export async function scanArtifacts(artifactsDir: string, filter: ArtifactFilter
   if (filter.name !== undefined) assertArtifactName(filter.name);
   const entries: ArtifactEntry[] = [];
   for (const site of await sitesOf(artifactsDir, filter.site)) {
-    entries.push(...(await slotsOfSite(artifactsDir, site, filter.name)).values());
+    for (const entry of (await slotsOfSite(artifactsDir, site, filter.name)).values()) {
+      if (filter.since === undefined || entry.timestamp >= filter.since) entries.push(entry);
+    }
   }
   await Promise.all(entries.map((e) => loadManifest(artifactsDir, e)));
   return entries.sort(compareSlots);

@@ -44,6 +44,21 @@ describe('listArtifacts and latestArtifact', () => {
     assert.deepEqual(await listArtifacts(path.join(dir, 'missing-dir')), []);
   });
 
+  test('since: only the slots published at or after it, whose manifests alone are read', async () => {
+    const since = await listArtifacts(artifactsDir, { since: '20240501T010000Z' });
+    assert.deepEqual(since.map((a) => a.path), ['read_only/site-a/ckan_api_20240501T010000Z.db', 'read_only/site-a/usage_20240501T010000Z.db', 'read_only/site-b/ckan_api_20240501T010000Z.db']);
+    // An older slot whose manifest cannot be read is not even looked at.
+    const older = path.join(artifactsDir, 'read_only', 'site-a', 'ckan_api_20240501T000000Z.manifest.json');
+    const saved = await fsp.readFile(older);
+    await fsp.writeFile(older, '{ not json');
+    try {
+      assert.deepEqual((await scanArtifacts(artifactsDir, { since: '20240501T000001Z' })).map((e) => e.manifestError ?? 'ok'), ['ok', 'ok', 'ok']);
+      assert.match((await scanArtifacts(artifactsDir)).map((e) => e.manifestError ?? 'ok').join(' '), /ckan_api_20240501T000000Z\.manifest\.json/);
+    } finally {
+      await fsp.writeFile(older, saved);
+    }
+  });
+
   test('latest is the newest timestamp of that site and name', async () => {
     assert.equal(await latestArtifact(artifactsDir, 'site-a', 'ckan_api'), path.join(artifactsDir, 'read_only/site-a/ckan_api_20240501T010000Z.db'));
     assert.equal(await latestArtifact(artifactsDir, 'site-a', 'nothing'), undefined);
