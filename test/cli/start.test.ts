@@ -34,7 +34,7 @@ function loadedBy(args: string[], cwd: string): { status: number | null; stdout:
   return { status: r.status, stdout: r.stdout, loaded: JSON.parse(line.slice(7)) as string[] };
 }
 
-const CORE = ['index.js', 'main.js', 'render-error.js'];
+const CORE = ['cli-main.js', 'index.js', 'main.js', 'render-error.js'];
 
 describe('CLI start-up loads only what it runs', () => {
   test('--help, a topic and `help <command>` load no command class (but the help command\'s own)', () => {
