@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FILE_HASH_CACHE, FileHasher } from '../../src/engine/file-hash.js';
+import { digestFileWithMd5, FILE_HASH_CACHE, FileHasher } from '../../src/engine/file-hash.js';
 
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 const md5 = (s: string): string => createHash('md5').update(s).digest('base64');
@@ -50,6 +50,26 @@ describe('FileHasher', () => {
       assert.equal((await FileHasher.load(root)).lookup(file, fs.statSync(file)), undefined);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test('a file read in two alternating buffers hashes as one piece, at every size around the 4 MiB chunk', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mallard-hash-sizes-'));
+    try {
+      const chunk = 4 * 1024 * 1024;
+      const pattern = Buffer.from(Array.from({ length: 251 }, (_, i) => i));
+      for (const size of [0, 1, chunk - 1, chunk, chunk + 1, 2 * chunk, Math.floor(2.5 * chunk)]) {
+        const data = Buffer.alloc(size);
+        for (let i = 0; i < size; i += pattern.length) pattern.copy(data, i);
+        const file = path.join(dir, `f-${size}`);
+        fs.writeFileSync(file, data);
+        const digest = await digestFileWithMd5(file);
+        assert.equal(digest.size, size);
+        assert.equal(digest.sha256, createHash('sha256').update(data).digest('hex'), `sha256 of ${size} bytes`);
+        assert.equal(digest.md5, createHash('md5').update(data).digest('base64'), `md5 of ${size} bytes`);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
