@@ -14,13 +14,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { resolveToken, type LoadedConfig } from '../config/index.js';
 import type { Task } from '../engine/index.js';
-import { loadProject } from '../sql/index.js';
 import { ckanStage, type CkanDbTasks } from './ckan.js';
-import { codeSearchTasks, type CodeSearchOptions, type CodeSearchTasks } from './code-search.js';
-import { githubTasks, type GithubStageOptions, type GithubTasks } from './github-repos.js';
-import { runModelsTasks, type ModelBuildTask, type ModelsStageOptions } from './models.js';
+import type { CodeSearchOptions, CodeSearchTasks } from './code-search.js';
+import type { GithubStageOptions, GithubTasks } from './github-repos.js';
+import type { ModelBuildTask, ModelsStageOptions } from './models.js';
 import { sourcegraphClient } from './http-clients.js';
 import { ArtifactPublishedTask } from './published-artifact.js';
+
+// The code search, GitHub and model stages (and the SQL project loader with its template engine)
+// are imported when a graph reaches them: a CKAN stage command loads none of them (about 100
+// modules, a tenth of a second of every start).
 
 export type PipelineOptions = GithubStageOptions & CodeSearchOptions & {
   /** insert-datasets-info loads every page again (--full-refresh) instead of merging the new ones into the previous ckan_api. */
@@ -56,7 +59,8 @@ export class SitePipeline {
 
   /** download- and insert-sourcegraph-results, reading the published clean_ckan_api. */
   codeSearch(): Promise<CodeSearchTasks> {
-    this.codeSearchTasks ??= this.artifact('clean_ckan_api').then((clean) => codeSearchTasks(this.loaded, this.searchOptions(), clean));
+    this.codeSearchTasks ??= Promise.all([this.artifact('clean_ckan_api'), import('./code-search.js')])
+      .then(([clean, { codeSearchTasks }]) => codeSearchTasks(this.loaded, this.searchOptions(), clean));
     return this.codeSearchTasks;
   }
 
@@ -70,12 +74,14 @@ export class SitePipeline {
 
   /** enrich-github-repos, reading the published sourcegraph_api. */
   github(): Promise<GithubTasks> {
-    this.githubTasks ??= this.artifact('sourcegraph_api').then((sg) => githubTasks(this.loaded, this.options, sg));
+    this.githubTasks ??= Promise.all([this.artifact('sourcegraph_api'), import('./github-repos.js')])
+      .then(([sg, { githubTasks }]) => githubTasks(this.loaded, this.options, sg));
     return this.githubTasks;
   }
 
   /** run-models --select <selector>: one build per database, each requiring the artifacts it reads. */
-  models(selector: string, allowShrink = false, extra: Pick<ModelsStageOptions, 'vars' | 'fullRefresh'> = {}): Promise<ModelBuildTask[]> {
+  async models(selector: string, allowShrink = false, extra: Pick<ModelsStageOptions, 'vars' | 'fullRefresh'> = {}): Promise<ModelBuildTask[]> {
+    const { runModelsTasks } = await import('./models.js');
     return runModelsTasks(this.loaded.config, {
       artifactsDir: this.options.artifactsDir,
       modelsDir: this.modelsDir,
@@ -113,6 +119,7 @@ export class SitePipeline {
   /** The build of the model group whose database is `name`, if any group has that database. */
   private async modelGroupBuilding(name: string): Promise<Task | undefined> {
     if (!fs.existsSync(this.modelsDir)) return undefined;
+    const { loadProject } = await import('../sql/index.js');
     const project = await loadProject(this.modelsDir);
     const group = [...project.groups.values()].find((g) => g.database === name);
     if (group === undefined) return undefined;
