@@ -8,8 +8,8 @@
  * the artifacts directory are recorded relative to it (`./work/...`), so the journal stays
  * true when the directory is moved or restored elsewhere.
  *
- * Compaction: when the lines appended since the last compaction reach COMPACT_AFTER_LINES,
- * `close` rewrites the journal (atomically) as one snapshot line (receipt-snapshot.ts), so
+ * Compaction: when the lines appended since the last compaction reach COMPACT_AFTER_LINES, or
+ * outgrow the snapshot (compactionDue), `close` rewrites the journal (atomically) as one snapshot line (receipt-snapshot.ts), so
  * the next open parses columns instead of a line per receipt; later receipts are appended
  * after it as JSON lines again. A journal of the older form (JSON lines only) is read as
  * before and rewritten so at its first close.
@@ -42,6 +42,19 @@ export interface JournalOptions {
 /** `close` compacts the journal when at least this many JSON lines follow its snapshot (every line of an older journal counts). */
 export const COMPACT_AFTER_LINES = 1000;
 
+/** ... or when the lines after the snapshot are longer than it and than this many characters. */
+export const COMPACT_AFTER_CHARS = 1 << 20;
+
+/**
+ * Whether `close` rewrites the journal as one snapshot. By lines, and by size: a task of many
+ * outputs (the code search's download lists ~24,500 result files) appends a receipt of ~1.7 MB
+ * at every run, which every later open reads; superseded ones would pile up for a thousand runs.
+ * Compacting once the tail outgrows the snapshot keeps the journal under about twice its live size.
+ */
+export function compactionDue(tailLines: number, tailChars: number, snapshotChars: number): boolean {
+  return tailLines >= COMPACT_AFTER_LINES || (tailChars > COMPACT_AFTER_CHARS && tailChars > snapshotChars);
+}
+
 /**
  * Every receipt of a journal file as it is stored (outputs under the root as `./<relative>`),
  * the last one of each task, snapshot included: for readers outside a run (the shard steps),
@@ -64,11 +77,19 @@ export function readJournal(file: string): Map<string, Receipt> {
 }
 
 export class JournalReceiptStore implements ReceiptStore {
-  /** Receipts read from the lines after the snapshot, or put since: they take precedence over the snapshot's. */
-  private readonly receipts = new Map<string, Receipt>();
+  /**
+   * Receipts read from the lines after the snapshot, or put since: they take precedence over the
+   * snapshot's. A line is kept as text (TailLines) until its task is asked for: a stage command
+   * checks a few of its site's tasks, and parsing every line of a portal-scale journal (receipts
+   * of 24,500 outputs, ~1.7 MB a line) cost ~35 ms of each start.
+   */
+  private readonly receipts = new Map<string, Receipt | TailLines>();
   private snapshot: ReceiptSnapshot | undefined;
   /** JSON lines after the snapshot (read at open and appended since). */
   private tailLines = 0;
+  /** Characters of those lines, and of the snapshot line. */
+  private tailChars = 0;
+  private snapshotChars = 0;
   private pending: string[] = [];
   private timer: NodeJS.Timeout | undefined;
   private fd: number | undefined;
@@ -94,11 +115,21 @@ export class JournalReceiptStore implements ReceiptStore {
     let first = 0;
     if (lines.length > 0 && isSnapshotLine(lines[0] as string)) {
       store.snapshot = ReceiptSnapshot.parse(lines[0] as string);
+      store.snapshotChars = (lines[0] as string).length;
       first = 1;
     }
     for (let i = first; i < lines.length; i += 1) {
-      const receipt = parseReceipt(lines[i] as string);
-      if (receipt !== undefined) store.receipts.set(receipt.taskId, receipt);
+      const line = lines[i] as string;
+      store.tailChars += line.length + 1;
+      const taskId = lineTaskId(line);
+      if (taskId === undefined) {
+        const receipt = parseReceipt(line);
+        if (receipt !== undefined) store.receipts.set(receipt.taskId, receipt);
+        continue;
+      }
+      const entry = store.receipts.get(taskId);
+      if (entry instanceof TailLines) entry.lines.push(line);
+      else store.receipts.set(taskId, new TailLines(line));
     }
     store.tailLines = lines.length - first;
     store.fd = fs.openSync(file, 'a');
@@ -106,12 +137,26 @@ export class JournalReceiptStore implements ReceiptStore {
   }
 
   get(taskId: string): Receipt | undefined {
-    return this.receipts.get(taskId) ?? this.snapshot?.get(taskId);
+    return this.tail(taskId) ?? this.snapshot?.get(taskId);
   }
 
   row(taskId: string): ReceiptRow | undefined {
-    const receipt = this.receipts.get(taskId);
+    const receipt = this.tail(taskId);
     return receipt === undefined ? this.snapshot?.row(taskId) : new PlainRow(receipt);
+  }
+
+  /** The task's receipt from the lines after the snapshot: its last line that parses (a torn last line does not hide an earlier one). */
+  private tail(taskId: string): Receipt | undefined {
+    const entry = this.receipts.get(taskId);
+    if (!(entry instanceof TailLines)) return entry;
+    let receipt: Receipt | undefined;
+    for (let i = entry.lines.length - 1; i >= 0 && receipt === undefined; i -= 1) {
+      const parsed = parseReceipt(entry.lines[i] as string);
+      if (parsed?.taskId === taskId) receipt = parsed;
+    }
+    if (receipt === undefined) this.receipts.delete(taskId);
+    else this.receipts.set(taskId, receipt);
+    return receipt;
   }
 
   /** Kept (in memory too) with outputs under the root as `./<relative>`: see ReceiptStore.root and outputKey. */
@@ -137,7 +182,7 @@ export class JournalReceiptStore implements ReceiptStore {
     if (this.wrote) fs.fsyncSync(this.fd); // nothing written by this store: nothing of its own to make durable
     fs.closeSync(this.fd);
     this.fd = undefined;
-    if (this.tailLines < COMPACT_AFTER_LINES) return;
+    if (!compactionDue(this.tailLines, this.tailChars, this.snapshotChars)) return;
     try {
       await this.compact();
     } catch {
@@ -152,14 +197,21 @@ export class JournalReceiptStore implements ReceiptStore {
     if (this.pending.length === 0 || this.fd === undefined) return;
     const batch = this.pending;
     this.pending = [];
-    fs.writeSync(this.fd, batch.join('\n') + '\n');
+    const text = batch.join('\n') + '\n';
+    fs.writeSync(this.fd, text);
     this.wrote = true;
     this.tailLines += batch.length;
+    this.tailChars += text.length;
   }
 
   /** Rewrites the journal as one snapshot line of every receipt (atomically: a crash leaves the old journal whole). */
   private async compact(): Promise<void> {
-    const all = this.snapshot === undefined ? this.receipts.values() : concat(this.snapshot.receipts(this.receipts), this.receipts.values());
+    const tail = new Map<string, Receipt>();
+    for (const taskId of [...this.receipts.keys()]) {
+      const receipt = this.tail(taskId);
+      if (receipt !== undefined) tail.set(taskId, receipt);
+    }
+    const all = this.snapshot === undefined ? tail.values() : concat(this.snapshot.receipts(tail), tail.values());
     await withAtomicPath(this.file, async (tmp) => {
       const fd = fs.openSync(tmp, 'w');
       try {
@@ -170,12 +222,44 @@ export class JournalReceiptStore implements ReceiptStore {
       }
     });
     this.tailLines = 0;
+    this.tailChars = 0;
   }
 }
 
 function* concat<T>(a: Iterable<T>, b: Iterable<T>): Generator<T> {
   yield* a;
   yield* b;
+}
+
+/** The lines after the snapshot that name one task, in journal order, not parsed yet. */
+class TailLines {
+  readonly lines: string[];
+
+  constructor(line: string) {
+    this.lines = [line];
+  }
+}
+
+const TASK_ID_PREFIX = '{"taskId":"';
+
+/**
+ * A receipt line's task id, read without parsing the line: receipts are written with taskId
+ * first. Undefined when the line does not start so (it is then parsed at once, as a whole).
+ */
+function lineTaskId(line: string): string | undefined {
+  if (!line.startsWith(TASK_ID_PREFIX)) return undefined;
+  let i = TASK_ID_PREFIX.length;
+  while (i < line.length) {
+    const c = line.charCodeAt(i);
+    if (c === 0x22) break; // the closing quote
+    i += c === 0x5c ? 2 : 1; // a backslash escapes the next character
+  }
+  if (i >= line.length) return undefined;
+  try {
+    return JSON.parse(line.slice(TASK_ID_PREFIX.length - 1, i + 1)) as string;
+  } catch {
+    return undefined;
+  }
 }
 
 function parseReceipt(line: string): Receipt | undefined {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { FakeClock } from '../support/fake-clock.js';
-import { COMPACT_AFTER_LINES, JournalReceiptStore, readJournal } from '../../src/engine/receipt-journal.js';
+import { COMPACT_AFTER_CHARS, COMPACT_AFTER_LINES, compactionDue, JournalReceiptStore, readJournal } from '../../src/engine/receipt-journal.js';
 import { MemoryReceiptStore, type Receipt } from '../../src/engine/receipts.js';
 import { runTasks } from '../../src/engine/scheduler.js';
 import { world } from './helpers.js';
@@ -170,6 +170,72 @@ describe('the receipt journal', () => {
       assert.equal(third.get('T(i=9)')?.outputs['./a/9.txt'], 'f:2:9:9:cd');
       await third.close();
       assert.equal(fs.readFileSync(file, 'utf8').split('\n').length, 3, 'a few lines after the snapshot: not compacted again');
+    });
+  });
+
+  test('lines after the snapshot are parsed when their task is asked for: the last whole one wins, whatever the id holds', async () => {
+    await withTempDir(async (dir) => {
+      const file = path.join(dir, 'r.jsonl');
+      const odd = 'T(name="a \\"quoted\\" \\\\ path", i=1)';
+      const store = JournalReceiptStore.open(file, { root: dir });
+      store.put(receiptOf(1));
+      store.put({ ...receiptOf(2), taskId: odd });
+      store.put(receiptOf(3));
+      store.put(receiptOf(1, 'r2'));
+      await store.close();
+      // A line with its keys in another order, a line that is no receipt, and a torn line of T(i=3).
+      fs.appendFileSync(file, `${JSON.stringify({ runId: 'r5', taskId: 'T(i=4)', outputs: {}, finishedAt: 1, durationMs: 0, version: '1', inputs: 'x' })}\n{"taskId":"T(i=9)" junk\n{"taskId":"T(i=3)","runId":"r9","outp`);
+      const reopened = JournalReceiptStore.open(file, { root: dir });
+      assert.equal(reopened.get('T(i=1)')?.runId, 'r2', 'the later of two lines');
+      assert.equal(reopened.get(odd)?.taskId, odd, 'an id with quotes and backslashes');
+      assert.equal(reopened.get('T(i=3)')?.runId, 'r1', 'a torn last line does not hide the whole one before it');
+      assert.equal(reopened.get('T(i=4)')?.runId, 'r5', 'a line that does not start with taskId');
+      assert.equal(reopened.get('T(i=9)'), undefined);
+      assert.equal(reopened.row('T(i=3)')?.inputs, 'hash-3', 'a row too');
+      for (let i = 10; i < 10 + COMPACT_AFTER_LINES; i += 1) reopened.put(receiptOf(i));
+      await reopened.close();
+      const compacted = readJournal(file);
+      assert.equal(fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').length, 1, 'compacted');
+      assert.deepEqual(['T(i=1)', odd, 'T(i=3)', 'T(i=4)'].map((id) => compacted.get(id)?.runId), ['r2', 'r1', 'r1', 'r5'], 'lines never asked for are in the snapshot too');
+      assert.equal(compacted.has('T(i=9)'), false);
+    });
+  });
+
+  test('a few long lines after the snapshot (a task of many outputs) compact it once they outgrow it', async () => {
+    await withTempDir(async (dir) => {
+      const file = path.join(dir, 'r.jsonl');
+      const lineCount = () => fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').length;
+      const first = JournalReceiptStore.open(file, { root: dir });
+      for (let i = 0; i < COMPACT_AFTER_LINES; i += 1) first.put(receiptOf(i));
+      await first.close();
+      assert.equal(lineCount(), 1);
+      const wide = (runId: string): Receipt => ({ ...receiptOf(5000, runId), outputs: Object.fromEntries(Array.from({ length: 30_000 }, (_, i) => [`./results/request-${i}.json`, `f:10:${i}:${i}:ab`])) });
+      const second = JournalReceiptStore.open(file, { root: dir });
+      second.put(receiptOf(3, 'r2'));
+      await second.close();
+      assert.equal(lineCount(), 2, 'a short line after the snapshot: kept as it is');
+      const third = JournalReceiptStore.open(file, { root: dir });
+      third.put(wide('r3'));
+      await third.close();
+      assert.equal(lineCount(), 1, 'one line of over 1 MiB, longer than the snapshot: compacted');
+      const withWide = fs.statSync(file).size;
+      const fourth = JournalReceiptStore.open(file, { root: dir });
+      fourth.put(wide('r4'));
+      await fourth.close();
+      assert.equal(lineCount(), 2, 'the tail is not longer than the snapshot (which holds the wide receipt now): kept');
+      const fifth = JournalReceiptStore.open(file, { root: dir });
+      fifth.put(wide('r5'));
+      await fifth.close();
+      assert.equal(lineCount(), 1, 'two wide lines outgrow it: compacted');
+      assert.ok(fs.statSync(file).size < withWide * 1.1, 'the superseded receipts are gone');
+      const journal = readJournal(file);
+      assert.equal(journal.get('T(i=5000)')?.runId, 'r5');
+      assert.equal(Object.keys(journal.get('T(i=5000)')?.outputs ?? {}).length, 30_000);
+      assert.equal(journal.get('T(i=3)')?.runId, 'r2');
+      assert.equal(journal.size, COMPACT_AFTER_LINES + 1);
+      assert.equal(compactionDue(10, COMPACT_AFTER_CHARS + 1, COMPACT_AFTER_CHARS + 2), false);
+      assert.equal(compactionDue(10, COMPACT_AFTER_CHARS, 0), false, 'a small journal is not rewritten for its size');
+      assert.equal(compactionDue(COMPACT_AFTER_LINES, 0, 1e9), true);
     });
   });
 
