@@ -2,15 +2,20 @@
  * The DAG of the reference Luigi benchmark (bench/engine-dag-tasks.ts), run once through the
  * same session the CLI uses (lock, receipt journal, run log), and ended the way the CLI ends
  * (process.exit after the output).
+ * Started as the CLI is, with V8's compile cache (commands/main.ts).
  * Usage: node dist/bench/engine-dag.js --n 5000 --workers 1 --out DIR [--need]
  * (--need: the aggregate asks for its leaves at run time, through ctx.need())
  * Prints one JSON line: {ran, complete, sum, maxRssMB, cpuSeconds} (cpuSeconds: user + system of this process).
  */
 import fs from 'node:fs';
+import module from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { runSession } from '../src/engine/index.js';
-import { Aggregate, expectedSum, NeedAggregate } from './engine-dag-tasks.js';
+
+// As the CLI's entry does (commands/main.ts): V8's compile cache for the engine's modules.
+module.enableCompileCache?.(path.join(import.meta.dirname, '..', '.compile-cache'));
+const { runSession } = await import('../src/engine/index.js');
+const { Aggregate, expectedSum, NeedAggregate } = await import('./engine-dag-tasks.js');
 
 const { values } = parseArgs({ options: { n: { type: 'string' }, workers: { type: 'string', default: '1' }, out: { type: 'string' }, need: { type: 'boolean', default: false } } });
 const n = Number(values.n);
