@@ -3,9 +3,10 @@
  * fsync, rename), with the raw schema, loaded in one transaction, inside a memory limit.
  */
 import { stat } from 'node:fs/promises';
+import os from 'node:os';
 import { buildDatabaseAtomically, type DatabaseRegistry } from '../../../duckdb/index.js';
 import { loadCkanPages, type CkanLoadSummary, type LoadCkanPagesOptions } from './load.js';
-import { estimateLineBytes, maxLineBytesFor, outOfMemoryError, packagesTooLargeError, parseMemoryLimit, rowGroupSizeFor } from './memory.js';
+import { estimateLineBytes, loadThreadsFor, maxLineBytesFor, outOfMemoryError, packagesTooLargeError, parseMemoryLimit, rowGroupSizeFor } from './memory.js';
 import { createRawCkanSchema } from './schema.js';
 
 /**
@@ -41,19 +42,28 @@ export interface BuildCkanApiDatabaseOptions extends LoadCkanPagesOptions {
   registry?: DatabaseRegistry;
 }
 
+/** DuckDB's `threads` for a load of packages of `lineBytes` (loadThreadsFor), unless `settings` names them; none when every core fits. */
+export function threadSetting(settings: Readonly<Record<string, string>>, limitBytes: number | undefined, lineBytes: number): Record<string, string> {
+  if (settings['threads'] !== undefined) return {};
+  const cores = os.availableParallelism();
+  const threads = loadThreadsFor(limitBytes, lineBytes, cores);
+  return threads < cores ? { threads: String(threads) } : {};
+}
+
 /** Builds `finalPath` (ckan_api.db) with the raw schema and the pages loaded; replaces it only on success. */
 export async function buildCkanApiDatabase(
   finalPath: string,
   pageFiles: readonly string[],
   options: BuildCkanApiDatabaseOptions = {},
 ): Promise<CkanLoadSummary> {
-  const settings = { ...CKAN_LOAD_SETTINGS, ...FULL_LOAD_SETTINGS, ...(options.memoryLimit === undefined ? {} : { memory_limit: options.memoryLimit }), ...options.settings };
+  const settings: Record<string, string> = { ...CKAN_LOAD_SETTINGS, ...FULL_LOAD_SETTINGS, ...(options.memoryLimit === undefined ? {} : { memory_limit: options.memoryLimit }), ...options.settings };
   const limit = settings['memory_limit'] as string;
   const limitBytes = parseMemoryLimit(limit);
   const sizes = await Promise.all(pageFiles.map(async (file) => ({ file, bytes: (await stat(file).catch(() => ({ size: 0 }))).size })));
   const lineBytes = await estimateLineBytes(sizes);
   const totalBytes = sizes.reduce((n, f) => n + f.bytes, 0);
   if (limitBytes !== undefined && lineBytes > maxLineBytesFor(limitBytes) && totalBytes > limitBytes / 2) throw packagesTooLargeError(limit, lineBytes, limitBytes);
+  Object.assign(settings, threadSetting(settings, limitBytes, lineBytes));
   try {
     return await buildDatabaseAtomically(
       finalPath,

@@ -7,7 +7,7 @@
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { buildDatabaseAtomically, companionPaths, type DuckDbHandle } from '../../../duckdb/index.js';
-import { CKAN_LOAD_SETTINGS, CKAN_ROW_GROUP_SIZE, NO_VACUUM_SETTINGS, buildCkanApiDatabase, type BuildCkanApiDatabaseOptions } from './build.js';
+import { CKAN_LOAD_SETTINGS, CKAN_ROW_GROUP_SIZE, NO_VACUUM_SETTINGS, buildCkanApiDatabase, threadSetting, type BuildCkanApiDatabaseOptions } from './build.js';
 import type { ListingInput } from './deletions.js';
 import type { CkanLoadSummary } from './load.js';
 import { mergeCkanDelta, type MergeCounts } from './merge.js';
@@ -90,7 +90,10 @@ export async function buildCkanApiDatabaseIncrementally(
   const newPages = pageFiles.slice(previous.pages);
   const listings: ListingInput[] = (options.listings ?? []).slice(previous.listings).map((l) => ({ ...l, afterPages: Math.max(0, l.afterPages - previous.pages) }));
   const deltaFile = path.join(path.dirname(finalPath), `.${path.basename(finalPath, '.db')}.delta.${process.pid}.db`);
-  const settings = { ...CKAN_LOAD_SETTINGS, ...INCREMENTAL_LOAD_SETTINGS, ...(options.memoryLimit === undefined ? {} : { memory_limit: options.memoryLimit }), ...options.settings };
+  const settings: Record<string, string> = { ...CKAN_LOAD_SETTINGS, ...INCREMENTAL_LOAD_SETTINGS, ...(options.memoryLimit === undefined ? {} : { memory_limit: options.memoryLimit }), ...options.settings };
+  // The merge parses the new pages again (ids, organizations): on as many threads as their load.
+  const newSizes = await Promise.all(newPages.map(async (file) => ({ file, bytes: (await stat(file).catch(() => ({ size: 0 }))).size })));
+  Object.assign(settings, threadSetting(settings, parseMemoryLimit(settings['memory_limit'] as string), await estimateLineBytes(newSizes)));
   try {
     const delta = newPages.length === 0 ? undefined : await buildCkanApiDatabase(deltaFile, newPages, { ...options, listings: [] });
     try {

@@ -4,7 +4,8 @@
  * group of `raw` JSON to write it: 16,384 packages of ~7 KB are ~115 MB, 16,384 of 60 KB are
  * 1 GB. So the row group size follows the packages' size (estimated from a sample of the pages)
  * and the limit, down to DuckDB's minimum of 2,048 rows. That sets the per-record limit: at a
- * limit of L, packages averaging up to L / 4,096 bytes (64 KB at 256 MB) load.
+ * limit of L, packages averaging up to L / 4,096 bytes (64 KB at 256 MB) load. Parsing takes
+ * memory per thread too (loadThreadsFor): large packages load on fewer threads.
  */
 import { open } from 'node:fs/promises';
 import { MallardError, errorMessage } from '../../../engine/errors.js';
@@ -62,6 +63,25 @@ export function rowGroupSizeFor(limitBytes: number | undefined, lineBytes: numbe
   if (limitBytes === undefined || lineBytes <= 0) return MAX_ROW_GROUP;
   const rows = Math.floor(limitBytes / 6 / lineBytes / MIN_ROW_GROUP) * MIN_ROW_GROUP;
   return Math.min(MAX_ROW_GROUP, Math.max(MIN_ROW_GROUP, rows));
+}
+
+/**
+ * Memory one DuckDB thread of the load takes per byte of average package: its JSON functions
+ * parse a vector (2,048 lines) at a time into an arena, a few times the text (measured with
+ * DuckDB 1.5.5 at 256 MB on 2 threads: packages of 12 KB load, of 16 KB run out of memory; on
+ * one thread packages of 60 KB load).
+ */
+export const PARSE_BYTES_PER_LINE_BYTE = 4 * MIN_ROW_GROUP;
+
+/**
+ * DuckDB threads for a load: as many as the machine has (`cores`) while each thread's parsing
+ * (PARSE_BYTES_PER_LINE_BYTE per byte of package) fits in the limit, at least one. The usual
+ * crawl (~7 KB packages) keeps every thread at 256 MB and above; large packages (many resources)
+ * load on fewer threads instead of running out of memory.
+ */
+export function loadThreadsFor(limitBytes: number | undefined, lineBytes: number, cores: number): number {
+  if (limitBytes === undefined || lineBytes <= 0) return Math.max(1, cores);
+  return Math.max(1, Math.min(cores, Math.floor(limitBytes / (lineBytes * PARSE_BYTES_PER_LINE_BYTE))));
 }
 
 /** The largest average package size (bytes) a limit loads: a smallest row group in half of it. */

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MallardError } from '../../../../src/engine/errors.js';
 import { buildCkanApiDatabase } from '../../../../src/sources/ckan/db/index.js';
-import { estimateLineBytes, rowGroupSizeFor, parseMemoryLimit } from '../../../../src/sources/ckan/db/memory.js';
+import { estimateLineBytes, loadThreadsFor, rowGroupSizeFor, parseMemoryLimit } from '../../../../src/sources/ckan/db/memory.js';
 import { iteratePackages, writePageFiles } from '../../../support/ckan-corpus.js';
 import { readDb } from '../../../support/ckan-db.js';
 import { withTempDir } from '../../../support/temp-dir.js';
@@ -23,6 +23,39 @@ describe('the CKAN load inside a memory limit', () => {
         assert.deepEqual(await db.all('SELECT count(*)::INT AS n FROM datasets'), [{ n: 43_000 }]);
       });
     });
+  });
+
+  test('packages of ~25 KB (many resources) load at a 256 MB memory limit, on fewer threads', async () => {
+    await withTempDir(async (dir) => {
+      // Each thread's JSON parsing holds a vector of 2,048 packages a few times over: on two
+      // threads these ran out of memory at 256 MB (DuckDB 1.5.5), well under the per-record limit.
+      const pkg = (n: number) => {
+        const resources = Array.from({ length: 60 }, (_, j) => ({ id: `r-${n}-${j}`, url: `https://data.example.org/dataset/${n}/resource/${j}/download/file-${j}.csv`, format: 'CSV', name: `Resource ${j} of dataset ${n}`, description: 'Monthly figures for the area, published by the council. '.repeat(3) }));
+        return JSON.stringify({ id: `d-${n}`, name: `dataset-${n}`, title: `Dataset ${n}`, notes: 'Some notes. '.repeat(20), metadata_modified: '2020-01-01T00:00:00', num_resources: resources.length, num_tags: 1, resources, tags: [{ name: 'a' }] });
+      };
+      const files: string[] = [];
+      for (let p = 0; p < 3; p += 1) {
+        const file = path.join(dir, `page_${String(p * 1000).padStart(9, '0')}.ndjson`);
+        await writeFile(file, Array.from({ length: 1000 }, (_, i) => pkg(p * 1000 + i)).join('\n') + '\n');
+        files.push(file);
+      }
+      const lineBytes = await estimateLineBytes(await Promise.all(files.map(async (file) => ({ file, bytes: (await stat(file)).size }))));
+      assert.ok(lineBytes > 20_000 && lineBytes < 30_000, `packages of ${lineBytes} bytes`);
+      assert.equal(loadThreadsFor(parseMemoryLimit('256MB'), lineBytes, 2), 1);
+      const target = path.join(dir, 'ckan_api.db');
+      const summary = await buildCkanApiDatabase(target, files, { memoryLimit: '256MB' });
+      assert.equal(summary.datasets, 3000);
+      assert.equal(summary.resources, 180_000);
+    });
+  });
+
+  test('load threads: every core for the usual packages, fewer as packages grow, at least one', () => {
+    assert.equal(loadThreadsFor(256e6, 7_000, 2), 2, 'the usual crawl at 256 MB');
+    assert.equal(loadThreadsFor(700e6, 7_000, 16), 12);
+    assert.equal(loadThreadsFor(256e6, 16_000, 2), 1);
+    assert.equal(loadThreadsFor(256e6, 200_000, 8), 1);
+    assert.equal(loadThreadsFor(undefined, 7_000, 4), 4);
+    assert.equal(loadThreadsFor(256e6, 0, 4), 4);
   });
 
   test('packages too large for the limit: ERR_CKAN_LOAD_MEMORY naming duckdb.memoryLimit, before DuckDB runs out', async () => {
