@@ -1,9 +1,11 @@
 /**
  * Whether insert-datasets-info may build ckan_api incrementally, from the previous published
  * ckan_api: what that load read is recorded in its manifest (`build.loaded`: the base crawl,
- * each page file with its size and mtime, each listing), and the new load may start from it
- * only when that is the beginning of what it must read now, unchanged, and the database is
- * the one published (store/trust.ts). Otherwise the load is full, and says why.
+ * each page file with its size, mtime and sha256, each listing), and the new load may start
+ * from it only when that is the beginning of what it must read now, unchanged, and the database
+ * is the one published (store/trust.ts). Otherwise the load is full, and says why. A page whose
+ * mtime changed but not its size (an artifacts directory restored from the bucket, or copied
+ * without its mtimes) is the same page when its sha256 is the one recorded.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,9 +14,11 @@ import { z } from 'zod';
 import { errorMessage } from '../engine/index.js';
 import type { PreviousCkanApi } from '../sources/ckan/db/index.js';
 import type { LoadPlan } from '../sources/ckan/increments.js';
-import { checkArtifact, latestArtifactInfo } from '../store/index.js';
+import { artifactHasher, checkArtifact, latestArtifactInfo } from '../store/index.js';
 
-const loadedPageSchema = z.object({ file: z.string(), bytes: z.number(), mtimeMs: z.number() });
+/** `sha256` is absent in manifests written before it was recorded: such a page must keep its mtime. */
+const loadedPageSchema = z.object({ file: z.string(), bytes: z.number(), mtimeMs: z.number(), sha256: z.string().optional() });
+type LoadedPage = z.infer<typeof loadedPageSchema>;
 const loadedListingSchema = z.object({ files: z.array(z.string()), listedAt: z.string(), afterPages: z.number() });
 
 /** What a ckan_api load read, in its manifest's `build.loaded` (file names relative to the artifacts directory). */
@@ -33,7 +37,7 @@ function stored(artifactsDir: string, file: string): string {
   return path.relative(artifactsDir, file).split(path.sep).join('/');
 }
 
-/** What a load of `plan` reads, as recorded in the manifest. */
+/** What a load of `plan` reads, as recorded in the manifest, but the pages' sha256 (withPageDigests). */
 export function loadedInputs(artifactsDir: string, rawSchema: string, base: string, plan: LoadPlan, invalid: number): LoadedInputs {
   const pages = plan.pages.map((file) => {
     const info = fs.statSync(file);
@@ -63,7 +67,7 @@ export async function previousCkanApi(artifactsDir: string, site: string, now: L
   const before = parsed.data;
   if (before.rawSchema !== now.rawSchema) return { previous: undefined, reason: `the raw schema changed (${before.rawSchema} -> ${now.rawSchema})` };
   if (before.base !== now.base) return { previous: undefined, reason: 'a new base crawl (download-datasets-info --refresh): its pages replace the old ones' };
-  const page = before.pages.findIndex((p, i) => !isDeepStrictEqual(p, now.pages[i]));
+  const page = await firstChangedPage(artifactsDir, before.pages, now.pages);
   if (page >= 0) return { previous: undefined, reason: `${before.pages[page]?.file} changed or is gone since ${info.path} was loaded from it` };
   const listing = before.listings.findIndex((l, i) => !isDeepStrictEqual(l, now.listings[i]));
   if (listing >= 0) return { previous: undefined, reason: `the id listing ${before.listings[listing]?.files[0] ?? listing} changed or is gone since ${info.path} was loaded` };
@@ -79,4 +83,40 @@ export async function previousCkanApi(artifactsDir: string, site: string, now: L
     return { previous: undefined, reason: errorMessage(err) };
   }
   return { previous: { file: info.absolutePath, pages: before.pages.length, listings: before.listings.length, invalid: before.invalid }, from: info.path };
+}
+
+/** The index of the first page the previous load read that is not the page now (samePage), or -1. */
+async function firstChangedPage(artifactsDir: string, before: readonly LoadedPage[], now: readonly LoadedPage[]): Promise<number> {
+  for (let i = 0; i < before.length; i += 1) {
+    if (!(await samePage(artifactsDir, before[i] as LoadedPage, now[i]))) return i;
+  }
+  return -1;
+}
+
+/**
+ * The same file, size and mtime; or, when only the mtime differs, the same sha256 (hashed through
+ * the artifacts directory's cached hasher: `sync-artifacts --pull` leaves the digests of what it
+ * restored there, so a restore costs no hashing here).
+ */
+async function samePage(artifactsDir: string, before: LoadedPage, now: LoadedPage | undefined): Promise<boolean> {
+  if (now === undefined || before.file !== now.file || before.bytes !== now.bytes) return false;
+  if (before.mtimeMs === now.mtimeMs) return true;
+  if (before.sha256 === undefined) return false;
+  const hasher = await artifactHasher(artifactsDir);
+  return (await hasher.sha256(path.join(artifactsDir, ...now.file.split('/')))) === before.sha256;
+}
+
+/**
+ * `inputs` with each page's sha256, for the manifest, through the artifacts directory's cached
+ * hasher: a page is hashed once in its life (~0.6 s a GB, on a first load), after that its
+ * digest comes from the cache while its size, mtime and inode stay.
+ */
+export async function withPageDigests(artifactsDir: string, inputs: LoadedInputs): Promise<LoadedInputs> {
+  const hasher = await artifactHasher(artifactsDir);
+  const pages: LoadedPage[] = [];
+  for (const page of inputs.pages) {
+    pages.push({ ...page, sha256: await hasher.sha256(path.join(artifactsDir, ...page.file.split('/'))) });
+  }
+  await hasher.save();
+  return { ...inputs, pages };
 }

@@ -13,7 +13,7 @@ import { buildCkanApiDatabase, buildCkanApiDatabaseIncrementally, buildEmptyCkan
 import { CkanIncrementsInput } from '../sources/ckan/increments-input.js';
 import { baseId, loadPlan, readIncrements } from '../sources/ckan/increments.js';
 import { readManifestIfAny, type CkanCrawlTask } from '../sources/ckan/tasks.js';
-import { loadedInputs, previousCkanApi } from './ckan-db-previous.js';
+import { loadedInputs, previousCkanApi, withPageDigests } from './ckan-db-previous.js';
 import { siteLayout } from './layout.js';
 import { LoadStageTask, type StageLoad } from './load-stage-task.js';
 
@@ -111,7 +111,7 @@ export class InsertDatasetsInfoTask extends LoadStageTask<CkanLoadSummary> {
     warnAboutLoad(ctx, load, reported);
     const rawFiles = [...plan.pages, ...plan.reconciles.flatMap((r) => r.files)];
     const how = incremental === undefined ? { incremental: false, fullBecause } : { incremental };
-    const loaded = { ...inputs, invalid: load.invalid };
+    const loaded = { ...(await withPageDigests(this.settings.artifactsDir, inputs)), invalid: load.invalid };
     // A full load deletes nothing; an incremental one keeps replaced versions as deleted rows (ckan-db-previous.ts).
     const deadRows = incremental?.deadRows ?? 0;
     return { load, artifacts: [], rawFiles, extra: { reported, ...how }, build: { coerced: load.coerced, deleted: load.deleted, reported, ...how, loaded, deadRows } };

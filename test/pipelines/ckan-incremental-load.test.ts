@@ -4,6 +4,7 @@
  * Through the loopback CKAN server and the pipeline's tasks.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -125,6 +126,37 @@ describe('insert-datasets-info after an incremental crawl', () => {
     const third = await load(config, T0 + 2 * DAY);
     assert.equal(third.report['incremental'], false);
     assert.match(String(third.report['fullBecause']), /new base crawl|changed or is gone/);
+  });
+
+  test('an artifacts directory restored without its mtimes (new inodes too) stays incremental: each page is known by its sha256', async () => {
+    const corpus = smallCorpus(120);
+    server = await startCkanServer({ packages: corpus, maxRows: 50 });
+    const config = testConfig(server.actionUrl, { rows: 50 });
+    assert.equal((await run(downloadDatasetsInfo(config, opts()), T0)).summary.status, 'success');
+    const first = await load(config, T0);
+    const pages = (first.manifest.build?.['loaded'] as { pages: { file: string; sha256?: string }[] }).pages;
+    assert.equal(pages.length, 3);
+    for (const page of pages) {
+      assert.equal(page.sha256, createHash('sha256').update(fs.readFileSync(path.join(dir, page.file))).digest('hex'), `${page.file} recorded with its sha256`);
+    }
+
+    // Copied away and back, as a restore from the bucket or `cp -r` leaves it: every file new, with new mtimes.
+    const copy = `${dir}-copy`;
+    fs.cpSync(dir, copy, { recursive: true });
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.renameSync(copy, dir);
+    const page0 = path.join(dir, pages[0]!.file);
+    fs.utimesSync(page0, new Date(T0 + 5 * DAY), new Date(T0 + 5 * DAY));
+    assert.notEqual(fs.statSync(page0).mtimeMs, (first.manifest.build?.['loaded'] as { pages: { mtimeMs: number }[] }).pages[0]!.mtimeMs);
+
+    server.packages = [...corpus.slice(1), { ...corpus[0]!, title: 'edited', metadata_modified: iso(T0 + DAY - 1000) }];
+    assert.equal((await run(downloadDatasetsInfo(config, opts()), T0 + DAY)).summary.status, 'success');
+    const second = await load(config, T0 + DAY);
+    const incremental = second.report['incremental'] as Record<string, unknown>;
+    assert.ok(incremental, `incremental, not full: ${String(second.report['fullBecause'])}`);
+    assert.equal(incremental['from'], path.relative(dir, first.file));
+    assert.equal((incremental['merged'] as Record<string, unknown>)['replaced'], 1);
+    await readDbRows(second.file, "SELECT title FROM datasets WHERE id = " + `'${corpus[0]!.id}' AND deleted_at IS NULL`, [{ title: 'edited' }]);
   });
 
   test('once the replaced versions kept as deleted rows pass 20% of the datasets, the next load is full and drops them', async () => {
