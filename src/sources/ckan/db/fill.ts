@@ -26,9 +26,11 @@ import {
   STAGE,
   datasetCountsSql,
   dropFromStageSql,
+  fillMissingCountsSql,
   insertDatasetsSql,
   insertOrganizationsSql,
   insertPagesSql,
+  missingCountsSql,
   organizationCandidatesSql,
   scanKeys,
   stageMisalignedSql,
@@ -69,12 +71,14 @@ async function fillDatasets(db: DuckDbHandle, chunks: readonly PageScan[], dropp
 }
 
 async function fillChildren(db: DuckDbHandle, chunks: readonly PageScan[], mode: ScanMode, dropped: DroppedPages, loadedAt: Date, coerced: CkanCoercions): Promise<void> {
+  const missingCounts = Number((await db.all(missingCountsSql()))[0]?.['n'] ?? 0) > 0;
   for (const chunk of chunks) {
     await runOnPages(db, chunk, insertResourcesSql(chunk, mode, pairingOf(chunk, dropped)));
     await runOnPages(db, chunk, stageSql(chunk, mode));
     const misaligned = Number((await db.all(stageMisalignedSql(chunk)))[0]?.['n'] ?? 0);
     if (misaligned !== 0) throw misalignedError(`${misaligned} staged lines`, chunk);
     await db.run(dropFromStageSql(chunk));
+    if (missingCounts) await db.run(fillMissingCountsSql());
     await countTimestamps(db, STAGE, coerced);
     if (mode === 'tolerant') await countStructures(db, chunk, scanKeys(chunk), coerced);
     await db.run(organizationCandidatesSql(chunk));

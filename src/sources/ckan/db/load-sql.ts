@@ -180,17 +180,30 @@ export function bareReadSql(files: readonly string[], table: string): string {
 
 /**
  * The datasets columns from a row `s` of typed columns (DATASET_COLUMNS, page) and its verbatim
- * line `raw`. A count the portal left out is the length of the list in `raw` (parsed only then).
+ * line `raw`. A count the portal left out is NULL here, filled from the stage (fillMissingCountsSql).
  */
 function datasetColumns(scan: PageScan): string {
   return `s.id, s.name, ${readableText('s.title')}, ${readableText('s.notes')}, s.url, s.license_id, s.license_title,
   coalesce(s.organization.id, s.owner_org), s.state, try_cast(s.private AS BOOLEAN), s.type, s.author, s.maintainer, s.version,
-  ${listLength('s.num_resources', 'resources')}, ${listLength('s.num_tags', 'tags')},
+  try_cast(s.num_resources AS INTEGER), try_cast(s.num_tags AS INTEGER),
   ${utcTimestamp('s.metadata_created')}, ${utcTimestamp('s.metadata_modified')}, ${sqlStringList(scan.names)}[s.page - ${scan.firstPage} + 1], raw, NULL::TIMESTAMP`;
 }
 
-function listLength(given: string, list: string): string {
-  return `CASE WHEN try_cast(${given} AS INTEGER) IS NULL THEN CASE WHEN json_type(raw, '$.${list}') = 'ARRAY' THEN json_array_length(raw, '$.${list}')::INTEGER END ELSE try_cast(${given} AS INTEGER) END`;
+/**
+ * The counts a portal left out (or gave as junk), filled from the staged lists (stageSql: their
+ * length; NULL where the value is not a list): the datasets statement parsing `raw` again for
+ * them held a vector of whole packages per function, and packages of ~10 KB without counts ran
+ * out of memory at 256MB even on one thread.
+ */
+export function fillMissingCountsSql(): string {
+  return `UPDATE datasets SET num_resources = coalesce(datasets.num_resources, len(s.resources)), num_tags = coalesce(datasets.num_tags, len(s.tags))
+FROM ${STAGE} s
+WHERE datasets.id = s.id AND (datasets.num_resources IS NULL OR datasets.num_tags IS NULL)`;
+}
+
+/** Whether any dataset lacks a count (fillMissingCountsSql then runs per chunk). */
+export function missingCountsSql(): string {
+  return 'SELECT count(*)::BIGINT AS n FROM datasets WHERE num_resources IS NULL OR num_tags IS NULL';
 }
 
 /**

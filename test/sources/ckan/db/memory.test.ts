@@ -49,6 +49,31 @@ describe('the CKAN load inside a memory limit', () => {
     });
   });
 
+  test('packages of ~10 KB without num_resources and num_tags load at a 256 MB memory limit, their counts taken from the lists', async () => {
+    await withTempDir(async (dir) => {
+      // The counts were once taken by parsing each raw line again (json_type, json_array_length):
+      // that ran out of memory here at 256 MB, even on one thread (DuckDB 1.5.5).
+      const pkg = (n: number) => JSON.stringify({
+        id: `d-${n}`, name: `dataset-${n}`, notes: 'Some notes. '.repeat(20), metadata_modified: '2020-01-01T00:00:00', tags: [{ name: 'a' }, { name: 'b' }],
+        resources: Array.from({ length: 30 }, (_, j) => ({ id: `r-${n}-${j}`, url: `https://data.example.org/dataset/${n}/resource/${j}/download/file-${j}.csv`, format: 'CSV', name: `Resource ${j} of dataset ${n}`, description: 'Monthly figures for the area, published by the council. '.repeat(3) })),
+      });
+      const files: string[] = [];
+      for (let p = 0; p < 3; p += 1) {
+        const file = path.join(dir, `page_${String(p * 1000).padStart(9, '0')}.ndjson`);
+        await writeFile(file, Array.from({ length: 1000 }, (_, i) => pkg(p * 1000 + i)).join('\n') + '\n');
+        files.push(file);
+      }
+      const lineBytes = await estimateLineBytes(await Promise.all(files.map(async (file) => ({ file, bytes: (await stat(file)).size }))));
+      assert.ok(lineBytes > 9_000 && lineBytes < 12_000, `packages of ${lineBytes} bytes`);
+      const target = path.join(dir, 'ckan_api.db');
+      const summary = await buildCkanApiDatabase(target, files, { memoryLimit: '256MB' });
+      assert.equal(summary.datasets, 3000);
+      await readDb(target, async (db) => {
+        assert.deepEqual(await db.all('SELECT num_resources, num_tags, count(*)::INT AS n FROM datasets GROUP BY ALL'), [{ num_resources: 30, num_tags: 2, n: 3000 }]);
+      });
+    });
+  });
+
   test('load threads: every core for the usual packages, fewer as packages grow, at least one', () => {
     assert.equal(loadThreadsFor(256e6, 7_000, 2), 2, 'the usual crawl at 256 MB');
     assert.equal(loadThreadsFor(700e6, 7_000, 16), 12);

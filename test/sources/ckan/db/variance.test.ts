@@ -51,6 +51,32 @@ describe('portal variance', () => {
     });
   });
 
+  test('counts the portal left out or gave as junk are the lengths of the lists, NULL where a list is missing or not a list, across chunks and a duplicate', async () => {
+    const r = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `r${i}`, url: `https://x/${i}` }));
+    const bare = { metadata_created: base.metadata_created, metadata_modified: base.metadata_modified };
+    const pages = [
+      [
+        { ...bare, id: 'a', resources: r(3), tags: [{ name: 't' }] },
+        { ...bare, id: 'b', resources: r(2), tags: [], num_resources: 'many', num_tags: 7 },
+        { ...bare, id: 'c', num_resources: 5 },
+        { ...bare, id: 'dup', resources: r(1), tags: [], metadata_modified: '2020-01-01T00:00:00' },
+      ],
+      [
+        { ...bare, id: 'd', resources: 'not a list', tags: { name: 'not a list' } },
+        { ...bare, id: 'dup', resources: r(4), tags: [{ name: 'x' }, { name: 'y' }] },
+      ],
+    ];
+    await load(pages, async (db) => {
+      assert.deepEqual(await db.all('SELECT id, num_resources, num_tags FROM datasets ORDER BY id'), [
+        { id: 'a', num_resources: 3, num_tags: 1 },
+        { id: 'b', num_resources: 2, num_tags: 7 },
+        { id: 'c', num_resources: 5, num_tags: null },
+        { id: 'd', num_resources: null, num_tags: null },
+        { id: 'dup', num_resources: 4, num_tags: 2 },
+      ]);
+    }, undefined, 1);
+  });
+
   test('resource size: a number or numeric string gives bytes, anything else NULL, size_raw keeps it', async () => {
     const sizes = [12, '12', ' 34 ', '391.4 MB', '', null, 10004794304, '1.5e3', 'null', -1, 99.6, { value: 1 }];
     await load([[{ ...base, id: 'a', resources: sizes.map((size, i) => ({ id: `r${i}`, url: `https://x/${i}`, size })) }]], async (db) => {
