@@ -105,6 +105,7 @@ export function packagesTooLargeError(limit: string, lineBytes: number, limitByt
 
 /** DuckDB's out-of-memory error as one that names the setting to raise; other errors unchanged. */
 export function outOfMemoryError(err: unknown, limit: string): unknown {
+  if (err instanceof MallardError && err.code === ERR_CKAN_LOAD_MEMORY) return err;
   const text = errorMessage(err instanceof MallardError && err.cause !== undefined ? err.cause : err);
   if (!/Out of Memory|failed to pin block|could not allocate/i.test(text)) return err;
   return new MallardError(ERR_CKAN_LOAD_MEMORY, `the CKAN load ran out of memory at a limit of ${limit}: ${text.split('\n')[0]}`, {

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { MallardError } from '../../../../src/engine/errors.js';
 import { buildCkanApiDatabase, buildCkanApiDatabaseIncrementally, type ListingInput } from '../../../../src/sources/ckan/db/index.js';
 import { generatePackages, type CkanPackage } from '../../../support/ckan-corpus.js';
 import { readDb, writeRawPages } from '../../../support/ckan-db.js';
@@ -158,6 +159,36 @@ describe('incremental ckan_api load', () => {
       assert.equal(incremental.merged.replaced, edits.length);
       assert.equal(incremental.merged.added, added.length);
       assert.ok(full.deleted > 0);
+    });
+  });
+
+  test('the delta loads while the previous database is copied: a failure of either leaves no temp file, and the target as it was', async () => {
+    await withTempDir(async (dir) => {
+      const files = await writeRawPages(path.join(dir, 'raw'), [
+        Array.from({ length: 50 }, (_, i) => line(pkg(`p${i}`, '2020-01-01T00:00:00'))),
+        Array.from({ length: 120 }, (_, i) => line(pkg(`big${i}`, '2021-01-01T00:00:00', { notes: 'x'.repeat(100_000) }))),
+      ]);
+      const previousFile = path.join(dir, 'previous.db');
+      const previous = await buildCkanApiDatabase(previousFile, files.slice(0, 1), { now });
+      const target = path.join(dir, 'out', 'ckan_api.db');
+      fs.mkdirSync(path.dirname(target));
+      fs.writeFileSync(target, 'the last good database');
+      const from = { file: previousFile, pages: 1, listings: 0, invalid: previous.invalid };
+      const leftovers = () => fs.readdirSync(path.dirname(target)).filter((f) => f !== 'ckan_api.db');
+
+      // The new page is too large for the limit: the delta's error, as a full load gives it.
+      const tooLarge = await buildCkanApiDatabaseIncrementally(target, from, files, { now, memoryLimit: '16MB' }).then(() => undefined, (e: unknown) => e);
+      assert.ok(tooLarge instanceof MallardError, String(tooLarge));
+      assert.equal(tooLarge.code, 'ERR_CKAN_LOAD_MEMORY');
+      assert.match(tooLarge.suggestions.join(' '), /duckdb\.memoryLimit/);
+      assert.deepEqual(leftovers(), [], 'neither the copy nor the delta is left');
+
+      // The previous database cannot be copied (gone): the copy's error, once the delta's load has ended.
+      const gone = await buildCkanApiDatabaseIncrementally(target, { ...from, file: path.join(dir, 'gone.db') }, files.slice(0, 1).concat(files[0] as string), { now }).then(() => undefined, (e: unknown) => e);
+      assert.ok(gone instanceof Error, String(gone));
+      assert.match(gone.message, /gone\.db/);
+      assert.deepEqual(leftovers(), []);
+      assert.equal(fs.readFileSync(target, 'utf8'), 'the last good database');
     });
   });
 
