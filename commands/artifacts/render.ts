@@ -37,13 +37,19 @@ function nodeLabel(node: LineageNode): string {
   return `${node.path}${status}`;
 }
 
-/** The lineage tree with box-drawing branches; raw inputs are listed as `raw: <path>`. */
+/** What a raw input's line adds to its path: a folder's file count and size, a file's sha256 when recorded. */
+function rawDetail(r: LineageNode['rawInputs'][number]): string {
+  if (r.files !== undefined) return ` (${r.files.toLocaleString('en-US')} files${r.bytes === undefined ? '' : `, ${formatBytes(r.bytes)}`})`;
+  return r.sha256 ? ` (sha256 ${r.sha256.slice(0, 12)})` : '';
+}
+
+/** The lineage tree with box-drawing branches; raw inputs are listed as `raw: <path>` (a folder of many with their count). */
 export function renderLineage(root: LineageNode): string {
   const lines = [nodeLabel(root)];
   const walk = (node: LineageNode, prefix: string): void => {
     const children: Array<{ label: string; node?: LineageNode }> = [
       ...node.inputs.map((n) => ({ label: nodeLabel(n), node: n })),
-      ...node.rawInputs.map((r) => ({ label: `raw: ${r.path}${r.sha256 ? ` (sha256 ${r.sha256.slice(0, 12)})` : ''}` })),
+      ...node.rawInputs.map((r) => ({ label: `raw: ${r.path}${rawDetail(r)}` })),
     ];
     children.forEach((child, i) => {
       const last = i === children.length - 1;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { TaskContext } from '../engine/index.js';
 import { toolVersion } from '../http/index.js';
-import { publishArtifact, type PublishedArtifact } from '../store/index.js';
+import { publishArtifact, type PublishedArtifact, type RawInput } from '../store/index.js';
 
 export interface StagePublish {
   artifactsDir: string;
@@ -25,7 +25,7 @@ export async function publishStage(p: StagePublish, ctx: TaskContext): Promise<P
     sourcePath: p.database,
     // The work database is only ever replaced by a rename (buildDatabaseAtomically), never written in place: it can be the artifact's other name.
     link: true,
-    lineage: { artifacts: p.artifacts, rawInputs: p.rawFiles.map((f) => ({ path: f, bytes: fs.statSync(f).size })) },
+    lineage: { artifacts: p.artifacts, rawInputs: rawInputsOf(p.rawFiles) },
     ...(p.configHash === undefined ? {} : { configHash: p.configHash }),
     runId: ctx.runId,
     ...(p.build === undefined ? {} : { build: p.build }),
@@ -34,4 +34,44 @@ export async function publishStage(p: StagePublish, ctx: TaskContext): Promise<P
   });
   ctx.log(`published ${path.relative(p.artifactsDir, published.absolutePath)}`);
   return published;
+}
+
+/** More files than this of one kind (folder and extension) are recorded as one entry (RawInput `files`). */
+export const RAW_FILES_PER_FOLDER = 100;
+
+/** The entry that stands for the files of `file`'s folder with its extension: `<folder>/*<ext>`. */
+function kindOf(file: string): string {
+  return path.join(path.dirname(file), `*${path.extname(file)}`);
+}
+
+/**
+ * The manifest's raw inputs of a stage that read `files`: each file with its size, in order, but
+ * more than RAW_FILES_PER_FOLDER files of one folder and extension are one entry (`<folder>/*.json`,
+ * how many of those files were read, their bytes) where the first of them was. A manifest listing
+ * each of 24,500 Sourcegraph results was 2.7 MB, parsed by every later stage that read it and
+ * shown line by line by `artifacts lineage`.
+ */
+export function rawInputsOf(files: readonly string[]): RawInput[] {
+  const perKind = new Map<string, number>();
+  for (const file of files) perKind.set(kindOf(file), (perKind.get(kindOf(file)) ?? 0) + 1);
+  const out: RawInput[] = [];
+  const grouped = new Map<string, RawInput & { files: number; bytes: number }>();
+  for (const file of files) {
+    const kind = kindOf(file);
+    const bytes = fs.statSync(file).size;
+    if ((perKind.get(kind) ?? 0) <= RAW_FILES_PER_FOLDER) {
+      out.push({ path: file, bytes });
+      continue;
+    }
+    const entry = grouped.get(kind);
+    if (entry !== undefined) {
+      entry.files += 1;
+      entry.bytes += bytes;
+      continue;
+    }
+    const created = { path: kind, files: 1, bytes };
+    grouped.set(kind, created);
+    out.push(created);
+  }
+  return out;
 }

@@ -9,10 +9,16 @@ import { readStateFile } from './state-file.js';
 
 export const MANIFEST_VERSION = 1;
 
+/**
+ * A raw file read, or many files of one kind (`path` is `<folder>/*<ext>`, `files` how many such
+ * files were read, `bytes` their total): a stage that reads thousands of files of one folder
+ * (24,500 Sourcegraph results at 100,000 datasets) records them as one entry, not one each.
+ */
 const rawInputSchema = z.object({
   path: z.string(),
   sha256: z.string().optional(),
   bytes: z.number().int().nonnegative().optional(),
+  files: z.number().int().positive().optional(),
 });
 
 export const manifestSchema = z.object({

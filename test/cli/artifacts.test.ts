@@ -32,7 +32,7 @@ describe('artifacts commands (built CLI)', () => {
       published.ckan_api!.push(await publishArtifact({ artifactsDir, site: 'uk', name: 'ckan_api', sourcePath: source, toolVersion: '0.1.0', now: clock.now }));
       clock.advance(DAY);
     }
-    const inputs = { artifacts: [published.ckan_api![2]!.path], rawInputs: [{ path: 'raw/uk/sourcegraph' }] };
+    const inputs = { artifacts: [published.ckan_api![2]!.path], rawInputs: [{ path: 'raw/uk/sourcegraph' }, { path: 'raw/uk/sourcegraph/*.json', files: 24_507, bytes: 412_345_678 }] };
     published.usage!.push(await publishArtifact({ artifactsDir, site: 'fr', name: 'usage', sourcePath: source, toolVersion: '0.1.0', now: clock.now, lineage: inputs }));
   });
   after(() => removeDir(dir));
@@ -76,13 +76,14 @@ describe('artifacts commands (built CLI)', () => {
     const tree = json(run);
     assert.equal(tree.path, 'read_only/fr/usage_20240104T000000Z.db');
     assert.deepEqual(tree.inputs.map((n: any) => [n.path, n.status]), [[published.ckan_api![2]!.path, 'ok']]);
-    assert.deepEqual(tree.rawInputs, [{ path: 'raw/uk/sourcegraph' }]);
+    assert.deepEqual(tree.rawInputs, [{ path: 'raw/uk/sourcegraph' }, { path: 'raw/uk/sourcegraph/*.json', files: 24_507, bytes: 412_345_678 }]);
     const text = cli(['artifacts', 'lineage', `artifacts/${published.usage![0]!.path}`, '--artifacts-dir', artifactsDir]);
     assert.equal(text.status, 0, text.stderr);
     assert.equal(text.stdout, [
       'read_only/fr/usage_20240104T000000Z.db',
       '├── read_only/uk/ckan_api_20240103T000000Z.db',
-      '└── raw: raw/uk/sourcegraph',
+      '├── raw: raw/uk/sourcegraph',
+      '└── raw: raw/uk/sourcegraph/*.json (24,507 files, 393 MB)',
       '',
     ].join('\n'));
     const missing = cli(['artifacts', 'lineage', 'usage_20990101T000000Z', '--artifacts-dir', artifactsDir]);

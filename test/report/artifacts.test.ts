@@ -22,7 +22,7 @@ test('the report lists what the run published, sizes, row counts and lineage bac
     fs.writeFileSync(path.join(dir, 'raw', 'demo', 'page_0.ndjson'), '{}\n');
     await createDuckDb(path.join(dir, 'raw.db'), { datasets: 12, resources: 30 });
     const raw = await publishArtifact({ artifactsDir: dir, site: 'demo', name: 'ckan_api', sourcePath: path.join(dir, 'raw.db'), runId: '20261130T000000Z-older0', toolVersion: 't', now: clock.now,
-      lineage: { rawInputs: [{ path: path.join(dir, 'raw', 'demo', 'page_0.ndjson'), bytes: 3 }] } });
+      lineage: { rawInputs: [{ path: path.join(dir, 'raw', 'demo', 'page_0.ndjson'), bytes: 3 }, { path: path.join(dir, 'raw', 'demo', 'results', '*.json'), files: 150, bytes: 4096 }] } });
     await createDuckDb(path.join(dir, 'clean.db'), { clean_datasets: 11 });
     clock.advance(2000);
     const clean = await publishArtifact({ artifactsDir: dir, site: 'demo', name: 'clean_ckan_api', sourcePath: path.join(dir, 'clean.db'), runId, toolVersion: 't', now: clock.now,
@@ -48,7 +48,7 @@ test('the report lists what the run published, sizes, row counts and lineage bac
       const text = (await row.textContent()) ?? '';
       assert.ok(text.includes('clean_datasets 11'), text);
       assert.ok(text.includes(raw.path), text);
-      assert.ok(text.includes('raw/demo/page_0.ndjson'), text);
+      assert.ok(text.includes('raw/demo/page_0.ndjson, raw/demo/results/*.json (150 files)'), text);
       assert.equal(await row.locator('ul.lineage ul.lineage').count(), 1, 'lineage nested two levels');
     } finally {
       await browser.close();

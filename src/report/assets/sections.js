@@ -61,7 +61,10 @@ M.lineageList = function (inputs, raw) {
   });
   if (raw && raw.length > 0) {
     var bytes = raw.reduce(function (s, r) { return s + (r.bytes || 0); }, 0);
-    var label = raw.length <= 3 ? raw.map(function (r) { return r.path; }).join(', ') : raw.length + ' raw files (' + raw.slice(0, 2).map(function (r) { return r.path; }).join(', ') + ', …)';
+    // An entry with `files` (path `<folder>/*<ext>`) stands for that many files.
+    var files = raw.reduce(function (s, r) { return s + (r.files || 1); }, 0);
+    var name = function (r) { return r.files ? r.path + ' (' + r.files + ' files)' : r.path; };
+    var label = raw.length <= 3 ? raw.map(name).join(', ') : files + ' raw files (' + raw.slice(0, 2).map(name).join(', ') + ', …)';
     ul.appendChild(M.el('li', { class: 'raw' }, M.el('span', { class: 'mono', text: label }), bytes ? ' ' + M.fmtBytes(bytes) : ''));
   }
   return ul;
