@@ -10,6 +10,18 @@ import { iteratePackages, writePageFiles } from '../../../support/ckan-corpus.js
 import { readDb } from '../../../support/ckan-db.js';
 import { withTempDir } from '../../../support/temp-dir.js';
 
+/** Three pages of 1,000 packages made by `pkg`, and their mean line size as the load estimates it. */
+async function writeThreePages(dir: string, pkg: (n: number) => string): Promise<{ files: string[]; lineBytes: number }> {
+  const files: string[] = [];
+  for (let p = 0; p < 3; p += 1) {
+    const file = path.join(dir, `page_${String(p * 1000).padStart(9, '0')}.ndjson`);
+    await writeFile(file, Array.from({ length: 1000 }, (_, i) => pkg(p * 1000 + i)).join('\n') + '\n');
+    files.push(file);
+  }
+  const lineBytes = await estimateLineBytes(await Promise.all(files.map(async (file) => ({ file, bytes: (await stat(file)).size }))));
+  return { files, lineBytes };
+}
+
 describe('the CKAN load inside a memory limit', () => {
   test('one 300 MB page loads at a 256 MB memory limit', async () => {
     await withTempDir(async (dir) => {
@@ -33,13 +45,7 @@ describe('the CKAN load inside a memory limit', () => {
         const resources = Array.from({ length: 60 }, (_, j) => ({ id: `r-${n}-${j}`, url: `https://data.example.org/dataset/${n}/resource/${j}/download/file-${j}.csv`, format: 'CSV', name: `Resource ${j} of dataset ${n}`, description: 'Monthly figures for the area, published by the council. '.repeat(3) }));
         return JSON.stringify({ id: `d-${n}`, name: `dataset-${n}`, title: `Dataset ${n}`, notes: 'Some notes. '.repeat(20), metadata_modified: '2020-01-01T00:00:00', num_resources: resources.length, num_tags: 1, resources, tags: [{ name: 'a' }] });
       };
-      const files: string[] = [];
-      for (let p = 0; p < 3; p += 1) {
-        const file = path.join(dir, `page_${String(p * 1000).padStart(9, '0')}.ndjson`);
-        await writeFile(file, Array.from({ length: 1000 }, (_, i) => pkg(p * 1000 + i)).join('\n') + '\n');
-        files.push(file);
-      }
-      const lineBytes = await estimateLineBytes(await Promise.all(files.map(async (file) => ({ file, bytes: (await stat(file)).size }))));
+      const { files, lineBytes } = await writeThreePages(dir, pkg);
       assert.ok(lineBytes > 20_000 && lineBytes < 30_000, `packages of ${lineBytes} bytes`);
       assert.equal(loadThreadsFor(parseMemoryLimit('256MB'), lineBytes, 2), 1);
       const target = path.join(dir, 'ckan_api.db');
@@ -57,13 +63,7 @@ describe('the CKAN load inside a memory limit', () => {
         id: `d-${n}`, name: `dataset-${n}`, notes: 'Some notes. '.repeat(20), metadata_modified: '2020-01-01T00:00:00', tags: [{ name: 'a' }, { name: 'b' }],
         resources: Array.from({ length: 30 }, (_, j) => ({ id: `r-${n}-${j}`, url: `https://data.example.org/dataset/${n}/resource/${j}/download/file-${j}.csv`, format: 'CSV', name: `Resource ${j} of dataset ${n}`, description: 'Monthly figures for the area, published by the council. '.repeat(3) })),
       });
-      const files: string[] = [];
-      for (let p = 0; p < 3; p += 1) {
-        const file = path.join(dir, `page_${String(p * 1000).padStart(9, '0')}.ndjson`);
-        await writeFile(file, Array.from({ length: 1000 }, (_, i) => pkg(p * 1000 + i)).join('\n') + '\n');
-        files.push(file);
-      }
-      const lineBytes = await estimateLineBytes(await Promise.all(files.map(async (file) => ({ file, bytes: (await stat(file)).size }))));
+      const { files, lineBytes } = await writeThreePages(dir, pkg);
       assert.ok(lineBytes > 9_000 && lineBytes < 12_000, `packages of ${lineBytes} bytes`);
       const target = path.join(dir, 'ckan_api.db');
       const summary = await buildCkanApiDatabase(target, files, { memoryLimit: '256MB' });
