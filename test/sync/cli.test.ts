@@ -58,6 +58,15 @@ describe('sync commands (CLI, GCS emulator via STORAGE_EMULATOR_HOST)', () => {
     assert.equal(modeOf(path.join(cwd, 'restored', a.db)), 0o444);
   });
 
+  test('a pull of large objects prints nothing but its own lines (no Node warnings from the storage library)', () => {
+    const cwd = gcs.dir('cli-pull-large');
+    for (const day of ['01', '02', '03']) publish(path.join(cwd, 'artifacts'), 'uk', 'ckan_api', `202501${day}T000000Z`, 6 * 1024 * 1024);
+    assert.equal(cli(cwd, ['sync-artifacts', '--bucket', 'cli-pull-large']).status, 0);
+    const r = cli(cwd, ['sync-artifacts', '--bucket', 'cli-pull-large', '--pull', '--into', 'restored']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /Warning|\(node:\d+\)/, r.stderr);
+  });
+
   test('artifacts promote copies the latest artifacts between prefixes', async () => {
     const cwd = gcs.dir('cli-promote');
     publish(path.join(cwd, 'artifacts'), 'uk', 'usage', '20250101T000000Z');
