@@ -54,7 +54,10 @@ describe('a CKAN site restored from the bucket (GCS emulator)', () => {
     await pullArtifacts({ store: gcs.store, bucket: 'restore', prefix: 'uk', into, includeRaw: true });
     const restored = (await listArtifacts(into, { site: 'test-portal', name: 'ckan_api' })).at(-1);
     assert.ok(restored);
-    assert.notEqual(fs.statSync(restored.absolutePath).ino, (await listArtifacts(src, { site: 'test-portal', name: 'ckan_api' })).at(-1) && fs.statSync(path.join(src, restored.path)).ino);
+    const original = fs.statSync(path.join(src, restored.path));
+    const copy = fs.statSync(restored.absolutePath);
+    assert.notEqual(copy.ino, original.ino, 'a new file');
+    assert.notEqual(copy.mtimeMs, original.mtimeMs, 'with a new mtime');
 
     server.packages = [...corpus.slice(2), ...corpus.slice(0, 2).map((p) => ({ ...p, title: 'edited', metadata_modified: iso(T0 + DAY - 1000) }))];
     const second = await crawlAndLoad(into, T0 + DAY);
