@@ -5,13 +5,14 @@
  * model could not share the uncommitted file, nor undo its siblings). A build requires,
  * for each artifact its selected models read with {{ source() }}, the task "that artifact is
  * published" (ArtifactPublishedTask), and only those: its producer runs first when none is
- * published. A successful build is published with its sources as lineage.
+ * published. A successful build is published with its sources as lineage; a build whose
+ * published copy is gone (deleted by hand since) is not complete, as for the load stages.
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { SiteConfig } from '../config/index.js';
 import { memorySettings } from '../duckdb/index.js';
-import { FileTarget, NO_RETRY, Task, type RetryPolicy, type TaskContext } from '../engine/index.js';
+import { FileTarget, NO_RETRY, Task, type CompletionCheck, type RetryPolicy, type TaskContext, type Verdict } from '../engine/index.js';
 import { toolVersion } from '../http/index.js';
 import {
   buildModelDatabase,
@@ -25,6 +26,7 @@ import {
 } from '../sql/index.js';
 import { latestArtifact, latestArtifactInfo, publishArtifact } from '../store/index.js';
 import { exportArtifactTables } from './exports.js';
+import { publishedCopyVerdict } from './published-copy.js';
 import { siteLayout } from './layout.js';
 import { ArtifactPublishedTask, inputArtifact } from './published-artifact.js';
 
@@ -117,6 +119,17 @@ export class ModelBuildTask extends Task<{ site: string; database: string; selec
 
   outputs(): FileTarget[] {
     return [new FileTarget(this.databaseFile)];
+  }
+
+  /**
+   * Vouched for by its receipt, and its build is still published: a published copy deleted
+   * since (by hand) makes it build and publish again, as the load stages do, rather than leave
+   * the stages that read it an older artifact.
+   */
+  override async complete(check: CompletionCheck): Promise<Verdict> {
+    const vouched = await check.vouched();
+    if (!vouched.complete) return vouched;
+    return publishedCopyVerdict(this.settings.options.artifactsDir, this.params.site, this.params.database, this.databaseFile);
   }
 
   override retryPolicy(): RetryPolicy {

@@ -1,5 +1,6 @@
 /** run-models through the built CLI: sources from published artifacts, publish, rerun, dry run, failures, shrink guard. */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -56,6 +57,29 @@ describe('run-models (built CLI)', () => {
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stderr, /Nothing to do/);
     assert.equal((await listArtifacts(artifactsDir, { site: 'demo', name: 'clean_ckan_api' })).length, 1);
+  });
+
+  test('a published build deleted by hand is built and published again; a copy of it elsewhere still counts', async () => {
+    const first = await latestArtifactInfo(artifactsDir, 'demo', 'clean_ckan_api');
+    assert.ok(first, 'built by the test before');
+    fs.rmSync(first.absolutePath);
+    const why = cli(['--select', 'ckan_clean', '--models-dir', models, '--dry-run']);
+    assert.equal(why.status, 0, why.stderr);
+    assert.match(why.stdout, /BuildModels\(database=clean_ckan_api, [^)]*\): its build is no longer published: no clean_ckan_api artifact under read_only\/demo is work\/demo\/clean_ckan_api\.db \(deleted since\?\)/);
+    const again = cli(['--select', 'ckan_clean', '--models-dir', models]);
+    assert.equal(again.status, 0, again.stderr);
+    const rebuilt = await latestArtifactInfo(artifactsDir, 'demo', 'clean_ckan_api');
+    assert.ok(rebuilt && rebuilt.path !== first.path, 'a new artifact');
+    assert.equal(rebuilt.manifest.tables['datasets'], 200);
+
+    // The published copy as a file of its own (a restore makes them so): the same content still counts.
+    const work = path.join(artifactsDir, 'work', 'demo', 'clean_ckan_api.db');
+    fs.rmSync(rebuilt.absolutePath);
+    fs.copyFileSync(work, rebuilt.absolutePath);
+    fs.chmodSync(rebuilt.absolutePath, 0o444);
+    const noop = cli(['--select', 'ckan_clean', '--models-dir', models]);
+    assert.equal(noop.status, 0, noop.stderr);
+    assert.match(noop.stderr, /Nothing to do/);
   });
 
   test('--dry-run prints the compiled SQL in build order and runs nothing', async () => {
