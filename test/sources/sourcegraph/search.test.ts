@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createHttpClient } from '../../../src/http/index.js';
 import { searchToFile, type SearchParams, type SearchSummary, type StoredMatch } from '../../../src/sources/sourcegraph/index.js';
 import { fixturePath, fixturesSkip } from '../../support/fixtures.js';
@@ -189,12 +189,7 @@ const DOCS_STREAM = fixturePath('sourcegraph', 'sourcegraph.com__stream__2024-07
 const skip = fixturesSkip(DOCS_STREAM);
 
 describe('the recorded stream (../shared/fixtures/sourcegraph)', () => {
-  before(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'mallard-sg-fixture-'));
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  // The file's beforeEach/afterEach make and remove `dir` around every test, this one too.
 
   test('served byte for byte, whole and in 7-byte pieces: one content match, the limit and the archive exclusion', { skip }, async () => {
     const body = readFileSync(DOCS_STREAM, 'utf8');
