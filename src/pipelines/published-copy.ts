@@ -7,13 +7,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Verdict } from '../engine/index.js';
-import { artifactHasher, listArtifacts } from '../store/index.js';
+import { artifactHasher, latestArtifact, listArtifacts } from '../store/index.js';
 
+const inodeOf = (file: string): number | undefined => fs.statSync(file, { throwIfNoEntry: false })?.ino;
+
+/**
+ * Asked by every stage whose graph holds the build: the latest artifact (one manifest read) is
+ * the usual answer; only when it is not the build are all of them read.
+ */
 export async function publishedCopyVerdict(artifactsDir: string, site: string, name: string, workDb: string): Promise<Verdict> {
   const work = fs.statSync(workDb, { throwIfNoEntry: false });
   if (work === undefined) return { complete: false, reason: `missing output ${workDb}` };
+  const latest = await latestArtifact(artifactsDir, site, name);
+  if (latest !== undefined && inodeOf(latest) === work.ino) return { complete: true };
   const published = await listArtifacts(artifactsDir, { site, name });
-  if (published.some((a) => fs.statSync(a.absolutePath, { throwIfNoEntry: false })?.ino === work.ino)) return { complete: true };
+  if (published.some((a) => inodeOf(a.absolutePath) === work.ino)) return { complete: true };
   const candidates = published.filter((a) => a.manifest.size === work.size);
   if (candidates.length > 0) {
     const hasher = await artifactHasher(artifactsDir);
