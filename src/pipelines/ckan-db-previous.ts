@@ -37,6 +37,11 @@ function stored(artifactsDir: string, file: string): string {
   return path.relative(artifactsDir, file).split(path.sep).join('/');
 }
 
+/** The file a stored name stands for (stored's inverse). */
+function absolute(artifactsDir: string, name: string): string {
+  return path.join(artifactsDir, ...name.split('/'));
+}
+
 /** What a load of `plan` reads, as recorded in the manifest, but the pages' sha256 (withPageDigests). */
 export function loadedInputs(artifactsDir: string, rawSchema: string, base: string, plan: LoadPlan, invalid: number): LoadedInputs {
   const pages = plan.pages.map((file) => {
@@ -103,7 +108,7 @@ async function samePage(artifactsDir: string, before: LoadedPage, now: LoadedPag
   if (before.mtimeMs === now.mtimeMs) return true;
   if (before.sha256 === undefined) return false;
   const hasher = await artifactHasher(artifactsDir);
-  return (await hasher.sha256(path.join(artifactsDir, ...now.file.split('/')))) === before.sha256;
+  return (await hasher.sha256(absolute(artifactsDir, now.file))) === before.sha256;
 }
 
 /**
@@ -115,7 +120,7 @@ export async function withPageDigests(artifactsDir: string, inputs: LoadedInputs
   const hasher = await artifactHasher(artifactsDir);
   const pages: LoadedPage[] = [];
   for (const page of inputs.pages) {
-    pages.push({ ...page, sha256: await hasher.sha256(path.join(artifactsDir, ...page.file.split('/'))) });
+    pages.push({ ...page, sha256: await hasher.sha256(absolute(artifactsDir, page.file)) });
   }
   await hasher.save();
   return { ...inputs, pages };

@@ -52,26 +52,24 @@ function kindOf(file: string): string {
  * shown line by line by `artifacts lineage`.
  */
 export function rawInputsOf(files: readonly string[]): RawInput[] {
+  const kinds = files.map(kindOf);
   const perKind = new Map<string, number>();
-  for (const file of files) perKind.set(kindOf(file), (perKind.get(kindOf(file)) ?? 0) + 1);
+  for (const kind of kinds) perKind.set(kind, (perKind.get(kind) ?? 0) + 1);
   const out: RawInput[] = [];
-  const grouped = new Map<string, RawInput & { files: number; bytes: number }>();
-  for (const file of files) {
-    const kind = kindOf(file);
+  const grouped = new Map<string, { path: string; files: number; bytes: number }>();
+  files.forEach((file, i) => {
+    const kind = kinds[i] as string;
     const bytes = fs.statSync(file).size;
-    if ((perKind.get(kind) ?? 0) <= RAW_FILES_PER_FOLDER) {
-      out.push({ path: file, bytes });
-      continue;
-    }
     const entry = grouped.get(kind);
-    if (entry !== undefined) {
+    if ((perKind.get(kind) ?? 0) <= RAW_FILES_PER_FOLDER) out.push({ path: file, bytes });
+    else if (entry !== undefined) {
       entry.files += 1;
       entry.bytes += bytes;
-      continue;
+    } else {
+      const created = { path: kind, files: 1, bytes };
+      grouped.set(kind, created);
+      out.push(created);
     }
-    const created = { path: kind, files: 1, bytes };
-    grouped.set(kind, created);
-    out.push(created);
-  }
+  });
   return out;
 }

@@ -101,26 +101,24 @@ export async function buildCkanApiDatabaseIncrementally(
   const deltaBuild = newPages.length === 0 ? Promise.resolve(undefined) : buildCkanApiDatabase(deltaFile, newPages, { ...options, listings: [] });
   deltaBuild.catch(() => undefined); // awaited by the merge; a failure while the copy runs is not unhandled
   try {
-    try {
-      return await buildDatabaseAtomically(finalPath, async (db) => {
-        const delta = await deltaBuild;
-        const merged = await mergeCkanDelta(db, delta === undefined ? undefined : deltaFile, newPages, listings);
-        const [row] = await db.all(`SELECT (SELECT coalesce(sum(rows), 0) FROM pages)::BIGINT AS packages, (SELECT count(*) FROM pages)::BIGINT AS pages,
+    return await buildDatabaseAtomically(finalPath, async (db) => {
+      const delta = await deltaBuild;
+      const merged = await mergeCkanDelta(db, delta === undefined ? undefined : deltaFile, newPages, listings);
+      const [row] = await db.all(`SELECT (SELECT coalesce(sum(rows), 0) FROM pages)::BIGINT AS packages, (SELECT count(*) FROM pages)::BIGINT AS pages,
   (SELECT count(*) FROM datasets WHERE deleted_at IS NOT NULL)::BIGINT AS deleted,
   ${['datasets', 'resources', 'tags', 'extras', 'groups', 'organizations'].map((t) => `(SELECT count(*) FROM ${t})::BIGINT AS ${t}`).join(', ')}`);
-        const n = (k: string): number => Number(row?.[k] ?? 0);
-        const invalid = previous.invalid + (delta?.invalid ?? 0);
-        const summary: CkanLoadSummary = {
-          pages: n('pages'), packages: n('packages'), invalid, duplicates: n('packages') - invalid - n('datasets'), deleted: n('deleted'),
-          datasets: n('datasets'), resources: n('resources'), tags: n('tags'), extras: n('extras'), groups: n('groups'), organizations: n('organizations'),
-          coerced: delta?.coerced ?? noCoercions(),
-        };
-        const deadRows = await deadRowsOf(db, 'datasets');
-        return { summary, incremental: { from: previous.file, pages: newPages.length, packages: delta?.packages ?? 0, listings: listings.length, merged, deadRows } };
-      }, { settings, startFrom: previous.file, rowGroupSize: await loadRowGroupSize(pageFiles, settings['memory_limit'] as string), registry: options.registry });
-    } catch (err) {
-      throw outOfMemoryError(err, settings['memory_limit'] as string);
-    }
+      const n = (k: string): number => Number(row?.[k] ?? 0);
+      const invalid = previous.invalid + (delta?.invalid ?? 0);
+      const summary: CkanLoadSummary = {
+        pages: n('pages'), packages: n('packages'), invalid, duplicates: n('packages') - invalid - n('datasets'), deleted: n('deleted'),
+        datasets: n('datasets'), resources: n('resources'), tags: n('tags'), extras: n('extras'), groups: n('groups'), organizations: n('organizations'),
+        coerced: delta?.coerced ?? noCoercions(),
+      };
+      const deadRows = await deadRowsOf(db, 'datasets');
+      return { summary, incremental: { from: previous.file, pages: newPages.length, packages: delta?.packages ?? 0, listings: listings.length, merged, deadRows } };
+    }, { settings, startFrom: previous.file, rowGroupSize: await loadRowGroupSize(pageFiles, settings['memory_limit'] as string), registry: options.registry });
+  } catch (err) {
+    throw outOfMemoryError(err, settings['memory_limit'] as string);
   } finally {
     await deltaBuild.catch(() => undefined); // a copy that failed: the delta's load ends before its file is removed
     await Promise.all([deltaFile, ...companionPaths(deltaFile)].map((f) => rm(f, { recursive: true, force: true })));
