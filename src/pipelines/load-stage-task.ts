@@ -51,7 +51,7 @@ export abstract class LoadStageTask<L> extends Task<{ site: string }> {
    * published copy makes the stage run (and publish) again.
    */
   outputs(): Target[] {
-    const published = publishedByReport(this.reportFile);
+    const published = publishedByReport(this.reportFile, this.artifactsDir);
     return [new FileTarget(this.reportFile), ...(published === undefined ? [] : [new FileTarget(published)])];
   }
 
@@ -77,7 +77,8 @@ export abstract class LoadStageTask<L> extends Task<{ site: string }> {
       },
       ctx,
     );
-    const report = { site: this.params.site, database: this.databaseFile, published: published.absolutePath, load, ...extra };
+    // Relative to the artifacts directory (publishedByReport), as receipts name outputs: a moved or restored directory stays complete.
+    const report = { site: this.params.site, database: this.databaseFile, published: published.path, load, ...extra };
     await new FileTarget(this.reportFile).write(JSON.stringify(report, null, 2) + '\n');
   }
 }

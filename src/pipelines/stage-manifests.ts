@@ -4,6 +4,7 @@
  * ERR_STATE_FILE naming the file and what to do, never a TypeError in a task.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 import { withAtomicPath } from '../engine/index.js';
 import { readStateFileSync, requireStateFileSync, type StateFileSpec } from '../store/index.js';
@@ -181,7 +182,16 @@ export function requireReposManifest(file: string): ReposManifest {
   return requireStateFileSync(file, REPOS);
 }
 
-/** The artifact a load report says its run published, when there is a report. */
-export function publishedByReport(file: string): string | undefined {
-  return readStateFileSync(file, LOAD_REPORT)?.published;
+/**
+ * The artifact a load report says its run published (a file in `artifactsDir`), when there is a
+ * report. Reports name it relative to the artifacts directory, so a directory moved or restored
+ * elsewhere still names its own copy; an older report's absolute path is read by its
+ * `read_only/...` part (it named the directory the run had, which may be gone or another).
+ */
+export function publishedByReport(file: string, artifactsDir: string): string | undefined {
+  const published = readStateFileSync(file, LOAD_REPORT)?.published;
+  if (published === undefined) return undefined;
+  if (!path.isAbsolute(published)) return path.join(artifactsDir, ...published.split('/'));
+  const at = published.lastIndexOf(`${path.sep}read_only${path.sep}`);
+  return at < 0 ? published : path.join(artifactsDir, published.slice(at + 1));
 }

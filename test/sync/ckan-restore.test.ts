@@ -59,6 +59,17 @@ describe('a CKAN site restored from the bucket (GCS emulator)', () => {
     assert.notEqual(copy.ino, original.ino, 'a new file');
     assert.notEqual(copy.mtimeMs, original.mtimeMs, 'with a new mtime');
 
+    // Nothing changed yet: the load stage is complete in the restored directory (its report names
+    // the artifact relative to the directory, not the laptop's path), and in a directory moved too.
+    const loadOnly = async (dir: string) => (await run(dir, ckanStage(loaded, opts(dir)).insert, T0 + 1000)).summary;
+    const noop = await loadOnly(into);
+    assert.deepEqual([noop.status, noop.counts.ran], ['success', 0], 'the restored load is complete');
+    const moved = `${src}-moved`;
+    fs.renameSync(src, moved);
+    const movedNoop = await loadOnly(moved);
+    assert.deepEqual([movedNoop.status, movedNoop.counts.ran], ['success', 0], 'the moved load is complete');
+    fs.renameSync(moved, src);
+
     server.packages = [...corpus.slice(2), ...corpus.slice(0, 2).map((p) => ({ ...p, title: 'edited', metadata_modified: iso(T0 + DAY - 1000) }))];
     const second = await crawlAndLoad(into, T0 + DAY);
     const incremental = second['incremental'] as Record<string, unknown> | false;
