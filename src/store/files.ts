@@ -22,37 +22,35 @@ export async function exists(file: string): Promise<boolean> {
 const HASH_CHUNK_BYTES = 4 * 1024 * 1024;
 
 /**
- * Copies `source` into a new file `dest` (in-kernel copy; fails if `dest` exists), then hashes
- * the copy's bytes while it is fsynced: the digest is of the file as published, and the two
- * waits (disk flush, hashing from the page cache) overlap. sha256 with the copy's stat, as the
- * file hasher caches it (publish remembers it: the next reader does not hash it again). No md5:
- * only an upload needs it (sync takes it then, once); at 1.6 s per GB here against sha256's
- * 0.7 s it was most of a large publish.
+ * Puts `source`'s bytes at `dest` (which must not exist) for publishing: with `link`, as a
+ * second name of its inode, no byte copied (true); otherwise, or where no hard link can be
+ * made, as an in-kernel copy (false). Then `hashPlaced` (the file as published).
  */
-export async function copyAndHash(source: string, dest: string): Promise<FileDigest> {
+export async function placeCopy(source: string, dest: string, link: boolean): Promise<boolean> {
+  if (link) {
+    try {
+      await fsp.link(source, dest);
+      return true;
+    } catch (err) {
+      if (!NO_LINK.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+    }
+  }
   await fsp.copyFile(source, dest, fsConstants.COPYFILE_EXCL);
-  return syncAndHash(dest);
+  return false;
 }
 
 /** Hard links fail with these where the file system has no links, or `dest` is on another one. */
 const NO_LINK = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK']);
 
 /**
- * Makes `dest` (which must not exist) a second name of `source`'s inode, no byte copied, and
- * hashes it as copyAndHash does; copies where no hard link can be made. The fsync is the
- * copy's durability; on a source already fsynced (every build is) it has nothing to write.
+ * sha256 of a placed file with its stat, as the file hasher caches it (publish remembers it:
+ * the next reader does not hash it again), taken while it is fsynced: the two waits (disk
+ * flush, hashing from the page cache) overlap. The fsync is a copy's durability; a link's
+ * source is already fsynced (every build is), so it has nothing to write. No md5: only an
+ * upload needs it (sync takes it then, once); at 1.6 s per GB here against sha256's 0.7 s it
+ * was most of a large publish.
  */
-export async function linkAndHash(source: string, dest: string): Promise<FileDigest & { linked: boolean }> {
-  try {
-    await fsp.link(source, dest);
-  } catch (err) {
-    if (!NO_LINK.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
-    return { ...(await copyAndHash(source, dest)), linked: false };
-  }
-  return { ...(await syncAndHash(dest)), linked: true };
-}
-
-async function syncAndHash(file: string): Promise<FileDigest> {
+export async function hashPlaced(file: string): Promise<FileDigest> {
   const [digest] = await Promise.all([digestFile(file), fsyncFile(file)]);
   return digest;
 }
