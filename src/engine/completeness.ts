@@ -172,7 +172,7 @@ export async function receiptOfRun(
   const targets = task.outputs();
   for (let i = 0; i < targets.length; i += 1) {
     const target = targets[i] as Target;
-    const stamp = target instanceof FileTarget ? await receiptFileStamp(target.path, before?.output(outputKey(receipts, target.description), i)) : await target.stamp();
+    const stamp = target instanceof FileTarget ? await receiptFileStamp(target.path, before?.output(outputKey(receipts, target.description), i), receipts.root) : await target.stamp();
     if (stamp === undefined) missing.push(target.description);
     else outputs[target.description] = stamp;
   }

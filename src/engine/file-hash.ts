@@ -97,6 +97,21 @@ export class FileHasher {
     return new FileHasher(path.resolve(root), undefined, new Map());
   }
 
+  /**
+   * The process's one hasher of `root` with its cache file, loaded once: the engine's receipts
+   * (large file outputs, see file-stamp.ts) and the store's trust checks and manifests share it,
+   * so what one hashed the other does not read again. Saved by `saveSharedHashers`.
+   */
+  static shared(root: string): Promise<FileHasher> {
+    const key = path.resolve(root);
+    let hasher = sharedHashers.get(key);
+    if (hasher === undefined) {
+      hasher = FileHasher.load(key);
+      sharedHashers.set(key, hasher);
+    }
+    return hasher;
+  }
+
   /** The hasher of `root`, with its cache file; a missing or damaged cache starts empty. */
   static async load(root: string): Promise<FileHasher> {
     const file = path.join(root, FILE_HASH_CACHE);
@@ -164,6 +179,13 @@ export class FileHasher {
     await writeFileAtomic(this.file, JSON.stringify({ version: CACHE_VERSION, entries: Object.fromEntries(this.entries) }), { durable: false });
     this.dirty = false;
   }
+}
+
+const sharedHashers = new Map<string, Promise<FileHasher>>();
+
+/** Writes the cache of every shared hasher that changed (FileHasher.shared). */
+export async function saveSharedHashers(): Promise<void> {
+  for (const hasher of sharedHashers.values()) await (await hasher).save();
 }
 
 function isDigest(e: unknown): e is FileDigest {

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { systemClock } from './clock.js';
 import type { EngineEvent } from './events.js';
+import { saveSharedHashers } from './file-hash.js';
 import { acquireLock } from './lock.js';
 import { removeDeadLitter, type LitterReport } from './litter.js';
 import { JournalReceiptStore } from './receipt-journal.js';
@@ -91,6 +92,8 @@ export async function runSession(roots: readonly Task[], options: SessionOptions
   } finally {
     process.off('exit', onExit);
     await receipts.close();
+    // Digests the receipts kept in the directory's hash cache (file-stamp.ts); only a cache: a failed write loses nothing.
+    await saveSharedHashers().catch(() => undefined);
     log.close();
     lock.release();
   }

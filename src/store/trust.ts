@@ -4,23 +4,14 @@
  * so an unchanged file is hashed once per machine, not once per read). A mismatch is
  * ERR_ARTIFACT_CHANGED naming the file and `artifacts verify`.
  */
-import path from 'node:path';
 import { MallardError } from '../engine/errors.js';
 import { FileHasher } from '../engine/file-hash.js';
 import { DB_SUFFIX, MANIFEST_SUFFIX } from './layout.js';
 import { readManifest } from './manifest.js';
 
-const hashers = new Map<string, Promise<FileHasher>>();
-
-/** The process's one hasher of an artifacts directory (its cache file loaded once). */
+/** The process's one hasher of an artifacts directory (its cache file loaded once; the engine's receipts share it). */
 export function artifactHasher(artifactsDir: string): Promise<FileHasher> {
-  const key = path.resolve(artifactsDir);
-  let hasher = hashers.get(key);
-  if (hasher === undefined) {
-    hasher = FileHasher.load(key);
-    hashers.set(key, hasher);
-  }
-  return hasher;
+  return FileHasher.shared(artifactsDir);
 }
 
 function changed(file: string, what: string, expected: string | number, actual: string | number): MallardError {
