@@ -17,7 +17,8 @@ export interface StagePublish {
   build?: Record<string, unknown>;
 }
 
-export async function publishStage(p: StagePublish, ctx: TaskContext): Promise<PublishedArtifact> {
+/** Publishes a stage's work database (linked, not copied) with its lineage; `ctx`: the task's (or a benchmark's run id, clock and log). */
+export async function publishStage(p: StagePublish, ctx: Pick<TaskContext, 'runId' | 'clock' | 'log'>): Promise<PublishedArtifact> {
   const published = await publishArtifact({
     artifactsDir: p.artifactsDir,
     site: p.site,
