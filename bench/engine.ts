@@ -4,6 +4,10 @@
  * session with lock, receipts and run log), side by side in the same run with
  *   - bare: the same files made by a plain Node loop with no engine (bench/engine-bare.ts);
  *     `ratio` = mallard / bare is the engine's overhead over the file system;
+ *   - floor: a plain loop doing only what the engine contract cannot do without (an id per
+ *     task, a receipt journal read whole, one stat per output compared with its receipt; see
+ *     bench/engine-floor.ts): `floorRatio` = floor / bare is what the contract itself costs over
+ *     bare file operations, `overFloor` = mallard / floor what the engine costs over that;
  *   - luigi: the same DAG in Luigi (bench/engine-luigi.py), only when `python3 -c 'import
  *     luigi'` works; otherwise the JSON says `luigi: "not available: ..."`.
  * Scenarios: cold (empty directory), noop (everything complete), rootmissing (only
@@ -20,8 +24,8 @@
  * (e.g. 25,000 and 50,000): a ratio that grows with N is a cost that grows faster than N.
  * Prints one JSON line: {n, workers, repeat, loadAverage (1, 5, 15 min, at the end), luigi,
  * scenarios: {<name>: {mallardSeconds, bareSeconds, ratio, mallardCpuSeconds, bareCpuSeconds,
- * cpuRatio (user + system of each process), luigiSeconds?, luigiRatio?, mallardMaxRssMB,
- * counts}}}, medians of the rounds (wall time is at the mercy of a shared machine's load; CPU
+ * cpuRatio (user + system of each process), floorSeconds, floorRatio, overFloor, luigiSeconds?,
+ * luigiRatio?, mallardMaxRssMB, counts}}}, medians of the rounds (wall time is at the mercy of a shared machine's load; CPU
  * time less so). Targets (issue 17, a later task's): ratio <= 1.3 for cold and rootmissing; noop at
  * N=100,000 under 1 s; peak RSS at 100,000 under 500 MB.
  */
@@ -33,7 +37,7 @@ import { parseArgs } from 'node:util';
 import { expectedSum } from './engine-dag-tasks.js';
 
 type Scenario = 'cold' | 'noop' | 'rootmissing';
-type System = 'mallard' | 'bare' | 'luigi';
+type System = 'mallard' | 'bare' | 'floor' | 'luigi';
 interface Report {
   ran: number;
   complete?: number;
@@ -67,6 +71,7 @@ const LUIGI_SCRIPT = path.resolve(here, '..', '..', 'bench', 'engine-luigi.py');
 function command(system: System, dir: string): [string, string[]] {
   if (system === 'mallard') return [process.execPath, [path.join(here, 'engine-dag.js'), '--n', String(N), '--workers', String(WORKERS), '--out', dir, ...(NEED ? ['--need'] : [])]];
   if (system === 'bare') return [process.execPath, [path.join(here, 'engine-bare.js'), '--n', String(N), '--out', dir]];
+  if (system === 'floor') return [process.execPath, [path.join(here, 'engine-floor.js'), '--n', String(N), '--out', dir]];
   return ['python3', [LUIGI_SCRIPT, String(N), dir, String(WORKERS)]];
 }
 
@@ -139,6 +144,9 @@ function summarise(scenario: Scenario, results: Map<string, Timed[]>, luigi: boo
     mallardCpuSeconds: fix(cpu('mallard')),
     bareCpuSeconds: fix(cpu('bare')),
     cpuRatio: fix(cpu('mallard') / cpu('bare')),
+    floorSeconds: fix(secs('floor')),
+    floorRatio: fix(secs('floor') / secs('bare')),
+    overFloor: fix(secs('mallard') / secs('floor')),
   };
   if (luigi) Object.assign(out, { luigiSeconds: fix(secs('luigi')), luigiRatio: fix(secs('luigi') / secs('mallard')) });
   return { ...out, mallardMaxRssMB: Math.max(...mallard.map((r) => r.maxRssMB)), counts: { ran: last.ran, complete: last.complete } };
@@ -157,7 +165,7 @@ function main(): void {
   const results = new Map<string, Timed[]>();
   try {
     for (let i = 0; i < REPEAT; i += 1) {
-      const systems: System[] = luigi.ok ? ['mallard', 'bare', 'luigi'] : ['mallard', 'bare'];
+      const systems: System[] = luigi.ok ? ['mallard', 'bare', 'floor', 'luigi'] : ['mallard', 'bare', 'floor'];
       round(i % 2 === 0 ? systems : [...systems].reverse(), scenarios, base, results);
     }
     const byScenario = Object.fromEntries(scenarios.map((s) => [s, summarise(s, results, luigi.ok)]));
