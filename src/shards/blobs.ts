@@ -79,7 +79,8 @@ interface PullItem {
 export async function pullOutputs(store: ObjectStore, layout: StoreLayout, artifactsDir: string, receipts: Iterable<RemoteReceipt>, concurrency = DEFAULT_CONCURRENCY): Promise<PullTotals> {
   const root = path.resolve(artifactsDir);
   const items = collectItems(root, receipts);
-  const hasher = await FileHasher.load(root);
+  // The process's one hasher of the directory (the engine's receipts and the store use it too): its save keeps theirs.
+  const hasher = await FileHasher.shared(root);
   const totals: PullTotals = { downloaded: 0, skipped: 0, bytes: 0 };
   const settled = await runPool(items, concurrency, async (item) => {
     if (await isSame(hasher, item)) {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseStoreUrl, planIdOf, receiptKey, RECEIPT_METADATA_KEY, StoreLayout, type RemoteReceipt, type StagePlan } from '../../src/shards/index.js';
+import { FileHasher } from '../../src/engine/file-hash.js';
 import { createGcsStore, type ObjectStore } from '../../src/sync/index.js';
 import { rejection } from '../support/expect-error.js';
 import { BUCKET, SITE, location, sha256, storeSuite, taskOutputs } from './helpers.js';
@@ -108,6 +109,25 @@ describe('ShardStateStore over the fake GCS server', () => {
     fs.writeFileSync(path.join(into, 'raw/data-gov-uk/ckan/page-1000.json'), '{"results":[9]}');
     assert.deepEqual(await store.pull(into, receipts.values()), { downloaded: 1, skipped: 2, bytes: 15 });
     assert.equal(fs.readFileSync(path.join(into, 'raw/data-gov-uk/ckan/page-1000.json'), 'utf8'), '{"results":[1]}');
+  });
+
+  test("a pull's digests stay in the hash cache when the process's own hasher of the directory, loaded before it, saves after it", async () => {
+    const store = await gcs.open('p-cache');
+    const work = gcs.dir('work-cache');
+    const a = taskOutputs(work, 'CkanPage(start=1000)', { 'raw/data-gov-uk/ckan/page-1000.json': '{"results":[1]}' });
+    await store.commit('ckan', PLAN, work, a, { shard: '0/1', runId: 'r-1', host: 'w1' });
+    const into = gcs.dir('into-cache');
+    // As a stage's process has it: the directory's hasher loaded first (a trust check), saved last (its receipts).
+    const own = await FileHasher.shared(into);
+    await store.pull(into, (await store.receipts('ckan', PLAN)).values());
+    const other = path.join(into, 'other.txt');
+    fs.writeFileSync(other, 'x');
+    await own.digest(other);
+    await own.save();
+    const pulled = path.join(into, 'raw/data-gov-uk/ckan/page-1000.json');
+    const onDisk = await FileHasher.load(into);
+    assert.equal(onDisk.lookup(pulled, fs.statSync(pulled))?.sha256, sha256('{"results":[1]}'));
+    assert.ok(onDisk.lookup(other, fs.statSync(other)));
   });
 
   test('a second commit of one task by another run loses and gets the winner; the same run committing again is its own commit', async () => {
