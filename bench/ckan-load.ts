@@ -87,7 +87,7 @@ async function runChild(kind: Kind, dir: string, args: Args): Promise<void> {
   await import('@duckdb/node-api'); // load the native module before the clock starts
   const { CKAN_LOAD_SETTINGS, CKAN_ROW_GROUP_SIZE, bareReadSql, buildCkanApiDatabase } = await import('../src/sources/ckan/db/index.js');
   const { openDatabase, sqlStringList } = await import('../src/duckdb/index.js');
-  const { artifactHasher } = await import('../src/store/index.js');
+  const { artifactHasher, relativeArtifactPath } = await import('../src/store/index.js');
   const { publishStage } = await import('../src/pipelines/stage-support.js');
   const { withPageDigests } = await import('../src/pipelines/ckan-db-previous.js');
   const { REMEMBERED_DIGEST_BYTES } = await import('../src/engine/file-stamp.js');
@@ -114,7 +114,7 @@ async function runChild(kind: Kind, dir: string, args: Args): Promise<void> {
     // manifest, and the stage's publish (the work database linked, not copied).
     const pages = await Promise.all(files.map(async (f) => {
       const info = await stat(f);
-      return { file: path.relative(artifactsDir, f), bytes: info.size, mtimeMs: info.mtimeMs };
+      return { file: relativeArtifactPath(artifactsDir, f), bytes: info.size, mtimeMs: info.mtimeMs };
     }));
     const loaded = await withPageDigests(artifactsDir, { rawSchema: 'bench', base: 'bench', pages, listings: [], invalid: 0 });
     await publishStage({ artifactsDir, site: 'bench', name: 'ckan_api', database: target, artifacts: [], rawFiles: files, build: { loaded } }, { runId: 'bench', clock: systemClock, log: () => undefined });

@@ -8,13 +8,12 @@
  * without its mtimes) is the same page when its sha256 is the one recorded.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { errorMessage } from '../engine/index.js';
 import type { PreviousCkanApi } from '../sources/ckan/db/index.js';
 import type { LoadPlan } from '../sources/ckan/increments.js';
-import { artifactHasher, checkArtifact, latestArtifactInfo } from '../store/index.js';
+import { absoluteArtifactPath, artifactHasher, checkArtifact, latestArtifactInfo, relativeArtifactPath } from '../store/index.js';
 
 /** `sha256` is absent in manifests written before it was recorded: such a page must keep its mtime. */
 const loadedPageSchema = z.object({ file: z.string(), bytes: z.number(), mtimeMs: z.number(), sha256: z.string().optional() });
@@ -33,22 +32,13 @@ export const loadedInputsSchema = z.object({
 });
 export type LoadedInputs = z.infer<typeof loadedInputsSchema>;
 
-function stored(artifactsDir: string, file: string): string {
-  return path.relative(artifactsDir, file).split(path.sep).join('/');
-}
-
-/** The file a stored name stands for (stored's inverse). */
-function absolute(artifactsDir: string, name: string): string {
-  return path.join(artifactsDir, ...name.split('/'));
-}
-
 /** What a load of `plan` reads, as recorded in the manifest, but the pages' sha256 (withPageDigests). */
 export function loadedInputs(artifactsDir: string, rawSchema: string, base: string, plan: LoadPlan, invalid: number): LoadedInputs {
   const pages = plan.pages.map((file) => {
     const info = fs.statSync(file);
-    return { file: stored(artifactsDir, file), bytes: info.size, mtimeMs: info.mtimeMs };
+    return { file: relativeArtifactPath(artifactsDir, file), bytes: info.size, mtimeMs: info.mtimeMs };
   });
-  const listings = plan.reconciles.map((r) => ({ files: r.files.map((f) => stored(artifactsDir, f)), listedAt: r.listedAt, afterPages: r.afterPages }));
+  const listings = plan.reconciles.map((r) => ({ files: r.files.map((f) => relativeArtifactPath(artifactsDir, f)), listedAt: r.listedAt, afterPages: r.afterPages }));
   return { rawSchema, base, pages, listings, invalid };
 }
 
@@ -108,7 +98,7 @@ async function samePage(artifactsDir: string, before: LoadedPage, now: LoadedPag
   if (before.mtimeMs === now.mtimeMs) return true;
   if (before.sha256 === undefined) return false;
   const hasher = await artifactHasher(artifactsDir);
-  return (await hasher.sha256(absolute(artifactsDir, now.file))) === before.sha256;
+  return (await hasher.sha256(absoluteArtifactPath(artifactsDir, now.file))) === before.sha256;
 }
 
 /**
@@ -120,7 +110,7 @@ export async function withPageDigests(artifactsDir: string, inputs: LoadedInputs
   const hasher = await artifactHasher(artifactsDir);
   const pages: LoadedPage[] = [];
   for (const page of inputs.pages) {
-    pages.push({ ...page, sha256: await hasher.sha256(absolute(artifactsDir, page.file)) });
+    pages.push({ ...page, sha256: await hasher.sha256(absoluteArtifactPath(artifactsDir, page.file)) });
   }
   await hasher.save();
   return { ...inputs, pages };

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { withAtomicPath } from '../engine/index.js';
-import { readStateFileSync, requireStateFileSync, type StateFileSpec } from '../store/index.js';
+import { absoluteArtifactPath, readStateFileSync, requireStateFileSync, type StateFileSpec } from '../store/index.js';
 
 /**
  * searches.json's format (1: every term repeated with its dataset ids; 2: requests with their
@@ -191,7 +191,7 @@ export function requireReposManifest(file: string): ReposManifest {
 export function publishedByReport(file: string, artifactsDir: string): string | undefined {
   const published = readStateFileSync(file, LOAD_REPORT)?.published;
   if (published === undefined) return undefined;
-  if (!path.isAbsolute(published)) return path.join(artifactsDir, ...published.split('/'));
+  if (!path.isAbsolute(published)) return absoluteArtifactPath(artifactsDir, published);
   const at = published.lastIndexOf(`${path.sep}read_only${path.sep}`);
   return at < 0 ? published : path.join(artifactsDir, published.slice(at + 1));
 }

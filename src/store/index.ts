@@ -8,11 +8,13 @@ export {
   MANIFEST_SUFFIX,
   READ_ONLY_DIR,
   type ArtifactSlot,
+  absoluteArtifactPath,
   artifactSlot,
   formatTimestamp,
   isValidArtifactName,
   parseArtifactFileName,
   parseTimestamp,
+  relativeArtifactPath,
 } from './layout.js';
 export { type ArtifactManifest, MANIFEST_VERSION, type RawInput, manifestSchema, readManifest } from './manifest.js';
 export {
