@@ -51,12 +51,18 @@ async function load(config: SiteConfig, at: number, fullRebuild = false) {
   return { file: latest.absolutePath, manifest: latest.manifest, report };
 }
 
+/** A portal of `corpus` served `rows` a page, crawled in full at T0: its config. */
+async function crawledPortal(corpus: CkanPackage[], rows: number): Promise<SiteConfig> {
+  server = await startCkanServer({ packages: corpus, maxRows: rows });
+  const config = testConfig(server.actionUrl, { rows });
+  assert.equal((await run(downloadDatasetsInfo(config, opts()), T0)).summary.status, 'success');
+  return config;
+}
+
 describe('insert-datasets-info after an incremental crawl', () => {
   test('merges the new pages and listings into the previous ckan_api; every table equals a full load', async () => {
     const corpus = smallCorpus(250);
-    server = await startCkanServer({ packages: corpus, maxRows: 100 });
-    const config = testConfig(server.actionUrl, { rows: 100 });
-    assert.equal((await run(downloadDatasetsInfo(config, opts()), T0)).summary.status, 'success');
+    const config = await crawledPortal(corpus, 100);
     const first = await load(config, T0);
     assert.equal(first.report['incremental'], false);
     assert.match(String(first.report['fullBecause']), /no ckan_api is published yet/);
@@ -108,9 +114,7 @@ describe('insert-datasets-info after an incremental crawl', () => {
   });
 
   test('a new base crawl, or a previous ckan_api changed after it was published, loads in full', async () => {
-    server = await startCkanServer({ packages: smallCorpus(60), maxRows: 100 });
-    const config = testConfig(server.actionUrl, { rows: 100 });
-    assert.equal((await run(downloadDatasetsInfo(config, opts()), T0)).summary.status, 'success');
+    const config = await crawledPortal(smallCorpus(60), 100);
     const first = await load(config, T0);
 
     server.packages = [...smallCorpus(60).slice(1), { ...smallCorpus(1)[0]!, title: 'edited', metadata_modified: iso(T0 + 1000) }];
@@ -130,9 +134,7 @@ describe('insert-datasets-info after an incremental crawl', () => {
 
   test('an artifacts directory restored without its mtimes (new inodes too) stays incremental: each page is known by its sha256', async () => {
     const corpus = smallCorpus(120);
-    server = await startCkanServer({ packages: corpus, maxRows: 50 });
-    const config = testConfig(server.actionUrl, { rows: 50 });
-    assert.equal((await run(downloadDatasetsInfo(config, opts()), T0)).summary.status, 'success');
+    const config = await crawledPortal(corpus, 50);
     const first = await load(config, T0);
     const pages = (first.manifest.build?.['loaded'] as { pages: { file: string; sha256?: string }[] }).pages;
     assert.equal(pages.length, 3);
@@ -161,9 +163,7 @@ describe('insert-datasets-info after an incremental crawl', () => {
 
   test('once the replaced versions kept as deleted rows pass 20% of the datasets, the next load is full and drops them', async () => {
     const corpus = smallCorpus(30);
-    server = await startCkanServer({ packages: corpus, maxRows: 100 });
-    const config = testConfig(server.actionUrl, { rows: 100 });
-    assert.equal((await run(downloadDatasetsInfo(config, opts()), T0)).summary.status, 'success');
+    const config = await crawledPortal(corpus, 100);
     const first = await load(config, T0);
     assert.equal(first.manifest.build?.['deadRows'], 0, 'a full load deletes nothing');
 
